@@ -1,0 +1,65 @@
+"""Per-document analysis state, computed lazily and cached per document version."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cached_property
+
+from numpyro_lsp.analysis.imports import bindings_from_broken_source
+from numpyro_lsp.analysis.text import column_from_utf16, split_lines
+
+
+@dataclass
+class ParsedDocument:
+    uri: str
+    version: int | None
+    source: str
+
+    @cached_property
+    def bindings(self) -> dict[str, str]:
+        """Imported names and the paths they stand for; robust to code that does not parse."""
+        return bindings_from_broken_source(self.source)
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """The stdlib AST, or None while the code does not parse."""
+        try:
+            return ast.parse(self.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """Lines without their endings, split the way LSP counts lines."""
+        return split_lines(self.source)
+
+    def line(self, number: int) -> str:
+        return self.lines[number] if 0 <= number < len(self.lines) else ""
+
+    def column(self, line: int, utf16_column: int) -> int:
+        """The code-point column of an LSP position on ``line``."""
+        return column_from_utf16(self.line(line), utf16_column)
+
+    def text_before(self, line: int, column: int, max_lines: int) -> str:
+        """Up to ``max_lines`` lines of text ending at (line, code-point column)."""
+        first = max(0, line - max_lines)
+        return "\n".join([*self.lines[first:line], self.line(line)[:column]])
+
+
+class DocumentIndex:
+    """Keeps one ``ParsedDocument`` per URI, replaced when the version or text changes."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, ParsedDocument] = {}
+
+    def get(self, uri: str, version: int | None, source: str) -> ParsedDocument:
+        cached = self._documents.get(uri)
+        if cached is not None and cached.version == version and cached.source == source:
+            return cached
+        parsed = ParsedDocument(uri, version, source)
+        self._documents[uri] = parsed
+        return parsed
+
+    def forget(self, uri: str) -> None:
+        self._documents.pop(uri, None)

@@ -1,0 +1,28 @@
+"""Hover text for NumPyro names as written in code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from numpyro_lsp.analysis.context import dotted_name_at
+from numpyro_lsp.analysis.resolve import resolve
+from numpyro_lsp.catalog import render
+from numpyro_lsp.catalog.schema import Catalog
+
+
+@dataclass(frozen=True)
+class HoverResult:
+    markdown: str
+    # Code-point columns of the hovered name on its line.
+    start: int
+    end: int
+
+
+def hover_at(line: str, column: int, bindings: dict[str, str], catalog: Catalog):
+    name = dotted_name_at(line, column)
+    if name is None:
+        return None
+    member = resolve(name.parts, bindings, catalog)
+    if member is None:
+        return None
+    return HoverResult(render.member_markdown(member), name.start, name.end)

@@ -1,0 +1,31 @@
+"""Lines and columns as LSP counts them: lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only, and
+columns are UTF-16 code units; Python indexes code points."""
+
+from __future__ import annotations
+
+import re
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(source: str) -> list[str]:
+    """The document's lines without their line endings (a final empty line included)."""
+    return _LINE_BREAK.split(source)
+
+
+def utf16_length(text: str) -> int:
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def column_from_utf16(line: str, utf16_column: int) -> int:
+    """Code-point column for a UTF-16 column; past the end clamps to the line's end."""
+    units = 0
+    for index, ch in enumerate(line):
+        if units >= utf16_column:
+            return index
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return len(line)
+
+
+def column_to_utf16(line: str, column: int) -> int:
+    return utf16_length(line[:column])

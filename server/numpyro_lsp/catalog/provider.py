@@ -1,0 +1,69 @@
+"""Holds the catalog the server answers from, and swaps in a fresh build when one is due."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from numpyro_lsp.catalog.schema import Catalog
+from numpyro_lsp.catalog.store import (
+    CatalogBuildError,
+    LoadedCatalog,
+    build_catalog,
+    load_catalog,
+    read_catalog,
+)
+
+log = logging.getLogger(__name__)
+
+
+class CatalogProvider:
+    def __init__(self, python: str | None = None) -> None:
+        self.python = python
+        self._loaded: LoadedCatalog | None = None
+        self._lock = threading.Lock()
+        self._rebuild: threading.Thread | None = None
+
+    @property
+    def loaded(self) -> LoadedCatalog:
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = load_catalog(self.python)
+            return self._loaded
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.loaded.catalog
+
+    def rebuild(self) -> Path:
+        """Build the catalog of the installed numpyro now (blocking) and start using it."""
+        path = build_catalog(self.python)
+        catalog = read_catalog(path)
+        with self._lock:
+            installed = self._loaded.installed_version if self._loaded else None
+            self._loaded = LoadedCatalog(catalog, path, False, installed)
+        return path
+
+    def rebuild_in_background_if_due(self, on_done: Callable[[str], None]) -> bool:
+        """When the installed numpyro differs from the catalog in use, rebuild in a thread;
+        ``on_done`` gets a one-line message either way."""
+        if not self.loaded.needs_rebuild or self._rebuild is not None:
+            return False
+
+        def run() -> None:
+            try:
+                path = self.rebuild()
+                on_done(
+                    f"NumPyro catalog rebuilt for numpyro {self.catalog.numpyro_version}: {path}"
+                )
+            except (CatalogBuildError, OSError, ValueError) as error:
+                on_done(f"NumPyro catalog rebuild failed, using the shipped one: {error}")
+            except Exception as error:  # noqa: BLE001 - a failed build must not kill the server
+                log.exception("catalog rebuild")
+                on_done(f"NumPyro catalog rebuild failed: {error}")
+
+        self._rebuild = threading.Thread(target=run, name="catalog-rebuild", daemon=True)
+        self._rebuild.start()
+        return True

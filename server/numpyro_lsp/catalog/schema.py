@@ -1,0 +1,72 @@
+"""The catalog's data model: plain data read from JSON, with the look-ups every feature needs.
+
+Bump ``CATALOG_FORMAT`` whenever the builder writes something new, so caches made by an
+older builder are rebuilt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CATALOG_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Member:
+    """What a dotted path names: a catalog module or a catalog object (exactly one is set)."""
+
+    path: str
+    module: dict | None = None
+    obj: dict | None = None
+
+
+@dataclass
+class Catalog:
+    numpyro_version: str
+    modules: dict[str, dict]
+    objects: dict[str, dict]
+    # Every public path an object is reachable by, e.g. "numpyro.infer.hmc.NUTS" is not one,
+    # "numpyro.infer.NUTS" is.
+    _paths: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Catalog:
+        catalog = cls(data["numpyro_version"], data["modules"], data["objects"])
+        for module_path, module in catalog.modules.items():
+            for name, target in module["members"].items():
+                catalog._paths[f"{module_path}.{name}"] = target
+        return catalog
+
+    def lookup(self, path: str) -> Member | None:
+        """The module or object a fully qualified dotted path names, if numpyro has it."""
+        if path in self.modules:
+            return Member(path, module=self.modules[path])
+        target = self._paths.get(path)
+        if target is None:
+            return None
+        if target in self.modules:
+            return Member(target, module=self.modules[target])
+        return Member(target, obj=self.objects[target])
+
+    def members(self, module_path: str) -> dict[str, Member]:
+        module = self.modules.get(module_path)
+        if module is None:
+            return {}
+        result = {}
+        for name, target in module["members"].items():
+            if target in self.modules:
+                result[name] = Member(target, module=self.modules[target])
+            else:
+                result[name] = Member(target, obj=self.objects[target])
+        return result
+
+    def submodules(self, module_path: str) -> list[str]:
+        """Names importable as ``module_path.<name>`` (for ``import numpyro.|``)."""
+        prefix = module_path + "."
+        return sorted(
+            {p[len(prefix) :].split(".", 1)[0] for p in self.modules if p.startswith(prefix)}
+        )
+
+    def by_name(self, name: str) -> list[dict]:
+        """Objects whose short name is ``name``: a bare name imported from somewhere."""
+        return [o for o in self.objects.values() if o["name"] == name]

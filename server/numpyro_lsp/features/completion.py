@@ -1,0 +1,78 @@
+"""textDocument/completion and completionItem/resolve for NumPyro names."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from numpyro_lsp.analysis.completion import Candidate, complete
+from numpyro_lsp.analysis.context import completion_context
+from numpyro_lsp.catalog import render
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+
+ITEM_KINDS = {
+    "module": types.CompletionItemKind.Module,
+    "distribution": types.CompletionItemKind.Class,
+    "constraint": types.CompletionItemKind.Constant,
+    "transform": types.CompletionItemKind.Class,
+    "autoguide": types.CompletionItemKind.Class,
+    "kernel": types.CompletionItemKind.Class,
+    "elbo": types.CompletionItemKind.Class,
+    "reparam": types.CompletionItemKind.Class,
+    "handler": types.CompletionItemKind.Class,
+    "primitive": types.CompletionItemKind.Function,
+    "inference": types.CompletionItemKind.Class,
+    "init_strategy": types.CompletionItemKind.Function,
+    "optimizer": types.CompletionItemKind.Class,
+    "function": types.CompletionItemKind.Function,
+    "class": types.CompletionItemKind.Class,
+    "value": types.CompletionItemKind.Variable,
+}
+
+
+def to_item(candidate: Candidate, snippets: bool, followed_by_paren: bool) -> types.CompletionItem:
+    item = types.CompletionItem(
+        label=candidate.label,
+        kind=ITEM_KINDS.get(candidate.kind, types.CompletionItemKind.Text),
+        detail=candidate.detail,
+        label_details=types.CompletionItemLabelDetails(description=candidate.kind),
+        data={"target": candidate.target},
+    )
+    if snippets and candidate.snippet and not followed_by_paren:
+        item.insert_text = candidate.snippet
+        item.insert_text_format = types.InsertTextFormat.Snippet
+    return item
+
+
+def register(server: NumpyroLanguageServer) -> None:
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=["."], resolve_provider=True),
+    )
+    def completion(
+        ls: NumpyroLanguageServer, params: types.CompletionParams
+    ) -> types.CompletionList | None:
+        document = ls.parsed(params.text_document.uri)
+        line = document.line(params.position.line)
+        column = document.column(params.position.line, params.position.character)
+        context = completion_context(line[:column])
+        if context is None:
+            return None
+        candidates = complete(context, document.bindings, ls.catalogs.catalog)
+        if not candidates:
+            return None
+        followed_by_paren = line[column:].lstrip(" \t\\w").startswith("(")
+        snippets = ls.client_supports_snippets()
+        return types.CompletionList(
+            is_incomplete=False,
+            items=[to_item(c, snippets, followed_by_paren) for c in candidates],
+        )
+
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    def resolve(ls: NumpyroLanguageServer, item: types.CompletionItem) -> types.CompletionItem:
+        target = (item.data or {}).get("target") if isinstance(item.data, dict) else None
+        member = ls.catalogs.catalog.lookup(target) if target else None
+        if member is not None:
+            item.documentation = types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=render.member_markdown(member)
+            )
+        return item

@@ -1,0 +1,28 @@
+"""textDocument/hover on NumPyro names."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from numpyro_lsp.analysis.hover import hover_at
+from numpyro_lsp.analysis.text import column_to_utf16
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+
+
+def register(server: NumpyroLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
+        document = ls.parsed(params.text_document.uri)
+        number = params.position.line
+        line = document.line(number)
+        column = document.column(number, params.position.character)
+        result = hover_at(line, column, document.bindings, ls.catalogs.catalog)
+        if result is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
+            range=types.Range(
+                start=types.Position(number, column_to_utf16(line, result.start)),
+                end=types.Position(number, column_to_utf16(line, result.end)),
+            ),
+        )

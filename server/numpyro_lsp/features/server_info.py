@@ -1,0 +1,48 @@
+"""``numpyro.serverInfo`` and ``numpyro.rebuildCatalog``: what the server runs on, and a way
+to refresh the catalog by hand."""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+from lsprotocol import types
+
+from numpyro_lsp import __version__
+from numpyro_lsp.catalog.store import CatalogBuildError
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+
+
+def register(server: NumpyroLanguageServer) -> None:
+    @server.command("numpyro.serverInfo")
+    def server_info(ls: NumpyroLanguageServer, *args) -> dict:
+        loaded = ls.catalogs.loaded
+        return {
+            "version": __version__,
+            "python": sys.executable,
+            "numpyroInstalled": loaded.installed_version,
+            "catalogNumpyroVersion": loaded.catalog.numpyro_version,
+            "catalogSource": str(loaded.source),
+            # The server must never pay for importing these: the catalog stands in for them.
+            "jaxImported": "jax" in sys.modules,
+            "numpyroImported": "numpyro" in sys.modules,
+            "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        }
+
+    @server.command("numpyro.rebuildCatalog")
+    @server.thread()
+    def rebuild_catalog(ls: NumpyroLanguageServer, *args) -> dict:
+        try:
+            path = ls.catalogs.rebuild()
+        except (CatalogBuildError, OSError, ValueError) as error:
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Error, message=f"Catalog rebuild failed: {error}"
+                )
+            )
+            return {"ok": False, "error": str(error)}
+        return {
+            "ok": True,
+            "path": str(path),
+            "numpyroVersion": ls.catalogs.catalog.numpyro_version,
+        }

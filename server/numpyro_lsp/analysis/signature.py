@@ -33,7 +33,13 @@ def active_parameter(params: list[dict], call: OpenCall) -> int | None:
             return names.index(call.keyword)
         var_keyword = [i for i, p in enumerate(params) if p["kind"] == "var_keyword"]
         return var_keyword[0] if var_keyword else None
-    index = call.positional_count if call.keywords_used else call.argument_index
+    if call.keywords_used:
+        # Only keywords may follow a keyword: point at the first parameter not given yet.
+        for i, p in enumerate(params[call.positional_count :], call.positional_count):
+            if p["name"] not in call.keywords_used and not p["kind"].startswith("var"):
+                return i
+        return None
+    index = call.argument_index
     for i, p in enumerate(params):
         if p["kind"] == "var_positional":
             return i if index >= i else index

@@ -162,7 +162,25 @@ _ROLE = re.compile(
     r":(?:py:)?(?:class|func|meth|attr|mod|obj|data|exc|ref):`~?([^`<]+?)(?:\s*<[^>]*>)?`"
 )
 _TILDE_CODE = re.compile(r"`~([\w.]+)`")
-_DIRECTIVE_LINE = re.compile(r"^\s*\.\. (?:doctest|testcode|testoutput|currentmodule)::?.*$", re.M)
+_DIRECTIVE_LINE = re.compile(
+    r"^\s*\.\. (?:doctest|testcode|testoutput|currentmodule)(?:::?)?.*$", re.M
+)
+
+
+_OTHER_DIRECTIVE = re.compile(r"^(\s*)\.\. (\w+)::?\s*", re.M)
+# Field lines docstring-to-markdown leaves alone (``:param int | None length: ...``).
+_FIELD_PARAM = re.compile(r"^(\s*):param\s+(?:(.+?)\s+)?(\w+):\s*", re.M)
+_FIELD_OTHER = re.compile(r"^(\s*):(returns?|rtype|raises?\s*\w*|type\s+\w+):\s*", re.M)
+
+
+def _field_lines_as_markdown(markdown: str) -> str:
+    markdown = _FIELD_PARAM.sub(
+        lambda m: (
+            f"{m.group(1)}- `{m.group(3)}`" + (f" (`{m.group(2)}`): " if m.group(2) else ": ")
+        ),
+        markdown,
+    )
+    return _FIELD_OTHER.sub(lambda m: f"{m.group(1)}- *{m.group(2).strip()}*: ", markdown)
 
 
 def render_docstring(doc: str | None) -> str:
@@ -176,7 +194,9 @@ def render_docstring(doc: str | None) -> str:
     except docstring_to_markdown.UnknownFormatError:
         markdown = text
     markdown = _TILDE_CODE.sub(lambda m: f"`{m.group(1).rsplit('.', 1)[-1]}`", markdown)
-    markdown = _DIRECTIVE_LINE.sub("", markdown)
+    markdown = _DIRECTIVE_LINE.sub("", _field_lines_as_markdown(markdown))
+    # Any other directive left over (numpyro has ``.. warnings:``) reads as a bold label.
+    markdown = _OTHER_DIRECTIVE.sub(lambda m: f"{m.group(1)}**{m.group(2).title()}**: ", markdown)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()
 
 
@@ -375,6 +395,21 @@ def arg_constraints_of(obj) -> dict:
     return merged
 
 
+def undocumented_distribution_summary(name: str, params: list[dict], obj) -> str:
+    """A summary from numpyro's own facts, for distributions that have no docstring."""
+    constrained = [
+        f"`{p['name']}` ({p['constraint']['display']})" for p in params if p.get("constraint")
+    ]
+    cls = obj if inspect.isclass(obj) else (factory_classes(obj) or [None])[0]
+    support = describe_constraint(inspect.getattr_static(cls, "support", None)) if cls else None
+    text = f"The {name} distribution"
+    if support:
+        text += f" with support `{support['display']}`"
+    if constrained:
+        text += f", parameterized by {', '.join(constrained)}"
+    return text + "."
+
+
 def describe_object(path: str, name: str, obj, module_name: str) -> dict:
     kind = kind_of(name, obj, module_name)
     sig = signature_of(obj)
@@ -394,6 +429,8 @@ def describe_object(path: str, name: str, obj, module_name: str) -> dict:
         "doc": markdown,
         "url": docs_url(obj if not isinstance(obj, constraints.Constraint) else type(obj)),
     }
+    if kind == "distribution" and not entry["summary"]:
+        entry["summary"] = undocumented_distribution_summary(name, params, obj)
     if kind == "distribution" and inspect.isclass(obj):
         entry.update(distribution_facts(obj))
     elif kind == "distribution":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 
 from numpyro_lsp.analysis.completion import Candidate, complete
 from numpyro_lsp.analysis.context import completion_context
 from numpyro_lsp.catalog import render
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+
+# The rest of a name and an opening parenthesis right after the cursor: the call is written.
+CALL_FOLLOWS = re.compile(r"\w*\s*\(")
 
 ITEM_KINDS = {
     "module": types.CompletionItemKind.Module,
@@ -60,7 +65,7 @@ def register(server: NumpyroLanguageServer) -> None:
         candidates = complete(context, document.bindings, ls.catalogs.catalog)
         if not candidates:
             return None
-        followed_by_paren = line[column:].lstrip(" \t\\w").startswith("(")
+        followed_by_paren = CALL_FOLLOWS.match(line, column) is not None
         snippets = ls.client_supports_snippets()
         return types.CompletionList(
             is_incomplete=False,

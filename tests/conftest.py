@@ -1,0 +1,92 @@
+"""Shared fixtures: a numpyro-lsp server driven over stdio by pytest-lsp, like an editor."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+@pytest_lsp.fixture(
+    scope="module",
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
+)
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+            root_uri=ROOT.as_uri(),
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+class Editor:
+    """Opens and edits documents on a pytest-lsp client, and finds positions in them."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.versions: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+
+    def open(self, name: str, text: str) -> str:
+        uri = (ROOT / "tests" / "_virtual" / name).as_uri()
+        self.versions[uri] = 1
+        self.texts[uri] = text
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=text
+                )
+            )
+        )
+        return uri
+
+    def replace_all(self, uri: str, text: str) -> None:
+        """An unsaved edit: the whole text replaced through an incremental change."""
+        old = self.texts[uri]
+        lines = old.split("\n")
+        self.versions[uri] += 1
+        self.texts[uri] = text
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(0, 0),
+                            end=types.Position(len(lines) - 1, utf16_len(lines[-1])),
+                        ),
+                        text=text,
+                    )
+                ],
+            )
+        )
+
+    def position(self, uri: str, marker: str, offset: int = 0) -> types.Position:
+        """The LSP position (UTF-16 columns) of ``marker``'s first occurrence plus ``offset``."""
+        text = self.texts[uri]
+        index = text.index(marker) + offset
+        before = text[:index]
+        line = before.count("\n")
+        line_start = before.rfind("\n") + 1
+        return types.Position(line, utf16_len(before[line_start:].rstrip("\r")))
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.fixture(scope="module")
+def editor(client: LanguageClient) -> Editor:
+    return Editor(client)

@@ -121,7 +121,8 @@ class Check:
     def line(self) -> str:
         op = "<=" if self.inclusive else "<"
         verdict = "PASS" if self.passed else "FAIL"
-        return f"{self.name:<34}{self.value:>9.2f} {self.unit:<4} {op:>2} {self.limit:g} {verdict}"
+        value = f"{self.value:.3f}" if self.unit == "x" else f"{self.value:.2f}"
+        return f"{self.name:<34}{value:>9} {self.unit:<4} {op:>2} {self.limit:g} {verdict}"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -149,7 +150,7 @@ def checks(servers: dict[str, dict[str, Any]], ratio: dict[str, float]) -> list[
 
 def render(servers: dict[str, dict[str, Any]], ratio: dict[str, float], done: list[Check]) -> str:
     parts = [table(servers), "", "ratios"]
-    parts += [f"  {name:<34}{value:>7.2f}x" for name, value in ratio.items()]
+    parts += [f"  {name:<34}{value:>8.3f}x" for name, value in ratio.items()]
     parts += ["", f"targets (numpyro-lsp): {sum(c.passed for c in done)}/{len(done)} pass"]
     parts += [f"  {c.line()}" for c in done]
     return "\n".join(parts)

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from numpyro_lsp.catalog.schema import CATALOG_FORMAT, Catalog
@@ -38,6 +37,9 @@ class LoadedCatalog:
 def installed_numpyro_version(python: str | None = None) -> str | None:
     """The numpyro version of ``python`` (this interpreter when None), without importing it."""
     if python is None or Path(python).resolve() == Path(sys.executable).resolve():
+        # Imported here: importlib.metadata costs ~30 ms of every server start otherwise.
+        from importlib import metadata
+
         try:
             return metadata.version("numpyro")
         except metadata.PackageNotFoundError:

@@ -5,10 +5,9 @@ NUTS finds this geometry hard (a funnel between ``tau`` and ``theta``); numpyro-
 """
 
 import numpy as np
-from jax import random
-
 import numpyro
 import numpyro.distributions as dist
+from jax import random
 from numpyro.infer import MCMC, NUTS
 
 J = 8

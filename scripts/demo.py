@@ -51,7 +51,8 @@ async def main(path: Path) -> int:
     result = await client.text_document_completion_async(types.CompletionParams(doc, at_dot))
     elapsed = 1000 * (time.perf_counter() - started)
     items = result.items if isinstance(result, types.CompletionList) else result
-    print(f"\ncompletion after `dist.` (line {at_dot.line + 1}): {len(items)} items, {elapsed:.1f} ms")
+    where = f"line {at_dot.line + 1}"
+    print(f"\ncompletion after `dist.` ({where}): {len(items)} items, {elapsed:.1f} ms")
     for item in items:
         if item.label in ("Normal", "HalfCauchy", "StudentT"):
             print(f"  {item.label:<11} {item.detail}   insert: {item.insert_text}")

@@ -467,6 +467,9 @@ def build() -> dict:
         modules[module_name] = {
             "doc": summary_of(render_docstring(module.__doc__)),
             "members": members,
+            # Every attribute the module has, public API or not: a name outside this list
+            # is an AttributeError at run time (``dist.Normall``).
+            "attributes": sorted(n for n in dir(module) if not n.startswith("__")),
         }
     return {
         "format": CATALOG_FORMAT,

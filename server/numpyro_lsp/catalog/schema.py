@@ -60,6 +60,11 @@ class Catalog:
                 result[name] = Member(target, obj=self.objects[target])
         return result
 
+    def has_attribute(self, module_path: str, name: str) -> bool:
+        """Whether ``module_path.name`` exists at run time (public or not)."""
+        module = self.modules.get(module_path)
+        return module is not None and name in module["attributes"]
+
     def submodules(self, module_path: str) -> list[str]:
         """Names importable as ``module_path.<name>`` (for ``import numpyro.|``)."""
         prefix = module_path + "."

@@ -1,0 +1,577 @@
+"""What a file's NumPyro models are, read from the stdlib AST: which functions are models,
+their sample sites with distributions, plates, loops and handlers around them, which values
+JAX traces, and what each model is handed to (NUTS, SVI, Predictive, handlers).
+
+Plain data for the rules, code actions and navigation; nothing here runs user code.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from numpyro_lsp.catalog.schema import Catalog
+
+# Primitives whose result is a traced value inside a model.
+TRACED_PRIMITIVES = {"sample", "param", "deterministic", "prng_key", "subsample"}
+SITE_PRIMITIVES = {"sample", "param", "deterministic"}
+# Methods that wrap a distribution and keep it one: ``dist.Normal(0, 1).expand([3]).to_event(1)``.
+DISTRIBUTION_METHODS = {"expand", "expand_by", "to_event", "mask"}
+# JAX functions that return static Python values, not arrays.
+STATIC_JAX_FUNCTIONS = {"shape", "ndim", "size", "result_type", "dtype", "issubdtype", "iinfo"}
+STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
+# Array attributes known when tracing (shapes are static under jit).
+STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
+# Builtins whose result is a plain Python value even for traced arguments.
+STATIC_BUILTINS = {"len", "isinstance", "issubclass", "type", "callable", "hasattr", "id", "print"}
+STATIC_BUILTINS |= {"repr", "str", "getattr", "bool", "int", "float", "range"}
+# Catalog kinds that take a model as their first argument.
+MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
+
+
+def dotted_parts(node: ast.AST) -> list[str] | None:
+    """``dist.Normal`` -> ["dist", "Normal"]; None for anything but a name chain."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+@dataclass(frozen=True)
+class Plate:
+    name: str | None
+    size: ast.expr | None
+    call: ast.Call
+    variable: str | None
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    """A handler around code: ``with handlers.reparam(config=...)`` or a decorator."""
+
+    path: str
+    call: ast.Call
+
+
+@dataclass
+class DistributionUse:
+    """A distribution built in code, with its arguments bound to numpyro's parameter names."""
+
+    obj: dict
+    call: ast.Call
+    arguments: dict[str, ast.expr]
+    # Wrapping method calls, innermost first: [("expand", call), ("to_event", call)].
+    methods: list[tuple[str, ast.Call]] = field(default_factory=list)
+    # The whole expression, wrappers included.
+    expression: ast.expr | None = None
+
+    def has_method(self, name: str) -> bool:
+        return any(m == name for m, _ in self.methods)
+
+
+@dataclass
+class Site:
+    primitive: str
+    call: ast.Call
+    arguments: dict[str, ast.expr]
+    name: str | None
+    distribution: DistributionUse | None
+    observed: bool
+    plates: tuple[Plate, ...]
+    loops: tuple[ast.stmt, ...]
+    branches: tuple[tuple[int, str], ...]
+    handlers: tuple[HandlerContext, ...]
+    target: str | None
+    function: FunctionInfo | None
+
+    @property
+    def name_node(self) -> ast.expr | None:
+        return self.arguments.get("name")
+
+    @property
+    def latent(self) -> bool:
+        return self.primitive == "sample" and not self.observed
+
+    @property
+    def generated_name(self) -> bool:
+        node = self.name_node
+        return node is not None and not isinstance(node, ast.Constant)
+
+
+@dataclass
+class CatalogCall:
+    """A call of anything the catalog knows, anywhere in the file."""
+
+    call: ast.Call
+    obj: dict
+    function: FunctionInfo | None
+    handlers: tuple[HandlerContext, ...]
+
+
+@dataclass
+class FunctionInfo:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    parent: FunctionInfo | None
+    sites: list[Site] = field(default_factory=list)
+    primitive_calls: int = 0
+    called_names: set[str] = field(default_factory=set)
+    traced: set[str] = field(default_factory=set)
+    is_model: bool = False
+    decorators: list[HandlerContext] = field(default_factory=list)
+    # Local ``name = <expr>`` assignments, last one wins (to follow ``d = dist.Normal(...)``).
+    assignments: dict[str, ast.expr] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def params(self) -> list[str]:
+        args = self.node.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        every += [a for a in (args.vararg, args.kwarg) if a]
+        return [a.arg for a in every]
+
+
+@dataclass
+class ModelUse:
+    """A model handed to a chain of catalog callables: ``MCMC(NUTS(model))`` gives
+    ``["numpyro.infer.NUTS", "numpyro.infer.MCMC"]`` (innermost first)."""
+
+    model: str
+    chain: list[str]
+    call: ast.Call  # the outermost call of the chain
+
+
+@dataclass
+class ModuleAnalysis:
+    tree: ast.Module
+    bindings: dict[str, str]
+    catalog: Catalog
+    functions: list[FunctionInfo] = field(default_factory=list)
+    sites: list[Site] = field(default_factory=list)
+    catalog_calls: list[CatalogCall] = field(default_factory=list)
+    model_uses: list[ModelUse] = field(default_factory=list)
+    # Module-level ``name = <expr>`` assignments.
+    assignments: dict[str, ast.expr] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[FunctionInfo]:
+        return [f for f in self.functions if f.is_model]
+
+    def function(self, name: str) -> FunctionInfo | None:
+        for info in self.functions:
+            if info.name == name:
+                return info
+        return None
+
+    def uses_of(self, model: str) -> list[ModelUse]:
+        return [use for use in self.model_uses if use.model == model]
+
+    def resolve(self, node: ast.AST) -> str | None:
+        """The fully qualified path a name chain stands for (``jnp.exp`` -> ``jax.numpy.exp``)."""
+        parts = dotted_parts(node)
+        if not parts:
+            return None
+        head = self.bindings.get(parts[0])
+        if head is None:
+            return None
+        return ".".join([head, *parts[1:]])
+
+    def catalog_object(self, node: ast.AST) -> dict | None:
+        path = self.resolve(node)
+        if path is None:
+            return None
+        member = self.catalog.lookup(path)
+        return member.obj if member is not None else None
+
+    def primitive_name(self, call: ast.Call) -> str | None:
+        obj = self.catalog_object(call.func)
+        if obj is not None and obj["kind"] == "primitive":
+            return obj["name"]
+        return None
+
+    def is_traced(self, node: ast.AST, traced: set[str]) -> bool:
+        return is_traced(self, node, traced)
+
+
+def bind_arguments(obj: dict, call: ast.Call) -> dict[str, ast.expr]:
+    """Map a call's arguments to the catalog parameter names they fill."""
+    positional = [p["name"] for p in obj["params"] if p["kind"].startswith("positional")]
+    bound: dict[str, ast.expr] = {}
+    for name, arg in zip(positional, call.args, strict=False):
+        if isinstance(arg, ast.Starred):
+            break
+        bound[name] = arg
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            bound[keyword.arg] = keyword.value
+    return bound
+
+
+def _is_none(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+# --- traced values ----------------------------------------------------------------------
+
+
+def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool:
+    """Whether JAX stages ``node``'s value when the model is traced: results of sample/param,
+    every jax/jnp/lax result, and whatever is computed from those. The model's arguments are
+    concrete (MCMC's default ``jit_model_args=False``), and shapes are static."""
+    if isinstance(node, ast.Name):
+        return node.id in traced
+    if isinstance(node, ast.Constant):
+        return False
+    if isinstance(node, ast.Attribute):
+        if node.attr in STATIC_ATTRIBUTES:
+            return False
+        return is_traced(analysis, node.value, traced)
+    if isinstance(node, ast.Call):
+        return _call_is_traced(analysis, node, traced)
+    if isinstance(node, ast.Compare):
+        if all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
+            return False
+        return any(is_traced(analysis, n, traced) for n in [node.left, *node.comparators])
+    if isinstance(node, ast.Lambda | ast.FunctionDef):
+        return False
+    if isinstance(node, ast.Subscript):
+        return is_traced(analysis, node.value, traced) or is_traced(analysis, node.slice, traced)
+    return any(is_traced(analysis, child, traced) for child in ast.iter_child_nodes(node))
+
+
+def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) -> bool:
+    path = analysis.resolve(call.func)
+    if path is not None:
+        if path == "jax" or path.startswith("jax."):
+            return path.rsplit(".", 1)[-1] not in STATIC_JAX_FUNCTIONS
+        if path.startswith("numpy.") and path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS:
+            return False
+        member = analysis.catalog.lookup(path)
+        if member is not None and member.obj is not None and member.obj["kind"] == "primitive":
+            return member.obj["name"] in TRACED_PRIMITIVES
+    if isinstance(call.func, ast.Name) and call.func.id in STATIC_BUILTINS:
+        return False
+    if isinstance(call.func, ast.Attribute) and is_traced(analysis, call.func.value, traced):
+        return True  # a method of a traced array: ``theta.sum()``
+    arguments = [*call.args, *(k.value for k in call.keywords)]
+    return any(is_traced(analysis, a, traced) for a in arguments)
+
+
+def assigned_names(target: ast.AST) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            yield from assigned_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from assigned_names(target.value)
+
+
+def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
+    traced: set[str] = set()
+    # Twice, so values that flow backwards through a loop are seen too.
+    for _ in range(2):
+        for node in _own_nodes(info.node):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                value = node.value
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if value is not None and is_traced(analysis, value, traced):
+                    for target in targets:
+                        traced.update(assigned_names(target))
+            elif isinstance(node, ast.For | ast.comprehension):
+                if is_traced(analysis, node.iter, traced):
+                    traced.update(assigned_names(node.target))
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                call = node.context_expr
+                if isinstance(call, ast.Call) and analysis.primitive_name(call) == "plate":
+                    traced.update(assigned_names(node.optional_vars))
+            elif isinstance(node, ast.NamedExpr) and is_traced(analysis, node.value, traced):
+                traced.add(node.target.id)
+    return traced
+
+
+def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body, not descending into nested functions or classes."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+# --- the walk ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    function: FunctionInfo | None = None
+    plates: tuple[Plate, ...] = ()
+    loops: tuple[ast.stmt, ...] = ()
+    branches: tuple[tuple[int, str], ...] = ()
+    handlers: tuple[HandlerContext, ...] = ()
+
+    def with_(self, **changes) -> _Context:
+        return _Context(**{**self.__dict__, **changes})
+
+
+class _Walker:
+    def __init__(self, analysis: ModuleAnalysis) -> None:
+        self.analysis = analysis
+
+    def run(self) -> None:
+        self.block(self.analysis.tree.body, _Context())
+
+    def block(self, statements: list[ast.stmt], context: _Context) -> None:
+        for statement in statements:
+            self.statement(statement, context)
+
+    def statement(self, node: ast.stmt, context: _Context) -> None:
+        analysis = self.analysis
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            info = FunctionInfo(node, context.function)
+            analysis.functions.append(info)
+            for decorator in node.decorator_list:
+                self.expression(decorator, context)
+                handler = self.handler_of(decorator)
+                if handler:
+                    info.decorators.append(handler)
+            inner = _Context(function=info, handlers=tuple(info.decorators))
+            self.block(node.body, inner)
+            return
+        if isinstance(node, ast.ClassDef):
+            self.block(node.body, _Context(handlers=context.handlers))
+            return
+        if isinstance(node, ast.With | ast.AsyncWith):
+            inner = context
+            for item in node.items:
+                self.expression(item.context_expr, inner)
+                inner = self.enter(item, inner)
+            self.block(node.body, inner)
+            return
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            header = node.iter if isinstance(node, ast.For | ast.AsyncFor) else node.test
+            self.expression(header, context)
+            self.block(node.body, context.with_(loops=(*context.loops, node)))
+            self.block(node.orelse, context)
+            return
+        if isinstance(node, ast.If):
+            self.expression(node.test, context)
+            self.block(node.body, context.with_(branches=(*context.branches, (id(node), "body"))))
+            orelse = context.with_(branches=(*context.branches, (id(node), "orelse")))
+            self.block(node.orelse, orelse)
+            return
+        if isinstance(node, ast.Try | ast.TryStar):
+            parts = [("body", node.body), ("else", node.orelse), ("finally", node.finalbody)]
+            parts += [(f"except{i}", h.body) for i, h in enumerate(node.handlers)]
+            for label, body in parts:
+                self.block(body, context.with_(branches=(*context.branches, (id(node), label))))
+            return
+        if isinstance(node, ast.Match):
+            self.expression(node.subject, context)
+            for i, case in enumerate(node.cases):
+                branch = context.with_(branches=(*context.branches, (id(node), f"case{i}")))
+                self.block(case.body, branch)
+            return
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [n for t in targets for n in assigned_names(t)]
+            store = context.function.assignments if context.function else analysis.assignments
+            for name in names:
+                store[name] = node.value
+            target = names[0] if len(names) == 1 else None
+            self.expression(node.value, context, target=target)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self.expression(child, context)
+            elif isinstance(child, ast.stmt):
+                self.statement(child, context)
+
+    def handler_of(self, node: ast.AST) -> HandlerContext | None:
+        call = node if isinstance(node, ast.Call) else None
+        obj = self.analysis.catalog_object(call.func if call else node)
+        if obj is not None and obj["kind"] == "handler":
+            return HandlerContext(obj["path"], call or ast.Call(func=node, args=[], keywords=[]))
+        return None
+
+    def enter(self, item: ast.withitem, context: _Context) -> _Context:
+        call = item.context_expr
+        if not isinstance(call, ast.Call):
+            return context
+        primitive = self.analysis.primitive_name(call)
+        if primitive == "plate":
+            arguments = bind_arguments(self.analysis.catalog.lookup("numpyro.plate").obj, call)
+            name = arguments.get("name")
+            plate = Plate(
+                name.value if isinstance(name, ast.Constant) else None,
+                arguments.get("size"),
+                call,
+                item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None,
+            )
+            return context.with_(plates=(*context.plates, plate))
+        handler = self.handler_of(call)
+        if handler is not None:
+            return context.with_(handlers=(*context.handlers, handler))
+        return context
+
+    def expression(self, node: ast.expr, context: _Context, target: str | None = None) -> None:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Lambda):
+                continue
+            if isinstance(child, ast.Call):
+                self.call(child, context, target if child is node else None)
+
+    def call(self, call: ast.Call, context: _Context, target: str | None) -> None:
+        analysis = self.analysis
+        function = context.function
+        if function is not None and isinstance(call.func, ast.Name):
+            function.called_names.add(call.func.id)
+        obj = analysis.catalog_object(call.func)
+        if obj is None:
+            return
+        analysis.catalog_calls.append(CatalogCall(call, obj, function, context.handlers))
+        if obj["kind"] == "primitive" and function is not None:
+            function.primitive_calls += 1
+        if obj["kind"] == "primitive" and obj["name"] in SITE_PRIMITIVES:
+            site = self.site(call, obj, context, target)
+            analysis.sites.append(site)
+            if function is not None:
+                function.sites.append(site)
+
+    def site(self, call: ast.Call, obj: dict, context: _Context, target: str | None) -> Site:
+        arguments = bind_arguments(obj, call)
+        name = arguments.get("name")
+        distribution = None
+        if obj["name"] == "sample" and "fn" in arguments:
+            distribution = distribution_use(self.analysis, arguments["fn"], context.function)
+        observed = obj["name"] == "sample" and not _is_none(arguments.get("obs"))
+        observed = observed and "obs" in arguments
+        return Site(
+            primitive=obj["name"],
+            call=call,
+            arguments=arguments,
+            name=name.value if isinstance(name, ast.Constant) else None,
+            distribution=distribution,
+            observed=observed,
+            plates=context.plates,
+            loops=context.loops,
+            branches=context.branches,
+            handlers=context.handlers,
+            target=target,
+            function=context.function,
+        )
+
+
+def distribution_use(
+    analysis: ModuleAnalysis, node: ast.expr, function: FunctionInfo | None
+) -> DistributionUse | None:
+    """The distribution an expression builds, looking through ``.expand``/``.to_event`` and
+    one local variable (``d = dist.Normal(0, 1)``)."""
+    expression = node
+    methods: list[tuple[str, ast.Call]] = []
+    seen = 0
+    while seen < 10:
+        seen += 1
+        if isinstance(node, ast.Name) and function is not None and node.id in function.assignments:
+            node = function.assignments[node.id]
+            continue
+        if not isinstance(node, ast.Call):
+            return None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in DISTRIBUTION_METHODS:
+            methods.append((node.func.attr, node))
+            node = node.func.value
+            continue
+        obj = analysis.catalog_object(node.func)
+        if obj is None or obj["kind"] != "distribution":
+            return None
+        return DistributionUse(obj, node, bind_arguments(obj, node), methods[::-1], expression)
+    return None
+
+
+def _mark_models(analysis: ModuleAnalysis) -> None:
+    by_name = {f.name: f for f in analysis.functions}
+    for use in analysis.model_uses:
+        if use.model in by_name:
+            by_name[use.model].is_model = True
+    for info in analysis.functions:
+        if info.primitive_calls or info.decorators:
+            info.is_model = True
+    # A function that calls a model of the same file is one too (a helper-built model).
+    changed = True
+    while changed:
+        changed = False
+        for info in analysis.functions:
+            if not info.is_model and any(
+                by_name.get(n) is not None and by_name[n].is_model for n in info.called_names
+            ):
+                info.is_model = changed = True
+
+
+def _model_uses(analysis: ModuleAnalysis) -> None:
+    function_names = {f.name for f in analysis.functions}
+    consumed_calls: set[int] = set()
+
+    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> str | None:
+        if depth > 8:
+            return None
+        if isinstance(node, ast.Name):
+            if node.id in function_names:
+                return node.id
+            assigned = analysis.assignments.get(node.id)
+            return model_of(assigned, chain, depth + 1) if assigned is not None else None
+        if isinstance(node, ast.Call):
+            obj = analysis.catalog_object(node.func)
+            if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
+                return None
+            consumed_calls.add(id(node))
+            first = first_model_argument(node)
+            if first is None:
+                return None
+            found = model_of(first, chain, depth + 1)
+            if found is not None:
+                chain.append(obj["path"])
+            return found
+        return None
+
+    for catalog_call in analysis.catalog_calls:
+        call = catalog_call.call
+        if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
+            continue
+        chain: list[str] = []
+        model = model_of(call, chain)
+        if model is not None:
+            analysis.model_uses.append(ModelUse(model, chain, call))
+    for info in analysis.functions:
+        for decorator in info.decorators:
+            analysis.model_uses.append(ModelUse(info.name, [decorator.path], decorator.call))
+
+
+def first_model_argument(call: ast.Call) -> ast.expr | None:
+    for keyword in call.keywords:
+        if keyword.arg in ("model", "fn", "sampler", "inner_kernel"):
+            return keyword.value
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    return None
+
+
+def analyze_module(tree: ast.Module, bindings: dict[str, str], catalog: Catalog) -> ModuleAnalysis:
+    analysis = ModuleAnalysis(tree, bindings, catalog)
+    _Walker(analysis).run()
+    # Calls are collected in walk order, which is not source order: sort for stable output.
+    analysis.catalog_calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))
+    _model_uses(analysis)
+    _mark_models(analysis)
+    for info in analysis.functions:
+        if info.is_model:
+            info.traced = _traced_names(analysis, info)
+    return analysis

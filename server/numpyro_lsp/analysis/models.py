@@ -214,6 +214,13 @@ def bind_arguments(obj: dict, call: ast.Call) -> dict[str, ast.expr]:
     return bound
 
 
+def exclusive_branches(a: tuple[tuple[int, str], ...], b: tuple[tuple[int, str], ...]) -> bool:
+    """Whether two places sit in different branches of one ``if``/``try``/``match``, so at most
+    one of them runs."""
+    branches_a = dict(a)
+    return any(node in branches_a and branches_a[node] != label for node, label in b)
+
+
 def _is_none(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -278,7 +285,7 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
     traced: set[str] = set()
     # Twice, so values that flow backwards through a loop are seen too.
     for _ in range(2):
-        for node in _own_nodes(info.node):
+        for node in own_nodes(info.node):
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
                 value = node.value
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -297,7 +304,7 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
     return traced
 
 
-def _own_nodes(function: ast.AST) -> Iterator[ast.AST]:
+def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function's body, not descending into nested functions or classes."""
     stack = list(ast.iter_child_nodes(function))
     while stack:

@@ -1,0 +1,124 @@
+"""What every rule is made of: a code, a name, a default severity, a check over a module's
+analysis, and a documentation (the rule module's docstring) with fixed sections and a bad
+and a good example."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from numpyro_lsp.analysis.models import ModuleAnalysis
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+
+
+class Severity(enum.IntEnum):
+    # Ordered so that ``>= Severity.WARNING`` reads as "warning or worse".
+    HINT = 1
+    INFORMATION = 2
+    WARNING = 3
+    ERROR = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.strip().upper()]
+
+
+@dataclass(frozen=True)
+class Span:
+    """A source range: 1-based lines, 0-based code-point columns (as ``ast`` gives them)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def of(cls, node: ast.AST) -> Span:
+        return cls(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+
+@dataclass(frozen=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rule's check yields: where, and a one-line message that says what to do."""
+
+    node: ast.AST
+    message: str
+    related: tuple[Related, ...] = ()
+    # Whatever a code action needs to fix it, computed with the finding.
+    fix: dict | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    span: Span
+    severity: Severity
+    related: tuple[Related, ...] = ()
+    fix: dict | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    check: Callable[[ModuleAnalysis], Iterable[Report]]
+    doc: str
+    enabled_by_default: bool = True
+
+    def run(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        for report in self.check(analysis):
+            yield Finding(
+                self.code,
+                report.message,
+                Span.of(report.node),
+                self.severity,
+                report.related,
+                report.fix,
+            )
+
+    def section(self, title: str) -> str:
+        """A section of the rule's doc (``## Example`` ...), without its heading."""
+        match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", self.doc, re.M | re.S)
+        return match.group(1).strip() if match else ""
+
+    def example(self, title: str) -> str:
+        """The Python code block of a doc section: the rule's bad or good example."""
+        match = re.search(r"```python\n(.*?)```", self.section(title), re.S)
+        return match.group(1) if match else ""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The closest candidate, compared case-insensitively (``NUTs`` -> ``NUTS``)."""
+    by_lower: dict[str, str] = {}
+    for candidate in candidates:
+        by_lower.setdefault(candidate.lower(), candidate)
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=cutoff)
+    return by_lower[match[0]] if match else None
+
+
+def literal_number(node: ast.AST) -> float | None:
+    """The value of a numeric literal, ``-1`` and ``+2.5`` included."""
+    sign = 1.0
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return sign * float(node.value)
+    return None
+
+
+def names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}

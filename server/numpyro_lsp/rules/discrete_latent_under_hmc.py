@@ -1,0 +1,97 @@
+"""NPR013 discrete-latent-under-hmc
+
+## What it does
+Flags a latent site with a discrete distribution (Bernoulli, Categorical, Poisson...) in a
+model given to NUTS or HMC without a kernel that handles discrete sites.
+
+## Why is this bad?
+HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns that
+`infer={"enumerate": "parallel"}` will be required, fails with `ImportError` when `funsor` is
+not installed, and fails with `RuntimeError` for an unbounded support such as Poisson's.
+Alternatives: `DiscreteHMCGibbs(NUTS(model))` (works without funsor), `MixedHMC`, or
+marginalising the discrete variable by hand (a `Mixture`, or `logsumexp` in a `factor`).
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+from numpyro.infer import MCMC, NUTS
+
+
+def model(y=None):
+    z = numpyro.sample("z", dist.Bernoulli(0.5))
+    numpyro.sample("obs", dist.Normal(2.0 * z, 1.0), obs=y)
+
+
+mcmc = MCMC(NUTS(model), num_warmup=100, num_samples=100)
+```
+
+## Use instead
+```python
+import numpyro
+import numpyro.distributions as dist
+from numpyro.infer import MCMC, NUTS, DiscreteHMCGibbs
+
+
+def model(y=None):
+    z = numpyro.sample("z", dist.Bernoulli(0.5))
+    numpyro.sample("obs", dist.Normal(2.0 * z, 1.0), obs=y)
+
+
+mcmc = MCMC(DiscreteHMCGibbs(NUTS(model)), num_warmup=100, num_samples=100)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+
+CODE = "NPR013"
+NAME = "discrete-latent-under-hmc"
+SEVERITY = Severity.WARNING
+GRADIENT_KERNELS = {"numpyro.infer.NUTS", "numpyro.infer.HMC"}
+DISCRETE_KERNELS = {
+    "numpyro.infer.DiscreteHMCGibbs",
+    "numpyro.infer.MixedHMC",
+    "numpyro.infer.HMCGibbs",
+}
+
+
+def enumerated(infer: ast.expr | None) -> bool:
+    """``infer={"enumerate": "parallel"}`` on the site."""
+    return isinstance(infer, ast.Dict) and any(
+        isinstance(k, ast.Constant) and k.value == "enumerate" for k in infer.keys
+    )
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for model in analysis.models:
+        hmc_uses = [
+            use
+            for use in analysis.uses_of(model.name)
+            if GRADIENT_KERNELS & set(use.chain) and not DISCRETE_KERNELS & set(use.chain)
+        ]
+        if not hmc_uses:
+            continue
+        kernel = hmc_uses[0]
+        for site in model.sites:
+            use = site.distribution
+            if not site.latent or use is None or not use.obj.get("is_discrete"):
+                continue
+            bounded = use.obj.get("has_enumerate_support")
+            if enumerated(site.arguments.get("infer")) and bounded:
+                continue  # enumeration as the user intends (needs funsor installed)
+            reason = (
+                "its support is unbounded, so it cannot be enumerated (RuntimeError)"
+                if not bounded
+                else "numpyro enumerates it, which needs funsor (ImportError without it)"
+            )
+            yield Report(
+                site.name_node or site.call,
+                f"discrete latent `{site.name or '?'}` under NUTS/HMC: {reason}; use "
+                "`DiscreteHMCGibbs(NUTS(model))`, `MixedHMC`, or marginalise it",
+                related=(Related(Span.of(kernel.call), "the model is sampled with HMC here"),),
+            )

@@ -1,0 +1,78 @@
+"""NPR011 literal-violates-constraint
+
+## What it does
+Flags a literal argument outside its parameter's constraint, read from numpyro's own
+`arg_constraints`: `dist.HalfNormal(-1)`, `dist.Beta(0, 1)`, `dist.Normal(0, 0)`.
+
+## Why is this bad?
+With validation on (numpyro's default) the distribution raises `ValueError` as soon as it is
+built, even inside a model, and the message names the base class ("Normal distribution got
+invalid scale parameter" for `HalfNormal(-1.0)`); with validation off it samples nonsense.
+
+## Example
+```python
+import numpyro.distributions as dist
+
+prior = dist.HalfNormal(-1.0)
+```
+
+## Use instead
+```python
+import numpyro.distributions as dist
+
+prior = dist.HalfNormal(1.0)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from numpyro_lsp.analysis.models import bind_arguments
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, literal_number
+
+CODE = "NPR011"
+NAME = "literal-violates-constraint"
+SEVERITY = Severity.ERROR
+
+
+def violates(value: float, constraint: dict) -> bool:
+    lower, upper = constraint.get("lower"), constraint.get("upper")
+    if lower is not None and (
+        value < lower or (value == lower and constraint.get("lower_inclusive") is False)
+    ):
+        return True
+    return upper is not None and (
+        value > upper or (value == upper and constraint.get("upper_inclusive") is False)
+    )
+
+
+def bounds_text(constraint: dict) -> str:
+    parts = []
+    if constraint.get("lower") is not None:
+        parts.append(
+            (">= " if constraint.get("lower_inclusive") else "> ") + f"{constraint['lower']:g}"
+        )
+    if constraint.get("upper") is not None:
+        parts.append(
+            ("<= " if constraint.get("upper_inclusive") else "< ") + f"{constraint['upper']:g}"
+        )
+    return " and ".join(parts)
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for catalog_call in analysis.catalog_calls:
+        obj = catalog_call.obj
+        if obj["kind"] != "distribution":
+            continue
+        params = {p["name"]: p for p in obj["params"]}
+        for name, node in bind_arguments(obj, catalog_call.call).items():
+            constraint = (params.get(name) or {}).get("constraint")
+            value = literal_number(node)
+            if constraint is None or value is None or not violates(value, constraint):
+                continue
+            yield Report(
+                node,
+                f"`{obj['name']}`'s `{name}` must be {constraint['display']} "
+                f"({bounds_text(constraint)}), got {value:g}: numpyro raises ValueError",
+            )

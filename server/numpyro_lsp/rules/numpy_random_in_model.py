@@ -1,0 +1,59 @@
+"""NPR003 numpy-random-in-model
+
+## What it does
+Flags `np.random` (and Python's `random`) used inside a model.
+
+## Why is this bad?
+NumPy's random numbers are drawn once, when JAX traces the model, and then frozen into the
+compiled function: every "random" draw is the same across samples, with no error.
+
+## Example
+```python
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(n, y=None):
+    noise = np.random.normal(size=n)
+    mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    numpyro.sample("obs", dist.Normal(mu + noise, 1.0), obs=y)
+```
+
+## Use instead
+```python
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(n, y=None):
+    noise = numpyro.sample("noise", dist.Normal(0.0, 1.0).expand([n]))
+    mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    numpyro.sample("obs", dist.Normal(mu + noise, 1.0), obs=y)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
+
+CODE = "NPR003"
+NAME = "numpy-random-in-model"
+SEVERITY = Severity.WARNING
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for model in analysis.models:
+        for node in ast.walk(model.node):
+            if not isinstance(node, ast.Call):
+                continue
+            path = analysis.resolve(node.func) or ""
+            if path.startswith(("numpy.random.", "random.")):
+                yield Report(
+                    node,
+                    f"`{ast.unparse(node.func)}` is drawn once at trace time and frozen: "
+                    "draw with `numpyro.sample` (or `jax.random` with a key)",
+                )

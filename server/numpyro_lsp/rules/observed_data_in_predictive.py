@@ -1,0 +1,116 @@
+"""NPR017 observed-data-in-predictive
+
+## What it does
+Flags a `Predictive` built with posterior samples and then called with the observed data,
+for example `Predictive(model, samples)(key, x, y=y)`.
+
+## Why is this bad?
+An observed site returns its `obs` value: with the data passed in, the "predictions" are the
+observed data, with no error. Pass `None` (or leave the argument out) for the observations.
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+from jax import random
+from numpyro.infer import Predictive
+
+
+def model(x, y=None):
+    w = numpyro.sample("w", dist.Normal(0.0, 1.0))
+    numpyro.sample("y", dist.Normal(w * x, 1.0), obs=y)
+
+
+def predict(samples, x, y):
+    predictive = Predictive(model, samples)
+    return predictive(random.PRNGKey(1), x, y=y)
+```
+
+## Use instead
+```python
+import numpyro
+import numpyro.distributions as dist
+from jax import random
+from numpyro.infer import Predictive
+
+
+def model(x, y=None):
+    w = numpyro.sample("w", dist.Normal(0.0, 1.0))
+    numpyro.sample("y", dist.Normal(w * x, 1.0), obs=y)
+
+
+def predict(samples, x):
+    predictive = Predictive(model, samples)
+    return predictive(random.PRNGKey(1), x)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.analysis.models import FunctionInfo, bind_arguments
+from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span, names_in
+
+CODE = "NPR017"
+NAME = "observed-data-in-predictive"
+SEVERITY = Severity.WARNING
+
+
+def observed_parameters(model: FunctionInfo) -> set[str]:
+    """The model's arguments that feed an ``obs=``."""
+    params = set(model.params)
+    return {
+        name
+        for site in model.sites
+        if site.observed
+        for name in names_in(site.arguments["obs"])
+        if name in params
+    }
+
+
+def predictive_calls(analysis: ModuleAnalysis) -> Iterator[tuple[ast.Call, ast.Call]]:
+    """(Predictive(...) construction, call of it) pairs: direct, or through a variable."""
+    constructions: dict[str, ast.Call] = {}
+    for node in ast.walk(analysis.tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            obj = analysis.catalog_object(node.value.func)
+            if obj is not None and obj["path"] == "numpyro.infer.Predictive":
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        constructions[target.id] = node.value
+    for node in ast.walk(analysis.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Name) and node.func.id in constructions:
+            yield constructions[node.func.id], node
+        elif isinstance(node.func, ast.Call):
+            obj = analysis.catalog_object(node.func.func)
+            if obj is not None and obj["path"] == "numpyro.infer.Predictive":
+                yield node.func, node
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    predictive_obj = analysis.catalog.objects["numpyro.infer.Predictive"]
+    for construction, call in predictive_calls(analysis):
+        arguments = bind_arguments(predictive_obj, construction)
+        if "posterior_samples" not in arguments or not isinstance(arguments.get("model"), ast.Name):
+            continue
+        model = analysis.function(arguments["model"].id)
+        if model is None:
+            continue
+        observed = observed_parameters(model)
+        # The predictive is called like the model, after the key.
+        passed = dict(zip(model.params, call.args[1:], strict=False))
+        passed.update({k.arg: k.value for k in call.keywords if k.arg})
+        for name in sorted(observed & passed.keys()):
+            value = passed[name]
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            yield Report(
+                value,
+                f"`{name}` is observed in `{model.name}`: passed to a posterior Predictive, the "
+                f"predictions equal the data; pass `{name}=None`",
+                related=(Related(Span.of(construction), "posterior Predictive built here"),),
+            )

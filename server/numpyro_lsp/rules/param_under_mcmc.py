@@ -1,0 +1,70 @@
+"""NPR014 param-under-mcmc
+
+## What it does
+Flags `numpyro.param` in a model that the file only samples with MCMC (never fits with SVI).
+
+## Why is this bad?
+MCMC does not learn parameters: a `param` site is silently held at its initial value and is
+missing from the samples. To infer it, give it a prior with `numpyro.sample`.
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+from numpyro.infer import MCMC, NUTS
+
+
+def model(y=None):
+    sigma = numpyro.param("sigma", 1.0)
+    numpyro.sample("obs", dist.Normal(0.0, sigma), obs=y)
+
+
+mcmc = MCMC(NUTS(model), num_warmup=100, num_samples=100)
+```
+
+## Use instead
+```python
+import numpyro
+import numpyro.distributions as dist
+from numpyro.infer import MCMC, NUTS
+
+
+def model(y=None):
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    numpyro.sample("obs", dist.Normal(0.0, sigma), obs=y)
+
+
+mcmc = MCMC(NUTS(model), num_warmup=100, num_samples=100)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+
+CODE = "NPR014"
+NAME = "param-under-mcmc"
+SEVERITY = Severity.WARNING
+SVI_KINDS = {"autoguide", "elbo"}
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for model in analysis.models:
+        uses = analysis.uses_of(model.name)
+        kinds = {analysis.catalog.objects[p]["kind"] for use in uses for p in use.chain}
+        paths = {p for use in uses for p in use.chain}
+        if "kernel" not in kinds or SVI_KINDS & kinds or "numpyro.infer.SVI" in paths:
+            continue
+        kernel_use = next(
+            u for u in uses if "kernel" in {analysis.catalog.objects[p]["kind"] for p in u.chain}
+        )
+        for site in model.sites:
+            if site.primitive == "param":
+                yield Report(
+                    site.call,
+                    f"MCMC holds `numpyro.param` `{site.name or '?'}` fixed at its initial value "
+                    "and leaves it out of the samples: give it a prior with `numpyro.sample`",
+                    related=(Related(Span.of(kernel_use.call), "sampled with MCMC here"),),
+                )

@@ -1,0 +1,123 @@
+"""NPR018 plate-shape-mismatch
+
+## What it does
+Flags shape mistakes the code shows without running it: a vector-valued distribution (its
+parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) inside a plate of
+another size without `.to_event(1)`, and observations reshaped to a trailing singleton
+dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate.
+
+## Why is this bad?
+The extra dimension broadcasts against the plate instead of matching it: numpyro only warns
+"Missing a plate statement", or builds an `(n, n)` likelihood, and the posterior is wrong.
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(x, y):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    with numpyro.plate("data", x.shape[0]):
+        numpyro.sample("obs", dist.Normal(mu * x, 1.0), obs=y[:, None])
+```
+
+## Use instead
+```python
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(x, y):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    with numpyro.plate("data", x.shape[0]):
+        numpyro.sample("obs", dist.Normal(mu * x, 1.0), obs=y)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.analysis.models import DistributionUse, Site
+from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+
+CODE = "NPR018"
+NAME = "plate-shape-mismatch"
+SEVERITY = Severity.WARNING
+VECTOR_BUILDERS = {"jax.numpy.zeros", "jax.numpy.ones", "jax.numpy.full", "jax.numpy.empty"}
+
+
+def trailing_singleton(node: ast.expr) -> bool:
+    """``y[:, None]``, ``y[..., None]``, ``y.reshape(-1, 1)``, ``jnp.expand_dims(y, -1)``."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
+        last = node.slice.elts[-1]
+        return isinstance(last, ast.Constant) and last.value is None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr == "reshape" and len(node.args) == 2:
+            last = node.args[-1]
+            return isinstance(last, ast.Constant) and last.value == 1
+        if node.func.attr == "expand_dims" and len(node.args) == 2:
+            axis = node.args[-1]
+            return isinstance(axis, ast.UnaryOp) and ast.unparse(axis) == "-1"
+    return False
+
+
+def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | None:
+    """The ``k`` of a batch built as ``jnp.zeros(k)`` or ``.expand([k])``."""
+    for method, call in use.methods:
+        if method == "expand" and call.args and isinstance(call.args[0], ast.List | ast.Tuple):
+            sizes = call.args[0].elts
+            if len(sizes) == 1:
+                return sizes[0]
+    for value in use.arguments.values():
+        if (
+            isinstance(value, ast.Call)
+            and analysis.resolve(value.func) in VECTOR_BUILDERS
+            and value.args
+            and not isinstance(value.args[0], ast.Tuple | ast.List)
+        ):
+            return value.args[0]
+    return None
+
+
+def same(a: ast.expr | None, b: ast.expr | None) -> bool:
+    return a is not None and b is not None and ast.dump(a) == ast.dump(b)
+
+
+def check_site(analysis: ModuleAnalysis, site: Site) -> Iterator[Report]:
+    if not site.plates:
+        return
+    plate = site.plates[-1]
+    use = site.distribution
+    obs = site.arguments.get("obs")
+    if len(site.plates) == 1 and obs is not None and trailing_singleton(obs):
+        yield Report(
+            obs,
+            f"`{ast.unparse(obs)}` adds a trailing dimension of size 1 against the plate "
+            f"`{plate.name or '?'}`: it broadcasts to (n, n); pass the 1-d array",
+            related=(Related(Span.of(plate.call), "the plate"),),
+        )
+    if use is None or use.has_method("to_event"):
+        return
+    size = vector_size(analysis, use)
+    if size is not None and not same(size, plate.size) and literal_size(size) != 1:
+        yield Report(
+            use.expression,
+            f"this distribution has a batch of size `{ast.unparse(size)}` inside the plate "
+            f"`{plate.name or '?'}` of size `{ast.unparse(plate.size) if plate.size else '?'}`: "
+            "add `.to_event(1)` if it is one vector-valued variable",
+            related=(Related(Span.of(plate.call), "the plate"),),
+        )
+
+
+def literal_size(node: ast.expr) -> int | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, int) else None
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for model in analysis.models:
+        for site in model.sites:
+            if site.primitive == "sample":
+                yield from check_site(analysis, site)

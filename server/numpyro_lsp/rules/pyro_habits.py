@@ -1,0 +1,68 @@
+"""NPR004 pyro-or-torch-in-numpyro
+
+## What it does
+Flags Pyro and PyTorch habits: `torch.` or `pyro.` calls inside a model, Pyro's param store
+(`pyro.get_param_store()`, `pyro.clear_param_store()`), and `.cuda()`.
+
+## Why is this bad?
+NumPyro models run on JAX: torch tensors cannot flow through them, and NumPyro has no global
+param store (parameters live in the SVI state) and no `.cuda()` (JAX places arrays itself).
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+import torch
+
+
+def model(y=None):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    numpyro.sample("obs", dist.Normal(torch.exp(mu), 1.0), obs=y)
+```
+
+## Use instead
+```python
+import jax.numpy as jnp
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(y=None):
+    mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+    numpyro.sample("obs", dist.Normal(jnp.exp(mu), 1.0), obs=y)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
+
+CODE = "NPR004"
+NAME = "pyro-or-torch-in-numpyro"
+SEVERITY = Severity.ERROR
+PARAM_STORE = {"pyro.get_param_store", "pyro.clear_param_store"}
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    in_models = {id(n) for m in analysis.models for n in ast.walk(m.node)}
+    for node in ast.walk(analysis.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        path = analysis.resolve(node.func) or ""
+        if path in PARAM_STORE:
+            yield Report(
+                node,
+                f"NumPyro has no param store: read parameters with `svi.get_params(state)` "
+                f"instead of `{ast.unparse(node.func)}()`",
+            )
+        elif path.split(".", 1)[0] in ("torch", "pyro") and id(node) in in_models:
+            yield Report(
+                node,
+                f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "
+                "`jax.numpy` and `numpyro` instead",
+            )
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "cuda" and not node.args:
+            yield Report(node, "`.cuda()` does not exist in JAX: drop it (JAX places arrays)")

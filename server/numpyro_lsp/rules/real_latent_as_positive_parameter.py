@@ -1,0 +1,83 @@
+"""NPR008 real-latent-as-positive-parameter
+
+## What it does
+Flags a latent site whose distribution has real support (Normal, StudentT, Cauchy...) used
+directly where another distribution needs a positive parameter (`scale`, `rate`,
+`concentration`, `df`...).
+
+## Why is this bad?
+Half of the prior mass is negative. Whether it fails depends on the seed: the run raises
+"got invalid scale parameter" only when the first, un-jitted trace draws a negative value;
+otherwise it runs, and prior predictive checks silently produce negative scales or counts.
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(y=None):
+    sigma = numpyro.sample("sigma", dist.Normal(0.0, 1.0))
+    numpyro.sample("obs", dist.Normal(0.0, sigma), obs=y)
+```
+
+## Use instead
+```python
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(y=None):
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    numpyro.sample("obs", dist.Normal(0.0, sigma), obs=y)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+
+CODE = "NPR008"
+NAME = "real-latent-as-positive-parameter"
+SEVERITY = Severity.WARNING
+
+
+def needs_positive(param: dict) -> bool:
+    constraint = param.get("constraint") or {}
+    return constraint.get("lower") == 0.0 and constraint.get("upper") is None
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for model in analysis.models:
+        real_latents = {
+            site.target: site
+            for site in model.sites
+            if site.latent
+            and site.target
+            and site.distribution is not None
+            and (site.distribution.obj.get("support") or {}).get("name") == "real"
+        }
+        if not real_latents:
+            continue
+        for site in model.sites:
+            use = site.distribution
+            if use is None:
+                continue
+            params = {p["name"]: p for p in use.obj["params"]}
+            for name, value in use.arguments.items():
+                if not (isinstance(value, ast.Name) and value.id in real_latents):
+                    continue
+                if name not in params or not needs_positive(params[name]):
+                    continue
+                source = real_latents[value.id]
+                constraint = params[name]["constraint"]["display"]
+                yield Report(
+                    value,
+                    f"`{value.id}` has real support but `{use.obj['name']}`'s `{name}` must be "
+                    f"{constraint}: give `{value.id}` a positive prior (HalfNormal, "
+                    "LogNormal, Exponential...)",
+                    related=(Related(Span.of(source.call), f"`{value.id}` is drawn here"),),
+                )

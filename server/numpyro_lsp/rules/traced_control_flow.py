@@ -1,0 +1,102 @@
+"""NPR005 python-control-flow-on-traced-value
+
+## What it does
+Flags Python control flow on a traced value inside a model: `if`, `while`, `assert`, a
+conditional expression, or `bool()`, `int()`, `float()`, `range()` of a sample site's value or
+of any `jnp`/`lax` result.
+
+## Why is this bad?
+Under NUTS the model is traced by JAX: traced values have no concrete value to branch on.
+The run stops with `TracerBoolConversionError` or `ConcretizationTypeError`. This includes
+`jnp` results computed only from the model's arguments (`if jnp.max(units) > 100:`), since JAX
+stages every `jnp` operation. The arguments themselves are concrete under MCMC's default
+`jit_model_args=False`: `.shape`, `len()`, `is None` and plain Python on them are fine.
+
+## Example
+```python
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(y=None):
+    theta = numpyro.sample("theta", dist.Normal(0.0, 1.0))
+    if theta > 0:
+        scale = 1.0
+    else:
+        scale = 2.0
+    numpyro.sample("obs", dist.Normal(theta, scale), obs=y)
+```
+
+## Use instead
+```python
+import jax.numpy as jnp
+import numpyro
+import numpyro.distributions as dist
+
+
+def model(x, y=None):
+    theta = numpyro.sample("theta", dist.Normal(0.0, 1.0))
+    scale = jnp.where(theta > 0, 1.0, 2.0)
+    if y is not None and x.shape[0] != len(y):
+        raise ValueError("x and y differ in length")
+    numpyro.sample("obs", dist.Normal(theta * x, scale), obs=y)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.analysis.models import own_nodes
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
+
+CODE = "NPR005"
+NAME = "python-control-flow-on-traced-value"
+SEVERITY = Severity.ERROR
+KEYWORDS = {ast.If: "if", ast.While: "while", ast.IfExp: "if", ast.Assert: "assert"}
+CONVERSIONS = {
+    "bool": "TracerBoolConversionError",
+    "int": "ConcretizationTypeError",
+    "float": "ConcretizationTypeError",
+    "range": "ConcretizationTypeError",
+}
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for model in analysis.models:
+        traced = model.traced
+        for node in own_nodes(model.node):
+            if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
+                keyword = KEYWORDS[type(node)]
+                if analysis.is_traced(node.test, traced):
+                    yield Report(
+                        node.test,
+                        f"`{keyword}` on a traced value fails under NUTS "
+                        "(TracerBoolConversionError): use `jnp.where` or `jax.lax.cond`",
+                    )
+            elif isinstance(node, ast.comprehension):
+                for condition in node.ifs:
+                    if analysis.is_traced(condition, traced):
+                        yield Report(
+                            condition,
+                            "a comprehension filter on a traced value fails under NUTS: "
+                            "use `jnp.where` on the whole array",
+                        )
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in CONVERSIONS
+                and node.func.id not in analysis.bindings
+                and any(analysis.is_traced(a, traced) for a in node.args)
+            ):
+                error = CONVERSIONS[node.func.id]
+                advice = (
+                    "use a static size (an argument or `.shape`) or `jax.lax.fori_loop`"
+                    if node.func.id == "range"
+                    else "keep it an array (`jnp.where`, `.astype`)"
+                )
+                yield Report(
+                    node,
+                    f"`{node.func.id}()` of a traced value fails under NUTS ({error}): {advice}",
+                )

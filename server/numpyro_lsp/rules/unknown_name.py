@@ -1,0 +1,125 @@
+"""NPR009 unknown-numpyro-name
+
+## What it does
+Flags names that NumPyro does not have, with the closest one it does: `dist.Normall`,
+`from numpyro.infer import NUTs`, an undefined `AutoNormall`.
+
+## Why is this bad?
+Python reports these only when the line runs, and inside a model body only when inference
+first runs the model; `from numpyro.infer import NUTs` gets no "did you mean" at all.
+
+## Example
+```python
+import numpyro.distributions as dist
+from numpyro.infer import NUTs
+
+prior = dist.Normall(0.0, 1.0)
+```
+
+## Use instead
+```python
+import numpyro.distributions as dist
+from numpyro.infer import NUTS
+
+prior = dist.Normal(0.0, 1.0)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+
+from numpyro_lsp.analysis.models import assigned_names, dotted_parts
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
+
+CODE = "NPR009"
+NAME = "unknown-numpyro-name"
+SEVERITY = Severity.ERROR
+
+
+def unknown_attribute(analysis: ModuleAnalysis, node: ast.Attribute) -> Report | None:
+    parts = dotted_parts(node)
+    path = analysis.resolve(node) if parts else None
+    if path is None:
+        return None
+    module, _, name = path.rpartition(".")
+    if module not in analysis.catalog.modules or analysis.catalog.has_attribute(module, name):
+        return None
+    suggestion = did_you_mean(name, analysis.catalog.modules[module]["attributes"])
+    hint = f"did you mean `{suggestion}`?" if suggestion else "check the name"
+    return Report(
+        node,
+        f"`{module}` has no `{name}`: {hint}",
+        fix={"kind": "replace_name", "name": name, "replacement": suggestion}
+        if suggestion
+        else None,
+    )
+
+
+def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[Report]:
+    module = node.module
+    if node.level or module not in analysis.catalog.modules:
+        return
+    for alias in node.names:
+        if alias.name == "*" or analysis.catalog.has_attribute(module, alias.name):
+            continue
+        suggestion = did_you_mean(alias.name, analysis.catalog.modules[module]["attributes"])
+        hint = f"did you mean `{suggestion}`?" if suggestion else "check the name"
+        yield Report(
+            alias,
+            f"`{module}` has no `{alias.name}`: {hint}",
+            fix={"kind": "replace_name", "name": alias.name, "replacement": suggestion}
+            if suggestion
+            else None,
+        )
+
+
+def bound_names(tree: ast.Module) -> set[str]:
+    """Every name the file binds anywhere: the Python server reports undefined names in
+    general; this rule only speaks up for near-misses of NumPyro names."""
+    names = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".", 1)[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.comprehension):
+            names.update(assigned_names(node.target))
+    return names
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    catalog_names = {
+        o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
+    }
+    bound = None
+    for node in ast.walk(analysis.tree):
+        if isinstance(node, ast.Attribute):
+            report = unknown_attribute(analysis, node)
+            if report is not None:
+                yield report
+        elif isinstance(node, ast.ImportFrom):
+            yield from unknown_imports(analysis, node)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if bound is None:
+                bound = bound_names(analysis.tree)
+            if node.id in bound or node.id in catalog_names:
+                continue
+            suggestion = did_you_mean(node.id, catalog_names, cutoff=0.85)
+            if suggestion:
+                yield Report(
+                    node,
+                    f"`{node.id}` is not defined: did you mean NumPyro's `{suggestion}`?",
+                )

@@ -1,0 +1,104 @@
+"""NPR010 wrong-arguments
+
+## What it does
+Flags keyword arguments that a NumPyro callable does not take, and more positional
+arguments than it accepts, with the parameter that was probably meant:
+`dist.Normal(mean=0, sd=1)` → "Normal has no parameter `mean`; did you mean `loc`?".
+
+## Why is this bad?
+It is a `TypeError` when the line runs, which inside a model is only when inference first
+traces it; and parameter names differ between libraries (`mu`/`sd` in PyMC, `rate` vs
+`scale`), so the mistake is common.
+
+## Example
+```python
+import numpyro.distributions as dist
+
+prior = dist.Normal(mean=0.0, sd=1.0)
+```
+
+## Use instead
+```python
+import numpyro.distributions as dist
+
+prior = dist.Normal(loc=0.0, scale=1.0)
+```
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
+
+CODE = "NPR010"
+NAME = "wrong-arguments"
+SEVERITY = Severity.ERROR
+# Parameter names other libraries use for the same thing (PyMC, Stan, SciPy, TFP).
+SYNONYMS = {
+    "loc": {"mean", "mu", "location", "center"},
+    "scale": {"sd", "sigma", "std", "stddev", "scale_param"},
+    "rate": {"lam", "lambda_", "beta_rate"},
+    "probs": {"p", "prob", "probability"},
+    "total_count": {"n", "trials", "num_trials"},
+    "concentration": {"shape", "alpha", "k"},
+    "concentration1": {"alpha", "a"},
+    "concentration0": {"beta", "b"},
+    "df": {"nu", "dof"},
+    "low": {"lower", "lo", "min"},
+    "high": {"upper", "hi", "max"},
+    "logits": {"logit_p", "log_odds"},
+    "covariance_matrix": {"cov", "covariance"},
+}
+
+
+def suggestion_for(keyword: str, parameters: list[str]) -> str | None:
+    for parameter in parameters:
+        if keyword in SYNONYMS.get(parameter, ()):
+            return parameter
+    return did_you_mean(keyword, parameters, cutoff=0.6)
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    for catalog_call in analysis.catalog_calls:
+        call, obj = catalog_call.call, catalog_call.obj
+        params = obj["params"]
+        if not obj["signature"] or any(p["kind"] == "var_keyword" for p in params):
+            accepts_any_keyword = True
+        else:
+            accepts_any_keyword = False
+        names = [p["name"] for p in params if not p["kind"].startswith("var")]
+        keywords_allowed = [
+            p["name"] for p in params if p["kind"] in ("positional_or_keyword", "keyword_only")
+        ]
+        if not accepts_any_keyword:
+            for keyword in call.keywords:
+                if keyword.arg is None or keyword.arg in keywords_allowed:
+                    continue
+                suggestion = suggestion_for(keyword.arg, [n for n in names if n != "validate_args"])
+                hint = (
+                    f"did you mean `{suggestion}`?"
+                    if suggestion
+                    else f"it takes {', '.join(names)}"
+                )
+                yield Report(
+                    keyword,
+                    f"`{obj['name']}` has no parameter `{keyword.arg}`: {hint}",
+                    fix={"kind": "replace_keyword", "name": keyword.arg, "replacement": suggestion}
+                    if suggestion
+                    else None,
+                )
+        if not obj["signature"] or any(p["kind"] == "var_positional" for p in params):
+            continue
+        if any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        positional = [p for p in params if p["kind"].startswith("positional")]
+        if len(call.args) > len(positional):
+            extra = call.args[len(positional)]
+            yield Report(
+                extra,
+                f"`{obj['name']}` takes at most {len(positional)} positional arguments "
+                f"({', '.join(p['name'] for p in positional)}), got {len(call.args)}: "
+                "pass the rest by keyword",
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -25,8 +26,40 @@ async def client(lsp_client: LanguageClient):
             root_uri=ROOT.as_uri(),
         )
     )
+    lsp_client.published = PublishedDiagnostics(lsp_client)
     yield
     await lsp_client.shutdown_session()
+
+
+class PublishedDiagnostics:
+    """Every publishDiagnostics the server sent, in order, so a test can wait for the next one
+    for a document without missing any (pytest-lsp keeps only the last per URI, unversioned)."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.log: list[types.PublishDiagnosticsParams] = []
+        self._arrived = asyncio.Event()
+        handle = client.protocol._handle_notification
+
+        def record(method_name, params):
+            if method_name == types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+                self.log.append(params)
+                self._arrived.set()
+            return handle(method_name, params)
+
+        client.protocol._handle_notification = record
+
+    async def after(self, uri: str, action, timeout: float = 10) -> types.PublishDiagnosticsParams:
+        """Run ``action``, then return the first diagnostics published for ``uri`` after it."""
+        start = len(self.log)
+        action()
+        async with asyncio.timeout(timeout):
+            while True:
+                self._arrived.clear()
+                for params in self.log[start:]:
+                    if params.uri == uri:
+                        return params
+                start = len(self.log)
+                await self._arrived.wait()
 
 
 class Editor:
@@ -37,8 +70,13 @@ class Editor:
         self.versions: dict[str, int] = {}
         self.texts: dict[str, str] = {}
 
+    @staticmethod
+    def uri_for(name: str) -> str:
+        """A URI for a document that exists only in the editor (never saved)."""
+        return (ROOT / "tests" / "_virtual" / name).as_uri()
+
     def open(self, name: str, text: str) -> str:
-        uri = (ROOT / "tests" / "_virtual" / name).as_uri()
+        uri = self.uri_for(name)
         self.versions[uri] = 1
         self.texts[uri] = text
         self.client.text_document_did_open(

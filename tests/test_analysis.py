@@ -13,7 +13,12 @@ from numpyro_lsp.analysis.context import (
     open_calls,
 )
 from numpyro_lsp.analysis.imports import bindings_from_broken_source
-from numpyro_lsp.analysis.text import column_from_utf16, column_to_utf16, split_lines
+from numpyro_lsp.analysis.text import (
+    column_from_utf8,
+    column_from_utf16,
+    column_to_utf16,
+    split_lines,
+)
 
 
 def test_bindings_of_every_import_form():
@@ -79,3 +84,9 @@ def test_utf16_columns_round_trip(line):
 
 def test_split_lines_like_lsp():
     assert split_lines("a\r\nb\rc\nd\x0ce") == ["a", "b", "c", "d\x0ce"]
+
+
+def test_utf8_byte_columns_from_ast():
+    line = "x = ('🎲é', dist.HalfNormal(-1))"
+    byte_column = line.encode("utf-8").index(b"-1")
+    assert column_from_utf8(line, byte_column) == line.index("-1")

@@ -33,3 +33,14 @@ def test_bad_example_fires(code):
 def test_good_example_is_silent(code):
     findings = check_source(RULES[code].example("Use instead"), CATALOG, EVERY_RULE)
     assert findings == []
+
+
+def test_every_rule_module_is_held_independent_by_import_linter():
+    import tomllib
+
+    from conftest import ROOT
+    from numpyro_lsp.rules import RULE_MODULES
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (independence,) = [c for c in config["contracts"] if c["type"] == "independence"]
+    assert sorted(independence["modules"]) == sorted(m.__name__ for m in RULE_MODULES)

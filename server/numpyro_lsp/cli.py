@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from numpyro_lsp import __version__
 
@@ -14,6 +15,16 @@ def parse_host_port(value: str) -> tuple[str, int]:
     if not host or not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host, int(port)
+
+
+def codes(value: str) -> frozenset[str]:
+    from numpyro_lsp.rules import RULES
+
+    chosen = frozenset(c.strip().upper() for c in value.split(",") if c.strip())
+    unknown = sorted(c for c in chosen if not any(code.startswith(c) for code in RULES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown rule code {', '.join(unknown)}")
+    return chosen
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(serve)
     # ``numpyro-lsp --stdio`` (what vscode-languageclient runs) means ``serve --stdio``.
     add_serve_arguments(parser)
+
+    check = commands.add_parser(
+        "check", help="check files and folders for NumPyro mistakes (for CI and pre-commit)"
+    )
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--select", type=codes, help="only these rules (codes or prefixes)")
+    check.add_argument("--extend-select", type=codes, default=frozenset(), help="add rules")
+    check.add_argument("--ignore", type=codes, default=frozenset(), help="skip these rules")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
 
     catalog = commands.add_parser("catalog", help="build the NumPyro catalog of this interpreter")
     catalog.add_argument("--python", help="interpreter whose numpyro to describe")
@@ -59,9 +82,38 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_catalog_command(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def check_command(args: argparse.Namespace) -> int:
+    from numpyro_lsp.check import format_json, format_text, override, project_settings, run_check
+    from numpyro_lsp.rules.base import Severity
 
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        print(f"numpyro-lsp: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    settings, _, problems = project_settings(Path.cwd())
+    for problem in problems:
+        print(f"numpyro-lsp: {problem}", file=sys.stderr)
+    settings = override(settings, args.select, args.extend_select, args.ignore)
+    findings = run_check(args.paths, settings)
+    output = format_json(findings) + "\n" if args.format == "json" else format_text(findings)
+    sys.stdout.write(output)
+    return 1 if any(f.severity >= Severity.WARNING for f in findings) else 0
+
+
+def rules_command(args: argparse.Namespace) -> int:
+    from numpyro_lsp.rules import RULES
+    from numpyro_lsp.rules.docs import rules_markdown
+
+    if args.markdown:
+        sys.stdout.write(rules_markdown())
+        return 0
+    for code, rule in RULES.items():
+        default = "" if rule.enabled_by_default else "  (off by default)"
+        print(f"{code}  {rule.severity.name.lower():<11}  {rule.name}{default}")
+    return 0
+
+
+def build_catalog_command(args: argparse.Namespace) -> int:
     from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog
 
     try:
@@ -77,4 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "catalog":
         return build_catalog_command(args)
+    if args.command == "check":
+        return check_command(args)
+    if args.command == "rules":
+        return rules_command(args)
     return serve(args)

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.features import completion, hover, server_info, signature_help
+from numpyro_lsp.features import (
+    completion,
+    configuration,
+    diagnostics,
+    hover,
+    server_info,
+    signature_help,
+)
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 
 def create_server(python: str | None = None) -> NumpyroLanguageServer:
     server = NumpyroLanguageServer(python)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: NumpyroLanguageServer, params: types.InitializeParams) -> None:
+        configuration.apply(ls, params.initialization_options)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: NumpyroLanguageServer, params: types.InitializedParams) -> None:
@@ -21,10 +32,6 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
             )
         )
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.documents.forget(params.text_document.uri)
-
-    for feature in (completion, hover, signature_help, server_info):
+    for feature in (completion, hover, signature_help, diagnostics, configuration, server_info):
         feature.register(server)
     return server

@@ -6,8 +6,10 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from numpyro_lsp.analysis.imports import bindings_from_broken_source
+from numpyro_lsp.analysis.imports import bindings_from_broken_source, bindings_from_tree
+from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
 from numpyro_lsp.analysis.text import column_from_utf16, split_lines
+from numpyro_lsp.catalog.schema import Catalog
 
 
 @dataclass
@@ -28,6 +30,16 @@ class ParsedDocument:
             return ast.parse(self.source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+
+    def analysis(self, catalog: Catalog) -> ModuleAnalysis | None:
+        """The models, sites and traced values of this version; None while it does not parse."""
+        cached = self.__dict__.get("_analysis")
+        if cached is not None and cached[0] is catalog:
+            return cached[1]
+        tree = self.tree
+        analysis = None if tree is None else analyze_module(tree, bindings_from_tree(tree), catalog)
+        self.__dict__["_analysis"] = (catalog, analysis)
+        return analysis
 
     @cached_property
     def lines(self) -> list[str]:

@@ -29,3 +29,8 @@ def column_from_utf16(line: str, utf16_column: int) -> int:
 
 def column_to_utf16(line: str, column: int) -> int:
     return utf16_length(line[:column])
+
+
+def column_from_utf8(line: str, byte_column: int) -> int:
+    """Code-point column for a UTF-8 byte column, the unit of ``ast`` col_offset."""
+    return len(line.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))

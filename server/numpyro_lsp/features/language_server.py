@@ -10,6 +10,7 @@ from pygls.lsp.server import LanguageServer
 from numpyro_lsp import __version__
 from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
 from numpyro_lsp.catalog.provider import CatalogProvider
+from numpyro_lsp.options import ServerOptions
 
 
 class NumpyroLanguageServer(LanguageServer):
@@ -21,6 +22,7 @@ class NumpyroLanguageServer(LanguageServer):
         )
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)
+        self.options = ServerOptions()
 
     def parsed(self, uri: str) -> ParsedDocument:
         """The analysis state of an open (or on-disk) document at its current version."""

@@ -30,7 +30,7 @@ class Severity(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Span:
-    """A source range: 1-based lines, 0-based code-point columns (as ``ast`` gives them)."""
+    """A source range as ``ast`` gives it: 1-based lines, 0-based UTF-8 byte columns."""
 
     line: int
     column: int

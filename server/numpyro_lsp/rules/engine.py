@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from numpyro_lsp.analysis.imports import bindings_from_tree
 from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
+from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules import RULES
 from numpyro_lsp.rules.base import Finding, Severity
@@ -74,4 +75,4 @@ def check_source(
     """Findings for a whole source text; raises SyntaxError when it does not parse."""
     tree = ast.parse(source)
     analysis = analyze_module(tree, bindings_from_tree(tree), catalog)
-    return run_rules(analysis, source.splitlines(), settings or RuleSettings())
+    return run_rules(analysis, split_lines(source), settings or RuleSettings())

@@ -61,6 +61,16 @@ def makes_key(analysis: ModuleAnalysis, value: ast.expr, keys: set[str]) -> bool
     return isinstance(value, ast.Call) and analysis.resolve(value.func) in KEY_MAKERS
 
 
+def is_predictive(analysis: ModuleAnalysis, node: ast.expr) -> bool:
+    """``Predictive(...)`` itself, or a variable assigned one."""
+    if isinstance(node, ast.Name):
+        node = analysis.assignments.get(node.id)
+    if not isinstance(node, ast.Call):
+        return False
+    maker = analysis.catalog_object(node.func)
+    return maker is not None and maker["path"] == "numpyro.infer.Predictive"
+
+
 def consumed_key(analysis: ModuleAnalysis, call: ast.Call, keys: set[str]) -> ast.Name | None:
     """The key variable a call consumes, if it is a random consumer of one."""
     path = analysis.resolve(call.func)
@@ -69,12 +79,8 @@ def consumed_key(analysis: ModuleAnalysis, call: ast.Call, keys: set[str]) -> as
         candidates += call.args[:1]
     elif isinstance(call.func, ast.Attribute) and call.func.attr == "run":
         candidates += call.args[:1]  # mcmc.run(key, ...), svi.run(key, ...)
-    elif isinstance(call.func, ast.Name) and isinstance(
-        analysis.assignments.get(call.func.id), ast.Call
-    ):
-        maker = analysis.catalog_object(analysis.assignments[call.func.id].func)
-        if maker is not None and maker["name"] == "Predictive":
-            candidates += call.args[:1]  # predictive(key, ...)
+    elif is_predictive(analysis, call.func):
+        candidates += call.args[:1]  # predictive(key, ...)
     for node in candidates:
         if isinstance(node, ast.Name) and node.id in keys:
             return node

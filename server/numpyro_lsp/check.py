@@ -1,0 +1,150 @@
+"""``numpyro-lsp check``: the editor's checks over files and folders, for CI and pre-commit.
+
+Never imports jax or numpyro: the catalog is read from the package or the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from numpyro_lsp.analysis.text import column_from_utf8, split_lines
+from numpyro_lsp.catalog.schema import Catalog
+from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
+from numpyro_lsp.options import rule_settings
+from numpyro_lsp.rules.base import Severity
+from numpyro_lsp.rules.engine import RuleSettings, check_source
+
+SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
+
+
+@dataclass(frozen=True)
+class FileFinding:
+    path: str
+    line: int
+    column: int  # 1-based, in characters
+    end_line: int
+    end_column: int
+    code: str
+    severity: Severity
+    message: str
+
+
+def python_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*.py")):
+                if not SKIPPED_DIRS & set(child.relative_to(path).parts[:-1]):
+                    yield child
+        else:
+            yield path
+
+
+def project_settings(start: Path) -> tuple[RuleSettings, Path | None, list[str]]:
+    """``[tool.numpyro-lsp]`` of the nearest pyproject.toml at or above ``start``."""
+    for folder in [start, *start.parents]:
+        pyproject = folder / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            return RuleSettings(), pyproject, [f"{pyproject}: {error}"]
+        section = table.get("tool", {}).get("numpyro-lsp")
+        if section is None:
+            continue
+        problems: list[str] = []
+        return rule_settings(section, problems), pyproject, [f"{pyproject}: {p}" for p in problems]
+    return RuleSettings(), None, []
+
+
+def override(
+    settings: RuleSettings,
+    select: frozenset[str] | None,
+    extend_select: frozenset[str],
+    ignore: frozenset[str],
+) -> RuleSettings:
+    return replace(
+        settings,
+        select=select if select is not None else settings.select,
+        extend_select=settings.extend_select | extend_select,
+        ignore=settings.ignore | ignore,
+    )
+
+
+def catalog_for_checks() -> Catalog:
+    """The catalog of the installed numpyro, built once (then cached) if none matches yet."""
+    loaded = load_catalog()
+    if not loaded.needs_rebuild:
+        return loaded.catalog
+    try:
+        return read_catalog(build_catalog())
+    except (CatalogBuildError, OSError, ValueError) as error:
+        print(f"numpyro-lsp: using the shipped catalog ({error})", file=sys.stderr)
+        return loaded.catalog
+
+
+def check_file(path: Path, catalog: Catalog, settings: RuleSettings) -> list[FileFinding]:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return [FileFinding(str(path), 1, 1, 1, 1, "E902", Severity.ERROR, f"cannot read: {error}")]
+    lines = split_lines(source)
+    try:
+        findings = check_source(source, catalog, settings)
+    except (SyntaxError, ValueError) as error:
+        line = getattr(error, "lineno", None) or 1
+        column = getattr(error, "offset", None) or 1
+        message = f"cannot parse: {getattr(error, 'msg', error)}"
+        return [FileFinding(str(path), line, column, line, column, "E999", Severity.ERROR, message)]
+
+    def column(line: int, byte_column: int) -> int:
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return column_from_utf8(text, byte_column) + 1
+
+    return [
+        FileFinding(
+            str(path),
+            f.span.line,
+            column(f.span.line, f.span.column),
+            f.span.end_line,
+            column(f.span.end_line, f.span.end_column),
+            f.code,
+            f.severity,
+            f.message,
+        )
+        for f in findings
+    ]
+
+
+def format_text(findings: list[FileFinding]) -> str:
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+
+
+def format_json(findings: list[FileFinding]) -> str:
+    return json.dumps(
+        [
+            {
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "end_line": f.end_line,
+                "end_column": f.end_column,
+                "code": f.code,
+                "severity": f.severity.name.lower(),
+                "message": f.message,
+            }
+            for f in findings
+        ],
+        indent=2,
+    )
+
+
+def run_check(paths: list[Path], settings: RuleSettings) -> list[FileFinding]:
+    catalog = catalog_for_checks()
+    findings = [f for path in python_files(paths) for f in check_file(path, catalog, settings)]
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code))

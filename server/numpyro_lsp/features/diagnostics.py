@@ -1,0 +1,136 @@
+"""NumPyro checks as LSP diagnostics: at once on open and save, debounced while typing, and
+again for every open document when the settings change."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from lsprotocol import types
+
+from numpyro_lsp.analysis.document import ParsedDocument
+from numpyro_lsp.analysis.text import column_from_utf8, column_to_utf16
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.rules.base import Finding, Severity, Span
+from numpyro_lsp.rules.engine import run_rules
+
+SOURCE = "numpyro"
+SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFORMATION: types.DiagnosticSeverity.Information,
+    Severity.HINT: types.DiagnosticSeverity.Hint,
+}
+
+
+class Debouncer:
+    """Runs a callback per key once things have been quiet for ``delay`` seconds."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, asyncio.TimerHandle] = {}
+
+    def schedule(self, key: str, delay: float, callback: Callable[[], None]) -> None:
+        self.cancel(key)
+
+        def fire() -> None:
+            self._pending.pop(key, None)
+            callback()
+
+        self._pending[key] = asyncio.get_running_loop().call_later(delay, fire)
+
+    def cancel(self, key: str) -> None:
+        handle = self._pending.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+
+def to_position(document: ParsedDocument, line: int, byte_column: int) -> types.Position:
+    text = document.line(line - 1)
+    return types.Position(line - 1, column_to_utf16(text, column_from_utf8(text, byte_column)))
+
+
+def to_range(document: ParsedDocument, span: Span) -> types.Range:
+    return types.Range(
+        start=to_position(document, span.line, span.column),
+        end=to_position(document, span.end_line, span.end_column),
+    )
+
+
+def to_diagnostic(document: ParsedDocument, finding: Finding) -> types.Diagnostic:
+    related = [
+        types.DiagnosticRelatedInformation(
+            location=types.Location(uri=document.uri, range=to_range(document, r.span)),
+            message=r.message,
+        )
+        for r in finding.related
+    ]
+    return types.Diagnostic(
+        range=to_range(document, finding.span),
+        message=finding.message,
+        severity=SEVERITIES[finding.severity],
+        code=finding.code,
+        source=SOURCE,
+        related_information=related or None,
+        data={"fix": finding.fix} if finding.fix else None,
+    )
+
+
+def diagnostics_for(ls: NumpyroLanguageServer, document: ParsedDocument):
+    """The document's diagnostics, or None while it does not parse (keep the last ones)."""
+    if not ls.options.diagnostics_enabled:
+        return []
+    analysis = document.analysis(ls.catalogs.catalog)
+    if analysis is None:
+        return None
+    findings = run_rules(analysis, document.lines, ls.options.rules)
+    return [to_diagnostic(document, f) for f in findings]
+
+
+def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None) -> None:
+    text_document = ls.workspace.text_documents.get(uri)
+    if text_document is None:
+        return
+    if expected_version is not None and text_document.version != expected_version:
+        return  # an edit arrived meanwhile; its own timer will publish
+    document = ls.parsed(uri)
+    diagnostics = diagnostics_for(ls, document)
+    if diagnostics is None:
+        return
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics)
+    )
+
+
+def publish_all(ls: NumpyroLanguageServer) -> None:
+    for uri in list(ls.workspace.text_documents):
+        publish(ls, uri)
+
+
+def register(server: NumpyroLanguageServer) -> None:
+    debouncer = Debouncer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: NumpyroLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        publish(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: NumpyroLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        debouncer.cancel(params.text_document.uri)
+        publish(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: NumpyroLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri, version = params.text_document.uri, params.text_document.version
+        debouncer.schedule(
+            uri, ls.options.debounce_ms / 1000, lambda: publish(ls, uri, expected_version=version)
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        debouncer.cancel(uri)
+        ls.documents.forget(uri)
+        # Closed files are the Python server's business again: clear what we said.
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )

@@ -1,0 +1,311 @@
+"""Each rule on what it must flag (at the right line and column) and on the near-misses it
+must leave alone."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.rules.base import Severity
+from numpyro_lsp.rules.engine import RuleSettings, check_source
+
+CATALOG = read_catalog(shipped_catalog_path())
+HEADER = """\
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax import random
+from numpyro import handlers
+from numpyro.infer import MCMC, NUTS, SVI, DiscreteHMCGibbs, Predictive, Trace_ELBO
+from numpyro.infer.autoguide import AutoNormal
+from numpyro.infer.reparam import LocScaleReparam
+"""
+
+
+def run(body: str, code: str) -> tuple[str, list]:
+    source = HEADER + textwrap.dedent(body)
+    settings = RuleSettings(select=frozenset({code}))
+    return source, check_source(source, CATALOG, settings)
+
+
+def position(source: str, marker: str) -> tuple[int, int]:
+    """1-based line and 0-based column of a marker in the source (of its ``|`` if it has one)."""
+    index = source.index(marker.replace("|", "")) + max(marker.find("|"), 0)
+    return source.count("\n", 0, index) + 1, index - (source.rfind("\n", 0, index) + 1)
+
+
+FLAGGED = [
+    ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1))\n', "numpyro.sample("),
+    (
+        "NPR001",
+        'with handlers.trace() as tr:\n    x = numpyro.sample("x", dist.Normal(0, 1))\n',
+        "numpyro.sample(",
+    ),
+    (
+        "NPR002",
+        "def m(X):\n    beta = numpyro.sample('b', dist.Normal(0, 1))\n"
+        "    numpyro.sample('y', dist.Normal(np.dot(X, beta), 1), obs=1.0)\n",
+        "np.dot(",
+    ),
+    (
+        "NPR002",
+        "def m():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    z = jnp.exp(mu)\n    w = np.array([z, 1.0])\n",
+        "np.array(",
+    ),
+    (
+        "NPR003",
+        "def m():\n    numpyro.sample('x', dist.Normal(np.random.rand(), 1))\n",
+        "np.random",
+    ),
+    ("NPR004", "import pyro\nstore = pyro.get_param_store()\n", "pyro.get_param_store()"),
+    ("NPR004", "def m(x):\n    numpyro.sample('x', dist.Normal(0, 1))\n    x.cuda()\n", "x.cuda()"),
+    (
+        "NPR005",
+        "def m(units):\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "    if jnp.max(units) > 100:\n        pass\n",
+        "jnp.max(units) > 100",
+    ),
+    (
+        "NPR005",
+        "def m():\n    k = numpyro.sample('k', dist.Normal(3, 1))\n    for i in range(k):\n"
+        "        pass\n",
+        "range(k)",
+    ),
+    (
+        "NPR005",
+        "def m():\n    t = numpyro.sample('t', dist.Normal(0, 1))\n    s = 1.0 if t > 0 else 2.0\n",
+        "t > 0",
+    ),
+    (
+        "NPR005",
+        "def m():\n    t = numpyro.sample('t', dist.Normal(0, 1))\n    n = int(t * 2)\n",
+        "int(t * 2)",
+    ),
+    (
+        "NPR006",
+        "def m():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "    numpyro.sample('a', dist.Normal(0, 2))\n",
+        "'a', dist.Normal(0, 2)",
+    ),
+    (
+        "NPR007",
+        "def m(n):\n    for i in range(n):\n        numpyro.sample(f'x{i}', dist.Normal(0, 1))\n",
+        "range(n)",
+    ),
+    (
+        "NPR008",
+        "def m():\n    s = numpyro.sample('s', dist.StudentT(3, 0, 1))\n"
+        "    numpyro.sample('r', dist.Gamma(2.0, s))\n",
+        "s))",
+    ),
+    ("NPR009", "model_prior = dist.Normall(0, 1)\n", "dist.Normall"),
+    ("NPR009", "from numpyro.infer import NUTs\n", "NUTs"),
+    ("NPR009", "guide = AutoNormall(lambda: None)\n", "AutoNormall"),
+    ("NPR009", "h = handlers.sed(lambda: None, 0)\n", "handlers.sed"),
+    ("NPR010", "d = dist.Normal(0, 1, 2)\n", "2)"),
+    ("NPR010", "d = dist.Gamma(shape=1.0, rate=1.0)\n", "shape=1.0"),
+    ("NPR010", "k = NUTS(lambda: None, step=0.1)\n", "step=0.1"),
+    ("NPR011", "d = dist.Beta(0, 1)\n", "0, 1)"),
+    ("NPR011", "d = dist.Normal(0, 0)\n", "0)"),
+    ("NPR011", "d = dist.Uniform(0, 1)\nb = dist.Bernoulli(probs=1.5)\n", "1.5"),
+    (
+        "NPR012",
+        "def m():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    s = numpyro.sample('s', dist.HalfNormal(1))\n    loc = mu * 2\n"
+        "    with numpyro.plate('g', 3):\n"
+        "        numpyro.sample('eff', dist.StudentT(3, loc, s))\n",
+        "'eff'",
+    ),
+    (
+        "NPR013",
+        "def m():\n"
+        "    k = numpyro.sample('k', dist.Poisson(3.0), infer={'enumerate': 'parallel'})\n"
+        "mcmc = MCMC(NUTS(m), num_warmup=1, num_samples=1)\n",
+        "'k'",
+    ),
+    (
+        "NPR014",
+        "def m():\n    w = numpyro.param('w', 1.0)\nkernel = NUTS(m)\n"
+        "mcmc = MCMC(kernel, num_warmup=1, num_samples=1)\n",
+        "numpyro.param(",
+    ),
+    (
+        "NPR015",
+        "def main():\n    key = random.PRNGKey(0)\n    mcmc.run(key)\n"
+        "    Predictive(m, num_samples=1)(key)\n",
+        "num_samples=1)(|key)",
+    ),
+    (
+        "NPR016",
+        "x = jnp.ones(3)\nnumpyro.set_platform('cpu')\n",
+        "numpyro.set_platform(",
+    ),
+    (
+        "NPR018",
+        "def m(y, k):\n    with numpyro.plate('n', y.shape[0]):\n"
+        "        numpyro.sample('w', dist.Normal(jnp.zeros(k), 1.0))\n",
+        "dist.Normal(jnp.zeros(k)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "body", "marker"), FLAGGED)
+def test_flags_at_the_right_place(code, body, marker):
+    source, findings = run(body, code)
+    expected = position(source, marker)
+    places = [(f.span.line, f.span.column) for f in findings if f.code == code]
+    assert expected in places, (places, [f.message for f in findings])
+
+
+SILENT = [
+    ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1), rng_key=random.PRNGKey(1))\n'),
+    (
+        "NPR001",
+        "with handlers.trace() as tr, handlers.seed(rng_seed=0):\n"
+        "    numpyro.sample('x', dist.Normal(0, 1))\n",
+    ),
+    ("NPR001", "def model():\n    numpyro.sample('x', dist.Normal(0, 1))\n"),
+    (
+        "NPR002",
+        "def m(x):\n    a = numpyro.sample('a', dist.Normal(np.mean(x), np.std(x)))\n"
+        "    n = np.shape(a)\n",
+    ),
+    ("NPR003", "data = np.random.normal(size=10)\n"),
+    ("NPR004", "import torch\ndata = torch.tensor([1.0]).numpy()\n"),
+    (
+        "NPR005",
+        "def m(x, y=None, training=True):\n    a = numpyro.sample('a', dist.Normal(0, 1))\n"
+        "    if y is None or x.shape[0] > 3 or len(x) > 2 or training:\n        pass\n"
+        "    if a is not None:\n        pass\n    for i in range(x.shape[1]):\n        pass\n"
+        "    n = int(x.shape[0])\n    b = jnp.where(a > 0, a, -a)\n",
+    ),
+    (
+        "NPR006",
+        "def m(y=None):\n    if y is None:\n        numpyro.sample('o', dist.Normal(0, 1))\n"
+        "    else:\n        numpyro.sample('o', dist.Normal(0, 1), obs=y)\n"
+        "def g():\n    numpyro.sample('o', dist.Normal(0, 1))\n",
+    ),
+    (
+        "NPR007",
+        "def m(n):\n    x = 0.0\n    for t in range(n):\n"
+        "        x = numpyro.sample(f'x{t}', dist.Normal(x, 1))\n",
+    ),
+    (
+        "NPR008",
+        "def m():\n    s = numpyro.sample('s', dist.Normal(0, 1))\n"
+        "    numpyro.sample('a', dist.Normal(s, jnp.exp(s)))\n",
+    ),
+    (
+        "NPR009",
+        "import numpyro.infer.util\nx = dist.Normal.arg_constraints\n"
+        "y = numpyro.infer.util.log_density\ndef AutoNormall():\n    pass\nz = AutoNormall()\n",
+    ),
+    (
+        "NPR010",
+        "d = dist.Normal(loc=0, scale=1)\nopts = {}\nk = NUTS(lambda: None, **opts)\n"
+        "m = MCMC(k, num_warmup=1, num_samples=1, num_chains=2)\n",
+    ),
+    ("NPR011", "a = dist.Normal(-5, 1)\nb = dist.Beta(0.5, 0.5)\nc = dist.Uniform(-1, 1)\n"),
+    (
+        "NPR012",
+        "def m():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    s = numpyro.sample('s', dist.HalfNormal(1))\n"
+        "    with handlers.reparam(config={'eff': LocScaleReparam(0)}):\n"
+        "        numpyro.sample('eff', dist.Normal(mu, s))\n"
+        "    numpyro.sample('y', dist.Normal(mu, s), obs=1.0)\n"
+        "def m2():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('eff', dist.Normal(mu, 1))\n"
+        "k = NUTS(handlers.reparam(m2, config={'eff': LocScaleReparam(0)}))\n",
+    ),
+    (
+        "NPR013",
+        "ENUMERATE = {'enumerate': 'parallel'}\n"
+        "def m():\n    z = numpyro.sample('z', dist.Bernoulli(0.5))\n"
+        "    c = numpyro.sample('c', dist.Categorical(jnp.ones(3) / 3), infer=ENUMERATE)\n"
+        "    numpyro.sample('o', dist.Poisson(3.0), obs=2)\n"
+        "kernel = DiscreteHMCGibbs(NUTS(m))\n"
+        "def n():\n"
+        "    numpyro.sample('c', dist.Categorical(jnp.ones(3) / 3), infer={'enumerate': 'seq'})\n"
+        "k2 = NUTS(n)\n",
+    ),
+    (
+        "NPR014",
+        "def m():\n    w = numpyro.param('w', 1.0)\n"
+        "mcmc = MCMC(NUTS(m), num_warmup=1, num_samples=1)\n"
+        "svi = SVI(m, AutoNormal(m), None, Trace_ELBO())\n",
+    ),
+    (
+        "NPR015",
+        "def main(flag):\n    key = random.PRNGKey(0)\n    key, sub = random.split(key)\n"
+        "    mcmc.run(sub)\n    if flag:\n        random.normal(key)\n    else:\n"
+        "        random.uniform(key)\n",
+    ),
+    ("NPR016", "numpyro.set_host_device_count(4)\nx = jnp.ones(3)\n"),
+    (
+        "NPR017",
+        "def m(x, y=None):\n    numpyro.sample('y', dist.Normal(x, 1), obs=y)\n"
+        "p = Predictive(m, samples)\nout = p(random.PRNGKey(0), x, y=None)\n"
+        "prior = Predictive(m, num_samples=10)(random.PRNGKey(1), x)\n",
+    ),
+    (
+        "NPR018",
+        "def m(y, k):\n    with numpyro.plate('n', k):\n"
+        "        numpyro.sample('w', dist.Normal(jnp.zeros(k), 1.0))\n"
+        "    with numpyro.plate('m', y.shape[0]):\n"
+        "        numpyro.sample('v', dist.Normal(jnp.zeros(3), 1.0).to_event(1))\n"
+        "        numpyro.sample('o', dist.Normal(0, 1), obs=y)\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "body"), SILENT)
+def test_near_misses_are_silent(code, body):
+    _, findings = run(body, code)
+    assert [f for f in findings if f.code == code] == []
+
+
+def test_observed_data_in_predictive_flags_the_argument():
+    body = (
+        "def m(x, y=None):\n    numpyro.sample('y', dist.Normal(x, 1), obs=y)\n"
+        "p = Predictive(m, samples)\nout = p(random.PRNGKey(0), x, yy)\n"
+    )
+    source, findings = run(body, "NPR017")
+    assert [(f.span.line, f.span.column) for f in findings] == [position(source, "yy)")]
+
+
+def test_related_locations_point_at_the_first_site():
+    body = (
+        "def m():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "    numpyro.sample('a', dist.Normal(0, 2))\n"
+    )
+    source, findings = run(body, "NPR006")
+    (finding,) = findings
+    first = position(source, "'a', dist.Normal(0, 1)")
+    assert (finding.related[0].span.line, finding.related[0].span.column) == first
+
+
+def test_vague_prior_is_off_by_default():
+    source = HEADER + "def m():\n    numpyro.sample('p', dist.Gamma(0.001, 0.001))\n"
+    assert check_source(source, CATALOG) == []
+    settings = RuleSettings(extend_select=frozenset({"NPR019"}))
+    assert [f.code for f in check_source(source, CATALOG, settings)] == ["NPR019"]
+
+
+def test_noqa_and_severity_settings():
+    source = HEADER + (
+        "a = dist.HalfNormal(-1)  # noqa: NPR011\n"
+        "b = dist.HalfNormal(-1)  # noqa\n"
+        "c = dist.HalfNormal(-1)  # noqa: NPR001\n"
+        "d = dist.Normall(0, 1)\n"
+    )
+    findings = check_source(source, CATALOG)
+    assert [(f.code, f.span.line) for f in findings] == [("NPR011", 12), ("NPR009", 13)]
+    quiet = RuleSettings(severity={"NPR011": None, "NPR009": Severity.WARNING})
+    assert [(f.code, f.severity) for f in check_source(source, CATALOG, quiet)] == [
+        ("NPR009", Severity.WARNING)
+    ]
+    assert check_source(source, CATALOG, RuleSettings(ignore=frozenset({"NPR0"}))) == []

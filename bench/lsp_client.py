@@ -30,6 +30,8 @@ class LspClient:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.notifications: Counter[str] = Counter()
+        # Futures waiting for the next notification of a method (see ``next_notification``).
+        self._waiting: dict[str, list[asyncio.Future[Any]]] = {}
         self._next_id = 0
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._reader = asyncio.create_task(self._read_loop())
@@ -59,6 +61,13 @@ class LspClient:
         self._pending[request_id] = future
         await self._send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
         return await future
+
+    def next_notification(self, method: str) -> asyncio.Future[Any]:
+        """A future for the params of the next ``method`` notification; take it before
+        sending what triggers the notification."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(method, []).append(future)
+        return future
 
     async def notify(self, method: str, params: Any = None) -> None:
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
@@ -134,6 +143,9 @@ class LspClient:
             await self._send({"jsonrpc": "2.0", "id": message["id"], "result": _reply(message)})
         else:
             self.notifications[method] += 1
+            for future in self._waiting.pop(method, []):
+                if not future.done():
+                    future.set_result(message.get("params"))
 
 
 def _reply(request: dict[str, Any]) -> Any:

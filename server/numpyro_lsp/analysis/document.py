@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 from functools import cached_property
 
-from numpyro_lsp.analysis.imports import bindings_from_broken_source, bindings_from_tree
+from numpyro_lsp.analysis.imports import bindings_from_broken_source
 from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
 from numpyro_lsp.analysis.text import column_from_utf16, split_lines
 from numpyro_lsp.catalog.schema import Catalog
@@ -37,7 +37,7 @@ class ParsedDocument:
         if cached is not None and cached[0] is catalog:
             return cached[1]
         tree = self.tree
-        analysis = None if tree is None else analyze_module(tree, bindings_from_tree(tree), catalog)
+        analysis = None if tree is None else analyze_module(tree, catalog)
         self.__dict__["_analysis"] = (catalog, analysis)
         return analysis
 

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 
 # An import statement's start, and for ``from x import (`` the lines up to the closing paren.
 _IMPORT_START = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])")
 
 
 def bindings_from_tree(tree: ast.AST) -> dict[str, str]:
+    return bindings_from_imports(
+        n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+    )
+
+
+def bindings_from_imports(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, str]:
+    """Local names bound by these import statements, in order (a later import wins)."""
     bindings: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -11,6 +11,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from numpyro_lsp.analysis.imports import bindings_from_imports
 from numpyro_lsp.catalog.schema import Catalog
 
 # Primitives whose result is a traced value inside a model.
@@ -125,6 +126,8 @@ class FunctionInfo:
     decorators: list[HandlerContext] = field(default_factory=list)
     # Local ``name = <expr>`` assignments, last one wins (to follow ``d = dist.Normal(...)``).
     assignments: dict[str, ast.expr] = field(default_factory=dict)
+    # The nodes of its body, not those of nested functions, classes or lambdas.
+    nodes: list[ast.AST] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -159,10 +162,28 @@ class ModuleAnalysis:
     model_uses: list[ModelUse] = field(default_factory=list)
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
+    # Every node by type, and the function that owns each node (one walk serves every rule).
+    by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
+    owners: dict[int, FunctionInfo] = field(default_factory=dict)
 
     @property
     def models(self) -> list[FunctionInfo]:
         return [f for f in self.functions if f.is_model]
+
+    def nodes(self, *types: type) -> list[ast.AST]:
+        """Every node of these types in the file, in source order."""
+        if len(types) == 1:
+            return self.by_type.get(types[0], [])
+        found = [n for t in types for n in self.by_type.get(t, [])]
+        return sorted(found, key=lambda n: (n.lineno, n.col_offset))
+
+    def owner(self, node: ast.AST) -> FunctionInfo | None:
+        """The innermost function whose body holds ``node`` (None at module level)."""
+        return self.owners.get(id(node))
+
+    def in_model(self, node: ast.AST) -> FunctionInfo | None:
+        owner = self.owner(node)
+        return owner if owner is not None and owner.is_model else None
 
     def function(self, name: str) -> FunctionInfo | None:
         for info in self.functions:
@@ -281,11 +302,24 @@ def assigned_names(target: ast.AST) -> Iterator[str]:
         yield from assigned_names(target.value)
 
 
+# The nodes through which a traced value reaches a name.
+FLOW_NODES = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.For,
+    ast.comprehension,
+    ast.withitem,
+    ast.NamedExpr,
+)
+
+
 def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
     traced: set[str] = set()
+    flows = [n for n in info.nodes if isinstance(n, FLOW_NODES)]
     # Twice, so values that flow backwards through a loop are seen too.
     for _ in range(2):
-        for node in own_nodes(info.node):
+        for node in flows:
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
                 value = node.value
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -304,15 +338,37 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
     return traced
 
 
-def own_nodes(function: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a function's body, not descending into nested functions or classes."""
-    stack = list(ast.iter_child_nodes(function))
+def index_nodes(analysis: ModuleAnalysis) -> None:
+    """One pre-order walk over the tree (source order): nodes by type, each node's owning
+    function, and a ``FunctionInfo`` per function definition."""
+    by_type: dict[type, list[ast.AST]] = {}
+    owners = analysis.owners
+    stack: list[tuple[ast.AST, FunctionInfo | None]] = [(analysis.tree, None)]
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        yield node
-        stack.extend(ast.iter_child_nodes(node))
+        node, owner = stack.pop()
+        kind = type(node)
+        nodes = by_type.get(kind)
+        if nodes is None:
+            nodes = by_type[kind] = []
+        nodes.append(node)
+        if owner is not None:
+            owners[id(node)] = owner
+            owner.nodes.append(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            info = FunctionInfo(node, owner)
+            analysis.functions.append(info)
+            owner = info
+        elif kind is ast.Lambda:
+            owner = None  # a lambda's parameters shadow names; its body is not the model's
+        children = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                children.extend(v for v in value if isinstance(v, ast.AST))
+            elif isinstance(value, ast.AST):
+                children.append(value)
+        stack.extend((child, owner) for child in reversed(children))
+    analysis.by_type = by_type
 
 
 # --- the walk ---------------------------------------------------------------------------
@@ -333,6 +389,7 @@ class _Context:
 class _Walker:
     def __init__(self, analysis: ModuleAnalysis) -> None:
         self.analysis = analysis
+        self.functions = {id(f.node): f for f in analysis.functions}
 
     def run(self) -> None:
         self.block(self.analysis.tree.body, _Context())
@@ -344,8 +401,7 @@ class _Walker:
     def statement(self, node: ast.stmt, context: _Context) -> None:
         analysis = self.analysis
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            info = FunctionInfo(node, context.function)
-            analysis.functions.append(info)
+            info = self.functions[id(node)]
             for decorator in node.decorator_list:
                 self.expression(decorator, context)
                 handler = self.handler_of(decorator)
@@ -571,8 +627,13 @@ def first_model_argument(call: ast.Call) -> ast.expr | None:
     return None
 
 
-def analyze_module(tree: ast.Module, bindings: dict[str, str], catalog: Catalog) -> ModuleAnalysis:
-    analysis = ModuleAnalysis(tree, bindings, catalog)
+def analyze_module(
+    tree: ast.Module, catalog: Catalog, bindings: dict[str, str] | None = None
+) -> ModuleAnalysis:
+    analysis = ModuleAnalysis(tree, {}, catalog)
+    index_nodes(analysis)
+    imports = analysis.nodes(ast.Import, ast.ImportFrom)
+    analysis.bindings = bindings if bindings is not None else bindings_from_imports(imports)
     _Walker(analysis).run()
     # Calls are collected in walk order, which is not source order: sort for stable output.
     analysis.catalog_calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))

@@ -40,30 +40,27 @@ SEVERITY = Severity.WARNING
 DEVICE_SETUP = {"numpyro.set_host_device_count", "numpyro.set_platform"}
 
 
-def uses_jax(analysis: ModuleAnalysis, statement: ast.stmt) -> ast.Call | None:
-    for node in ast.walk(statement):
-        if isinstance(node, ast.Call):
-            path = analysis.resolve(node.func) or ""
-            if path == "jax" or path.startswith("jax."):
-                return node
-    return None
-
-
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    first_use: ast.Call | None = None
-    for statement in analysis.tree.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            continue  # defining functions runs nothing
-        for node in ast.walk(statement):
-            if not isinstance(node, ast.Call):
-                continue
-            obj = analysis.catalog_object(node.func)
-            if obj is not None and obj["path"] in DEVICE_SETUP and first_use is not None:
-                yield Report(
-                    node,
-                    f"`{obj['name']}` after JAX was used has no effect: call it first, right "
-                    "after the imports",
-                    related=(Related(Span.of(first_use), "JAX is first used here"),),
-                )
-        if first_use is None:
-            first_use = uses_jax(analysis, statement)
+    # Module-level code runs top to bottom; code in functions runs only when called.
+    module_calls = [c for c in analysis.nodes(ast.Call) if analysis.owner(c) is None]
+    first_use = next(
+        (
+            c
+            for c in module_calls
+            if (path := analysis.resolve(c.func) or "") == "jax" or path.startswith("jax.")
+        ),
+        None,
+    )
+    if first_use is None:
+        return
+    for call in module_calls:
+        obj = analysis.catalog_object(call.func)
+        if obj is None or obj["path"] not in DEVICE_SETUP:
+            continue
+        if (call.lineno, call.col_offset) > (first_use.lineno, first_use.col_offset):
+            yield Report(
+                call,
+                f"`{obj['name']}` after JAX was used has no effect: call it first, right "
+                "after the imports",
+                related=(Related(Span.of(first_use), "JAX is first used here"),),
+            )

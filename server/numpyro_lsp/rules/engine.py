@@ -7,7 +7,6 @@ import ast
 import re
 from dataclasses import dataclass, field, replace
 
-from numpyro_lsp.analysis.imports import bindings_from_tree
 from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
 from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.schema import Catalog
@@ -74,5 +73,5 @@ def check_source(
 ) -> list[Finding]:
     """Findings for a whole source text; raises SyntaxError when it does not parse."""
     tree = ast.parse(source)
-    analysis = analyze_module(tree, bindings_from_tree(tree), catalog)
+    analysis = analyze_module(tree, catalog)
     return run_rules(analysis, split_lines(source), settings or RuleSettings())

@@ -49,22 +49,19 @@ SEVERITY = Severity.ERROR
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    for model in analysis.models:
-        for node in ast.walk(model.node):
-            if not isinstance(node, ast.Call):
-                continue
-            path = analysis.resolve(node.func)
-            if path is None or not path.startswith("numpy.") or path.startswith("numpy.random"):
-                continue
-            function = path.rsplit(".", 1)[-1]
-            if function in STATIC_JAX_FUNCTIONS:
-                continue
-            arguments = [*node.args, *(k.value for k in node.keywords)]
-            if any(analysis.is_traced(a, model.traced) for a in arguments):
-                jax_path = "jnp." + path.removeprefix("numpy.")
-                yield Report(
-                    node,
-                    f"`{ast.unparse(node.func)}` on a traced value fails under jit "
-                    f"(TracerArrayConversionError): use `{jax_path}`",
-                    fix={"kind": "numpy_to_jnp", "path": path},
-                )
+    for node in analysis.nodes(ast.Call):
+        model = analysis.in_model(node)
+        path = analysis.resolve(node.func) if model is not None else None
+        if path is None or not path.startswith("numpy.") or path.startswith("numpy.random"):
+            continue
+        if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS:
+            continue
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        if any(analysis.is_traced(a, model.traced) for a in arguments):
+            jax_path = "jnp." + path.removeprefix("numpy.")
+            yield Report(
+                node,
+                f"`{ast.unparse(node.func)}` on a traced value fails under jit "
+                f"(TracerArrayConversionError): use `{jax_path}`",
+                fix={"kind": "numpy_to_jnp", "path": path},
+            )

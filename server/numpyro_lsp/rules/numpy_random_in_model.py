@@ -46,14 +46,13 @@ SEVERITY = Severity.WARNING
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    for model in analysis.models:
-        for node in ast.walk(model.node):
-            if not isinstance(node, ast.Call):
-                continue
-            path = analysis.resolve(node.func) or ""
-            if path.startswith(("numpy.random.", "random.")):
-                yield Report(
-                    node,
-                    f"`{ast.unparse(node.func)}` is drawn once at trace time and frozen: "
-                    "draw with `numpyro.sample` (or `jax.random` with a key)",
-                )
+    for node in analysis.nodes(ast.Call):
+        if analysis.in_model(node) is None:
+            continue
+        path = analysis.resolve(node.func) or ""
+        if path.startswith(("numpy.random.", "random.")):
+            yield Report(
+                node,
+                f"`{ast.unparse(node.func)}` is drawn once at trace time and frozen: "
+                "draw with `numpyro.sample` (or `jax.random` with a key)",
+            )

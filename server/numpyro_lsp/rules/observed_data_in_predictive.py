@@ -73,16 +73,14 @@ def observed_parameters(model: FunctionInfo) -> set[str]:
 def predictive_calls(analysis: ModuleAnalysis) -> Iterator[tuple[ast.Call, ast.Call]]:
     """(Predictive(...) construction, call of it) pairs: direct, or through a variable."""
     constructions: dict[str, ast.Call] = {}
-    for node in ast.walk(analysis.tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+    for node in analysis.nodes(ast.Assign):
+        if isinstance(node.value, ast.Call):
             obj = analysis.catalog_object(node.value.func)
             if obj is not None and obj["path"] == "numpyro.infer.Predictive":
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         constructions[target.id] = node.value
-    for node in ast.walk(analysis.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in analysis.nodes(ast.Call):
         if isinstance(node.func, ast.Name) and node.func.id in constructions:
             yield constructions[node.func.id], node
         elif isinstance(node.func, ast.Call):

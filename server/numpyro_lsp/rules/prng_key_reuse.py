@@ -185,8 +185,15 @@ class _Scope:
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    bodies = [analysis.tree.body] + [f.node.body for f in analysis.functions]
-    for body in bodies:
-        scope = _Scope(analysis)
-        scope.block(body)
-        yield from scope.reports
+    # Only scopes that make a key can reuse one: skip the others without walking them.
+    scopes_with_keys = {
+        id(owner.node) if (owner := analysis.owner(call)) else None
+        for call in analysis.nodes(ast.Call)
+        if analysis.resolve(call.func) in KEY_MAKERS
+    }
+    scopes = [(None, analysis.tree.body)] + [(id(f.node), f.node.body) for f in analysis.functions]
+    for scope_id, body in scopes:
+        if scope_id in scopes_with_keys:
+            scope = _Scope(analysis)
+            scope.block(body)
+            yield from scope.reports

@@ -47,10 +47,7 @@ PARAM_STORE = {"pyro.get_param_store", "pyro.clear_param_store"}
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    in_models = {id(n) for m in analysis.models for n in ast.walk(m.node)}
-    for node in ast.walk(analysis.tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in analysis.nodes(ast.Call):
         path = analysis.resolve(node.func) or ""
         if path in PARAM_STORE:
             yield Report(
@@ -58,7 +55,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
                 f"NumPyro has no param store: read parameters with `svi.get_params(state)` "
                 f"instead of `{ast.unparse(node.func)}()`",
             )
-        elif path.split(".", 1)[0] in ("torch", "pyro") and id(node) in in_models:
+        elif path.split(".", 1)[0] in ("torch", "pyro") and analysis.in_model(node):
             yield Report(
                 node,
                 f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "

@@ -48,7 +48,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import own_nodes
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
 
 CODE = "NPR005"
@@ -66,7 +65,7 @@ CONVERSIONS = {
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         traced = model.traced
-        for node in own_nodes(model.node):
+        for node in model.nodes:
             if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
                 keyword = KEYWORDS[type(node)]
                 if analysis.is_traced(node.test, traced):

@@ -31,7 +31,7 @@ import ast
 import builtins
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import assigned_names, dotted_parts
+from numpyro_lsp.analysis.models import dotted_parts
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
 CODE = "NPR009"
@@ -76,27 +76,20 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
         )
 
 
-def bound_names(tree: ast.Module) -> set[str]:
+def bound_names(analysis: ModuleAnalysis) -> set[str]:
     """Every name the file binds anywhere: the Python server reports undefined names in
     general; this rule only speaks up for near-misses of NumPyro names."""
     names = set(dir(builtins))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    names |= {n.id for n in analysis.nodes(ast.Name) if not isinstance(n.ctx, ast.Load)}
+    for node in analysis.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        names.add(node.name)
+    names |= {n.arg for n in analysis.nodes(ast.arg)}
+    names |= {(n.asname or n.name).split(".", 1)[0] for n in analysis.nodes(ast.alias)}
+    for node in analysis.nodes(ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
+        if node.name:
             names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".", 1)[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            names.update(node.names)
-        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.comprehension):
-            names.update(assigned_names(node.target))
+    for node in analysis.nodes(ast.Global, ast.Nonlocal):
+        names.update(node.names)
     return names
 
 
@@ -104,22 +97,18 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     catalog_names = {
         o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
     }
-    bound = None
-    for node in ast.walk(analysis.tree):
-        if isinstance(node, ast.Attribute):
-            report = unknown_attribute(analysis, node)
-            if report is not None:
-                yield report
-        elif isinstance(node, ast.ImportFrom):
-            yield from unknown_imports(analysis, node)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if bound is None:
-                bound = bound_names(analysis.tree)
-            if node.id in bound or node.id in catalog_names:
-                continue
-            suggestion = did_you_mean(node.id, catalog_names, cutoff=0.85)
-            if suggestion:
-                yield Report(
-                    node,
-                    f"`{node.id}` is not defined: did you mean NumPyro's `{suggestion}`?",
-                )
+    for node in analysis.nodes(ast.Attribute):
+        report = unknown_attribute(analysis, node)
+        if report is not None:
+            yield report
+    for node in analysis.nodes(ast.ImportFrom):
+        yield from unknown_imports(analysis, node)
+    bound = bound_names(analysis)
+    for node in analysis.nodes(ast.Name):
+        if not isinstance(node.ctx, ast.Load) or node.id in bound or node.id in catalog_names:
+            continue
+        suggestion = did_you_mean(node.id, catalog_names, cutoff=0.85)
+        if suggestion:
+            yield Report(
+                node, f"`{node.id}` is not defined: did you mean NumPyro's `{suggestion}`?"
+            )

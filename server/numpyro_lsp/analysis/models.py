@@ -165,6 +165,8 @@ class ModuleAnalysis:
     # Every node by type, and the function that owns each node (one walk serves every rule).
     by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
     owners: dict[int, FunctionInfo] = field(default_factory=dict)
+    # The calls inside each statement's own expressions (not its nested statements).
+    calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
 
     @property
     def models(self) -> list[FunctionInfo]:
@@ -343,10 +345,15 @@ def index_nodes(analysis: ModuleAnalysis) -> None:
     function, and a ``FunctionInfo`` per function definition."""
     by_type: dict[type, list[ast.AST]] = {}
     owners = analysis.owners
-    stack: list[tuple[ast.AST, FunctionInfo | None]] = [(analysis.tree, None)]
+    calls = analysis.calls_by_statement
+    stack: list[tuple[ast.AST, FunctionInfo | None, ast.AST | None]] = [(analysis.tree, None, None)]
     while stack:
-        node, owner = stack.pop()
+        node, owner, statement = stack.pop()
         kind = type(node)
+        if isinstance(node, ast.stmt):
+            statement = node
+        elif kind is ast.Call:
+            calls.setdefault(id(statement), []).append(node)
         nodes = by_type.get(kind)
         if nodes is None:
             nodes = by_type[kind] = []
@@ -367,7 +374,7 @@ def index_nodes(analysis: ModuleAnalysis) -> None:
                 children.extend(v for v in value if isinstance(v, ast.AST))
             elif isinstance(value, ast.AST):
                 children.append(value)
-        stack.extend((child, owner) for child in reversed(children))
+        stack.extend((child, owner, statement) for child in reversed(children))
     analysis.by_type = by_type
 
 
@@ -402,8 +409,8 @@ class _Walker:
         analysis = self.analysis
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             info = self.functions[id(node)]
+            self.calls_of(node, context)
             for decorator in node.decorator_list:
-                self.expression(decorator, context)
                 handler = self.handler_of(decorator)
                 if handler:
                     info.decorators.append(handler)
@@ -415,19 +422,23 @@ class _Walker:
             return
         if isinstance(node, ast.With | ast.AsyncWith):
             inner = context
+            header = self.analysis.calls_by_statement.get(id(node), [])
             for item in node.items:
-                self.expression(item.context_expr, inner)
+                start = (item.context_expr.lineno, item.context_expr.col_offset)
+                end = (item.context_expr.end_lineno, item.context_expr.end_col_offset)
+                for call in header:
+                    if start <= (call.lineno, call.col_offset) < end:
+                        self.call(call, inner, None)
                 inner = self.enter(item, inner)
             self.block(node.body, inner)
             return
         if isinstance(node, ast.For | ast.AsyncFor | ast.While):
-            header = node.iter if isinstance(node, ast.For | ast.AsyncFor) else node.test
-            self.expression(header, context)
+            self.calls_of(node, context)
             self.block(node.body, context.with_(loops=(*context.loops, node)))
             self.block(node.orelse, context)
             return
         if isinstance(node, ast.If):
-            self.expression(node.test, context)
+            self.calls_of(node, context)
             self.block(node.body, context.with_(branches=(*context.branches, (id(node), "body"))))
             orelse = context.with_(branches=(*context.branches, (id(node), "orelse")))
             self.block(node.orelse, orelse)
@@ -439,7 +450,7 @@ class _Walker:
                 self.block(body, context.with_(branches=(*context.branches, (id(node), label))))
             return
         if isinstance(node, ast.Match):
-            self.expression(node.subject, context)
+            self.calls_of(node, context)
             for i, case in enumerate(node.cases):
                 branch = context.with_(branches=(*context.branches, (id(node), f"case{i}")))
                 self.block(case.body, branch)
@@ -451,12 +462,11 @@ class _Walker:
             for name in names:
                 store[name] = node.value
             target = names[0] if len(names) == 1 else None
-            self.expression(node.value, context, target=target)
+            self.calls_of(node, context, target, node.value)
             return
+        self.calls_of(node, context)
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
-                self.expression(child, context)
-            elif isinstance(child, ast.stmt):
+            if isinstance(child, ast.stmt):
                 self.statement(child, context)
 
     def handler_of(self, node: ast.AST) -> HandlerContext | None:
@@ -486,12 +496,17 @@ class _Walker:
             return context.with_(handlers=(*context.handlers, handler))
         return context
 
-    def expression(self, node: ast.expr, context: _Context, target: str | None = None) -> None:
-        for child in ast.walk(node):
-            if isinstance(child, ast.Lambda):
-                continue
-            if isinstance(child, ast.Call):
-                self.call(child, context, target if child is node else None)
+    def calls_of(
+        self,
+        statement: ast.stmt,
+        context: _Context,
+        target: str | None = None,
+        value: ast.expr | None = None,
+    ) -> None:
+        """The calls in a statement's own expressions; ``target`` names the call that is the
+        whole assigned ``value``."""
+        for call in self.analysis.calls_by_statement.get(id(statement), []):
+            self.call(call, context, target if call is value else None)
 
     def call(self, call: ast.Call, context: _Context, target: str | None) -> None:
         analysis = self.analysis

@@ -9,6 +9,7 @@ from numpyro_lsp.analysis.context import (
     ImportFromCompletion,
     ModulePathCompletion,
     completion_context,
+    continues_statement,
     dotted_name_at,
     open_calls,
 )
@@ -57,6 +58,30 @@ def test_bindings_of_every_import_form():
 )
 def test_completion_context(prefix, expected):
     assert completion_context(prefix) == expected
+
+
+@pytest.mark.parametrize(
+    ("text_before_line", "expected"),
+    [
+        ("", False),
+        ("x = 1\n", False),
+        ("mcmc.run(\n", True),
+        ("mcmc.run(key,\n    X)\n", False),
+        ("config = {'theta': [\n", True),
+        ('"""A docstring\n', True),
+        ('"""A docstring"""\n', False),
+        ("s = '''(\n'''\n", False),
+        ("total = 1 + \\\n", True),
+        ("x = 1  # a comment with (\n", False),
+        ("s = '('\n", False),
+        ('s = "\\"("\n', False),
+        # An unterminated one-line string ends at the line break.
+        ('s = "(\n', False),
+        ("f(')',\n", True),
+    ],
+)
+def test_continues_statement(text_before_line, expected):
+    assert continues_statement(text_before_line) is expected
 
 
 def test_dotted_name_at():

@@ -17,6 +17,8 @@ from numpyro_lsp.snippets.docs import snippets_markdown
 from numpyro_lsp.snippets.library import (
     REPOSITORY_SNIPPET_FILE,
     SNIPPET_FILE_NAME,
+    Snippet,
+    insert_text,
     library,
     snippet_file,
     snippets_for,
@@ -70,6 +72,13 @@ def test_snippets_for_the_word_typed():
         "np_8schools_transform",
     }
     assert snippets_for("model") == []
+
+
+def test_insert_text_as_snippet_or_as_indented_plain_text():
+    snippet = Snippet("t", "np_t", "d.", "import x\n\n\ndef ${1:f}():\n    $1()\n$0")
+    assert insert_text(snippet, as_snippet=True, indent="    ", variables={}) == snippet.body
+    plain = insert_text(snippet, as_snippet=False, indent="    ", variables={})
+    assert plain == "import x\n\n\n    def f():\n        f()\n"
 
 
 def test_docs_are_generated_from_the_file():

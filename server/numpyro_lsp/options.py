@@ -20,6 +20,9 @@ class ServerOptions:
     rules: RuleSettings = field(default_factory=RuleSettings)
     # Diagnostics wait this long after the last change before checking again.
     debounce_ms: int = 300
+    # Snippets offered as completions. The VS Code extension contributes the same snippet
+    # file itself, so it turns these off.
+    snippets_enabled: bool = True
 
 
 def _codes(value: Any, key: str, problems: list[str]) -> frozenset[str] | None:
@@ -78,22 +81,37 @@ def rule_settings(table: dict, problems: list[str]) -> RuleSettings:
     )
 
 
+def _section(raw: dict, key: str, problems: list[str]) -> dict:
+    section = raw.get(key) or {}
+    if not isinstance(section, dict):
+        problems.append(f"{key} must be an object")
+        return {}
+    return section
+
+
+def _enabled(section: dict, key: str, problems: list[str]) -> bool:
+    enabled = section.get("enabled", True)
+    if not isinstance(enabled, bool):
+        problems.append(f"{key}.enabled must be true or false")
+        return True
+    return enabled
+
+
 def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
     """Options from the editor; returns them with a list of problems to show the user."""
     problems: list[str] = []
     if not isinstance(raw, dict):
         return ServerOptions(), ([] if raw is None else ["settings must be an object"])
     raw = raw.get("numpyro", raw) if isinstance(raw.get("numpyro"), dict) else raw
-    diagnostics = raw.get("diagnostics") or {}
-    if not isinstance(diagnostics, dict):
-        problems.append("diagnostics must be an object")
-        diagnostics = {}
-    enabled = diagnostics.get("enabled", True)
-    if not isinstance(enabled, bool):
-        problems.append("diagnostics.enabled must be true or false")
-        enabled = True
+    diagnostics = _section(raw, "diagnostics", problems)
     debounce = raw.get("debounceMs", ServerOptions.debounce_ms)
     if not isinstance(debounce, int) or isinstance(debounce, bool) or not 0 <= debounce <= 5000:
         problems.append("debounceMs must be a whole number of milliseconds from 0 to 5000")
         debounce = ServerOptions.debounce_ms
-    return ServerOptions(enabled, rule_settings(diagnostics, problems), debounce), problems
+    options = ServerOptions(
+        diagnostics_enabled=_enabled(diagnostics, "diagnostics", problems),
+        rules=rule_settings(diagnostics, problems),
+        debounce_ms=debounce,
+        snippets_enabled=_enabled(_section(raw, "snippets", problems), "snippets", problems),
+    )
+    return options, problems

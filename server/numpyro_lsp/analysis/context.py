@@ -15,6 +15,22 @@ _FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?\s*(?:[\w\s,]*,\s*
 _MODULE_PATH = re.compile(r"^\s*(?:from|import)\s+((?:\w+\.)*)(\w*)$")
 _KEYWORD_ARG = re.compile(r"^\s*(\w+)\s*=(?!=)")
 _WORD_CHAR = re.compile(r"\w")
+# What can leave a statement unfinished at a line break: an open bracket, a string (a
+# triple-quoted one spans lines), a backslash before the break; comments are skipped.
+_LEXEME = re.compile(
+    "(?P<quote>'''|\"\"\"|'|\")"
+    r"|(?P<comment>#[^\n]*)|(?P<open>[(\[{])|(?P<close>[)\]}])|(?P<continuation>\\\n)"
+)
+
+
+def _string_end(quote: str) -> re.Pattern[str]:
+    """Where a string opened by ``quote`` ends: backslashes escape, even in raw strings; a
+    one-line string that is not closed ends at the line break."""
+    end = re.escape(quote) if len(quote) == 3 else rf"(?:{quote}|\n|\Z)"
+    return re.compile(rf"(?:[^\\]|\\.)*?{end}", re.DOTALL)
+
+
+_STRING_END = {quote: _string_end(quote) for quote in ("'''", '"""', "'", '"')}
 # How far back signature help looks for the open call: enough for any sane call.
 CALL_WINDOW_LINES = 60
 
@@ -103,6 +119,27 @@ def completion_context(line_prefix: str) -> CompletionContext:
     if re.fullmatch(r"\w*", stripped):
         return StatementStart(stripped, code[: len(code) - len(code.lstrip())])
     return None
+
+
+def continues_statement(text_before_line: str) -> bool:
+    """Whether a line continues a statement begun above it, given the text before the line:
+    inside brackets or a triple-quoted string, or after a backslash at the end of a line."""
+    depth = 0
+    position = 0
+    while match := _LEXEME.search(text_before_line, position):
+        position = match.end()
+        if match.lastgroup == "quote":
+            end = _STRING_END[match.group()].match(text_before_line, position)
+            if end is None:
+                return True  # inside a triple-quoted string
+            position = end.end()
+        elif match.lastgroup == "open":
+            depth += 1
+        elif match.lastgroup == "close":
+            depth = max(0, depth - 1)
+        elif match.lastgroup == "continuation" and position == len(text_before_line):
+            return True
+    return depth > 0
 
 
 @dataclass(frozen=True)

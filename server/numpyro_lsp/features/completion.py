@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from lsprotocol import types
+from pygls import uris
 
 from numpyro_lsp.analysis.completion import Candidate, complete
-from numpyro_lsp.analysis.context import completion_context
+from numpyro_lsp.analysis.context import StatementStart, completion_context, continues_statement
+from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.catalog import render
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.snippets.docs import snippet_markdown
+from numpyro_lsp.snippets.library import Snippet, file_variables, insert_text, snippets_for
 
 # The rest of a name and an opening parenthesis right after the cursor: the call is written.
 CALL_FOLLOWS = re.compile(r"\w*\s*\(")
@@ -48,6 +53,50 @@ def to_item(candidate: Candidate, snippets: bool, followed_by_paren: bool) -> ty
     return item
 
 
+def snippet_items(
+    ls: NumpyroLanguageServer, document: ParsedDocument, line: int, context: StatementStart
+) -> list[types.CompletionItem]:
+    """The snippets whose prefix starts with the word typed, where a statement starts: as
+    snippets to clients that take them, else as plain text with the defaults filled in."""
+    snippets = snippets_for(context.partial) if ls.options.snippets_enabled else []
+    if not snippets or continues_statement(document.text_before(line, 0, line)):
+        return []
+    as_snippet = ls.client_supports_snippets()
+    path = uris.to_fs_path(document.uri)
+    variables = file_variables(Path(path)) if path else {}
+    return [
+        to_snippet_item(
+            ls,
+            snippet,
+            insert_text(snippet, as_snippet=as_snippet, indent=context.indent, variables=variables),
+            as_snippet,
+        )
+        for snippet in snippets
+    ]
+
+
+def to_snippet_item(
+    ls: NumpyroLanguageServer, snippet: Snippet, text: str, as_snippet: bool
+) -> types.CompletionItem:
+    # A snippet engine indents a snippet's lines; plain text arrives indented already.
+    mode = types.InsertTextMode.AdjustIndentation if as_snippet else types.InsertTextMode.AsIs
+    documentation: str | types.MarkupContent = snippet.description
+    if ls.client_takes_markdown_documentation():
+        documentation = types.MarkupContent(types.MarkupKind.Markdown, snippet_markdown(snippet))
+    return types.CompletionItem(
+        label=snippet.prefix,
+        kind=types.CompletionItemKind.Snippet,
+        detail=snippet.name,
+        label_details=types.CompletionItemLabelDetails(description="snippet"),
+        documentation=documentation,
+        insert_text=text,
+        insert_text_format=(
+            types.InsertTextFormat.Snippet if as_snippet else types.InsertTextFormat.PlainText
+        ),
+        insert_text_mode=mode if mode in ls.client_insert_text_modes() else None,
+    )
+
+
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -60,6 +109,9 @@ def register(server: NumpyroLanguageServer) -> None:
         line = document.line(params.position.line)
         column = document.column(params.position.line, params.position.character)
         context = completion_context(line[:column])
+        if isinstance(context, StatementStart):
+            items = snippet_items(ls, document, params.position.line, context)
+            return types.CompletionList(is_incomplete=False, items=items) if items else None
         if context is None:
             return None
         candidates = complete(context, document.bindings, ls.catalogs.catalog)

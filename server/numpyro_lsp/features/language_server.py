@@ -35,3 +35,18 @@ class NumpyroLanguageServer(LanguageServer):
             return bool(item.snippet_support)
         except AttributeError:
             return False
+
+    def client_takes_markdown_documentation(self) -> bool:
+        try:
+            item = self.client_capabilities.text_document.completion.completion_item
+            return types.MarkupKind.Markdown in (item.documentation_format or ())
+        except AttributeError:
+            return False
+
+    def client_insert_text_modes(self) -> set[types.InsertTextMode]:
+        """The insertTextMode values the client says it understands (none said: none)."""
+        try:
+            item = self.client_capabilities.text_document.completion.completion_item
+            return set(item.insert_text_mode_support.value_set)
+        except AttributeError:
+            return set()

@@ -31,13 +31,18 @@ placeholder at its default, and each runs in the tests with the installed numpyr
 """
 
 
+def snippet_markdown(snippet: Snippet) -> str:
+    """The snippet's title, description and code as inserted: its docs page section, and its
+    documentation in the completion list."""
+    code = expand(snippet.body).rstrip("\n")
+    return f"**{snippet.name}**: {snippet.description}\n\n```python\n{code}\n```"
+
+
 def snippets_markdown(snippets: Sequence[Snippet]) -> str:
     lines = [INTRODUCTION, "| prefix | snippet | description |", "| --- | --- | --- |"]
     lines += [f"| [{s.prefix}](#{s.prefix}) | {s.name} | {s.description} |" for s in snippets]
     for snippet in snippets:
-        code = expand(snippet.body).rstrip("\n")
-        lines += ["", f"## {snippet.prefix}", "", f"**{snippet.name}**: {snippet.description}"]
-        lines += ["", "```python", code, "```"]
+        lines += ["", f"## {snippet.prefix}", "", snippet_markdown(snippet)]
     return "\n".join(lines) + "\n"
 
 

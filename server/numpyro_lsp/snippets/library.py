@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+from numpyro_lsp.snippets.syntax import expand
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 SNIPPET_FILE_NAME = "numpyro.code-snippets"
 # server/numpyro_lsp/snippets/library.py -> the repository's root.
@@ -30,6 +35,9 @@ class Snippet:
 
 def snippet_file() -> Traversable:
     """The packaged copy when there is one (an installed server), else the repository's."""
+    # Imported here: importlib.resources costs ~20 ms of every server start otherwise.
+    from importlib import resources
+
     packaged = resources.files("numpyro_lsp.snippets") / SNIPPET_FILE_NAME
     return packaged if packaged.is_file() else REPOSITORY_SNIPPET_FILE
 
@@ -54,3 +62,25 @@ def snippets_for(typed: str) -> list[Snippet]:
     """The snippets whose prefix starts with the word typed so far (all of them for none)."""
     typed = typed.lower()
     return [s for s in library() if s.prefix.lower().startswith(typed)]
+
+
+def file_variables(path: PurePath) -> dict[str, str]:
+    """VS Code's variables about the current file, for expanding a snippet outside VS Code."""
+    return {
+        "TM_FILENAME": path.name,
+        "TM_FILENAME_BASE": path.stem,
+        "TM_DIRECTORY": str(path.parent),
+        "TM_FILEPATH": str(path),
+    }
+
+
+def insert_text(
+    snippet: Snippet, *, as_snippet: bool, indent: str, variables: Mapping[str, str]
+) -> str:
+    """What to insert at a line indented by ``indent``: the body, for a snippet engine (which
+    indents it itself); else plain text with every default filled in, its other lines
+    indented like the first (blank lines stay blank)."""
+    if as_snippet:
+        return snippet.body
+    first, *rest = expand(snippet.body, variables).split("\n")
+    return "\n".join([first, *(indent + line if line.strip() else line for line in rest)])

@@ -3,9 +3,12 @@ everything else byte-identical, nothing offered twice, quick fixes on their diag
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from lsprotocol import types
 
-from conftest import EXAMPLES, apply_action, code_actions
+from conftest import EXAMPLES, ROOT, apply_action, code_actions
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
 from numpyro_lsp.rules.engine import check_source
 
@@ -173,3 +176,47 @@ async def test_fixes_applied_one_after_another_leave_a_clean_file(client, editor
     assert "import jax.numpy as jnp\n" in final and "jnp.exp(theta)" in final
     assert "rng_key=random.PRNGKey(0)" in final and "from jax import random\n" in final
     assert check_source(final, CATALOG) == []
+
+
+async def test_loop_becomes_a_plate_that_numpyro_accepts(client, editor, tmp_path):
+    text = (
+        "import numpyro\nimport numpyro.distributions as dist\n\n\n"
+        "def model(n, data=None):\n    for i in range(n):\n"
+        "        numpyro.sample(f'x_{i}', dist.Normal(0.0, 1.0), obs=data[i])\n"
+    )
+    uri = editor.uri_for("ca_loop.py")
+    published = await client.published.after(uri, lambda: editor.open("ca_loop.py", text))
+    (diagnostic,) = published.diagnostics
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    (action,) = actions
+    assert action.title == "Replace the loop with `numpyro.plate('n', ...)`"
+    new_text = apply_action(editor, uri, action)
+    header = "    with numpyro.plate('n', n):\n"
+    body = "        numpyro.sample('x', dist.Normal(0.0, 1.0), obs=data)\n"
+    assert header + body in new_text
+    program = tmp_path / "plated.py"
+    program.write_text(
+        new_text + "\nfrom numpyro import handlers\nimport numpy as np\n"
+        "trace = handlers.trace(handlers.seed(model, 0)).get_trace(3, np.arange(3.0))\n"
+        "assert trace['x']['value'].shape == (3,), trace['x']['value'].shape\n"
+    )
+    result = subprocess.run([sys.executable, str(program)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_docs_code_actions_md_is_in_sync():
+    generated = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_code_actions_doc.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (ROOT / "docs" / "code-actions.md").read_text() == generated, (
+        "regenerate with: python scripts/gen_code_actions_doc.py > docs/code-actions.md"
+    )

@@ -14,6 +14,7 @@ from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site
 from numpyro_lsp.analysis.text import column_from_utf8
 from numpyro_lsp.rewrite.edits import TextEdit, minimal_edits
 from numpyro_lsp.rewrite.imports import Import, add_imports
+from numpyro_lsp.rewrite.loops import loop_to_plate
 from numpyro_lsp.rewrite.noncenter import (
     AffineForm,
     Names,
@@ -285,6 +286,8 @@ def quick_fixes(
             return [_numpy_to_jnp(document, analysis, code, span, fix["path"])]
         if kind == "add_rng_key":
             return _rng_key_fixes(document, analysis, code, span)
+        if kind == "loop_to_plate":
+            return [_loop_to_plate(document, analysis, code, span, fix)]
     except (RewriteError, FixError):
         return []
     return []
@@ -306,6 +309,30 @@ def _numpy_to_jnp(
     new = replace_in_region(document.source, region, old_func, f"{jnp}.{function}", first=True)
     new = add_imports(new, imports)
     title = f"Use `{jnp}.{function}` instead of `{old_func}`"
+    return Action(title, QUICKFIX, _edits(document, new), (code,), preferred=True)
+
+
+def _loop_to_plate(
+    document: ParsedDocument, analysis: ModuleAnalysis, code: str, span: Span, fix: dict
+) -> Action:
+    """The loop whose ``range(...)`` the finding points at, as a plate."""
+    loop = next(
+        (
+            node
+            for node in analysis.nodes(ast.For)
+            if (node.iter.lineno, node.iter.col_offset) == (span.line, span.column)
+        ),
+        None,
+    )
+    if loop is None:
+        raise RewriteError("the loop was not found")
+    line, column = _point(document, loop.lineno, loop.col_offset)
+    quote = next(
+        (q for q in ("'", '"') if any(name.startswith(f"f{q}") for name in fix["names"])), '"'
+    )
+    header = f"{fix['plate']}({quote}{fix['plate_name']}{quote}, {fix['size']})"
+    new = loop_to_plate(document.source, line, column, header, fix["index"], fix["names"])
+    title = f"Replace the loop with `{fix['plate']}({quote}{fix['plate_name']}{quote}, ...)`"
     return Action(title, QUICKFIX, _edits(document, new), (code,), preferred=True)
 
 

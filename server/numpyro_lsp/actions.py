@@ -7,13 +7,14 @@ NPR012 hint); quick fixes come from the ``fix`` a rule computed with its finding
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site
-from numpyro_lsp.analysis.text import column_from_utf8
-from numpyro_lsp.rewrite.edits import TextEdit, minimal_edits
-from numpyro_lsp.rewrite.imports import Import, add_imports
+from numpyro_lsp.analysis.text import column_from_utf8, split_lines_keepends
+from numpyro_lsp.rewrite.edits import Segment, TextEdit, segment_edits
+from numpyro_lsp.rewrite.imports import Import, import_segment
 from numpyro_lsp.rewrite.loops import loop_to_plate
 from numpyro_lsp.rewrite.noncenter import (
     AffineForm,
@@ -26,7 +27,8 @@ from numpyro_lsp.rewrite.noncenter import (
     wrap_site,
     wrap_statement,
 )
-from numpyro_lsp.rewrite.quickfix import FixError, Region, add_keyword, replace_in_region
+from numpyro_lsp.rewrite.quickfix import FixError, TextRegion, add_keyword, replace_in_region
+from numpyro_lsp.rewrite.regions import Region, rewrite_region, top_level_region
 from numpyro_lsp.rules import centered_hierarchical_site
 from numpyro_lsp.rules.base import Span
 
@@ -49,8 +51,8 @@ def _point(document: ParsedDocument, line: int, byte_column: int) -> tuple[int, 
     return line, column_from_utf8(document.line(line - 1), byte_column)
 
 
-def _region(document: ParsedDocument, span: Span) -> Region:
-    return Region(
+def _text_region(document: ParsedDocument, span: Span) -> TextRegion:
+    return TextRegion(
         *_point(document, span.line, span.column), *_point(document, span.end_line, span.end_column)
     )
 
@@ -128,8 +130,37 @@ def _config_in_scope(site: Site, model: FunctionInfo) -> ast.Dict | None:
     return None
 
 
-def _edits(document: ParsedDocument, new_source: str) -> list[TextEdit]:
-    return minimal_edits(document.source, new_source)
+def _with_imports(
+    document: ParsedDocument, segments: list[Segment], imports: tuple[Import, ...]
+) -> list[TextEdit]:
+    head = import_segment(document.source, imports)
+    return segment_edits(document.source, [*segments, *([head] if head else [])])
+
+
+def _rewrite_at(
+    document: ParsedDocument,
+    analysis: ModuleAnalysis,
+    line: int,
+    rewrite: Callable[[str, Region], str],
+    imports: tuple[Import, ...],
+) -> list[TextEdit]:
+    """Run ``rewrite`` on the top-level statement holding ``line`` only, and add imports."""
+    region = top_level_region(analysis.tree, line)
+    if region is None:
+        raise RewriteError("no statement holds that line")
+    segment = rewrite_region(document.source, region, lambda text: rewrite(text, region))
+    return _with_imports(document, [segment], imports)
+
+
+def _line_fix(
+    document: ParsedDocument, new_source: str, region: TextRegion, imports: tuple[Import, ...]
+) -> list[TextEdit]:
+    """Edits of a fix that changed text on the region's lines only (adding no line)."""
+    lines = split_lines_keepends(new_source)
+    segment = Segment(
+        region.line - 1, region.end_line, "".join(lines[region.line - 1 : region.end_line])
+    )
+    return _with_imports(document, [segment], imports)
 
 
 def non_center_actions(
@@ -149,10 +180,10 @@ def non_center_actions(
         sites = by_model[model.name]
         title = f"Non-center all hierarchical sites of `{model.name}` with LocScaleReparam"
         try:
-            new = _non_center_model(document, analysis, model, sites)
+            edits = _non_center_model(document, analysis, model, sites)
         except RewriteError:
             continue
-        actions.append(Action(title, REWRITE, _edits(document, new)))
+        actions.append(Action(title, REWRITE, edits))
     return actions
 
 
@@ -167,20 +198,27 @@ def _site_actions(
     config = _config_in_scope(site, model)
     try:
         if config is not None:
-            new = extend_config(
-                document.source,
-                *_point(document, config.lineno, config.col_offset),
-                [location],
-                [reparameterizer],
-                names,
-            )
+            config_line, config_column = _point(document, config.lineno, config.col_offset)
+
+            def rewrite(text: str, region: Region) -> str:
+                return extend_config(
+                    text,
+                    region.shift(config_line),
+                    config_column,
+                    [location.within(region)],
+                    [reparameterizer],
+                )
         else:
-            new = wrap_site(document.source, location, reparameterizer, names)
+
+            def rewrite(text: str, region: Region) -> str:
+                return wrap_site(text, location.within(region), reparameterizer, names)
+
+        edits = _rewrite_at(document, analysis, location.line, rewrite, names.imports)
         actions.append(
             Action(
                 f"Non-center `{site.name}` with LocScaleReparam",
                 QUICKFIX,
-                _edits(document, new),
+                edits,
                 fixes=("NPR012",),
                 preferred=True,
             )
@@ -212,14 +250,24 @@ def _site_actions(
             transform_names.imports + imports + more,
         )
         try:
-            new = transform_reparam_site(
-                document.source, location, form, positional, names_with_imports
+            edits = _rewrite_at(
+                document,
+                analysis,
+                location.line,
+                lambda text, region: transform_reparam_site(
+                    text,
+                    location.within(region),
+                    form.within(region),
+                    positional,
+                    names_with_imports,
+                ),
+                names_with_imports.imports,
             )
             actions.append(
                 Action(
                     f"Non-center `{site.name}` with TransformReparam (explicit affine form)",
                     REWRITE,
-                    _edits(document, new),
+                    edits,
                 )
             )
         except RewriteError:
@@ -238,7 +286,7 @@ def _distribution_reference(
 
 def _non_center_model(
     document: ParsedDocument, analysis: ModuleAnalysis, model: FunctionInfo, sites: list[Site]
-) -> str:
+) -> list[TextEdit]:
     names = reparam_names(analysis, "LocScaleReparam")
     locations = [_location(document, s) for s in sites]
     reparameterizers = [
@@ -254,14 +302,18 @@ def _non_center_model(
         None,
     )
     if decorator_config is not None:
-        return extend_config(
-            document.source,
-            *_point(document, decorator_config.lineno, decorator_config.col_offset),
-            locations,
-            reparameterizers,
-            names,
-        )
-    return decorate_model(document.source, model.name, locations, reparameterizers, names)
+        line, column = _point(document, decorator_config.lineno, decorator_config.col_offset)
+
+        def rewrite(text: str, region: Region) -> str:
+            moved = [location.within(region) for location in locations]
+            return extend_config(text, region.shift(line), column, moved, reparameterizers)
+    else:
+
+        def rewrite(text: str, region: Region) -> str:
+            moved = [location.within(region) for location in locations]
+            return decorate_model(text, model.name, moved, reparameterizers, names)
+
+    return _rewrite_at(document, analysis, model.node.lineno, rewrite, names.imports)
 
 
 # --- quick fixes from a finding's ``fix`` -----------------------------------------------
@@ -273,15 +325,17 @@ def quick_fixes(
     kind = fix.get("kind")
     try:
         if kind in ("replace_name", "replace_keyword") and fix.get("replacement"):
+            region = _text_region(document, span)
             new = replace_in_region(
                 document.source,
-                _region(document, span),
+                region,
                 fix["name"],
                 fix["replacement"],
                 first=kind == "replace_keyword",
             )
             title = f"Replace `{fix['name']}` with `{fix['replacement']}`"
-            return [Action(title, QUICKFIX, _edits(document, new), (code,), preferred=True)]
+            edits = _line_fix(document, new, region, ())
+            return [Action(title, QUICKFIX, edits, (code,), preferred=True)]
         if kind == "numpy_to_jnp":
             return [_numpy_to_jnp(document, analysis, code, span, fix["path"])]
         if kind == "add_rng_key":
@@ -303,13 +357,13 @@ def _numpy_to_jnp(
         jnp = "jnp" if "jnp" not in analysis.bindings else "jax.numpy"
         imports = (Import("jax.numpy", None, "jnp" if jnp == "jnp" else None),)
     function = path.removeprefix("numpy.")
-    region = _region(document, span)
+    region = _text_region(document, span)
     start, end = region.offsets(document.source)
     old_func = document.source[start:end].split("(", 1)[0].strip()
     new = replace_in_region(document.source, region, old_func, f"{jnp}.{function}", first=True)
-    new = add_imports(new, imports)
+    edits = _line_fix(document, new, region, imports)
     title = f"Use `{jnp}.{function}` instead of `{old_func}`"
-    return Action(title, QUICKFIX, _edits(document, new), (code,), preferred=True)
+    return Action(title, QUICKFIX, edits, (code,), preferred=True)
 
 
 def _loop_to_plate(
@@ -331,9 +385,17 @@ def _loop_to_plate(
         (q for q in ("'", '"') if any(name.startswith(f"f{q}") for name in fix["names"])), '"'
     )
     header = f"{fix['plate']}({quote}{fix['plate_name']}{quote}, {fix['size']})"
-    new = loop_to_plate(document.source, line, column, header, fix["index"], fix["names"])
+    edits = _rewrite_at(
+        document,
+        analysis,
+        line,
+        lambda text, region: loop_to_plate(
+            text, region.shift(line), column, header, fix["index"], fix["names"]
+        ),
+        (),
+    )
     title = f"Replace the loop with `{fix['plate']}({quote}{fix['plate_name']}{quote}, ...)`"
-    return Action(title, QUICKFIX, _edits(document, new), (code,), preferred=True)
+    return Action(title, QUICKFIX, edits, (code,), preferred=True)
 
 
 def _rng_key_fixes(
@@ -347,12 +409,13 @@ def _rng_key_fixes(
             random, imports = "random", (Import("jax", "random"),)
         else:  # ``random`` is Python's: spell jax's out
             random, imports = "jax.random", (Import("jax"),)
-    with_key = add_keyword(document.source, _region(document, span), f"rng_key={random}.PRNGKey(0)")
+    call = _text_region(document, span)
+    with_key = add_keyword(document.source, call, f"rng_key={random}.PRNGKey(0)")
     actions = [
         Action(
             "Pass `rng_key=random.PRNGKey(0)`",
             QUICKFIX,
-            _edits(document, add_imports(with_key, imports)),
+            _line_fix(document, with_key, call, imports),
             (code,),
             preferred=True,
         )
@@ -364,10 +427,12 @@ def _rng_key_fixes(
         seed = f"{numpyro or 'numpyro'}.handlers.seed"
         seed_imports = () if numpyro else (Import("numpyro"),)
     location = SiteLocation("", *_point(document, span.line, span.column))
-    new = wrap_statement(document.source, location, f"{seed}(rng_seed=0)", seed_imports)
-    actions.append(
-        Action(
-            "Wrap in `numpyro.handlers.seed(rng_seed=0)`", QUICKFIX, _edits(document, new), (code,)
-        )
+    edits = _rewrite_at(
+        document,
+        analysis,
+        location.line,
+        lambda text, region: wrap_statement(text, location.within(region), f"{seed}(rng_seed=0)"),
+        seed_imports,
     )
+    actions.append(Action("Wrap in `numpyro.handlers.seed(rng_seed=0)`", QUICKFIX, edits, (code,)))
     return actions

@@ -20,6 +20,8 @@ class ServerOptions:
     rules: RuleSettings = field(default_factory=RuleSettings)
     # Diagnostics wait this long after the last change before checking again.
     debounce_ms: int = 300
+    # Larger documents are not checked (a generated or data file, not a model).
+    max_check_chars: int = 2_000_000
 
 
 def _codes(value: Any, key: str, problems: list[str]) -> frozenset[str] | None:
@@ -96,4 +98,9 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
     if not isinstance(debounce, int) or isinstance(debounce, bool) or not 0 <= debounce <= 5000:
         problems.append("debounceMs must be a whole number of milliseconds from 0 to 5000")
         debounce = ServerOptions.debounce_ms
-    return ServerOptions(enabled, rule_settings(diagnostics, problems), debounce), problems
+    max_kb = diagnostics.get("maxFileKb", ServerOptions.max_check_chars // 1000)
+    if not isinstance(max_kb, int) or isinstance(max_kb, bool) or max_kb <= 0:
+        problems.append("diagnostics.maxFileKb must be a positive whole number")
+        max_kb = ServerOptions.max_check_chars // 1000
+    rules = rule_settings(diagnostics, problems)
+    return ServerOptions(enabled, rules, debounce, max_kb * 1000), problems

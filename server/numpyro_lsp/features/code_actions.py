@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -68,6 +69,34 @@ def to_code_action(
     )
 
 
+def code_actions_for(
+    ls: NumpyroLanguageServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
+    # Imported on the first request: the rewrites need libcst, which the server's start
+    # (and every editor that never asks for a code action) should not pay for.
+    from numpyro_lsp.actions import non_center_actions, quick_fixes
+
+    document = ls.parsed(params.text_document.uri)
+    analysis = document.analysis(ls.catalogs.catalog)
+    if analysis is None:
+        return None
+    ours = [d for d in params.context.diagnostics if d.source == SOURCE]
+    actions: list[Action] = []
+    for diagnostic in ours:
+        fix = (diagnostic.data or {}).get("fix") if isinstance(diagnostic.data, dict) else None
+        if fix and fix.get("kind") != "non_center":
+            span = to_span(document, diagnostic.range)
+            actions += quick_fixes(document, analysis, str(diagnostic.code), span, fix)
+    actions += non_center_actions(document, analysis, to_span(document, params.range))
+    wanted = params.context.only
+    result = [
+        to_code_action(document, a, ours)
+        for a in actions
+        if a.edits and (not wanted or any(KINDS[a.kind].startswith(k) for k in wanted))
+    ]
+    return result or None
+
+
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -75,29 +104,9 @@ def register(server: NumpyroLanguageServer) -> None:
             code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
         ),
     )
-    def code_action(
+    async def code_action(
         ls: NumpyroLanguageServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        # Imported on the first request: the rewrites need libcst, which the server's start
-        # (and every editor that never asks for a code action) should not pay for.
-        from numpyro_lsp.actions import non_center_actions, quick_fixes
-
-        document = ls.parsed(params.text_document.uri)
-        analysis = document.analysis(ls.catalogs.catalog)
-        if analysis is None:
-            return None
-        ours = [d for d in params.context.diagnostics if d.source == SOURCE]
-        actions: list[Action] = []
-        for diagnostic in ours:
-            fix = (diagnostic.data or {}).get("fix") if isinstance(diagnostic.data, dict) else None
-            if fix and fix.get("kind") != "non_center":
-                span = to_span(document, diagnostic.range)
-                actions += quick_fixes(document, analysis, str(diagnostic.code), span, fix)
-        actions += non_center_actions(document, analysis, to_span(document, params.range))
-        wanted = params.context.only
-        result = [
-            to_code_action(document, a, ours)
-            for a in actions
-            if a.edits and (not wanted or any(KINDS[a.kind].startswith(k) for k in wanted))
-        ]
-        return result or None
+        # libcst on a large file takes a while: work in a thread, so the server keeps
+        # answering and a $/cancelRequest is answered at once.
+        return await asyncio.to_thread(code_actions_for, ls, params)

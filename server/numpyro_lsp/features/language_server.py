@@ -5,12 +5,27 @@ from __future__ import annotations
 import sys
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from numpyro_lsp import __version__
 from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
 from numpyro_lsp.catalog.provider import CatalogProvider
 from numpyro_lsp.options import ServerOptions
+
+
+class AnsweringProtocol(LanguageServerProtocol):
+    """Answers a request whose params cannot be read with an error response; pygls only logs
+    it, which leaves the client waiting forever."""
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                self._send_response(data["id"], error=error.to_response_error())
+            raise
 
 
 class NumpyroLanguageServer(LanguageServer):
@@ -19,15 +34,21 @@ class NumpyroLanguageServer(LanguageServer):
             "numpyro-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=AnsweringProtocol,
         )
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)
         self.options = ServerOptions()
 
     def parsed(self, uri: str) -> ParsedDocument:
-        """The analysis state of an open (or on-disk) document at its current version."""
+        """The analysis state of an open (or on-disk) document at its current version; an
+        unopened document that cannot be read (missing, not UTF-8) reads as empty."""
         document = self.workspace.get_text_document(uri)
-        return self.documents.get(uri, document.version, document.source)
+        try:
+            source = document.source
+        except (OSError, UnicodeDecodeError, ValueError):
+            source = ""
+        return self.documents.get(uri, document.version, source)
 
     def client_supports_snippets(self) -> bool:
         try:

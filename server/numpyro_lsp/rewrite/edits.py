@@ -42,6 +42,35 @@ def minimal_edits(old: str, new: str) -> list[TextEdit]:
     return edits
 
 
+@dataclass(frozen=True)
+class Segment:
+    """Lines ``start`` to ``end`` (0-based, end exclusive) of the old text become ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+
+def segment_edits(old: str, segments: list[Segment]) -> list[TextEdit]:
+    """Text edits for a few rewritten segments of a long text: each segment is compared on
+    its own, so the cost follows the segments' size, not the file's."""
+    lines = split_lines_keepends(old)
+    edits: list[TextEdit] = []
+    for segment in sorted(segments, key=lambda s: s.start):
+        before = "".join(lines[segment.start : segment.end])
+        for edit in minimal_edits(before, segment.text):
+            edits.append(
+                TextEdit(
+                    edit.line + segment.start,
+                    edit.column,
+                    edit.end_line + segment.start,
+                    edit.end_column,
+                    edit.text,
+                )
+            )
+    return edits
+
+
 def apply_edits(source: str, edits: list[TextEdit]) -> str:
     """Apply non-overlapping edits (used by tests and the CLI to check what an edit does)."""
     lines = split_lines_keepends(source) or [""]

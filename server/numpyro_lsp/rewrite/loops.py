@@ -72,7 +72,7 @@ def loop_to_plate(
     except cst.ParserSyntaxError as error:
         raise RewriteError(f"cannot parse: {error}") from error
     transformer = _LoopToPlate(line, column, header, index, names)
-    rewritten = MetadataWrapper(module).visit(transformer)
+    rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     if not transformer.done:
         raise RewriteError("the loop was not found")
     return rewritten.code

@@ -1,18 +1,22 @@
 """Non-centering rewrites of hierarchical sites, with libcst so the file's formatting (quotes,
 indentation, comments) is kept and only the touched statements change.
 
-Positions are 1-based lines and 0-based code-point columns, as libcst reports them.
+Each works on the source it is given, usually one top-level statement cut out of the file
+(see ``regions``): libcst's visitors are slow on whole long files. Positions are 1-based
+lines and 0-based code-point columns within that source. Imports the rewrite needs are
+listed in ``Names.imports`` and added by the caller (``imports.add_imports``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from numpyro_lsp.rewrite.imports import Import, add_imports_to_module
+from numpyro_lsp.rewrite.imports import Import
+from numpyro_lsp.rewrite.regions import Region
 
 
 class RewriteError(ValueError):
@@ -34,6 +38,9 @@ class SiteLocation:
     # Where the site's ``numpyro.sample(...)`` call starts.
     line: int
     column: int
+
+    def within(self, region: Region) -> SiteLocation:
+        return SiteLocation(self.name, region.shift(self.line), self.column)
 
 
 def _at(positions, node: cst.CSTNode, line: int, column: int) -> bool:
@@ -77,7 +84,7 @@ def _quote_of(module: cst.Module, line: int, column: int) -> str:
                     self.quote = first.quote[-1]
 
     finder = Finder()
-    MetadataWrapper(module).visit(finder)
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(finder)
     return finder.quote
 
 
@@ -142,22 +149,20 @@ class _Decorate(cst.CSTTransformer):
         return updated.with_changes(decorators=[*updated.decorators, decorator])
 
 
-def _run(source: str, transformer: cst.CSTTransformer, imports: Sequence[Import]) -> str:
+def _run(source: str, transformer: cst.CSTTransformer) -> str:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         raise RewriteError(f"cannot parse: {error}") from error
-    rewritten = MetadataWrapper(module).visit(transformer)
+    rewritten = MetadataWrapper(module, unsafe_skip_copy=True).visit(transformer)
     if not getattr(transformer, "done", True):
         raise RewriteError("the code to rewrite was not found")
-    return add_imports_to_module(rewritten, imports).code
+    return rewritten.code
 
 
-def wrap_statement(
-    source: str, site: SiteLocation, with_header: str, imports: Sequence[Import]
-) -> str:
+def wrap_statement(source: str, site: SiteLocation, with_header: str) -> str:
     """``with <with_header>:`` around the statement that holds the site's call."""
-    return _run(source, _WrapStatement(site, f"with {with_header}"), imports)
+    return _run(source, _WrapStatement(site, f"with {with_header}"))
 
 
 def wrap_site(source: str, site: SiteLocation, reparameterizer: str, names: Names) -> str:
@@ -168,7 +173,7 @@ def wrap_site(source: str, site: SiteLocation, reparameterizer: str, names: Name
         raise RewriteError(f"cannot parse: {error}") from error
     entry = f"{_string(site.name, quote)}: {reparameterizer}"
     header = f"{names.reparam_handler}(config={{{entry}}})"
-    return wrap_statement(source, site, header, names.imports)
+    return wrap_statement(source, site, header)
 
 
 def extend_config(
@@ -177,7 +182,6 @@ def extend_config(
     config_column: int,
     sites: Sequence[SiteLocation],
     reparameterizers: Sequence[str],
-    names: Names,
 ) -> str:
     """Add ``"site": <reparameterizer>`` entries to a reparam config dict already in scope."""
     module = cst.parse_module(source)
@@ -185,7 +189,7 @@ def extend_config(
         _config_entry(site.name, reparameterizer, _quote_of(module, site.line, site.column))
         for site, reparameterizer in zip(sites, reparameterizers, strict=True)
     ]
-    return _run(source, _ExtendConfig(config_line, config_column, entries), names.imports)
+    return _run(source, _ExtendConfig(config_line, config_column, entries))
 
 
 def decorate_model(
@@ -202,7 +206,7 @@ def decorate_model(
         for site, reparameterizer in zip(sites, reparameterizers, strict=True)
     )
     decorator = f"{names.reparam_handler}(config={{{entries}}})"
-    return _run(source, _Decorate(function, decorator), names.imports)
+    return _run(source, _Decorate(function, decorator))
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,9 @@ class AffineForm:
     scale: str
     transformed: str  # e.g. "dist.TransformedDistribution"
     affine: str  # e.g. "dist.transforms.AffineTransform"
+
+    def within(self, region: Region) -> AffineForm:
+        return replace(self, call_line=region.shift(self.call_line))
 
 
 class _AffineRewrite(cst.CSTTransformer):
@@ -272,7 +279,7 @@ def transform_reparam_site(
     except cst.ParserSyntaxError as error:
         raise RewriteError(f"cannot parse: {error}") from error
     affine = _AffineRewrite(form, positional)
-    module = MetadataWrapper(module).visit(affine)
+    module = MetadataWrapper(module, unsafe_skip_copy=True).visit(affine)
     if not affine.done:
         raise RewriteError("the distribution call was not found")
     return wrap_site(module.code, site, f"{names.reparameterizer}()", names)

@@ -15,7 +15,7 @@ class FixError(ValueError):
 
 
 @dataclass(frozen=True)
-class Region:
+class TextRegion:
     line: int
     column: int
     end_line: int
@@ -31,7 +31,7 @@ class Region:
         return starts[self.line - 1] + self.column, starts[self.end_line - 1] + self.end_column
 
 
-def replace_in_region(source: str, region: Region, old: str, new: str, *, first: bool) -> str:
+def replace_in_region(source: str, region: TextRegion, old: str, new: str, *, first: bool) -> str:
     """Replace ``old`` in the region with ``new``: its first occurrence (a keyword at the start
     of ``name=value``) or its last (the attribute at the end of ``dist.Normall``)."""
     start, end = region.offsets(source)
@@ -42,7 +42,7 @@ def replace_in_region(source: str, region: Region, old: str, new: str, *, first:
     return source[: start + index] + new + source[start + index + len(old) :]
 
 
-def add_keyword(source: str, call: Region, keyword: str) -> str:
+def add_keyword(source: str, call: TextRegion, keyword: str) -> str:
     """Add ``keyword`` (``rng_key=...``) as the call's last argument."""
     start, end = call.offsets(source)
     text = source[start:end]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.features import completion, hover, server_info, signature_help
+from numpyro_lsp.features import (
+    completion,
+    configuration,
+    hover,
+    server_info,
+    signature_help,
+)
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 
@@ -25,6 +31,6 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
     def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.forget(params.text_document.uri)
 
-    for feature in (completion, hover, signature_help, server_info):
+    for feature in (configuration, completion, hover, signature_help, server_info):
         feature.register(server)
     return server

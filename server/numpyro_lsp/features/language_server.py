@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -21,6 +22,8 @@ class NumpyroLanguageServer(LanguageServer):
         )
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)
+        # The client's ``numpyro`` settings (features/configuration.py keeps them current).
+        self.settings: dict[str, Any] = {}
 
     def parsed(self, uri: str) -> ParsedDocument:
         """The analysis state of an open (or on-disk) document at its current version."""

@@ -65,8 +65,7 @@ export async function onPythonInterpreterChanged(listener: () => void): Promise<
 }
 
 export type ServerCheck =
-  | { installed: true; version: string }
-  | { installed: false; interpreterFound: boolean; detail: string };
+  { installed: true; version: string } | { installed: false; interpreterFound: boolean; detail: string };
 
 /** Whether `python -m numpyro_lsp` runs with this interpreter (about 50 ms). */
 export async function checkServer(python: string): Promise<ServerCheck> {

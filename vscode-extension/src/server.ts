@@ -26,13 +26,50 @@ interface RebuildResult {
 /** Starts, restarts and stops `<interpreter> -m numpyro_lsp` through a language client. */
 export class NumpyroServer {
   private client: LanguageClient | undefined;
+  /** Starts and stops run one at a time, in the order asked (settings can change mid-start). */
+  private lifecycle: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly log: LogOutputChannel,
     private readonly status: ServerStatus,
   ) {}
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.inTurn(() => this.startClient());
+  }
+
+  stop(): Promise<void> {
+    return this.inTurn(() => this.stopClient());
+  }
+
+  restart(): Promise<void> {
+    return this.inTurn(async () => {
+      await this.stopClient();
+      await this.startClient();
+    });
+  }
+
+  /** Sends the settings again (workspace/didChangeConfiguration) after a change or trust grant. */
+  async sendSettings(): Promise<void> {
+    if (this.client?.isRunning()) {
+      await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+        settings: { [SECTION]: serverSettings() },
+      });
+    }
+  }
+
+  /** Whether the running server offers this workspace/executeCommand command. */
+  offers(command: string): boolean {
+    const commands = this.client?.initializeResult?.capabilities.executeCommandProvider?.commands;
+    return commands?.includes(command) ?? false;
+  }
+
+  private inTurn(task: () => Promise<void>): Promise<void> {
+    this.lifecycle = this.lifecycle.then(task, task);
+    return this.lifecycle;
+  }
+
+  private async startClient(): Promise<void> {
     const resource = activeResource();
     const interpreter = await resolveInterpreter(resource);
     this.status.starting(interpreter.path);
@@ -84,41 +121,30 @@ export class NumpyroServer {
     }
   }
 
-  async stop(): Promise<void> {
+  private async stopClient(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     await client?.dispose();
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
-
-  /** Sends the settings again (workspace/didChangeConfiguration) after a change or trust grant. */
-  async sendSettings(): Promise<void> {
-    if (this.client?.isRunning()) {
-      await this.client.sendNotification(DidChangeConfigurationNotification.type, {
-        settings: { [SECTION]: serverSettings() },
-      });
-    }
-  }
-
-  /** Whether the running server offers this workspace/executeCommand command. */
-  offers(command: string): boolean {
-    const commands = this.client?.initializeResult?.capabilities.executeCommandProvider?.commands;
-    return commands?.includes(command) ?? false;
-  }
-
-  private async executeCommand(command: string, args: unknown[], next: ExecuteCommandSignature): Promise<unknown> {
+  private async executeCommand(
+    command: string,
+    args: unknown[],
+    next: ExecuteCommandSignature,
+  ): Promise<unknown> {
     if (command === SMOKE_TEST_COMMAND && !smokeTestAllowed()) {
-      const reason = workspace.isTrusted ? "is off (numpyro.smokeTest.enabled)" : "is off in untrusted workspaces";
+      const reason = workspace.isTrusted
+        ? "is off (numpyro.smokeTest.enabled)"
+        : "is off in untrusted workspaces";
       void window.showWarningMessage(`The NUTS smoke test runs your model's code, so it ${reason}.`);
       return undefined;
     }
     if (command === REBUILD_CATALOG_COMMAND) {
       const result = await window.withProgress(
-        { location: ProgressLocation.Notification, title: "NumPyro: rebuilding the catalog from the installed numpyro" },
+        {
+          location: ProgressLocation.Notification,
+          title: "NumPyro: rebuilding the catalog from the installed numpyro",
+        },
         async () => (await next(command, args)) as RebuildResult | undefined,
       );
       if (result?.ok) {

@@ -57,6 +57,11 @@ install_code_server() {
     touch "$prefix/.installed"
 }
 
-install_apt_packages
-install_node
-install_code_server
+mkdir -p "$CACHE"
+(
+    # One install at a time: test runs in several checkouts share the cache.
+    flock 9
+    install_apt_packages
+    install_node
+    install_code_server
+) 9>"$CACHE/.install.lock"

@@ -450,27 +450,50 @@ async function main() {
   await mkdir(RESULTS, { recursive: true });
   const started = Date.now();
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+  const sandbox = await makeSandbox(resolve(values.python));
   const processes = new Processes();
-  const stop = async (signal) => {
-    console.error(`e2e: ${signal}, stopping what it started`);
+  const tidyUp = async () => {
     await processes.stopAll();
+    await rm(sandbox.root, { recursive: true, force: true });
+  };
+  const onSignal = async (signal) => {
+    console.error(`e2e: ${signal}, stopping what it started`);
+    await tidyUp();
     process.exit(1);
   };
-  process.once("SIGINT", stop).once("SIGTERM", stop);
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
 
-  const sandbox = await makeSandbox(resolve(values.python));
-  const serverLog = [];
-  const browserLog = [];
-  let browser;
-  let page;
-  let failed = 0;
+  const logs = { codeServer: [], chromium: [] };
+  let passed = false;
   try {
-    installExtension(values["code-server"], sandbox, resolve(values.vsix));
-    const url = await startCodeServer(processes, values["code-server"], sandbox, serverLog);
-    console.log(`e2e: code-server at ${url} after ${elapsed()}`);
-    browser = await startChromium(processes, values.chromium, sandbox, browserLog);
+    passed = await runSteps(values, sandbox, processes, logs, elapsed);
+  } catch (error) {
+    console.error(`e2e: ${error.stack}`);
+  } finally {
+    await writeFile(join(RESULTS, "code-server.log"), logs.codeServer.join(""));
+    await writeFile(join(RESULTS, "chromium.log"), logs.chromium.join(""));
+    if (!passed) {
+      await collectLogs(sandbox);
+    }
+    await tidyUp();
+  }
+  console.log(
+    passed
+      ? `e2e: ${STEPS.length} passed in ${elapsed()}`
+      : `e2e: FAILED after ${elapsed()}; screenshots and logs in ${RESULTS}`,
+  );
+  return passed ? 0 : 1;
+}
+
+/** Installs the extension, opens the workspace in code-server and runs the steps in order. */
+async function runSteps(values, sandbox, processes, logs, elapsed) {
+  installExtension(values["code-server"], sandbox, resolve(values.vsix));
+  const url = await startCodeServer(processes, values["code-server"], sandbox, logs.codeServer);
+  console.log(`e2e: code-server at ${url} after ${elapsed()}`);
+  const browser = await startChromium(processes, values.chromium, sandbox, logs.chromium);
+  try {
     const context = browser.contexts()[0];
-    page = context.pages()[0] ?? (await context.newPage());
+    const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
     const vscode = new Workbench(page, sandbox.workspace, sandbox.settings);
@@ -478,40 +501,21 @@ async function main() {
       const screenshot = join(RESULTS, `${String(index + 1).padStart(2, "0")}-${step.name}.png`);
       try {
         await step(vscode);
-        await page.screenshot({ path: screenshot, animations: "disabled" });
-        if (readmeImage && values["update-images"]) {
-          await copyFile(screenshot, join(README_IMAGES, readmeImage));
-        }
-        console.log(`ok   ${name} (${elapsed()})`);
       } catch (error) {
-        failed += 1;
         await page.screenshot({ path: screenshot.replace(/\.png$/, "-FAILED.png") });
         console.log(`FAIL ${name} (${elapsed()})\n     ${String(error.message).split("\n")[0]}`);
-        break; // later steps build on earlier ones
+        return false; // later steps build on earlier ones
       }
+      await page.screenshot({ path: screenshot, animations: "disabled" });
+      if (readmeImage && values["update-images"]) {
+        await copyFile(screenshot, join(README_IMAGES, readmeImage));
+      }
+      console.log(`ok   ${name} (${elapsed()})`);
     }
-  } catch (error) {
-    failed += 1;
-    console.error(`e2e: ${error.stack}`);
-    await page?.screenshot({ path: join(RESULTS, "failure.png") }).catch(() => undefined);
+    return true;
   } finally {
-    await writeFile(join(RESULTS, "code-server.log"), serverLog.join(""));
-    await writeFile(join(RESULTS, "chromium.log"), browserLog.join(""));
-    if (failed) {
-      await collectLogs(sandbox);
-    }
-    await browser?.close().catch(() => undefined);
-    await processes.stopAll();
-    if (!failed) {
-      await rm(sandbox.root, { recursive: true, force: true });
-    }
+    await browser.close().catch(() => undefined);
   }
-  console.log(
-    failed
-      ? `e2e: FAILED after ${elapsed()}; screenshots and logs in ${RESULTS}, sandbox ${sandbox.root}`
-      : `e2e: ${STEPS.length} passed in ${elapsed()}`,
-  );
-  return failed ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -1,5 +1,5 @@
 """The VS Code extension in a real VS Code: ``scripts/e2e.sh`` drives code-server in headless
-Chromium (completion, signature help, hover, commands, notifications).
+Chromium (restricted mode, completion, signature help, hover, commands, notifications).
 
 The first run installs Chromium, Node 24 and code-server (about 2-3 minutes, cached in
 ``~/.cache/numpyro-lsp-e2e``); later runs take about 15-30 s. Screenshots and logs are in

@@ -38,7 +38,8 @@ noncentered = handlers.reparam(eight_schools, config={"theta": LocScaleReparam(c
 
 // The steps, in order: [name, function, README screenshot or undefined].
 const STEPS = [
-  ["open eight_schools.py; the server starts", openExample, undefined],
+  ["untrusted workspace: the server starts, the smoke test is refused", openUntrusted, undefined],
+  ["trusting the workspace", trustWorkspace, undefined],
   ["completion after dist. lists Normal with its docs", completeDistNormal, "completion.png"],
   ["signature help inside dist.Normal(", signatureHelp, "signature-help.png"],
   ["hover on handlers.reparam shows its docs", hoverReparam, "hover.png"],
@@ -52,9 +53,22 @@ const STEPS = [
   ],
 ];
 
-async function openExample(vscode) {
+async function openUntrusted(vscode) {
   await vscode.openFile("eight_schools.py");
   await vscode.waitForEditorText("def eight_schools(J, sigma, y=None):");
+  await vscode.waitForStatus(/check.*NumPyro/);
+  await vscode.goToEndOfLine("tau = numpyro.sample");
+  await vscode.runCommand("NumPyro: Run NUTS Smoke Test on the Model at the Cursor");
+  await vscode.waitForNotification(/smoke test runs your model's code, so it is off in untrusted workspaces/);
+}
+
+async function trustWorkspace(vscode) {
+  await vscode.runCommand("Notifications: Clear All Notifications");
+  await vscode.runCommand("Workspaces: Manage Workspace Trust");
+  await vscode.page.getByRole("button", { name: "Trust", exact: true }).click();
+  await vscode.page.getByText("Restricted Mode").first().waitFor({ state: "hidden" });
+  await vscode.runCommand("View: Close All Editors");
+  await vscode.openFile("eight_schools.py");
   await vscode.waitForStatus(/check.*NumPyro/);
 }
 
@@ -324,13 +338,16 @@ async function makeSandbox(python) {
       "editor.hover.delay": 200,
       "workbench.secondarySideBar.defaultVisibility": "hidden",
       "chat.disableAIFeatures": true,
+      // The workspace opens in restricted mode; a step trusts it.
+      "security.workspace.trust.startupPrompt": "never",
+      // A user setting: restricted mode ignores the workspace's numpyro.interpreter.
+      "numpyro.interpreter": python,
     }),
   );
   await copyFile(join(REPO, "examples", "eight_schools.py"), join(sandbox.workspace, "eight_schools.py"));
   await writeFile(join(sandbox.workspace, "reparam_example.py"), REPARAM_FILE);
   await mkdir(join(sandbox.workspace, ".vscode"));
   sandbox.settings = {
-    "numpyro.interpreter": python,
     // Else Ctrl+Space answers with the file's words before the server is ready.
     "editor.wordBasedSuggestions": "off",
   };
@@ -397,7 +414,7 @@ async function startAndWaitFor(processes, what, command, args, env, pattern, log
 function startCodeServer(processes, codeServer, sandbox, log) {
   const args = [
     ...codeServerArgs(codeServer, sandbox),
-    ...["--auth", "none", "--bind-addr", "127.0.0.1:0", "--disable-workspace-trust"],
+    ...["--auth", "none", "--bind-addr", "127.0.0.1:0"],
     ...["--disable-telemetry", "--disable-update-check", "--reconnection-grace-time", "5"],
     sandbox.workspace,
   ];

@@ -30,8 +30,12 @@ async function pythonEnvironments(): Promise<PythonEnvironments | undefined> {
   if (extension === undefined) {
     return undefined;
   }
-  const api = extension.isActive ? extension.exports : await extension.activate();
-  return api?.environments;
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    return api?.environments;
+  } catch {
+    return undefined; // a Python extension that fails to start: fall back to python3
+  }
 }
 
 /** `numpyro.interpreter`, else the Python extension's interpreter, else `python3` on PATH. */

@@ -1,4 +1,4 @@
-import { commands, LogOutputChannel, ProgressLocation, window, workspace } from "vscode";
+import { commands, LogOutputChannel, ProgressLocation, window } from "vscode";
 import {
   DidChangeConfigurationNotification,
   ExecuteCommandSignature,
@@ -7,11 +7,11 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { checkServer, hasPythonExtension, Interpreter, resolveInterpreter } from "./interpreter";
-import { activeResource, SECTION, serverArgs, serverSettings, smokeTestAllowed } from "./settings";
+import { activeResource, SECTION, serverArgs, serverSettings } from "./settings";
+import { SMOKE_TEST_COMMAND, smokeTestRefused } from "./smokeTest";
 import { ServerStatus, SmokeTestResult } from "./status";
 
-/** Server-side commands (workspace/executeCommand) that the extension adds UI around. */
-export const SMOKE_TEST_COMMAND = "numpyro.smokeTest";
+/** A server-side command (workspace/executeCommand) that the extension adds UI around. */
 const REBUILD_CATALOG_COMMAND = "numpyro.rebuildCatalog";
 const SMOKE_TEST_RESULT_NOTIFICATION = "numpyro/smokeTestResult";
 /** A context key for `when` clauses. */
@@ -132,11 +132,7 @@ export class NumpyroServer {
     args: unknown[],
     next: ExecuteCommandSignature,
   ): Promise<unknown> {
-    if (command === SMOKE_TEST_COMMAND && !smokeTestAllowed()) {
-      const reason = workspace.isTrusted
-        ? "is off (numpyro.smokeTest.enabled)"
-        : "is off in untrusted workspaces";
-      void window.showWarningMessage(`The NUTS smoke test runs your model's code, so it ${reason}.`);
+    if (command === SMOKE_TEST_COMMAND && smokeTestRefused()) {
       return undefined;
     }
     if (command === REBUILD_CATALOG_COMMAND) {

@@ -1,5 +1,21 @@
-import { commands, TextDocument, window } from "vscode";
-import { NumpyroServer, SMOKE_TEST_COMMAND } from "./server";
+import { commands, TextDocument, window, workspace } from "vscode";
+import type { NumpyroServer } from "./server";
+import { smokeTestAllowed } from "./settings";
+
+/** The server's command (workspace/executeCommand); its code lenses call it too. */
+export const SMOKE_TEST_COMMAND = "numpyro.smokeTest";
+
+/** Says why the smoke test is off, when it is (untrusted workspace or setting); true then. */
+export function smokeTestRefused(): boolean {
+  if (smokeTestAllowed()) {
+    return false;
+  }
+  const reason = workspace.isTrusted
+    ? "is off (numpyro.smokeTest.enabled)"
+    : "is off in untrusted workspaces";
+  void window.showWarningMessage(`NumPyro: the NUTS smoke test runs your model's code, so it ${reason}.`);
+  return true;
+}
 
 /**
  * "Run NUTS Smoke Test on the Model at the Cursor": the server's `numpyro.smokeTest` command
@@ -9,6 +25,9 @@ export async function runSmokeTest(server: NumpyroServer): Promise<void> {
   const editor = window.activeTextEditor;
   if (editor === undefined || editor.document.languageId !== "python") {
     void window.showInformationMessage("NumPyro: open the Python file of the model to test.");
+    return;
+  }
+  if (smokeTestRefused()) {
     return;
   }
   if (!server.offers(SMOKE_TEST_COMMAND)) {
@@ -26,7 +45,7 @@ export async function runSmokeTest(server: NumpyroServer): Promise<void> {
 }
 
 /** The top-level function around `line`: the nearest unindented statement above must be its `def`. */
-export function modelAtCursor(document: TextDocument, line: number): string | undefined {
+function modelAtCursor(document: TextDocument, line: number): string | undefined {
   for (let number = line; number >= 0; number--) {
     const text = document.lineAt(number).text;
     // Blank lines, comments, indented lines and closing brackets belong to the statement above.

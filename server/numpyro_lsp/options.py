@@ -81,11 +81,11 @@ def rule_settings(table: dict, problems: list[str]) -> RuleSettings:
 
 
 def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
-    """Options from the editor; returns them with a list of problems to show the user."""
+    """Options from the editor's ``numpyro`` settings section; returns them with a list of
+    problems to show the user."""
     problems: list[str] = []
     if not isinstance(raw, dict):
         return ServerOptions(), ([] if raw is None else ["settings must be an object"])
-    raw = raw.get("numpyro", raw) if isinstance(raw.get("numpyro"), dict) else raw
     diagnostics = raw.get("diagnostics") or {}
     if not isinstance(diagnostics, dict):
         problems.append("diagnostics must be an object")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
@@ -39,6 +40,9 @@ class NumpyroLanguageServer(LanguageServer):
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)
         self.options = ServerOptions()
+        # The client's ``numpyro`` settings as sent, for features that read their own section
+        # (features/configuration.py keeps both current).
+        self.settings: dict[str, Any] = {}
 
     def parsed(self, uri: str) -> ParsedDocument:
         """The analysis state of an open (or on-disk) document at its current version; an

@@ -43,6 +43,8 @@ const STEPS = [
   ["completion after dist. lists Normal with its docs", completeDistNormal, "completion.png"],
   ["signature help inside dist.Normal(", signatureHelp, "signature-help.png"],
   ["hover on handlers.reparam shows its docs", hoverReparam, "hover.png"],
+  ["a broken model shows its diagnostic with the rule code in Problems", problems, "problems.png"],
+  ["the LocScaleReparam code action from the lightbulb rewrites the file", nonCenter, "code-action.png"],
   ["the snippet eight-schools inserts the model", insertSnippet, undefined],
   ["NumPyro: Rebuild Catalog reports the numpyro version", rebuildCatalog, undefined],
   ["NumPyro: Restart Server starts it again; Show Output shows its log", restartServer, undefined],
@@ -99,7 +101,40 @@ async function hoverReparam(vscode) {
   await vscode.hover("handlers.reparam", "reparam", ".monaco-hover", "effect handler");
 }
 
+async function problems(vscode) {
+  await vscode.page.mouse.move(0, 0);
+  await vscode.page.locator(".tab", { hasText: "eight_schools.py" }).click();
+  await vscode.page.locator(".tab.active", { hasText: "eight_schools.py" }).waitFor();
+  // The file ends with a newline: Ctrl+End lands on the empty last line.
+  await vscode.page.keyboard.press("Control+End");
+  await vscode.page.keyboard.type("prior = dist.HalfNormal(-1)");
+  await vscode.runCommand("View: Focus Problems");
+  await vscode.waitForText(".markers-panel", "NPR011");
+  await vscode.waitForText(".markers-panel", "must be positive");
+}
+
+async function nonCenter(vscode) {
+  await vscode.runCommand("File: Revert File");
+  await vscode.runCommand("View: Focus Active Editor Group");
+  await vscode.goToEndOfLine('theta = numpyro.sample("theta"');
+  await vscode.page.keyboard.press("Home");
+  await vscode.page.keyboard.press("Control+.");
+  const action = vscode.page.locator(".action-widget .monaco-list-row", {
+    hasText: "Non-center `theta` with LocScaleReparam",
+  });
+  await action.first().waitFor({ timeout: 30_000 });
+  await action.first().click();
+  await vscode.waitForEditorText("LocScaleReparam(centered=0)");
+  await vscode.waitForEditorText("from numpyro.infer.reparam import LocScaleReparam");
+}
+
 async function insertSnippet(vscode) {
+  // Undo the code action of the step before (the file may have been saved since).
+  await vscode.runCommand("View: Focus Active Editor Group");
+  await vscode.page.keyboard.press("Control+Z");
+  await vscode.page.waitForFunction(
+    () => !document.querySelector(".monaco-editor .view-lines").textContent.includes("LocScaleReparam"),
+  );
   await vscode.page.keyboard.press("Control+End");
   await vscode.page.keyboard.type("eight-sch");
   await vscode.page.keyboard.press("Control+Space");

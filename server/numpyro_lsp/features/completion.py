@@ -78,6 +78,7 @@ def register(server: NumpyroLanguageServer) -> None:
         member = ls.catalogs.catalog.lookup(target) if target else None
         if member is not None:
             item.documentation = types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=render.member_markdown(member)
+                kind=types.MarkupKind.Markdown,
+                value=render.member_markdown(member, with_signature=False),
             )
         return item

@@ -62,7 +62,7 @@ def register(server: NumpyroLanguageServer) -> None:
         context = completion_context(line[:column])
         if context is None:
             return None
-        candidates = complete(context, document.bindings, ls.catalogs.catalog)
+        candidates = complete(context, ls.bindings(document), ls.catalogs.catalog)
         if not candidates:
             return None
         followed_by_paren = CALL_FOLLOWS.match(line, column) is not None

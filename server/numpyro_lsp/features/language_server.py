@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lsprotocol import types
@@ -12,8 +13,37 @@ from pygls.protocol import LanguageServerProtocol
 
 from numpyro_lsp import __version__
 from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
+from numpyro_lsp.analysis.reexports import ReexportResolver, infer_full_name, worth_asking
 from numpyro_lsp.catalog.provider import CatalogProvider
 from numpyro_lsp.options import ServerOptions
+
+
+class ReexportAwareBindings(Mapping[str, str]):
+    """``document.bindings``, except that a name imported from a project module that
+    re-exports NumPyro (``from priors import dist``) maps to the NumPyro path jedi found."""
+
+    def __init__(self, ls: NumpyroLanguageServer, document: ParsedDocument) -> None:
+        self.ls = ls
+        self.document = document
+
+    def __getitem__(self, name: str) -> str:
+        target = self.document.bindings[name]
+        if not worth_asking(target):
+            return target
+        ls, document = self.ls, self.document
+        path = ls.workspace.get_text_document(document.uri).path
+        full_name = ls.reexports.resolved(
+            (document.uri, name, target),
+            lambda: infer_full_name(document.source, name, path, ls.workspace.root_path),
+        )
+        found = ls.catalogs.catalog.path_for_full_name(full_name) if full_name else None
+        return found or target
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.document.bindings)
+
+    def __len__(self) -> int:
+        return len(self.document.bindings)
 
 
 class AnsweringProtocol(LanguageServerProtocol):
@@ -40,6 +70,7 @@ class NumpyroLanguageServer(LanguageServer):
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)
         self.options = ServerOptions()
+        self.reexports = ReexportResolver()
         # The client's ``numpyro`` settings as sent, for features that read their own section
         # (features/configuration.py keeps both current).
         self.settings: dict[str, Any] = {}
@@ -53,6 +84,11 @@ class NumpyroLanguageServer(LanguageServer):
         except (OSError, UnicodeDecodeError, ValueError):
             source = ""
         return self.documents.get(uri, document.version, source)
+
+    def bindings(self, document: ParsedDocument) -> Mapping[str, str]:
+        """The document's imports, following a module that re-exports a NumPyro name once
+        jedi has answered (see analysis/reexports.py)."""
+        return ReexportAwareBindings(self, document)
 
     def client_supports_snippets(self) -> bool:
         try:

@@ -3,6 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The VS Code extension: lint and type check (Node 20 and npm are enough for these).
+(
+    cd vscode-extension
+    [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --silent
+    npm run --silent lint
+    npm run --silent typecheck
+)
+# tests/test_vscode_e2e.py needs Chromium, Node 24 and code-server: installed once, cached.
+[ "${NUMPYRO_LSP_SKIP_E2E:-}" = 1 ] || bash vscode-extension/e2e/install.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports

@@ -121,6 +121,52 @@ class Editor:
         return types.Position(line, utf16_len(before[line_start:].rstrip("\r")))
 
 
+def apply_text_edits(text: str, edits) -> str:
+    """Apply LSP TextEdits (UTF-16 positions) to a text, as an editor does."""
+
+    def offset(position: types.Position) -> int:
+        lines = text.split("\n")
+        before = sum(len(line) + 1 for line in lines[: position.line])
+        line = lines[position.line] if position.line < len(lines) else ""
+        units = 0
+        for index, char in enumerate(line):
+            if units >= position.character:
+                return before + index
+            units += utf16_len(char)
+        return before + len(line)
+
+    for edit in sorted(
+        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    return text
+
+
+async def code_actions(client, editor, uri, marker, offset=0, diagnostics=()):
+    """The code actions offered with the cursor on ``marker`` (plus ``offset``)."""
+    position = editor.position(uri, marker, offset)
+    return (
+        await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(start=position, end=position),
+                context=types.CodeActionContext(diagnostics=list(diagnostics)),
+            )
+        )
+        or []
+    )
+
+
+def apply_action(editor, uri, action) -> str:
+    """Apply a code action's versioned edit to the editor's document; returns the new text."""
+    (change,) = action.edit.document_changes
+    assert change.text_document.uri == uri
+    assert change.text_document.version == editor.versions[uri]
+    new_text = apply_text_edits(editor.texts[uri], change.edits)
+    editor.replace_all(uri, new_text)
+    return new_text
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 

@@ -20,6 +20,8 @@ class ServerOptions:
     rules: RuleSettings = field(default_factory=RuleSettings)
     # Diagnostics wait this long after the last change before checking again.
     debounce_ms: int = 300
+    # Larger documents are not checked (a generated or data file, not a model).
+    max_check_chars: int = 2_000_000
     # Snippets offered as completions. The VS Code extension contributes the same snippet
     # file itself, so it turns these off.
     snippets_enabled: bool = True
@@ -98,20 +100,25 @@ def _enabled(section: dict, key: str, problems: list[str]) -> bool:
 
 
 def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
-    """Options from the editor; returns them with a list of problems to show the user."""
+    """Options from the editor's ``numpyro`` settings section; returns them with a list of
+    problems to show the user."""
     problems: list[str] = []
     if not isinstance(raw, dict):
         return ServerOptions(), ([] if raw is None else ["settings must be an object"])
-    raw = raw.get("numpyro", raw) if isinstance(raw.get("numpyro"), dict) else raw
     diagnostics = _section(raw, "diagnostics", problems)
     debounce = raw.get("debounceMs", ServerOptions.debounce_ms)
     if not isinstance(debounce, int) or isinstance(debounce, bool) or not 0 <= debounce <= 5000:
         problems.append("debounceMs must be a whole number of milliseconds from 0 to 5000")
         debounce = ServerOptions.debounce_ms
+    max_kb = diagnostics.get("maxFileKb", ServerOptions.max_check_chars // 1000)
+    if not isinstance(max_kb, int) or isinstance(max_kb, bool) or max_kb <= 0:
+        problems.append("diagnostics.maxFileKb must be a positive whole number")
+        max_kb = ServerOptions.max_check_chars // 1000
     options = ServerOptions(
         diagnostics_enabled=_enabled(diagnostics, "diagnostics", problems),
         rules=rule_settings(diagnostics, problems),
         debounce_ms=debounce,
+        max_check_chars=max_kb * 1000,
         snippets_enabled=_enabled(_section(raw, "snippets", problems), "snippets", problems),
     )
     return options, problems

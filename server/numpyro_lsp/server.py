@@ -5,6 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from numpyro_lsp.features import (
+    code_actions,
     completion,
     configuration,
     diagnostics,
@@ -32,6 +33,14 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
             )
         )
 
-    for feature in (completion, hover, signature_help, diagnostics, configuration, server_info):
+    for feature in (
+        completion,
+        hover,
+        signature_help,
+        diagnostics,
+        code_actions,
+        configuration,
+        server_info,
+    ):
         feature.register(server)
     return server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.context import (
@@ -87,7 +88,7 @@ def module_candidates(catalog: Catalog, module_path: str) -> list[Candidate]:
 
 
 def complete(
-    context: CompletionContext, bindings: dict[str, str], catalog: Catalog
+    context: CompletionContext, bindings: Mapping[str, str], catalog: Catalog
 ) -> list[Candidate]:
     if isinstance(context, AttributeCompletion):
         path = qualified_path(context.parts, bindings)

@@ -37,7 +37,10 @@ class ParsedDocument:
         if cached is not None and cached[0] is catalog:
             return cached[1]
         tree = self.tree
-        analysis = None if tree is None else analyze_module(tree, catalog)
+        try:
+            analysis = None if tree is None else analyze_module(tree, catalog)
+        except RecursionError:  # an expression nested deeper than Python's stack allows
+            analysis = None
         self.__dict__["_analysis"] = (catalog, analysis)
         return analysis
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.context import dotted_name_at
@@ -18,7 +19,7 @@ class HoverResult:
     end: int
 
 
-def hover_at(line: str, column: int, bindings: dict[str, str], catalog: Catalog):
+def hover_at(line: str, column: int, bindings: Mapping[str, str], catalog: Catalog):
     name = dotted_name_at(line, column)
     if name is None:
         return None

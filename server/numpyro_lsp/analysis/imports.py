@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 # An import statement's start, and for ``from x import (`` the lines up to the closing paren.
 _IMPORT_START = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t]+[\w.])")
@@ -68,7 +68,7 @@ def bindings_from_broken_source(source: str) -> dict[str, str]:
     return bindings
 
 
-def resolve_dotted(parts: list[str], bindings: dict[str, str]) -> str | None:
+def resolve_dotted(parts: list[str], bindings: Mapping[str, str]) -> str | None:
     """The fully qualified path of ``parts`` (``["dist", "Normal"]``), or None when its head
     is not an imported name."""
     if not parts:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from numpyro_lsp.analysis.imports import resolve_dotted
 from numpyro_lsp.catalog.schema import Catalog, Member
 
 
-def qualified_path(parts: list[str], bindings: dict[str, str]) -> str | None:
+def qualified_path(parts: list[str], bindings: Mapping[str, str]) -> str | None:
     path = resolve_dotted(parts, bindings)
     if path is None and parts and parts[0] == "numpyro":
         # ``from numpyro.infer import ...`` names the module without binding ``numpyro``.
@@ -14,6 +16,6 @@ def qualified_path(parts: list[str], bindings: dict[str, str]) -> str | None:
     return path
 
 
-def resolve(parts: list[str], bindings: dict[str, str], catalog: Catalog) -> Member | None:
+def resolve(parts: list[str], bindings: Mapping[str, str], catalog: Catalog) -> Member | None:
     path = qualified_path(parts, bindings)
     return catalog.lookup(path) if path else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.context import OpenCall, open_calls
@@ -73,7 +74,7 @@ def param_doc(param: dict) -> str:
 
 
 def signature_at(
-    text_before_cursor: str, bindings: dict[str, str], catalog: Catalog
+    text_before_cursor: str, bindings: Mapping[str, str], catalog: Catalog
 ) -> Signature | None:
     """The signature of the innermost open call that names a catalog callable."""
     for call in open_calls(text_before_cursor):

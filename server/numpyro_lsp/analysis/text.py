@@ -6,11 +6,17 @@ from __future__ import annotations
 import re
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINE_WITH_END = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
 def split_lines(source: str) -> list[str]:
     """The document's lines without their line endings (a final empty line included)."""
     return _LINE_BREAK.split(source)
+
+
+def split_lines_keepends(source: str) -> list[str]:
+    """The document's lines with their line endings, split the way LSP counts lines."""
+    return [m.group(0) for m in _LINE_WITH_END.finditer(source) if m.group(0)]
 
 
 def utf16_length(text: str) -> int:

@@ -183,6 +183,16 @@ def _field_lines_as_markdown(markdown: str) -> str:
     return _FIELD_OTHER.sub(lambda m: f"{m.group(1)}- *{m.group(2).strip()}*: ", markdown)
 
 
+_DISPLAY_MATH = re.compile(r"\$\$\n?(.*?)\n?\$\$", re.S)
+_INLINE_MATH = re.compile(r"(?<![\$\\])\$([^\$\n]+?)\$")
+
+
+def _math_as_code(markdown: str) -> str:
+    """Editors' hovers do not render LaTeX: show it as code rather than as ``$$...$$``."""
+    markdown = _DISPLAY_MATH.sub(lambda m: f"```latex\n{m.group(1).strip()}\n```", markdown)
+    return _INLINE_MATH.sub(lambda m: f"`{m.group(1)}`", markdown)
+
+
 def render_docstring(doc: str | None) -> str:
     """Numpyro's Sphinx docstring as clean Markdown."""
     if not doc:
@@ -194,7 +204,7 @@ def render_docstring(doc: str | None) -> str:
     except docstring_to_markdown.UnknownFormatError:
         markdown = text
     markdown = _TILDE_CODE.sub(lambda m: f"`{m.group(1).rsplit('.', 1)[-1]}`", markdown)
-    markdown = _DIRECTIVE_LINE.sub("", _field_lines_as_markdown(markdown))
+    markdown = _DIRECTIVE_LINE.sub("", _field_lines_as_markdown(_math_as_code(markdown)))
     # Any other directive left over (numpyro has ``.. warnings:``) reads as a bold label.
     markdown = _OTHER_DIRECTIVE.sub(lambda m: f"{m.group(1)}**{m.group(2).title()}**: ", markdown)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip()

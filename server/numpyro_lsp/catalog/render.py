@@ -57,9 +57,11 @@ def params_markdown(obj: dict) -> str:
     return "\n".join(rows)
 
 
-def object_markdown(obj: dict, *, full_doc: bool = True) -> str:
+def object_markdown(obj: dict, *, with_signature: bool = True) -> str:
+    """Hover text; completion items leave the signature out (their detail shows it)."""
     kind = KIND_LABELS.get(obj["kind"], obj["kind"])
-    parts = [f"```python\n{obj['signature'] or obj['path']}\n```", f"*{kind}* `{obj['path']}`"]
+    parts = [f"```python\n{obj['signature'] or obj['path']}\n```"] if with_signature else []
+    parts.append(f"*{kind}* `{obj['path']}`")
     if obj["kind"] == "distribution":
         facts = []
         if obj.get("support"):
@@ -75,9 +77,8 @@ def object_markdown(obj: dict, *, full_doc: bool = True) -> str:
     params = params_markdown(obj)
     if params:
         parts.append("**Parameters**\n" + params)
-    doc = obj["doc"] if full_doc else obj["summary"]
-    if doc:
-        parts.append(doc)
+    if obj["doc"]:
+        parts.append(obj["doc"])
     if obj.get("url"):
         parts.append(f"[NumPyro docs]({obj['url']})")
     return "\n\n".join(parts)
@@ -91,7 +92,7 @@ def module_markdown(path: str, module: dict) -> str:
     return "\n\n".join(parts)
 
 
-def member_markdown(member: Member) -> str:
+def member_markdown(member: Member, *, with_signature: bool = True) -> str:
     if member.module is not None:
         return module_markdown(member.path, member.module)
-    return object_markdown(member.obj)
+    return object_markdown(member.obj, with_signature=with_signature)

@@ -28,6 +28,7 @@ class Catalog:
     # Every public path an object is reachable by, e.g. "numpyro.infer.hmc.NUTS" is not one,
     # "numpyro.infer.NUTS" is.
     _paths: dict[str, str] = field(default_factory=dict, repr=False)
+    _defined: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: dict) -> Catalog:
@@ -71,6 +72,14 @@ class Catalog:
         return sorted(
             {p[len(prefix) :].split(".", 1)[0] for p in self.modules if p.startswith(prefix)}
         )
+
+    def path_for_full_name(self, full_name: str) -> str | None:
+        """The catalog path of a name as jedi spells it (``numpyro.infer.hmc.NUTS``)."""
+        if full_name in self.modules or full_name in self.objects:
+            return full_name
+        if not self._defined:
+            self._defined.update({o["defined_in"]: key for key, o in self.objects.items()})
+        return self._defined.get(full_name)
 
     def by_name(self, name: str) -> list[dict]:
         """Objects whose short name is ``name``: a bare name imported from somewhere."""

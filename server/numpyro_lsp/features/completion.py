@@ -114,7 +114,7 @@ def register(server: NumpyroLanguageServer) -> None:
             return types.CompletionList(is_incomplete=False, items=items) if items else None
         if context is None:
             return None
-        candidates = complete(context, document.bindings, ls.catalogs.catalog)
+        candidates = complete(context, ls.bindings(document), ls.catalogs.catalog)
         if not candidates:
             return None
         followed_by_paren = CALL_FOLLOWS.match(line, column) is not None
@@ -130,6 +130,7 @@ def register(server: NumpyroLanguageServer) -> None:
         member = ls.catalogs.catalog.lookup(target) if target else None
         if member is not None:
             item.documentation = types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=render.member_markdown(member)
+                kind=types.MarkupKind.Markdown,
+                value=render.member_markdown(member, with_signature=False),
             )
         return item

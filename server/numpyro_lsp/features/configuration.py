@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lsprotocol import types
 
 from numpyro_lsp.features.diagnostics import publish_all
@@ -9,8 +11,18 @@ from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.options import server_options
 
 
+def numpyro_section(value: Any) -> dict[str, Any]:
+    """The ``numpyro`` settings, sent bare (initializationOptions) or wrapped as
+    ``{"numpyro": {...}}`` (vscode-languageclient on a change)."""
+    if not isinstance(value, dict):
+        return {}
+    section = value.get("numpyro")
+    return dict(section) if isinstance(section, dict) else dict(value)
+
+
 def apply(ls: NumpyroLanguageServer, raw: object) -> None:
-    options, problems = server_options(raw)
+    ls.settings = numpyro_section(raw)
+    options, problems = server_options(ls.settings)
     ls.options = options
     for problem in problems:
         ls.window_show_message(
@@ -26,5 +38,7 @@ def register(server: NumpyroLanguageServer) -> None:
     def did_change_configuration(
         ls: NumpyroLanguageServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        apply(ls, params.settings)
-        publish_all(ls)
+        # ``settings: null`` is a client that wants to be asked: keep what we have.
+        if params.settings is not None:
+            apply(ls, params.settings)
+            publish_all(ls)

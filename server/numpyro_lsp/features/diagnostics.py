@@ -77,27 +77,43 @@ def to_diagnostic(document: ParsedDocument, finding: Finding) -> types.Diagnosti
 
 def diagnostics_for(ls: NumpyroLanguageServer, document: ParsedDocument):
     """The document's diagnostics, or None while it does not parse (keep the last ones)."""
-    if not ls.options.diagnostics_enabled:
+    options = ls.options
+    if not options.diagnostics_enabled or len(document.source) > options.max_check_chars:
         return []
     analysis = document.analysis(ls.catalogs.catalog)
     if analysis is None:
         return None
-    findings = run_rules(analysis, document.lines, ls.options.rules)
+    findings = run_rules(analysis, document.lines, options.rules)
     return [to_diagnostic(document, f) for f in findings]
 
 
+_checks: dict[str, asyncio.Task] = {}
+
+
 def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None) -> None:
+    """Check the document in a worker thread, so a long check never holds up completion or
+    hover, and publish unless the document changed meanwhile."""
     text_document = ls.workspace.text_documents.get(uri)
     if text_document is None:
         return
     if expected_version is not None and text_document.version != expected_version:
         return  # an edit arrived meanwhile; its own timer will publish
     document = ls.parsed(uri)
-    diagnostics = diagnostics_for(ls, document)
-    if diagnostics is None:
+    running = _checks.pop(uri, None)
+    if running is not None:
+        running.cancel()  # its result would be stale; the thread's work is simply dropped
+    _checks[uri] = asyncio.ensure_future(_check_and_publish(ls, document))
+
+
+async def _check_and_publish(ls: NumpyroLanguageServer, document: ParsedDocument) -> None:
+    diagnostics = await asyncio.to_thread(diagnostics_for, ls, document)
+    current = ls.workspace.text_documents.get(document.uri)
+    if diagnostics is None or current is None or current.version != document.version:
         return
     ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics)
+        types.PublishDiagnosticsParams(
+            uri=document.uri, version=document.version, diagnostics=diagnostics
+        )
     )
 
 

@@ -16,7 +16,7 @@ def register(server: NumpyroLanguageServer) -> None:
         number = params.position.line
         line = document.line(number)
         column = document.column(number, params.position.character)
-        result = hover_at(line, column, document.bindings, ls.catalogs.catalog)
+        result = hover_at(line, column, ls.bindings(document), ls.catalogs.catalog)
         if result is None:
             return None
         return types.Hover(

@@ -27,6 +27,7 @@ def register(server: NumpyroLanguageServer) -> None:
             "jaxImported": "jax" in sys.modules,
             "numpyroImported": "numpyro" in sys.modules,
             "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "settings": ls.settings,
         }
 
     @server.command("numpyro.rebuildCatalog")

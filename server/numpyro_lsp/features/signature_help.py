@@ -21,7 +21,7 @@ def register(server: NumpyroLanguageServer) -> None:
         document = ls.parsed(params.text_document.uri)
         column = document.column(params.position.line, params.position.character)
         text = document.text_before(params.position.line, column, CALL_WINDOW_LINES)
-        signature = signature_at(text, document.bindings, ls.catalogs.catalog)
+        signature = signature_at(text, ls.bindings(document), ls.catalogs.catalog)
         if signature is None:
             return None
         label = signature.label

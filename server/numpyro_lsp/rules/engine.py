@@ -60,7 +60,11 @@ def run_rules(analysis: ModuleAnalysis, lines: list[str], settings: RuleSettings
         if not settings.enabled(code):
             continue
         severity = settings.severity.get(code, rule.severity)
-        for finding in rule.run(analysis):
+        try:
+            found = list(rule.run(analysis))
+        except RecursionError:
+            continue  # code nested deeper than the rule can follow: say nothing rather than fail
+        for finding in found:
             if not suppressed(finding, lines):
                 findings.append(replace(finding, severity=severity))
     # One report per place and code: a rule may reach the same node along two paths.

@@ -37,8 +37,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import assigned_names
-from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
+from numpyro_lsp.analysis.models import Site, assigned_names
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, names_in
 
 CODE = "NPR007"
 NAME = "loop-instead-of-plate"
@@ -60,6 +60,86 @@ def carried_names(loop: ast.For) -> set[str]:
     return assigned & read
 
 
+def plate_fix(analysis: ModuleAnalysis, loop: ast.For, sites: list[Site]) -> dict | None:
+    """What the loop-to-plate rewrite needs, when it is safe; None otherwise."""
+    size = range_size(loop.iter)
+    if size is None or loop.orelse or not isinstance(loop.target, ast.Name):
+        return None
+    index = loop.target.id
+    calls = {id(s.call) for s in sites}
+    names: dict[str, str] = {}
+    for statement in loop.body:
+        value = statement.value if isinstance(statement, ast.Expr | ast.Assign) else None
+        if value is None or id(value) not in calls:
+            return None
+        site = next(s for s in sites if s.call is value)
+        prefix = fstring_prefix(site.name_node, index)
+        if prefix is None:
+            return None
+        names[ast.unparse(site.name_node)] = prefix
+    uses = [n for n in ast.walk(loop) if isinstance(n, ast.Name) and n.id == index]
+    allowed = {id(loop.target)}
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name):
+            allowed.add(id(node.slice))
+        if isinstance(node, ast.JoinedStr):
+            allowed |= {id(n) for n in ast.walk(node) if isinstance(n, ast.Name)}
+    if any(id(n) not in allowed for n in uses):
+        return None  # the index is used in arithmetic: not a plain per-element site
+    plate = plate_reference(analysis.bindings)
+    if plate is None:
+        return None
+    # A plate is a site too: its name must differ from every site's.
+    model_sites = sites[0].function.sites if sites[0].function else sites
+    taken = {s.name for s in model_sites if s.name} | set(names.values())
+    plate_name = size.id if isinstance(size, ast.Name) else f"{next(iter(names.values()))}_plate"
+    if plate_name in taken:
+        plate_name = f"{plate_name}_plate"
+    return {
+        "kind": "loop_to_plate",
+        "plate": plate,
+        "plate_name": plate_name,
+        "size": ast.unparse(size),
+        "index": index,
+        "names": names,
+    }
+
+
+def range_size(node: ast.expr) -> ast.expr | None:
+    """``n`` of ``range(n)`` or ``range(0, n)``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id != "range" or node.keywords:
+        return None
+    if len(node.args) == 1:
+        return node.args[0]
+    first = node.args[0] if len(node.args) == 2 else None
+    if isinstance(first, ast.Constant) and first.value == 0:
+        return node.args[1]
+    return None
+
+
+def fstring_prefix(node: ast.expr, index: str) -> str | None:
+    """``x`` for ``f"x_{i}"``."""
+    if not isinstance(node, ast.JoinedStr) or len(node.values) != 2:
+        return None
+    text, field = node.values
+    if not (isinstance(text, ast.Constant) and isinstance(field, ast.FormattedValue)):
+        return None
+    if not (isinstance(field.value, ast.Name) and field.value.id == index):
+        return None
+    prefix = text.value.rstrip("_-. ")
+    return prefix if prefix.isidentifier() else None
+
+
+def plate_reference(bindings: dict[str, str]) -> str | None:
+    for name, path in sorted(bindings.items(), key=lambda item: len(item[0])):
+        if path in ("numpyro.plate", "numpyro.primitives.plate"):
+            return name
+    numpyro = next((n for n, p in bindings.items() if p == "numpyro"), None)
+    return f"{numpyro}.plate" if numpyro else None
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     reported: set[int] = set()
     for model in analysis.models:
@@ -70,15 +150,15 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
             if not isinstance(loop, ast.For) or id(loop) in reported:
                 continue
             loop_variables = set(assigned_names(loop.target))
-            if not loop_variables & {
-                n.id for n in ast.walk(site.name_node) if isinstance(n, ast.Name)
-            }:
+            if not loop_variables & names_in(site.name_node):
                 continue
             if carried_names(loop):
                 continue
             reported.add(id(loop))
+            in_loop = [s for s in model.sites if s.loops and s.loops[-1] is loop]
             yield Report(
                 loop.iter,
                 "this loop draws one site per iteration: a `numpyro.plate` draws them as one "
                 "vectorized site, much faster under NUTS",
+                fix=plate_fix(analysis, loop, in_loop),
             )

@@ -1,0 +1,84 @@
+"""Names that reach NumPyro through another module (``from priors import dist`` where
+``priors`` re-exports ``numpyro.distributions``), resolved with jedi.
+
+jedi costs hundreds of milliseconds, so it never runs on a request: a miss starts a lookup
+in a background thread and answers None; the result is cached for the requests after it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+# Bindings to these never lead to NumPyro: no need to ask jedi.
+KNOWN_ELSEWHERE = {
+    "jax",
+    "jaxlib",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "arviz",
+    "torch",
+    "pyro",
+    "sklearn",
+    "optax",
+    "flax",
+    "funsor",
+} | set(sys.stdlib_module_names)
+
+
+def worth_asking(target: str) -> bool:
+    top = target.split(".", 1)[0]
+    return top != "numpyro" and top not in KNOWN_ELSEWHERE
+
+
+def infer_full_name(source: str, name: str, path: str | None, root: str | None) -> str | None:
+    """jedi's full name of what the module-level ``name`` stands for in ``source``."""
+    import jedi  # here, not at the server's start
+
+    probe = f"{source}\n{name}\n"
+    # A file outside the workspace gets jedi's default project (its own folder on the path).
+    inside = root and path and Path(path).resolve().is_relative_to(Path(root).resolve())
+    project = jedi.Project(root) if inside else None
+    script = jedi.Script(probe, path=path, project=project)
+    line = probe.count("\n")
+    names = [d.full_name for d in script.infer(line, len(name) // 2) if d.full_name]
+    return names[0] if names else None
+
+
+class ReexportResolver:
+    def __init__(self) -> None:
+        self._cache: dict[tuple, str | None] = {}
+        self._pending: set[tuple] = set()
+        self._lock = threading.Lock()
+
+    def resolved(
+        self,
+        key: tuple,
+        lookup: Callable[[], str | None],
+        on_done: Callable[[], None] | None = None,
+    ) -> str | None:
+        """The cached answer for ``key``; on a miss, start ``lookup`` in the background."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            if key in self._pending:
+                return None
+            self._pending.add(key)
+
+        def run() -> None:
+            try:
+                answer = lookup()
+            except Exception:  # noqa: BLE001 - jedi on broken code may fail in many ways
+                answer = None
+            with self._lock:
+                self._cache[key] = answer
+                self._pending.discard(key)
+            if on_done is not None:
+                on_done()
+
+        threading.Thread(target=run, name="reexport-lookup", daemon=True).start()
+        return None

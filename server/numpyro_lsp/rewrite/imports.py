@@ -1,0 +1,66 @@
+"""Adding imports the way the file already writes them (libcst's AddImportsVisitor merges
+into an existing ``from x import ...`` and puts new ones after the last import)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from numpyro_lsp.analysis.text import split_lines_keepends
+from numpyro_lsp.rewrite.edits import Segment
+
+
+@dataclass(frozen=True)
+class Import:
+    """``from module import name``, or ``import module [as alias]`` when ``name`` is None."""
+
+    module: str
+    name: str | None = None
+    alias: str | None = None
+
+
+def _opening_block_lines(source: str) -> int:
+    """How many lines the file's opening block takes: its docstring and the imports that
+    follow it (read with the fast stdlib parser)."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return 0
+    end = 0
+    for index, statement in enumerate(body):
+        is_docstring = (
+            index == 0
+            and isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        )
+        if not (is_docstring or isinstance(statement, ast.Import | ast.ImportFrom)):
+            break
+        end = statement.end_lineno
+    return end
+
+
+def import_segment(source: str, imports: Sequence[Import]) -> Segment | None:
+    """The file's opening block with these imports added in the file's style (None when none
+    is needed).
+
+    Only that block goes through libcst: its import visitor is slow on a long file and
+    recurses once per top-level statement.
+    """
+    if not imports:
+        return None
+    context = CodemodContext()
+    for needed in imports:
+        AddImportsVisitor.add_needed_import(context, needed.module, needed.name, needed.alias)
+    lines = split_lines_keepends(source)
+    split = _opening_block_lines(source)
+    head = "".join(lines[:split])
+    new_head = AddImportsVisitor(context).transform_module(cst.parse_module(head)).code
+    if split == 0 and lines:
+        new_head += "\n"  # keep a blank line between new imports and the code below
+    return Segment(0, split, new_head)

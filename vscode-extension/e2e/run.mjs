@@ -45,7 +45,7 @@ const STEPS = [
   ["hover on handlers.reparam shows its docs", hoverReparam, "hover.png"],
   ["a broken model shows its diagnostic with the rule code in Problems", problems, "problems.png"],
   ["the LocScaleReparam code action from the lightbulb rewrites the file", nonCenter, "code-action.png"],
-  ["the snippet eight-schools inserts the model", insertSnippet, undefined],
+  ["the snippet np_8schools inserts the model", insertSnippet, undefined],
   ["NumPyro: Rebuild Catalog reports the numpyro version", rebuildCatalog, undefined],
   ["NumPyro: Restart Server starts it again; Show Output shows its log", restartServer, undefined],
   [
@@ -136,9 +136,15 @@ async function insertSnippet(vscode) {
     () => !document.querySelector(".monaco-editor .view-lines").textContent.includes("LocScaleReparam"),
   );
   await vscode.page.keyboard.press("Control+End");
-  await vscode.page.keyboard.type("eight-sch");
+  await vscode.page.keyboard.type("np_8schools");
   await vscode.page.keyboard.press("Control+Space");
-  await vscode.page.locator(".suggest-widget .monaco-list-row", { hasText: "eight-schools" }).waitFor();
+  // np_8schools_locscale and np_8schools_transform are listed too; the exact match comes first.
+  const row = vscode.page.locator(".suggest-widget .monaco-list-row", { hasText: "np_8schools" });
+  await row.first().waitFor();
+  // Listed once: the extension contributes the snippet file and turns the server's off.
+  const labels = await row.allTextContents();
+  const exact = labels.filter((text) => /np_8schools(?!_)/.test(text));
+  if (exact.length !== 1) throw new Error(`np_8schools listed ${exact.length} times: ${labels}`);
   await vscode.page.keyboard.press("Enter");
   await vscode.waitForEditorText('theta = numpyro.sample("theta", dist.Normal(mu, tau))');
   await vscode.page.keyboard.press("Escape");

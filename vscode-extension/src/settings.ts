@@ -8,12 +8,15 @@ export type Settings = Record<string, unknown>;
 /**
  * The `numpyro` section as the server receives it (initializationOptions and
  * workspace/didChangeConfiguration): every contributed setting with its value, except that
- * the smoke test is off where the workspace is not trusted.
+ * the smoke test is off where the workspace is not trusted, and the server's snippet
+ * completions are off: the extension contributes the same snippet file, and VS Code would
+ * list each snippet twice.
  */
 export function serverSettings(): Settings {
   const section = workspace.getConfiguration().get<Settings>(SECTION) ?? {};
   const settings = JSON.parse(JSON.stringify(section)) as Settings;
   settings.smokeTest = { ...(settings.smokeTest as Settings), enabled: smokeTestAllowed() };
+  settings.snippets = { enabled: false };
   return settings;
 }
 

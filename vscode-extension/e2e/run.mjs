@@ -135,7 +135,13 @@ async function insertSnippet(vscode) {
   await vscode.page.waitForFunction(
     () => !document.querySelector(".monaco-editor .view-lines").textContent.includes("LocScaleReparam"),
   );
-  await vscode.page.keyboard.press("Control+End");
+  // Go to Line past the end (it stops at the last line): Control+End right after the undo was
+  // sometimes lost, and the prefix then landed inside a line, where no snippet is offered.
+  await vscode.page.keyboard.press("Control+G");
+  await vscode.page.locator(".quick-input-widget input").waitFor();
+  await vscode.page.keyboard.type("100000");
+  await vscode.page.keyboard.press("Enter");
+  await vscode.page.keyboard.press("End");
   await vscode.page.keyboard.type("np_8schools");
   await vscode.page.keyboard.press("Control+Space");
   // np_8schools_locscale and np_8schools_transform are listed too; the exact match comes first.

@@ -165,6 +165,7 @@ def test_npr020_flags_unknown_names_with_did_you_mean():
     "body",
     [
         'handlers.block(model, hide=["J", "z"])',  # plates and helpers' sites
+        'handlers.block(model, hide=[""])',  # still being typed
         'MCMC(NUTS(model), num_warmup=1, num_samples=1).get_samples()["theta_decentered"]',
         'def summarize(mcmc):\n    return mcmc.get_samples()["unknown"]',  # model not followed
         'def loop(T):\n    for t in range(T):\n        numpyro.sample(f"x_{t}", dist.Normal(0, 1))'

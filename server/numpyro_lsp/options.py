@@ -20,6 +20,8 @@ class ServerOptions:
     rules: RuleSettings = field(default_factory=RuleSettings)
     # Diagnostics wait this long after the last change before checking again.
     debounce_ms: int = 300
+    # Plate sizes and supports shown inline (``numpyro.inlayHints.enabled``).
+    inlay_hints_enabled: bool = False
 
 
 def _codes(value: Any, key: str, problems: list[str]) -> frozenset[str] | None:
@@ -96,4 +98,12 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
     if not isinstance(debounce, int) or isinstance(debounce, bool) or not 0 <= debounce <= 5000:
         problems.append("debounceMs must be a whole number of milliseconds from 0 to 5000")
         debounce = ServerOptions.debounce_ms
-    return ServerOptions(enabled, rule_settings(diagnostics, problems), debounce), problems
+    inlay_hints = raw.get("inlayHints") or {}
+    inlay_hints_enabled = (
+        inlay_hints.get("enabled", False) if isinstance(inlay_hints, dict) else None
+    )
+    if not isinstance(inlay_hints_enabled, bool):
+        problems.append("inlayHints.enabled must be true or false")
+        inlay_hints_enabled = False
+    settings = rule_settings(diagnostics, problems)
+    return ServerOptions(enabled, settings, debounce, inlay_hints_enabled), problems

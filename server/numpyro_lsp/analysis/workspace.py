@@ -83,7 +83,7 @@ class WorkspaceIndex:
         if stat.st_size > MAX_FILE_BYTES:
             return None
         try:
-            source = path.read_text(encoding="utf-8")
+            source = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             return None
         document = ParsedDocument(self._uri_for_path(path), None, source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from numpyro_lsp.features import inlay_hints
 from numpyro_lsp.features.diagnostics import publish_all
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.options import server_options
@@ -28,3 +29,4 @@ def register(server: NumpyroLanguageServer) -> None:
     ) -> None:
         apply(ls, params.settings)
         publish_all(ls)
+        inlay_hints.refresh(ls)

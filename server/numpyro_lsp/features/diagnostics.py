@@ -79,7 +79,7 @@ def diagnostics_for(ls: NumpyroLanguageServer, document: ParsedDocument):
     """The document's diagnostics, or None while it does not parse (keep the last ones)."""
     if not ls.options.diagnostics_enabled:
         return []
-    analysis = document.analysis(ls.catalogs.catalog)
+    analysis = ls.linked_analysis(document)
     if analysis is None:
         return None
     findings = run_rules(analysis, document.lines, ls.options.rules)

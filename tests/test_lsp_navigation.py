@@ -1,11 +1,14 @@
 """Model-aware navigation through the real server, on a two-file workspace: the model in
 model.py (CRLF, never opened unless a test says so), inference in run.py (open in the editor).
-
 Positions are checked in UTF-16 on lines with an emoji before the site string.
+
+Last, a server driven with Neovim's capabilities: rename answers with a plain ``changes`` map
+(Neovim takes no ``documentChanges``), and enabling inlay hints asks Neovim to refresh them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 
@@ -308,3 +311,73 @@ async def test_inlay_hints_are_off_until_enabled(nav_client, editor):
         (editor.position(model, 'plate("J", J)', 13), "size: J = 8"),
         (editor.position(model, "dist.Normal(mu, tau))", 21), "∈ real"),
     ]
+
+
+async def test_editing_the_model_rechecks_the_files_that_import_it(nav_client, editor):
+    model, run = editor.uri_for("model.py"), editor.uri_for("run.py")
+    if model not in editor.versions:
+        editor.open("model.py", MODEL)
+    renamed = MODEL.replace('"mu"', '"mu0"')
+    params = await nav_client.published.after(run, lambda: editor.replace_all(model, renamed))
+    assert [d.message for d in params.diagnostics] == [
+        '"mu" names no site of `eight_schools`: did you mean `mu0`?'
+    ]
+    params = await nav_client.published.after(run, lambda: editor.replace_all(model, MODEL))
+    assert list(params.diagnostics) == []
+
+
+# --- Neovim ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def neovim_root(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("navigation_neovim")
+    for name, text in (("model.py", MODEL), ("plots.py", PLOTS)):
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+@pytest_lsp.fixture(
+    scope="module",
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
+)
+async def neovim(lsp_client: LanguageClient, neovim_root: Path):
+    lsp_client.refreshes = asyncio.Event()
+
+    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def inlay_hint_refresh(params: None) -> None:
+        lsp_client.refreshes.set()
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("neovim"),
+            root_uri=neovim_root.as_uri(),
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_neovim_rename_answers_with_changes(neovim, neovim_root):
+    editor = WorkspaceEditor(neovim, neovim_root)
+    editor.on_disk("plots.py")
+    model = editor.open("model.py", MODEL)
+    edit = await neovim.text_document_rename_async(
+        types.RenameParams(
+            text_document=types.TextDocumentIdentifier(uri=model),
+            position=editor.position(model, '"theta"', 1),
+            new_name="theta_school",
+        )
+    )
+    assert edit.document_changes is None
+    assert set(edit.changes) == {model, editor.uri_for("plots.py")}
+    renamed = apply_text_edits(MODEL, edit.changes[model])
+    assert renamed == MODEL.replace('"theta"', '"theta_school"')
+
+
+async def test_neovim_is_asked_to_refresh_inlay_hints(neovim):
+    neovim.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"numpyro": {"inlayHints": {"enabled": True}}})
+    )
+    async with asyncio.timeout(10):
+        await neovim.refreshes.wait()

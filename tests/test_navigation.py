@@ -20,6 +20,7 @@ from numpyro_lsp.analysis.site_navigation import (
 from numpyro_lsp.analysis.sites import SiteIndex
 from numpyro_lsp.analysis.workspace import WorkspaceIndex
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.options import server_options
 
 CATALOG = read_catalog(shipped_catalog_path())
 MODEL = """\
@@ -250,3 +251,17 @@ def test_inlay_hints_show_plate_sizes_and_supports():
         (11, "∈ real"),
     ]
     assert inlay_hints(document.analysis(CATALOG), 10, 10)[0].label == "size: J = 8"
+
+
+@pytest.mark.parametrize(
+    ("settings", "enabled", "problems"),
+    [
+        ({}, False, []),
+        ({"numpyro": {"inlayHints": {"enabled": True}}}, True, []),
+        ({"inlayHints": {"enabled": "yes"}}, False, ["inlayHints.enabled must be true or false"]),
+        ({"inlayHints": True}, False, ["inlayHints.enabled must be true or false"]),
+    ],
+)
+def test_inlay_hints_setting(settings, enabled, problems):
+    options, found = server_options(settings)
+    assert (options.inlay_hints_enabled, found) == (enabled, problems)

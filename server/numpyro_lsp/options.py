@@ -98,6 +98,7 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
     if not isinstance(debounce, int) or isinstance(debounce, bool) or not 0 <= debounce <= 5000:
         problems.append("debounceMs must be a whole number of milliseconds from 0 to 5000")
         debounce = ServerOptions.debounce_ms
+    rules = rule_settings(diagnostics, problems)
     inlay_hints = raw.get("inlayHints") or {}
     inlay_hints_enabled = (
         inlay_hints.get("enabled", False) if isinstance(inlay_hints, dict) else None
@@ -105,5 +106,4 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
     if not isinstance(inlay_hints_enabled, bool):
         problems.append("inlayHints.enabled must be true or false")
         inlay_hints_enabled = False
-    settings = rule_settings(diagnostics, problems)
-    return ServerOptions(enabled, settings, debounce, inlay_hints_enabled), problems
+    return ServerOptions(enabled, rules, debounce, inlay_hints_enabled), problems

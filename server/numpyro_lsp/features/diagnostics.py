@@ -101,6 +101,20 @@ def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = 
     )
 
 
+def publish_with_importers(
+    ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None
+) -> None:
+    """Check a document, then the other open documents that import its models: the site names
+    they write may have changed meaning."""
+    publish(ls, uri, expected_version)
+    for other in list(ls.workspace.text_documents):
+        analysis = ls.linked_analysis(ls.parsed(other)) if other != uri else None
+        if analysis is not None and any(
+            model.uri == uri for model in analysis.imported_models.values()
+        ):
+            publish(ls, other)
+
+
 def publish_all(ls: NumpyroLanguageServer) -> None:
     for uri in list(ls.workspace.text_documents):
         publish(ls, uri)
@@ -116,13 +130,15 @@ def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: NumpyroLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
         debouncer.cancel(params.text_document.uri)
-        publish(ls, params.text_document.uri)
+        publish_with_importers(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: NumpyroLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         uri, version = params.text_document.uri, params.text_document.version
         debouncer.schedule(
-            uri, ls.options.debounce_ms / 1000, lambda: publish(ls, uri, expected_version=version)
+            uri,
+            ls.options.debounce_ms / 1000,
+            lambda: publish_with_importers(ls, uri, expected_version=version),
         )
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

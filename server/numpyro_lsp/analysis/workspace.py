@@ -15,11 +15,11 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from numpyro_lsp.analysis.document import ParsedDocument
-from numpyro_lsp.analysis.models import ModelDefinition, ModuleAnalysis
+from numpyro_lsp.analysis.models import FunctionInfo, ModelDefinition, ModuleAnalysis
 from numpyro_lsp.catalog.schema import Catalog
 
 SKIPPED_DIRECTORIES = {
@@ -152,29 +152,30 @@ class WorkspaceIndex:
         analysis = document.analysis(self._catalog())
         if analysis is None or depth == 0:
             return analysis
+        modules: dict[tuple[str, int], _ImportedModule | None] = {}
+
+        def imported_module(module: str, level: int) -> _ImportedModule | None:
+            if (module, level) not in modules:
+                modules[module, level] = self._imported_module(module, path, level, depth)
+            return modules[module, level]
+
         imported: dict[str, ModelDefinition] = {}
         for node in analysis.nodes(ast.Import, ast.ImportFrom):
             for local, module, name, level in _imported_names(node):
-                target = self._module_analysis(module, path, level, depth)
-                models = {f.name: f for f in target[0].models} if target else {}
-                if name is not None and name in models:
-                    other, uri = target
-                    imported[local] = ModelDefinition(other, models[name], uri)
+                target = imported_module(module, level)
+                if name is not None and target is not None and name in target.models:
+                    imported[local] = target.definition(name)
                     continue
                 if name is not None:
                     # ``from pkg import model``: the name may be a module.
-                    target = self._module_analysis(
-                        f"{module}.{name}".strip("."), path, level, depth
-                    )
-                if target is not None:
-                    other, uri = target
-                    for function in other.models:
-                        imported[f"{local}.{function.name}"] = ModelDefinition(other, function, uri)
+                    target = imported_module(f"{module}.{name}".strip("."), level)
+                for model in target.models if target else ():
+                    imported[f"{local}.{model}"] = target.definition(model)
         return replace(analysis, imported_models=imported) if imported else analysis
 
-    def _module_analysis(
+    def _imported_module(
         self, module: str, importer: Path | None, level: int, depth: int
-    ) -> tuple[ModuleAnalysis, str] | None:
+    ) -> _ImportedModule | None:
         path = self.module_file(module, importer, level)
         if path is None or path == importer:
             return None
@@ -182,7 +183,20 @@ class WorkspaceIndex:
         if document is None:
             return None
         analysis = self.linked_analysis(document, path, depth - 1)
-        return None if analysis is None else (analysis, document.uri)
+        return None if analysis is None else _ImportedModule(analysis, document.uri)
+
+
+@dataclass
+class _ImportedModule:
+    analysis: ModuleAnalysis
+    uri: str
+    models: dict[str, FunctionInfo] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.models = {f.name: f for f in self.analysis.models}
+
+    def definition(self, name: str) -> ModelDefinition:
+        return ModelDefinition(self.analysis, self.models[name], self.uri)
 
 
 def _imported_names(

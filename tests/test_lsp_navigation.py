@@ -74,7 +74,7 @@ class WorkspaceEditor(Editor):
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("navigation")
+    folder = tmp_path_factory.mktemp("nav workspace")
     for name, text in (("model.py", MODEL), ("run.py", RUN), ("plots.py", PLOTS)):
         (folder / name).write_text(text, encoding="utf-8", newline="")
     return folder
@@ -331,7 +331,7 @@ async def test_editing_the_model_rechecks_the_files_that_import_it(nav_client, e
 
 @pytest.fixture(scope="module")
 def neovim_root(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("navigation_neovim")
+    folder = tmp_path_factory.mktemp("nav neovim")
     for name, text in (("model.py", MODEL), ("plots.py", PLOTS)):
         (folder / name).write_text(text, encoding="utf-8", newline="")
     return folder

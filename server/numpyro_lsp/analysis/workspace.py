@@ -111,10 +111,8 @@ class WorkspaceIndex:
     def documents(self) -> Iterator[tuple[ParsedDocument, ModuleAnalysis]]:
         """Every workspace file (and open document) that may define a model or name a site,
         with its linked analysis."""
-        files = self.python_files()
-        listed = set(files)
-        paths = [*files, *(p for p in self._open_documents() if p not in listed)]
-        for path in paths:
+        # Nested workspace folders list a file twice: keep the first.
+        for path in dict.fromkeys([*self.python_files(), *self._open_documents()]):
             document = self.document(path)
             if document is None or not _MAY_NAME_SITES.search(document.source):
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from lsprotocol import types
 
@@ -87,7 +88,8 @@ def diagnostics_for(ls: NumpyroLanguageServer, document: ParsedDocument):
 
 
 def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None) -> None:
-    text_document = ls.workspace.text_documents.get(uri)
+    # pygls keys open documents by their unquoted URI.
+    text_document = ls.workspace.text_documents.get(unquote(uri))
     if text_document is None:
         return
     if expected_version is not None and text_document.version != expected_version:
@@ -107,7 +109,7 @@ def publish_with_importers(
     """Check a document, then the other open documents that import its models: the site names
     they write may have changed meaning."""
     publish(ls, uri, expected_version)
-    for other in list(ls.workspace.text_documents):
+    for other in [d.uri for d in ls.workspace.text_documents.values()]:
         analysis = ls.linked_analysis(ls.parsed(other)) if other != uri else None
         if analysis is not None and any(
             model.uri == uri for model in analysis.imported_models.values()
@@ -116,7 +118,7 @@ def publish_with_importers(
 
 
 def publish_all(ls: NumpyroLanguageServer) -> None:
-    for uri in list(ls.workspace.text_documents):
+    for uri in [d.uri for d in ls.workspace.text_documents.values()]:
         publish(ls, uri)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -41,7 +42,7 @@ class NumpyroLanguageServer(LanguageServer):
 
     def document_for(self, uri: str) -> ParsedDocument | None:
         """An open document as the editor has it, else the file on disk."""
-        if uri in self.workspace.text_documents:
+        if unquote(uri) in self.workspace.text_documents:  # pygls's key
             return self.parsed(uri)
         path = to_fs_path(uri)
         return self.workspace_index.document(Path(path)) if path else None
@@ -59,10 +60,10 @@ class NumpyroLanguageServer(LanguageServer):
 
     def open_documents_by_path(self) -> dict[Path, ParsedDocument]:
         found = {}
-        for uri in list(self.workspace.text_documents):
-            path = to_fs_path(uri)
+        for document in list(self.workspace.text_documents.values()):
+            path = to_fs_path(document.uri)
             if path:
-                found[Path(path)] = self.parsed(uri)
+                found[Path(path)] = self.parsed(document.uri)
         return found
 
     def client_supports_snippets(self) -> bool:

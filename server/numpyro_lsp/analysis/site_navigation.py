@@ -28,7 +28,6 @@ class SiteTarget:
 
     node: ast.expr
     definitions: list[SiteDefinition]
-    reference: SiteReference | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def site_target(
 ) -> SiteTarget | None:
     reference = reference_at(index, line, column)
     if reference is not None:
-        return SiteTarget(reference.node, index.definitions(reference), reference)
+        return SiteTarget(reference.node, index.definitions(reference))
     analysis = index.analysis
     for site in analysis.sites:
         node = site.name_node

@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from numpyro_lsp.actions import quick_fixes
+from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import analyze_module
 from numpyro_lsp.analysis.sites import SiteIndex
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
@@ -174,3 +176,15 @@ def test_npr020_flags_unknown_names_with_did_you_mean():
 )
 def test_npr020_is_quiet_when_it_cannot_know(body):
     assert check(body) == []
+
+
+def test_npr020_did_you_mean_is_a_quick_fix():
+    source = HEADER + 'handlers.condition(model, data={"thetaa": 1.0})\n'
+    (finding,) = check_source(source, CATALOG, RuleSettings(select=frozenset({"NPR020"})))
+    document = ParsedDocument("file:///m.py", 1, source)
+    (action,) = quick_fixes(
+        document, document.analysis(CATALOG), "NPR020", finding.span, finding.fix
+    )
+    assert action.title == "Replace `thetaa` with `theta`"
+    (edit,) = action.edits
+    assert edit.text == 'handlers.condition(model, data={"theta": 1.0})\n'

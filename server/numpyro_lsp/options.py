@@ -22,6 +22,8 @@ class ServerOptions:
     debounce_ms: int = 300
     # Larger documents are not checked (a generated or data file, not a model).
     max_check_chars: int = 2_000_000
+    # Plate sizes and supports shown inline (``numpyro.inlayHints.enabled``).
+    inlay_hints_enabled: bool = False
 
 
 def _codes(value: Any, key: str, problems: list[str]) -> frozenset[str] | None:
@@ -103,4 +105,12 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
         problems.append("diagnostics.maxFileKb must be a positive whole number")
         max_kb = ServerOptions.max_check_chars // 1000
     rules = rule_settings(diagnostics, problems)
-    return ServerOptions(enabled, rules, debounce, max_kb * 1000), problems
+    inlay_hints = raw.get("inlayHints") or {}
+    inlay_hints_enabled = (
+        inlay_hints.get("enabled", False) if isinstance(inlay_hints, dict) else None
+    )
+    if not isinstance(inlay_hints_enabled, bool):
+        problems.append("inlayHints.enabled must be true or false")
+        inlay_hints_enabled = False
+    options = ServerOptions(enabled, rules, debounce, max_kb * 1000, inlay_hints_enabled)
+    return options, problems

@@ -10,8 +10,11 @@ from numpyro_lsp.features import (
     configuration,
     diagnostics,
     hover,
+    inlay_hints,
     server_info,
     signature_help,
+    site_navigation,
+    symbols,
 )
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
@@ -41,6 +44,9 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         code_actions,
         configuration,
         server_info,
+        symbols,
+        site_navigation,
+        inlay_hints,
     ):
         feature.register(server)
     return server

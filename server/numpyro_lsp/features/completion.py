@@ -10,6 +10,7 @@ from numpyro_lsp.analysis.completion import Candidate, complete
 from numpyro_lsp.analysis.context import completion_context
 from numpyro_lsp.catalog import render
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.site_completion import site_name_completion
 
 # The rest of a name and an opening parenthesis right after the cursor: the call is written.
 CALL_FOLLOWS = re.compile(r"\w*\s*\(")
@@ -51,7 +52,7 @@ def to_item(candidate: Candidate, snippets: bool, followed_by_paren: bool) -> ty
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=["."], resolve_provider=True),
+        types.CompletionOptions(trigger_characters=[".", '"', "'"], resolve_provider=True),
     )
     def completion(
         ls: NumpyroLanguageServer, params: types.CompletionParams
@@ -60,8 +61,8 @@ def register(server: NumpyroLanguageServer) -> None:
         line = document.line(params.position.line)
         column = document.column(params.position.line, params.position.character)
         context = completion_context(line[:column])
-        if context is None:
-            return None
+        if context is None:  # in a string or a comment
+            return site_name_completion(ls, params)
         candidates = complete(context, ls.bindings(document), ls.catalogs.catalog)
         if not candidates:
             return None

@@ -12,6 +12,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
@@ -51,9 +52,19 @@ class ReexportAwareBindings(Mapping[str, str]):
         return len(self.document.bindings)
 
 
-class AnsweringProtocol(LanguageServerProtocol):
-    """Answers a request whose params cannot be read with an error response; pygls only logs
-    it, which leaves the client waiting forever."""
+class NumpyroProtocol(LanguageServerProtocol):
+    """pygls's protocol with two changes: a request whose params cannot be read gets an
+    error response (pygls only logs it, leaving the client waiting forever), and positions
+    are always UTF-16."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        # Every column the server computes is UTF-16, the encoding LSP requires servers to
+        # support: pygls would pick UTF-8 for a client that lists it first (Neovim).
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            general.position_encodings = [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
 
     def structure_message(self, data):
         try:
@@ -70,7 +81,7 @@ class NumpyroLanguageServer(LanguageServer):
             "numpyro-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            protocol_cls=AnsweringProtocol,
+            protocol_cls=NumpyroProtocol,
         )
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)

@@ -317,9 +317,11 @@ def test_position_encoding_is_utf16_even_when_the_client_prefers_utf8():
     )
     process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(message) + message)
     process.stdin.flush()
-    header = process.stdout.readline()
-    process.stdout.readline()
-    body = json.loads(process.stdout.read(int(header.split(b":")[1])))
+    headers = {}
+    while line := process.stdout.readline().strip():
+        name, _, value = line.partition(b":")
+        headers[name.lower()] = value
+    body = json.loads(process.stdout.read(int(headers[b"content-length"])))
     process.kill()
     process.wait()
     assert body["result"]["capabilities"]["positionEncoding"] == "utf-16"

@@ -398,26 +398,3 @@ def site_table(sites: Iterable[SiteSummary]) -> list[str]:
 
 def element_count(site: SiteSummary) -> int:
     return math.prod(site.shape)
-
-
-def site_hover_markdown(report: SmokeReport, site: SiteSummary) -> str:
-    """A site's posterior summary from the last run, for hover."""
-    lines = [
-        f"**{site.name}**: posterior from the NUTS smoke test of `{report.model}` "
-        f"({report.verdict}, {report.chains} × {report.draws // max(report.chains, 1)} draws)",
-        "",
-        "| | mean | sd | n_eff | r_hat |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for i, name in enumerate(site.element_names()[:ELEMENTS_SHOWN]):
-        lines.append(
-            f"| `{name}` | {fmt(site.mean[i])} | {fmt(site.sd[i])} | "
-            f"{fmt(site.n_eff[i], 0)} | {fmt(site.r_hat[i])} |"
-        )
-    if element_count(site) > ELEMENTS_SHOWN:
-        lines += [
-            "",
-            f"{element_count(site)} elements: max r_hat {fmt(site.max_r_hat)}, "
-            f"min n_eff {fmt(site.min_n_eff, 0)}",
-        ]
-    return "\n".join(lines)

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.features import completion, hover, server_info, signature_help
+from numpyro_lsp.features import completion, hover, server_info, signature_help, smoke
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 
 def create_server(python: str | None = None) -> NumpyroLanguageServer:
     server = NumpyroLanguageServer(python)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: NumpyroLanguageServer, params: types.InitializeParams) -> None:
+        for problem in ls.configure(params.initialization_options):
+            ls.window_log_message(
+                types.LogMessageParams(type=types.MessageType.Warning, message=problem)
+            )
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: NumpyroLanguageServer, params: types.InitializedParams) -> None:
@@ -23,8 +30,15 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.documents.forget(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.documents.forget(uri)
+        ls.forget_diagnostics(uri)
+        smoke.forget(ls, uri)
 
-    for feature in (completion, hover, signature_help, server_info):
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: NumpyroLanguageServer, *args) -> None:
+        ls.smoke_runner.close()
+
+    for feature in (completion, hover, signature_help, server_info, smoke):
         feature.register(server)
     return server

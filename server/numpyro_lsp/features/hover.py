@@ -1,4 +1,4 @@
-"""textDocument/hover on NumPyro names."""
+"""textDocument/hover on NumPyro names, and on site names after a smoke test."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from lsprotocol import types
 
 from numpyro_lsp.analysis.hover import hover_at
 from numpyro_lsp.analysis.text import column_to_utf16
+from numpyro_lsp.features import smoke
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 
@@ -18,7 +19,7 @@ def register(server: NumpyroLanguageServer) -> None:
         column = document.column(number, params.position.character)
         result = hover_at(line, column, document.bindings, ls.catalogs.catalog)
         if result is None:
-            return None
+            return smoke.site_hover(ls, params.text_document.uri, number, column)
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
             range=types.Range(

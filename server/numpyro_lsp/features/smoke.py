@@ -63,7 +63,9 @@ def register(server: NumpyroLanguageServer) -> None:
             lenses.append(
                 types.CodeLens(
                     range=types.Range(types.Position(line, 0), types.Position(line, 0)),
-                    command=types.Command(LENS_TITLE, COMMAND, [uri, model.name]),
+                    command=types.Command(
+                        title=LENS_TITLE, command=COMMAND, arguments=[uri, model.name]
+                    ),
                 )
             )
         return lenses
@@ -119,7 +121,7 @@ def command_arguments(arguments: tuple[Any, ...]) -> tuple[str, str, dict | None
 
 
 def refuse(ls: NumpyroLanguageServer, message: str) -> dict[str, Any]:
-    ls.window_show_message(types.ShowMessageParams(types.MessageType.Warning, message))
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
     return {"verdict": None, "summary": message}
 
 
@@ -145,7 +147,9 @@ class ProgressReport:
         await ls.work_done_progress.create_async(token)
         ls.work_done_progress.begin(
             token,
-            types.WorkDoneProgressBegin(title, cancellable=True, message="starting", percentage=0),
+            types.WorkDoneProgressBegin(
+                title=title, cancellable=True, message="starting", percentage=0
+            ),
         )
         # The client's cancel button cancels this future.
         watch_cancellation(ls.work_done_progress.tokens[token], cancel)
@@ -174,8 +178,12 @@ def publish(ls: NumpyroLanguageServer, uri: str, report: SmokeReport) -> None:
     lines = ls.parsed(uri).lines
     diagnostics = [to_diagnostic(finding, lines) for finding in report.findings]
     ls.publish_diagnostics(uri, DIAGNOSTIC_SOURCE, diagnostics)
-    ls.window_log_message(types.LogMessageParams(types.MessageType.Log, report.details))
-    ls.window_show_message(types.ShowMessageParams(MESSAGE_TYPES[report.verdict], report.summary))
+    ls.window_log_message(
+        types.LogMessageParams(type=types.MessageType.Log, message=report.details)
+    )
+    ls.window_show_message(
+        types.ShowMessageParams(type=MESSAGE_TYPES[report.verdict], message=report.summary)
+    )
 
 
 def to_diagnostic(finding: Finding, lines: list[str]) -> types.Diagnostic:

@@ -46,6 +46,10 @@ MODULE_NAME = "__numpyro_smoke__"
 CACHED_SAMPLERS = 4
 # Progress messages per run, at most: enough for a smooth bar, few enough to cost nothing.
 PROGRESS_STEPS = 100
+# Iterations between two looks at a cancel from inside the compiled loop, at most: a cancel
+# must stop the run within the server's grace period even when iterations are cheap and
+# progress steps long.
+CANCEL_CHECK_EVERY = 10
 # Per-site elements sent back in full; larger sites are summarized by their worst values.
 MAX_ELEMENTS = 100
 
@@ -56,8 +60,8 @@ class RunCancelled(Exception):
 
 class ReportingNUTS(NUTS):
     """NUTS that calls ``on_iteration(i)`` from inside the compiled sampling loop at the
-    first iteration, the last warmup iteration and every ``every`` iterations, so the
-    editor sees progress and a cancel can stop the loop (the callback raises)."""
+    first iteration, the last warmup iteration and every ``every`` iterations: the callback
+    reports progress, and stops the loop on a cancel by raising."""
 
     def __init__(self, model: Callable, on_iteration: Callable, every: int, warmup: int) -> None:
         super().__init__(model)
@@ -142,6 +146,7 @@ class Worker:
         self.phase = "loading"
         self._clock = RunClock()
         self._warmup = 0
+        self._progress_step = 1
         self.device = jax.devices()[0]
 
     def send(self, kind: str, **fields: Any) -> None:
@@ -202,10 +207,8 @@ class Worker:
         # numpyro's own first, un-jitted trace of the model, as a plain ``mcmc.run`` does it:
         # its errors (invalid parameters, no valid initial point) only show up there.
         initialize_model(random.PRNGKey(request.seed), model, model_args=args, model_kwargs=kwargs)
-        total = request.warmup + request.samples
-        kernel = ReportingNUTS(
-            model, self._on_iteration, max(1, total // PROGRESS_STEPS), request.warmup
-        )
+        every = min(CANCEL_CHECK_EVERY, progress_step(request))
+        kernel = ReportingNUTS(model, self._on_iteration, every, request.warmup)
 
         def sample(rng_key):
             mcmc = MCMC(
@@ -239,10 +242,12 @@ class Worker:
             self._clock.first_iteration = now
         if iteration == self._warmup:
             self._clock.warmup_done = now
-        self.send(protocol.PROGRESS, id=self.current_id, iteration=iteration)
+        if iteration % self._progress_step == 0 or iteration in (1, self._warmup):
+            self.send(protocol.PROGRESS, id=self.current_id, iteration=iteration)
 
     def _sample(self, request: RunRequest, compiled: CompiledModel) -> dict[str, Any]:
         self._warmup = request.warmup
+        self._progress_step = progress_step(request)
         self._clock = RunClock(started=time.perf_counter())
         with jax.default_device(self.device):
             outputs = compiled.sampler(random.PRNGKey(request.seed))
@@ -265,6 +270,11 @@ class Worker:
             "sites": site_summaries(samples),
             "warnings": compiled.warnings,
         }
+
+
+def progress_step(request: RunRequest) -> int:
+    """Iterations between two progress messages."""
+    return max(1, (request.warmup + request.samples) // PROGRESS_STEPS)
 
 
 def load_model(request: RunRequest) -> tuple[Callable, tuple, dict]:

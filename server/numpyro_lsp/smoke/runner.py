@@ -301,6 +301,8 @@ class _Run:
         self.phase = "loading"
         self.startup_s: float | None = None
         self.total = request.warmup + request.samples
+        # Where the worker's stderr stood when this run began.
+        self.stderr_mark = 0
 
     def wait(self) -> RunOutcome:
         worker, fresh = self.runner.worker()
@@ -348,7 +350,7 @@ class _Run:
         elif kind in (protocol.RESULT, protocol.ERROR):
             status: Status = "result" if kind == protocol.RESULT else "error"
             if status == "error":
-                self.phase = message.get("phase", self.phase)
+                self.phase = message["phase"]
             return self._outcome(status, worker, payload=message)
         return None
 

@@ -92,10 +92,9 @@ class CompiledModel:
 
 @dataclass
 class RunClock:
-    """When the sampling loop reached its first and its last warmup iteration."""
+    """When the compiled run started, and when its loop reached the last warmup iteration."""
 
     started: float = 0.0
-    first_iteration: float | None = None
     warmup_done: float | None = None
 
 
@@ -237,11 +236,8 @@ class Worker:
         if self.cancelled_id == self.current_id:
             raise RunCancelled()
         iteration = int(iteration)
-        now = time.perf_counter()
-        if iteration == 1:
-            self._clock.first_iteration = now
         if iteration == self._warmup:
-            self._clock.warmup_done = now
+            self._clock.warmup_done = time.perf_counter()
         if iteration % self._progress_step == 0 or iteration in (1, self._warmup):
             self.send(protocol.PROGRESS, id=self.current_id, iteration=iteration)
 
@@ -255,7 +251,7 @@ class Worker:
         finished = time.perf_counter()
         warmup_done = self._clock.warmup_done or self._clock.started
         return {
-            "device": f"{self.device.platform} ({self.device.device_kind})",
+            "device": describe_device(self.device),
             "timings": {
                 "load_s": compiled.load_s,
                 "compile_s": compiled.compile_s,
@@ -270,6 +266,10 @@ class Worker:
             "sites": site_summaries(samples),
             "warnings": compiled.warnings,
         }
+
+
+def describe_device(device: jax.Device) -> str:
+    return f"{device.platform} ({device.device_kind})"
 
 
 def progress_step(request: RunRequest) -> int:
@@ -341,7 +341,6 @@ def describe_exception(error: BaseException, path: str) -> dict[str, Any]:
     text = "".join(traceback.format_exception(error))
     return {
         "type": type(error).__name__,
-        "module": type(error).__module__,
         "message": str(error)[:4000],
         "frames": frames,
         "traceback": text[-8000:],
@@ -372,7 +371,7 @@ def read_requests(requests: IO[str], runs: queue.Queue, worker: Worker) -> None:
     os._exit(0)
 
 
-def main() -> int:
+def main() -> None:
     requests, replies = claim_protocol_streams()
     # The server decides when runs stop (a cancel, or a kill): not a Ctrl-C in its terminal.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -388,10 +387,10 @@ def main() -> int:
         target=read_requests, args=(requests, runs, worker), name="requests", daemon=True
     )
     reader.start()
-    worker.send(protocol.READY, device=f"{worker.device.platform} ({worker.device.device_kind})")
+    worker.send(protocol.READY, device=describe_device(worker.device))
     while True:
         worker.run(runs.get())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

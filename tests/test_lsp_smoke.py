@@ -187,6 +187,9 @@ async def test_cancelling_the_progress_stops_a_hung_model(client, editor):
     client.progress_reports.clear()
     run = asyncio.ensure_future(smoke(client, uri, "model", TINY))
     token = await progress_messages(client, "compiling")
+    asking = time.perf_counter()
+    await still_serves(client, editor)  # while the run hangs
+    assert time.perf_counter() - asking < 0.5
     await asyncio.sleep(0.5)  # well into the model's sleep
     cancelled_at = time.perf_counter()
     client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token))

@@ -53,7 +53,7 @@ def test_a_clean_run_passes():
     assert report.verdict == "pass"
     assert report.findings == []
     assert report.summary.startswith("NUTS smoke test of eight_schools: PASS: 0 divergences")
-    assert "theta[7]" in report.details and "worker start 0.70 s" in report.details
+    assert "theta[7]" in report.details and "worker start and jax import 0.70 s" in report.details
     assert "thresholds: pass: no divergences, r_hat <= 1.05" in report.details
 
 

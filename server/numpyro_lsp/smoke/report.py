@@ -347,7 +347,7 @@ def result_details(
 ) -> str:
     reused = outcome.payload["reused"]
     t = report.timings
-    times = [f"worker start {t['startup_s']:.2f} s"] if "startup_s" in t else []
+    times = [f"worker start and jax import {t['startup_s']:.2f} s"] if "startup_s" in t else []
     if reused:
         times.append("compiled sampler reused")
     else:

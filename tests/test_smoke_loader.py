@@ -109,6 +109,8 @@ def test_a_smoke_args_comment_wins_and_is_checked():
         """
     result = plan(source)
     assert result.call.arguments == "8, sigma, y=None"
+    own_names = source.replace("y=None", "y=[i * sigma for i in range(2)], f=lambda v: v")
+    assert plan(own_names).call.arguments.endswith("f=lambda v: v")
     assert result.call.line == line_of(source, "# numpyro")
     with pytest.raises(LoadError, match="not a list of call arguments") as error:
         plan(source.replace("y=None", "y=)"))

@@ -341,14 +341,8 @@ def check_names(
     call: ModelCall, function: FunctionInfo, defined: set[str], skipped: dict[str, int]
 ) -> None:
     """Every name the arguments use must exist once the kept statements have run."""
-    expression = ast.parse(f"f({call.arguments})", mode="eval")
-    stored = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name) and not _loads(n)}
-    stored |= {a.arg for n in ast.walk(expression) if isinstance(n, ast.Lambda) for a in _args(n)}
-    for node in ast.walk(expression):
-        if not isinstance(node, ast.Name) or not _loads(node) or node.id == "f":
-            continue
-        name = node.id
-        if name in defined or name in BUILTIN_NAMES or name in stored:
+    for name in free_names(call.arguments):
+        if name in defined or name in BUILTIN_NAMES:
             continue
         if name in skipped:
             why = (
@@ -365,13 +359,19 @@ def check_names(
         )
 
 
-def _loads(node: ast.Name) -> bool:
-    return isinstance(node.ctx, ast.Load)
-
-
-def _args(node: ast.Lambda) -> list[ast.arg]:
-    a = node.args
-    return [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x)]
+def free_names(arguments: str) -> list[str]:
+    """The names call-argument text reads, but those it binds itself (a comprehension's
+    target, a lambda's parameters)."""
+    call = ast.parse(f"f({arguments})", mode="eval").body
+    assert isinstance(call, ast.Call)
+    nodes = [node for part in [*call.args, *call.keywords] for node in ast.walk(part)]
+    bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.arg for n in nodes if isinstance(n, ast.arg)}
+    return [
+        n.id
+        for n in nodes
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound
+    ]
 
 
 # --- where things are ---------------------------------------------------------------------

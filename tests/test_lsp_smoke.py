@@ -219,7 +219,7 @@ async def test_cancelling_during_sampling_keeps_the_worker(client, editor):
     assert "startup_s" not in again["timings"]  # the same worker, jax already imported
 
 
-async def test_cancel_request_stops_the_run(client, editor):
+async def test_cancel_request_stops_the_run_and_one_run_at_a_time(client, editor):
     uri = editor.open("cancel_request.py", MODEL.format(statement="time.sleep(600)"))
     client.messages.clear()
     params = types.ExecuteCommandParams(command="numpyro.smokeTest", arguments=[uri, "model"])
@@ -229,6 +229,8 @@ async def test_cancel_request_stops_the_run(client, editor):
         )
     )
     await progress_messages(client, "compiling")
+    second = await smoke(client, uri, "model", TINY)
+    assert second["verdict"] is None and "already running" in second["summary"]
     cancelled_at = time.perf_counter()
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="smoke-to-cancel"))
     with pytest.raises(JsonRpcException):

@@ -14,6 +14,7 @@ from numpyro_lsp.features import (
     server_info,
     signature_help,
     site_navigation,
+    smoke,
     symbols,
 )
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
@@ -36,6 +37,17 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
             )
         )
 
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.documents.forget(uri)
+        diagnostics.forget(ls, uri)
+        smoke.forget(ls, uri)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: NumpyroLanguageServer, *args) -> None:
+        ls.smoke_runner.close()
+
     for feature in (
         completion,
         hover,
@@ -47,6 +59,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         symbols,
         site_navigation,
         inlay_hints,
+        smoke,
     ):
         feature.register(server)
     return server

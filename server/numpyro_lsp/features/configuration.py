@@ -25,6 +25,7 @@ def apply(ls: NumpyroLanguageServer, raw: object) -> None:
     ls.settings = numpyro_section(raw)
     options, problems = server_options(ls.settings)
     ls.options = options
+    problems += ls.configure(ls.settings)
     for problem in problems:
         ls.window_show_message(
             types.ShowMessageParams(

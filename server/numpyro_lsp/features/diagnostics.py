@@ -112,11 +112,7 @@ async def _check_and_publish(ls: NumpyroLanguageServer, document: ParsedDocument
     current = ls.workspace.text_documents.get(unquote(document.uri))
     if diagnostics is None or current is None or current.version != document.version:
         return
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(
-            uri=document.uri, version=document.version, diagnostics=diagnostics
-        )
-    )
+    ls.publish_diagnostics(document.uri, SOURCE, diagnostics, document.version)
 
 
 def publish_with_importers(
@@ -138,8 +134,20 @@ def publish_all(ls: NumpyroLanguageServer) -> None:
         publish(ls, uri)
 
 
+_debouncer = Debouncer()
+
+
+def forget(ls: NumpyroLanguageServer, uri: str) -> None:
+    """A closed document is the Python server's business again: clear what we said."""
+    _debouncer.cancel(uri)
+    running = _checks.pop(uri, None)
+    if running is not None:
+        running.cancel()
+    ls.forget_diagnostics(uri)
+
+
 def register(server: NumpyroLanguageServer) -> None:
-    debouncer = Debouncer()
+    debouncer = _debouncer
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: NumpyroLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -157,14 +165,4 @@ def register(server: NumpyroLanguageServer) -> None:
             uri,
             ls.options.debounce_ms / 1000,
             lambda: publish_with_importers(ls, uri, expected_version=version),
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        debouncer.cancel(uri)
-        ls.documents.forget(uri)
-        # Closed files are the Python server's business again: clear what we said.
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )

@@ -1,4 +1,4 @@
-"""textDocument/hover on NumPyro names."""
+"""textDocument/hover on NumPyro names, and on site names after a smoke test."""
 
 from __future__ import annotations
 

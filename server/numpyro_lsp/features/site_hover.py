@@ -14,11 +14,6 @@ from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_lookup import node_range, target_at
 
 
-def posterior_summary(ls: NumpyroLanguageServer, uri: str, site: str) -> str | None:
-    summary = getattr(ls, "posterior_summary", None)
-    return summary(uri, site) if callable(summary) else None
-
-
 def site_hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
     uri = params.text_document.uri
     found = target_at(ls, uri, params.position, variables=True)
@@ -26,7 +21,7 @@ def site_hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Ho
         return None
     document, _, target = found
     texts = [
-        site_markdown(d, posterior_summary(ls, d.owner.uri or uri, d.site.name))
+        site_markdown(d, ls.posterior_summary(d.owner.uri or uri, d.site.name))
         for d in target.definitions
     ]
     return types.Hover(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
+from conftest import ROOT
 from numpyro_lsp import __version__
 from numpyro_lsp.cli import build_parser
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "numpyro_lsp", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "numpyro_lsp", *args], capture_output=True, text=True, timeout=120
     )
 
 
@@ -32,3 +34,27 @@ def test_bad_tcp_address_is_a_usage_error():
     result = run("--tcp", "nowhere")
     assert result.returncode == 2
     assert "expected HOST:PORT" in result.stderr
+
+
+def test_smoke_test_of_the_eight_schools_example():
+    result = run("smoke", str(ROOT / "examples" / "eight_schools.py"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["model"] == "eight_schools" and report["verdict"] == "warn"
+    assert report["divergences"] > 0
+    assert [f["site"] for f in report["findings"] if f["code"] == "smoke-divergences"] == ["theta"]
+    assert "compiling..." in result.stderr
+
+
+def test_smoke_test_that_cannot_start_says_why(tmp_path):
+    model = tmp_path / "model.py"
+    model.write_text(
+        "import numpyro\nimport numpyro.distributions as dist\n\n\n"
+        "def model(n):\n    numpyro.sample('x', dist.Normal(0, 1).expand([n]))\n"
+    )
+    result = run("smoke", str(model), "--samples", "10")
+    assert result.returncode == 1
+    assert "`model` needs `n`" in result.stdout
+    assert "# numpyro: smoke-args n=..." in result.stdout
+    bad = run("smoke", str(model), "--chains", "0")
+    assert bad.returncode == 2 and "'chains': expected at least 1" in bad.stderr

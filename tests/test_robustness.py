@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -294,3 +296,32 @@ def test_cancel_request_answers_a_slow_request_at_once(server):
         timeout=120,
     )
     assert any("LocScaleReparam" in action["title"] for action in response["result"])
+
+
+def test_position_encoding_is_utf16_even_when_the_client_prefers_utf8():
+    # Every column the server computes is UTF-16; Neovim lists UTF-8 first.
+    message = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "processId": None,
+                "rootUri": None,
+                "capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}},
+            },
+        }
+    ).encode()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "numpyro_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(message) + message)
+    process.stdin.flush()
+    headers = {}
+    while line := process.stdout.readline().strip():
+        name, _, value = line.partition(b":")
+        headers[name.lower()] = value
+    body = json.loads(process.stdout.read(int(headers[b"content-length"])))
+    process.kill()
+    process.wait()
+    assert body["result"]["capabilities"]["positionEncoding"] == "utf-16"

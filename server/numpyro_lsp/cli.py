@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     catalog = commands.add_parser("catalog", help="build the NumPyro catalog of this interpreter")
     catalog.add_argument("--python", help="interpreter whose numpyro to describe")
     catalog.add_argument("--out", help="where to write it (default: the per-version cache)")
+
+    smoke = commands.add_parser("smoke", help="run a quick NUTS smoke test of a model")
+    smoke.add_argument("file", help="the Python file that defines the model")
+    smoke.add_argument(
+        "--model", help="the model function (default: the file's only model, or the one it runs)"
+    )
+    smoke.add_argument("--warmup", type=int, help="warmup iterations per chain (default 300)")
+    smoke.add_argument("--samples", type=int, help="samples per chain (default 300)")
+    smoke.add_argument("--chains", type=int, help="vectorized chains (default 2)")
+    smoke.add_argument("--seed", type=int, help="random seed (default 0)")
+    smoke.add_argument("--timeout", type=float, help="seconds for the whole run (default 120)")
+    smoke.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -125,6 +137,61 @@ def build_catalog_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def smoke_command(args: argparse.Namespace) -> int:
+    """Exit status 0 for a pass or a warning, 1 for a failure, 2 for bad options."""
+    import json
+    import threading
+    from pathlib import Path
+
+    from numpyro_lsp.catalog.store import load_catalog
+    from numpyro_lsp.smoke.engine import run_smoke_test
+    from numpyro_lsp.smoke.runner import Progress, SmokeRunner
+    from numpyro_lsp.smoke.settings import SmokeSettings
+
+    options = {
+        name: getattr(args, name)
+        for name in ("warmup", "samples", "chains", "seed", "timeout")
+        if getattr(args, name) is not None
+    }
+    settings, problems = SmokeSettings().updated(options)
+    path = Path(args.file).resolve()
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        problems.append(f"cannot read {args.file}: {error.strerror}")
+    if problems:
+        print("numpyro-lsp smoke: " + "; ".join(problems), file=sys.stderr)
+        return 2
+
+    phases: list[str] = []
+
+    def show_phase(progress: Progress) -> None:
+        if not phases or phases[-1] != progress.phase:
+            phases.append(progress.phase)
+            print(f"numpyro-lsp smoke: {progress.phase}...", file=sys.stderr, flush=True)
+
+    runner = SmokeRunner()
+    try:
+        report = run_smoke_test(
+            runner,
+            source,
+            str(path),
+            args.model,
+            settings,
+            load_catalog().catalog,
+            threading.Event(),
+            show_phase,
+        )
+    finally:
+        runner.close()
+    if args.json:
+        print(json.dumps(report.as_json(), indent=1))
+    else:
+        print(report.details)
+        print(f"\n{report.summary}")
+    return 1 if report.verdict == "fail" else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "catalog":
@@ -133,4 +200,6 @@ def main(argv: list[str] | None = None) -> int:
         return check_command(args)
     if args.command == "rules":
         return rules_command(args)
+    if args.command == "smoke":
+        return smoke_command(args)
     return serve(args)

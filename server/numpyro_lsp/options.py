@@ -22,8 +22,10 @@ class ServerOptions:
     debounce_ms: int = 300
     # Larger documents are not checked (a generated or data file, not a model).
     max_check_chars: int = 2_000_000
-    # Snippets offered as completions. The VS Code extension contributes the same snippet
-    # file itself, so it turns these off.
+    # Plate sizes and supports shown inline (``numpyro.inlayHints.enabled``).
+    inlay_hints_enabled: bool = False
+    # Snippets offered as completions (``numpyro.snippets.enabled``). The VS Code extension
+    # contributes the same snippet file itself, so it turns these off.
     snippets_enabled: bool = True
 
 
@@ -83,19 +85,12 @@ def rule_settings(table: dict, problems: list[str]) -> RuleSettings:
     )
 
 
-def _section(raw: dict, key: str, problems: list[str]) -> dict:
-    section = raw.get(key) or {}
-    if not isinstance(section, dict):
-        problems.append(f"{key} must be an object")
-        return {}
-    return section
-
-
-def _enabled(section: dict, key: str, problems: list[str]) -> bool:
-    enabled = section.get("enabled", True)
+def _enabled(section: Any, key: str, default: bool, problems: list[str]) -> bool:
+    """The ``enabled`` switch of the settings section ``key``."""
+    enabled = section.get("enabled", default) if isinstance(section, dict) else None
     if not isinstance(enabled, bool):
         problems.append(f"{key}.enabled must be true or false")
-        return True
+        return default
     return enabled
 
 
@@ -105,7 +100,10 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
     problems: list[str] = []
     if not isinstance(raw, dict):
         return ServerOptions(), ([] if raw is None else ["settings must be an object"])
-    diagnostics = _section(raw, "diagnostics", problems)
+    diagnostics = raw.get("diagnostics") or {}
+    if not isinstance(diagnostics, dict):
+        problems.append("diagnostics must be an object")
+        diagnostics = {}
     debounce = raw.get("debounceMs", ServerOptions.debounce_ms)
     if not isinstance(debounce, int) or isinstance(debounce, bool) or not 0 <= debounce <= 5000:
         problems.append("debounceMs must be a whole number of milliseconds from 0 to 5000")
@@ -115,10 +113,11 @@ def server_options(raw: Any) -> tuple[ServerOptions, list[str]]:
         problems.append("diagnostics.maxFileKb must be a positive whole number")
         max_kb = ServerOptions.max_check_chars // 1000
     options = ServerOptions(
-        diagnostics_enabled=_enabled(diagnostics, "diagnostics", problems),
+        diagnostics_enabled=_enabled(diagnostics, "diagnostics", True, problems),
         rules=rule_settings(diagnostics, problems),
         debounce_ms=debounce,
         max_check_chars=max_kb * 1000,
-        snippets_enabled=_enabled(_section(raw, "snippets", problems), "snippets", problems),
+        inlay_hints_enabled=_enabled(raw.get("inlayHints") or {}, "inlayHints", False, problems),
+        snippets_enabled=_enabled(raw.get("snippets") or {}, "snippets", True, problems),
     )
     return options, problems

@@ -10,8 +10,12 @@ from numpyro_lsp.features import (
     configuration,
     diagnostics,
     hover,
+    inlay_hints,
     server_info,
     signature_help,
+    site_navigation,
+    smoke,
+    symbols,
 )
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
@@ -33,6 +37,17 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
             )
         )
 
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.documents.forget(uri)
+        diagnostics.forget(ls, uri)
+        smoke.forget(ls, uri)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: NumpyroLanguageServer, *args) -> None:
+        ls.smoke_runner.close()
+
     for feature in (
         completion,
         hover,
@@ -41,6 +56,10 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         code_actions,
         configuration,
         server_info,
+        symbols,
+        site_navigation,
+        inlay_hints,
+        smoke,
     ):
         feature.register(server)
     return server

@@ -151,6 +151,16 @@ class ModelUse:
     call: ast.Call  # the outermost call of the chain
 
 
+@dataclass(eq=False)
+class ModelDefinition:
+    """A model function and the analysis of the file that defines it; ``uri`` is None for the
+    analysed file itself, the other file's URI for a model imported from the workspace."""
+
+    analysis: ModuleAnalysis
+    function: FunctionInfo
+    uri: str | None = None
+
+
 @dataclass
 class ModuleAnalysis:
     tree: ast.Module
@@ -167,6 +177,9 @@ class ModuleAnalysis:
     owners: dict[int, FunctionInfo] = field(default_factory=dict)
     # The calls inside each statement's own expressions (not its nested statements).
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    # Models of other workspace files imported here, by the expression that names them
+    # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
+    imported_models: dict[str, ModelDefinition] = field(default_factory=dict)
 
     @property
     def models(self) -> list[FunctionInfo]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from numpyro_lsp.catalog.schema import CATALOG_FORMAT, Catalog
+from numpyro_lsp.environment import helper_environment
 
 SHIPPED_DIR = Path(__file__).parent / "data"
 BUILD_TIMEOUT_S = 300
@@ -99,18 +100,12 @@ def build_catalog(python: str | None = None, out: Path | None = None) -> Path:
         if version is None:
             raise CatalogBuildError(f"numpyro is not installed for {python}")
         out = cache_path(version)
-    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
-    # The builder must be importable by that interpreter even when this package is not
-    # installed there (a development checkout).
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(Path(__file__).parents[2]), env.get("PYTHONPATH")) if p
-    )
     result = subprocess.run(
         [python, "-m", "numpyro_lsp.catalog.build", str(out)],
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_S,
-        env=env,
+        env=helper_environment(JAX_PLATFORMS="cpu"),
     )
     if result.returncode != 0:
         raise CatalogBuildError(result.stderr.strip().splitlines()[-1:] or "catalog build failed")

@@ -13,6 +13,7 @@ from numpyro_lsp.analysis.context import StatementStart, completion_context, con
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.catalog import render
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.site_completion import site_name_completion
 from numpyro_lsp.snippets.docs import snippet_markdown
 from numpyro_lsp.snippets.library import Snippet, file_variables, insert_text, snippets_for
 
@@ -100,7 +101,7 @@ def to_snippet_item(
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
-        types.CompletionOptions(trigger_characters=["."], resolve_provider=True),
+        types.CompletionOptions(trigger_characters=[".", '"', "'"], resolve_provider=True),
     )
     def completion(
         ls: NumpyroLanguageServer, params: types.CompletionParams
@@ -112,8 +113,8 @@ def register(server: NumpyroLanguageServer) -> None:
         if isinstance(context, StatementStart):
             items = snippet_items(ls, document, params.position.line, context)
             return types.CompletionList(is_incomplete=False, items=items) if items else None
-        if context is None:
-            return None
+        if context is None:  # in a string or a comment
+            return site_name_completion(ls, params)
         candidates = complete(context, ls.bindings(document), ls.catalogs.catalog)
         if not candidates:
             return None

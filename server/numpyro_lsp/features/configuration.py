@@ -6,6 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from numpyro_lsp.features import inlay_hints
 from numpyro_lsp.features.diagnostics import publish_all
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.options import server_options
@@ -24,6 +25,7 @@ def apply(ls: NumpyroLanguageServer, raw: object) -> None:
     ls.settings = numpyro_section(raw)
     options, problems = server_options(ls.settings)
     ls.options = options
+    problems += ls.configure(ls.settings)
     for problem in problems:
         ls.window_show_message(
             types.ShowMessageParams(
@@ -42,3 +44,4 @@ def register(server: NumpyroLanguageServer) -> None:
         if params.settings is not None:
             apply(ls, params.settings)
             publish_all(ls)
+            inlay_hints.refresh(ls)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from lsprotocol import types
 
@@ -80,7 +81,7 @@ def diagnostics_for(ls: NumpyroLanguageServer, document: ParsedDocument):
     options = ls.options
     if not options.diagnostics_enabled or len(document.source) > options.max_check_chars:
         return []
-    analysis = document.analysis(ls.catalogs.catalog)
+    analysis = ls.linked_analysis(document)
     if analysis is None:
         return None
     findings = run_rules(analysis, document.lines, options.rules)
@@ -93,7 +94,8 @@ _checks: dict[str, asyncio.Task] = {}
 def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None) -> None:
     """Check the document in a worker thread, so a long check never holds up completion or
     hover, and publish unless the document changed meanwhile."""
-    text_document = ls.workspace.text_documents.get(uri)
+    # pygls keys open documents by their unquoted URI.
+    text_document = ls.workspace.text_documents.get(unquote(uri))
     if text_document is None:
         return
     if expected_version is not None and text_document.version != expected_version:
@@ -107,23 +109,45 @@ def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = 
 
 async def _check_and_publish(ls: NumpyroLanguageServer, document: ParsedDocument) -> None:
     diagnostics = await asyncio.to_thread(diagnostics_for, ls, document)
-    current = ls.workspace.text_documents.get(document.uri)
+    current = ls.workspace.text_documents.get(unquote(document.uri))
     if diagnostics is None or current is None or current.version != document.version:
         return
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(
-            uri=document.uri, version=document.version, diagnostics=diagnostics
-        )
-    )
+    ls.publish_diagnostics(document.uri, SOURCE, diagnostics, document.version)
+
+
+def publish_with_importers(
+    ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None
+) -> None:
+    """Check a document, then the other open documents that import its models: the site names
+    they write may have changed meaning."""
+    publish(ls, uri, expected_version)
+    for other in [d.uri for d in ls.workspace.text_documents.values()]:
+        analysis = ls.linked_analysis(ls.parsed(other)) if other != uri else None
+        if analysis is not None and any(
+            model.uri == uri for model in analysis.imported_models.values()
+        ):
+            publish(ls, other)
 
 
 def publish_all(ls: NumpyroLanguageServer) -> None:
-    for uri in list(ls.workspace.text_documents):
+    for uri in [d.uri for d in ls.workspace.text_documents.values()]:
         publish(ls, uri)
 
 
+_debouncer = Debouncer()
+
+
+def forget(ls: NumpyroLanguageServer, uri: str) -> None:
+    """A closed document is the Python server's business again: clear what we said."""
+    _debouncer.cancel(uri)
+    running = _checks.pop(uri, None)
+    if running is not None:
+        running.cancel()
+    ls.forget_diagnostics(uri)
+
+
 def register(server: NumpyroLanguageServer) -> None:
-    debouncer = Debouncer()
+    debouncer = _debouncer
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: NumpyroLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -132,21 +156,13 @@ def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: NumpyroLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
         debouncer.cancel(params.text_document.uri)
-        publish(ls, params.text_document.uri)
+        publish_with_importers(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: NumpyroLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         uri, version = params.text_document.uri, params.text_document.version
         debouncer.schedule(
-            uri, ls.options.debounce_ms / 1000, lambda: publish(ls, uri, expected_version=version)
-        )
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
-        uri = params.text_document.uri
-        debouncer.cancel(uri)
-        ls.documents.forget(uri)
-        # Closed files are the Python server's business again: clear what we said.
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            uri,
+            ls.options.debounce_ms / 1000,
+            lambda: publish_with_importers(ls, uri, expected_version=version),
         )

@@ -1,4 +1,4 @@
-"""textDocument/hover on NumPyro names."""
+"""textDocument/hover on NumPyro names, and on site names after a smoke test."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from lsprotocol import types
 from numpyro_lsp.analysis.hover import hover_at
 from numpyro_lsp.analysis.text import column_to_utf16
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.site_hover import site_hover
 
 
 def register(server: NumpyroLanguageServer) -> None:
@@ -18,7 +19,7 @@ def register(server: NumpyroLanguageServer) -> None:
         column = document.column(number, params.position.character)
         result = hover_at(line, column, ls.bindings(document), ls.catalogs.catalog)
         if result is None:
-            return None
+            return site_hover(ls, params)
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
             range=types.Range(

@@ -1,21 +1,32 @@
-"""The server's state: documents, the catalog, and what the client can do."""
+"""The server's state: documents, the catalog, the smoke test, and what the client can do."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
 from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
+from numpyro_lsp.analysis.models import ModuleAnalysis
 from numpyro_lsp.analysis.reexports import ReexportResolver, infer_full_name, worth_asking
+from numpyro_lsp.analysis.workspace import WorkspaceIndex
 from numpyro_lsp.catalog.provider import CatalogProvider
 from numpyro_lsp.options import ServerOptions
+from numpyro_lsp.smoke.hover import site_hover_markdown
+from numpyro_lsp.smoke.report import SmokeReport
+from numpyro_lsp.smoke.runner import SmokeRunner
+from numpyro_lsp.smoke.settings import SmokeSettings
 
 
 class ReexportAwareBindings(Mapping[str, str]):
@@ -46,9 +57,19 @@ class ReexportAwareBindings(Mapping[str, str]):
         return len(self.document.bindings)
 
 
-class AnsweringProtocol(LanguageServerProtocol):
-    """Answers a request whose params cannot be read with an error response; pygls only logs
-    it, which leaves the client waiting forever."""
+class NumpyroProtocol(LanguageServerProtocol):
+    """pygls's protocol with two changes: a request whose params cannot be read gets an
+    error response (pygls only logs it, leaving the client waiting forever), and positions
+    are always UTF-16."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        # Every column the server computes is UTF-16, the encoding LSP requires servers to
+        # support: pygls would pick UTF-8 for a client that lists it first (Neovim).
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            general.position_encodings = [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
 
     def structure_message(self, data):
         try:
@@ -65,7 +86,7 @@ class NumpyroLanguageServer(LanguageServer):
             "numpyro-lsp",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            protocol_cls=AnsweringProtocol,
+            protocol_cls=NumpyroProtocol,
         )
         self.documents = DocumentIndex()
         self.catalogs = CatalogProvider(python or sys.executable)
@@ -74,6 +95,21 @@ class NumpyroLanguageServer(LanguageServer):
         # The client's ``numpyro`` settings as sent, for features that read their own section
         # (features/configuration.py keeps both current).
         self.settings: dict[str, Any] = {}
+        self.workspace_index = WorkspaceIndex(
+            lambda: self.catalogs.catalog,
+            self.workspace_roots,
+            self.open_documents_by_path,
+            lambda path: from_fs_path(str(path)),
+        )
+        self.smoke_settings = SmokeSettings()
+        # Starts no process until the first smoke test.
+        self.smoke_runner = SmokeRunner(python or sys.executable)
+        # The last smoke test of each document, for hover.
+        self.smoke_reports: dict[str, SmokeReport] = {}
+        # Diagnostics per document and per source ("numpyro smoke test", ...): a publish
+        # replaces a document's whole list, so each source's list is kept to send with the
+        # others'.
+        self._diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
 
     def parsed(self, uri: str) -> ParsedDocument:
         """The analysis state of an open (or on-disk) document at its current version; an
@@ -89,6 +125,32 @@ class NumpyroLanguageServer(LanguageServer):
         """The document's imports, following a module that re-exports a NumPyro name once
         jedi has answered (see analysis/reexports.py)."""
         return ReexportAwareBindings(self, document)
+
+    def document_for(self, uri: str) -> ParsedDocument | None:
+        """An open document as the editor has it, else the file on disk."""
+        if unquote(uri) in self.workspace.text_documents:  # pygls's key
+            return self.parsed(uri)
+        path = to_fs_path(uri)
+        return self.workspace_index.document(Path(path)) if path else None
+
+    def linked_analysis(self, document: ParsedDocument) -> ModuleAnalysis | None:
+        """The document's analysis, knowing the models it imports from other files."""
+        path = to_fs_path(document.uri)
+        return self.workspace_index.linked_analysis(document, Path(path) if path else None)
+
+    def workspace_roots(self) -> list[Path]:
+        """The workspace folders on disk (the root URI when the client sent no folders)."""
+        uris = [folder.uri for folder in self.workspace.folders.values()]
+        paths = [to_fs_path(uri) for uri in uris or [self.workspace.root_uri] if uri]
+        return [Path(path) for path in paths if path]
+
+    def open_documents_by_path(self) -> dict[Path, ParsedDocument]:
+        found = {}
+        for document in list(self.workspace.text_documents.values()):
+            path = to_fs_path(document.uri)
+            if path:
+                found[Path(path)] = self.parsed(document.uri)
+        return found
 
     def client_supports_snippets(self) -> bool:
         try:
@@ -111,3 +173,50 @@ class NumpyroLanguageServer(LanguageServer):
             return set(item.insert_text_mode_support.value_set)
         except AttributeError:
             return set()
+
+    def client_supports_progress(self) -> bool:
+        try:
+            return bool(self.client_capabilities.window.work_done_progress)
+        except AttributeError:
+            return False
+
+    def configure(self, options: Any) -> list[str]:
+        """Apply the client's initialization options; returns what was wrong with them.
+        ``{"smokeTest": {"enabled": false, "timeout": 60, ...}}``."""
+        if not isinstance(options, dict):
+            return [] if options is None else [f"expected an options object, got {options!r}"]
+        self.smoke_settings, problems = self.smoke_settings.updated(options.get("smokeTest"))
+        return problems
+
+    def publish_diagnostics(
+        self,
+        uri: str,
+        source: str,
+        diagnostics: list[types.Diagnostic],
+        version: int | None = None,
+    ) -> None:
+        by_source = self._diagnostics.setdefault(uri, {})
+        by_source[source] = diagnostics
+        every = [d for listed in by_source.values() for d in listed]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=every, version=version)
+        )
+
+    def posterior_summary(self, uri: str, site: str) -> str | None:
+        """Markdown of a site's posterior from the document's last smoke test, if any."""
+        report = self.smoke_reports.get(uri)
+        if report is None or site not in report.sites:
+            return None
+        return site_hover_markdown(report, report.sites[site])
+
+    def forget_diagnostics(self, uri: str) -> None:
+        self._diagnostics.pop(uri, None)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
+
+    def current_request_future(self) -> Future | None:
+        """The future pygls cancels on ``$/cancelRequest`` for the request being handled.
+        A command runs inside pygls' executeCommand handler, so cancelling the request never
+        reaches the command's own task: a long command watches this future instead."""
+        return self.protocol._request_futures.get(self.protocol.msg_id)

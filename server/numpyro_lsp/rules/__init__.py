@@ -22,6 +22,7 @@ from numpyro_lsp.rules import (
     sample_without_rng_key,
     traced_control_flow,
     unknown_name,
+    unknown_site_name,
     vague_prior,
     wrong_arguments,
 )
@@ -47,6 +48,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     observed_data_in_predictive,
     plate_shape_mismatch,
     vague_prior,
+    unknown_site_name,
 )
 
 

@@ -1,0 +1,347 @@
+"""Where NumPyro expects a site's name as a string, and which model's sites it can name.
+
+Site names are written as strings in ``handlers.reparam(config={"theta": ...})``,
+``condition(model, data={"mu": ...})``, ``substitute``/``do`` data, ``block(hide=[...],
+expose=[...])``, ``Predictive(model, return_sites=[...])``, ``init_to_value(values=...)``,
+``HMCGibbs(..., gibbs_sites=[...])``, and as keys of what ``mcmc.get_samples()``, a
+``Predictive`` and ``trace(...).get_trace()`` return (directly or through a variable).
+
+The model is followed from the code: a handler's or Predictive's model argument, ``mcmc``
+built as ``MCMC(NUTS(eight_schools))``, ``infer_discrete(model)``, the model a ``with`` block or
+a decorator belongs to, the kernel an init strategy is given to. Where it cannot be followed,
+the file's models (and those it imports) stand in, and the reference is not ``explicit``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from numpyro_lsp.analysis.models import (
+    MODEL_CONSUMER_KINDS,
+    CatalogCall,
+    FunctionInfo,
+    ModelDefinition,
+    ModuleAnalysis,
+    Site,
+    bind_arguments,
+    dotted_parts,
+    first_model_argument,
+)
+
+# How an argument holds site names: as the keys of a dict, or as the items of a list.
+KEYS = "keys"
+ITEMS = "items"
+SITE_NAME_ARGUMENTS: dict[str, dict[str, str]] = {
+    "numpyro.handlers.reparam": {"config": KEYS},
+    "numpyro.handlers.condition": {"data": KEYS},
+    "numpyro.handlers.substitute": {"data": KEYS},
+    "numpyro.handlers.do": {"data": KEYS},
+    "numpyro.handlers.block": {"hide": ITEMS, "expose": ITEMS},
+    "numpyro.infer.Predictive": {"return_sites": ITEMS, "posterior_samples": KEYS},
+    "numpyro.infer.HMCGibbs": {"gibbs_sites": ITEMS},
+    "numpyro.infer.init_to_value": {"values": KEYS},
+}
+PREDICTIVE = "numpyro.infer.Predictive"
+# Methods whose result is a dict keyed by site names.
+SITE_DICT_METHODS = {"get_samples", "get_trace"}
+# Callables that take a model and return one, beyond the catalog's handlers and kernels.
+MODEL_WRAPPERS = {
+    "numpyro.contrib.funsor.infer_discrete",
+    "numpyro.contrib.funsor.config_enumerate",
+    "functools.partial",
+}
+# Primitives that name something a handler can see, besides the sites.
+NAMED_PRIMITIVES = {"factor", "plate", "subsample", "module"}
+# Libraries whose functions never add sites to a model.
+SITE_FREE_LIBRARIES = {"jax", "numpy", "math", "functools"}
+# How many assignments and wrappers are followed from a name to its model.
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True, eq=False)
+class SiteReference:
+    """A string literal that names a site of one of ``models``."""
+
+    node: ast.Constant
+    models: tuple[ModelDefinition, ...]
+    # Whether the models were followed from the code (not the file's models standing in).
+    explicit: bool
+
+    @property
+    def name(self) -> str:
+        return self.node.value
+
+
+@dataclass(frozen=True, eq=False)
+class SiteDefinition:
+    """A site, and the function (and file) whose body holds its statement."""
+
+    site: Site
+    owner: ModelDefinition
+
+
+@dataclass
+class ModelSites:
+    """What a model names: its sites (its own and its helpers'), with every named primitive."""
+
+    sites: list[SiteDefinition] = field(default_factory=list)
+    # Names of sites, factors and plates: what handlers may name.
+    names: set[str] = field(default_factory=set)
+    # False when a name is computed or the model runs code that is not read here.
+    complete: bool = True
+
+
+def is_site_string(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+class SiteIndex:
+    """The site references of one file, and the sites of the models they name."""
+
+    def __init__(self, analysis: ModuleAnalysis) -> None:
+        self.analysis = analysis
+        self._model_sites: dict[int, ModelSites] = {}
+        self.references: list[SiteReference] = sorted(
+            self._find_references(), key=lambda r: (r.node.lineno, r.node.col_offset)
+        )
+
+    # --- the sites of a model --------------------------------------------------------------
+
+    def sites_of(self, model: ModelDefinition) -> ModelSites:
+        """The sites a model makes: in its body, in functions nested in it, and in functions it
+        calls or hands on (``scan(transition, ...)``), of this file or imported ones."""
+        cached = self._model_sites.get(id(model.function))
+        if cached is not None:
+            return cached
+        result = ModelSites()
+        seen: set[int] = set()
+        pending = [model]
+        while pending:
+            current = pending.pop(0)
+            if id(current.function) in seen:
+                continue
+            seen.add(id(current.function))
+            self._add_own_names(current, result)
+            helpers, complete = _helpers(current)
+            pending += helpers
+            result.complete = result.complete and complete
+        self._model_sites[id(model.function)] = result
+        return result
+
+    @staticmethod
+    def _add_own_names(model: ModelDefinition, result: ModelSites) -> None:
+        for site in model.function.sites:
+            result.sites.append(SiteDefinition(site, model))
+            if site.name is None:
+                result.complete = False
+            else:
+                result.names.add(site.name)
+        for call in model.analysis.catalog_calls:
+            if call.function is model.function and call.obj["name"] in NAMED_PRIMITIVES:
+                name = bind_arguments(call.obj, call.call).get("name")
+                if is_site_string(name):
+                    result.names.add(name.value)
+
+    def definitions(self, reference: SiteReference) -> list[SiteDefinition]:
+        """The sites a reference names (one per model it may mean)."""
+        found: dict[int, SiteDefinition] = {}
+        for model in reference.models:
+            for definition in self.sites_of(model).sites:
+                if definition.site.name == reference.name:
+                    found.setdefault(id(definition.site), definition)
+        return list(found.values())
+
+    def file_models(self) -> tuple[ModelDefinition, ...]:
+        """The models of this file and those it imports: what a reference may mean when its
+        model cannot be followed."""
+        local = [ModelDefinition(self.analysis, f) for f in self.analysis.models]
+        return (*local, *self.analysis.imported_models.values())
+
+    # --- references ------------------------------------------------------------------------
+
+    def _find_references(self) -> Iterator[SiteReference]:
+        analysis = self.analysis
+        init_consumers = self._init_strategy_consumers()
+        for catalog_call in analysis.catalog_calls:
+            shapes = SITE_NAME_ARGUMENTS.get(catalog_call.obj["path"])
+            if not shapes:
+                continue
+            arguments = bind_arguments(catalog_call.obj, catalog_call.call)
+            owner = catalog_call.function
+            strings = [
+                string
+                for parameter, shape in shapes.items()
+                if parameter in arguments
+                for string in self._strings(arguments[parameter], shape, owner)
+            ]
+            if strings:
+                models = self._models_for_call(catalog_call, init_consumers)
+                explicit = bool(models)
+                models = models or self.file_models()
+                for string in strings:
+                    yield SiteReference(string, models, explicit)
+        for subscript in analysis.nodes(ast.Subscript):
+            if not is_site_string(subscript.slice):
+                continue
+            models = self._site_dict_models(subscript.value, analysis.owner(subscript))
+            if models is None:
+                continue
+            yield SiteReference(subscript.slice, models or self.file_models(), bool(models))
+
+    def _strings(self, value: ast.expr, shape: str, owner: FunctionInfo | None) -> list[ast.expr]:
+        if isinstance(value, ast.Name):
+            value = self._assigned(value.id, owner) or value
+        if shape == KEYS and isinstance(value, ast.Dict):
+            elements = [k for k in value.keys if k is not None]
+        elif isinstance(value, ast.Set) or (
+            shape == ITEMS and isinstance(value, ast.List | ast.Tuple)
+        ):
+            # A set is a dict whose keys are still being typed: ``config={"th"}``.
+            elements = value.elts
+        else:
+            elements = []
+        return [e for e in elements if is_site_string(e)]
+
+    def _init_strategy_consumers(self) -> dict[int, ast.Call]:
+        """``init_to_value(...)`` calls given to a kernel or guide, by id, with that call."""
+        consumers = {}
+        for catalog_call in self.analysis.catalog_calls:
+            if catalog_call.obj["kind"] in MODEL_CONSUMER_KINDS:
+                for keyword in catalog_call.call.keywords:
+                    if isinstance(keyword.value, ast.Call):
+                        consumers[id(keyword.value)] = catalog_call.call
+        return consumers
+
+    def _models_for_call(
+        self, catalog_call: CatalogCall, init_consumers: dict[int, ast.Call]
+    ) -> tuple[ModelDefinition, ...]:
+        call, owner = catalog_call.call, catalog_call.function
+        if id(call) in init_consumers:
+            return self._models_of(init_consumers[id(call)], owner)
+        if catalog_call.obj["kind"] != "init_strategy":
+            model_argument = first_model_argument(call)
+            if model_argument is not None:
+                return self._models_of(model_argument, owner)
+        for function in self.analysis.functions:
+            if any(decorator.call is call for decorator in function.decorators):
+                return (ModelDefinition(self.analysis, function),)
+        if owner is not None and owner.is_model:
+            return (ModelDefinition(self.analysis, owner),)
+        return ()
+
+    def _models_of(
+        self, node: ast.AST, owner: FunctionInfo | None, depth: int = 0
+    ) -> tuple[ModelDefinition, ...]:
+        """The model an expression stands for: a function, an imported model, or what a
+        kernel, guide, handler or Predictive wraps (through variables)."""
+        analysis = self.analysis
+        if depth > MAX_DEPTH:
+            return ()
+        if isinstance(node, ast.Name | ast.Attribute):
+            parts = dotted_parts(node)
+            imported = analysis.imported_models.get(".".join(parts)) if parts else None
+            if imported is not None:
+                return (imported,)
+        if isinstance(node, ast.Name):
+            function = analysis.function(node.id)
+            if function is not None:
+                return (ModelDefinition(analysis, function),)
+            value = self._assigned(node.id, owner)
+            return self._models_of(value, owner, depth + 1) if value is not None else ()
+        if isinstance(node, ast.Call):
+            obj = analysis.catalog_object(node.func)
+            wraps = obj is not None and obj["kind"] in MODEL_CONSUMER_KINDS
+            if wraps or analysis.resolve(node.func) in MODEL_WRAPPERS:
+                model_argument = first_model_argument(node)
+                if model_argument is not None:
+                    return self._models_of(model_argument, owner, depth + 1)
+        return ()
+
+    def _site_dict_models(
+        self, node: ast.AST, owner: FunctionInfo | None, depth: int = 0
+    ) -> tuple[ModelDefinition, ...] | None:
+        """For a dict keyed by site names (the result of ``.get_samples()``, ``.get_trace()``
+        or a call of a Predictive, or a variable holding one), the models it comes from (empty
+        when they cannot be followed); None for any other expression."""
+        if depth > MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Name):
+            value = self._assigned(node.id, owner)
+            return None if value is None else self._site_dict_models(value, owner, depth + 1)
+        if not isinstance(node, ast.Call):
+            return None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in SITE_DICT_METHODS:
+            return self._models_of(node.func.value, owner)
+        predictive = self._predictive(node.func, owner)
+        return None if predictive is None else self._models_of(predictive, owner)
+
+    def _predictive(self, node: ast.AST, owner: FunctionInfo | None) -> ast.Call | None:
+        """The ``Predictive(...)`` construction an expression is, or a variable holds."""
+        for _ in range(MAX_DEPTH):
+            if isinstance(node, ast.Name):
+                node = self._assigned(node.id, owner)
+                continue
+            if isinstance(node, ast.Call):
+                obj = self.analysis.catalog_object(node.func)
+                return node if obj is not None and obj["path"] == PREDICTIVE else None
+            return None
+        return None
+
+    def _assigned(self, name: str, owner: FunctionInfo | None) -> ast.expr | None:
+        """The value last assigned to ``name`` in the function (or those around it), else at
+        module level."""
+        function = owner
+        while function is not None:
+            if name in function.assignments:
+                return function.assignments[name]
+            function = function.parent
+        return self.analysis.assignments.get(name)
+
+
+def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
+    """The functions whose sites belong to a model: nested in it, or named in its body
+    (called, or handed to ``scan``); and whether every call it makes is accounted for."""
+    analysis, function = model.analysis, model.function
+    local = {f.name: f for f in reversed(analysis.functions)}
+    helpers = [
+        ModelDefinition(analysis, f, model.uri) for f in analysis.functions if f.parent is function
+    ]
+    for node in function.nodes:
+        if not isinstance(node, ast.Name | ast.Attribute):
+            continue
+        parts = dotted_parts(node)
+        imported = analysis.imported_models.get(".".join(parts)) if parts else None
+        if imported is not None:
+            helpers.append(imported)
+        elif isinstance(node, ast.Name) and node.id in local and local[node.id] is not function:
+            helpers.append(ModelDefinition(analysis, local[node.id], model.uri))
+    known = set(local) | set(analysis.imported_models)
+    complete = all(_accounted_for(analysis, name, known) for name in function.called_names)
+    for node in function.nodes:
+        if complete and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            parts = dotted_parts(node.func)
+            path = analysis.resolve(node.func)
+            if parts and ".".join(parts) not in known and path is not None:
+                complete = _adds_no_sites(path)
+    return helpers, complete
+
+
+def _accounted_for(analysis: ModuleAnalysis, name: str, known: set[str]) -> bool:
+    """Whether the sites a called name adds are known: a function read here, a builtin, or a
+    library function."""
+    if name in known or hasattr(builtins, name):
+        return True
+    path = analysis.bindings.get(name)
+    # Not imported: a parameter or a local callable, which may add sites.
+    return path is not None and _adds_no_sites(path)
+
+
+def _adds_no_sites(path: str) -> bool:
+    """Whether a library function adds no site a model would not show (numpyro's own
+    primitives are read as sites)."""
+    return path.startswith("numpyro") or any(
+        path == library or path.startswith(library + ".") for library in SITE_FREE_LIBRARIES
+    )

@@ -1,0 +1,54 @@
+"""Site names completed inside the strings where NumPyro expects one
+(``samples["|"]``, ``condition(model, data={"|": ...})``...)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from numpyro_lsp.analysis.site_info import site_detail, site_markdown
+from numpyro_lsp.analysis.site_navigation import contains, reference_at, string_content
+from numpyro_lsp.analysis.sites import SiteDefinition
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.site_lookup import cursor, node_range, site_index
+
+
+def site_item(
+    definition: SiteDefinition, order: int, edit_range: types.Range
+) -> types.CompletionItem:
+    name = definition.site.name
+    return types.CompletionItem(
+        label=name,
+        kind=types.CompletionItemKind.Field,
+        detail=site_detail(definition),
+        label_details=types.CompletionItemLabelDetails(description=definition.owner.function.name),
+        documentation=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value=site_markdown(definition)
+        ),
+        sort_text=f"{order:04d}",
+        text_edit=types.TextEdit(range=edit_range, new_text=name),
+    )
+
+
+def site_name_completion(
+    ls: NumpyroLanguageServer, params: types.CompletionParams
+) -> types.CompletionList | None:
+    """The sites of the model the string's call names; None outside such a string."""
+    found = site_index(ls, params.text_document.uri)
+    if found is None:
+        return None
+    document, index = found
+    line, column = cursor(document, params.position)
+    reference = reference_at(index, line, column)
+    content = string_content(reference.node, document.lines) if reference else None
+    if content is None or not contains(content, line, column):
+        return None
+    definitions: dict[str, SiteDefinition] = {}
+    for model in reference.models:
+        for definition in index.sites_of(model).sites:
+            if definition.site.name is not None:
+                definitions.setdefault(definition.site.name, definition)
+    edit_range = node_range(document, content)
+    return types.CompletionList(
+        is_incomplete=False,
+        items=[site_item(d, i, edit_range) for i, d in enumerate(definitions.values())],
+    )

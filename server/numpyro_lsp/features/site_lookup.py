@@ -1,0 +1,52 @@
+"""What the site features share: a document's site index with its imports linked, the
+cursor as an ``ast`` position, and ``ast`` nodes as LSP locations."""
+
+from __future__ import annotations
+
+import ast
+
+from lsprotocol import types
+
+from numpyro_lsp.analysis.document import ParsedDocument
+from numpyro_lsp.analysis.site_navigation import SiteTarget, site_target
+from numpyro_lsp.analysis.sites import SiteIndex
+from numpyro_lsp.features.code_actions import to_span
+from numpyro_lsp.features.diagnostics import to_range
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.rules.base import Span
+
+
+def site_index(ls: NumpyroLanguageServer, uri: str) -> tuple[ParsedDocument, SiteIndex] | None:
+    """The document and its site references; None while it does not parse. A file that is
+    not open is read through the workspace index, so its sites are the ones other files'
+    references resolve to."""
+    document = ls.document_for(uri)
+    analysis = ls.linked_analysis(document) if document is not None else None
+    return None if analysis is None else (document, SiteIndex(analysis))
+
+
+def cursor(document: ParsedDocument, position: types.Position) -> tuple[int, int]:
+    """An LSP position as ``ast`` counts: 1-based line, UTF-8 byte column."""
+    span = to_span(document, types.Range(start=position, end=position))
+    return span.line, span.column
+
+
+def target_at(
+    ls: NumpyroLanguageServer, uri: str, position: types.Position, variables: bool = False
+) -> tuple[ParsedDocument, SiteIndex, SiteTarget] | None:
+    """The site (or sites) the cursor names, with where it was found."""
+    found = site_index(ls, uri)
+    if found is None:
+        return None
+    document, index = found
+    target = site_target(index, *cursor(document, position), variables=variables)
+    return None if target is None or not target.definitions else (document, index, target)
+
+
+def node_range(document: ParsedDocument, node: ast.AST) -> types.Range:
+    return to_range(document, Span.of(node))
+
+
+def location(ls: NumpyroLanguageServer, uri: str, node: ast.AST) -> types.Location | None:
+    document = ls.document_for(uri)
+    return None if document is None else types.Location(uri=uri, range=node_range(document, node))

@@ -1,0 +1,112 @@
+"""Go to definition, references and rename for sample sites, across the workspace: from a
+site's name, or from any string that names it (``samples["theta"]``,
+``condition(model, data={"mu": ...})``...)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from numpyro_lsp.analysis.site_navigation import (
+    Occurrence,
+    occurrences,
+    rename_problem,
+    string_content,
+)
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.site_lookup import location, node_range, target_at
+
+
+def rename_failed(message: str) -> JsonRpcException:
+    return JsonRpcException(message, code=types.LSPErrorCodes.RequestFailed)
+
+
+def client_supports_document_changes(ls: NumpyroLanguageServer) -> bool:
+    try:
+        return bool(ls.client_capabilities.workspace.workspace_edit.document_changes)
+    except AttributeError:
+        return False
+
+
+def workspace_edit(
+    ls: NumpyroLanguageServer, found: list[Occurrence], new_name: str
+) -> types.WorkspaceEdit:
+    """The new name written between the quotes of every occurrence; versioned edits for open
+    documents when the client takes them."""
+    edits: dict[str, list[types.TextEdit]] = {}
+    for occurrence in found:
+        document = ls.document_for(occurrence.uri)
+        content = string_content(occurrence.node, document.lines) if document else None
+        if content is not None:
+            edit = types.TextEdit(range=node_range(document, content), new_text=new_name)
+            edits.setdefault(occurrence.uri, []).append(edit)
+    if not client_supports_document_changes(ls):
+        return types.WorkspaceEdit(changes=edits)
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=uri, version=ls.document_for(uri).version
+                ),
+                edits=uri_edits,
+            )
+            for uri, uri_edits in edits.items()
+        ]
+    )
+
+
+def register(server: NumpyroLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    def definition(
+        ls: NumpyroLanguageServer, params: types.DefinitionParams
+    ) -> list[types.Location] | None:
+        uri = params.text_document.uri
+        found = target_at(ls, uri, params.position)
+        if found is None:
+            return None
+        locations = [
+            location(ls, d.owner.uri or uri, d.site.name_node) for d in found[2].definitions
+        ]
+        return [loc for loc in locations if loc is not None] or None
+
+    @server.feature(types.TEXT_DOCUMENT_REFERENCES)
+    def references(
+        ls: NumpyroLanguageServer, params: types.ReferenceParams
+    ) -> list[types.Location] | None:
+        uri = params.text_document.uri
+        found = target_at(ls, uri, params.position)
+        if found is None:
+            return None
+        include = params.context.include_declaration
+        every = occurrences(found[2].definitions, uri, ls.workspace_index.documents(), include)
+        locations = [location(ls, o.uri, o.node) for o in every]
+        return [loc for loc in locations if loc is not None] or None
+
+    @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+    def prepare_rename(
+        ls: NumpyroLanguageServer, params: types.PrepareRenameParams
+    ) -> types.PrepareRenamePlaceholder | None:
+        """Only a site's name, or a string naming a site, can be renamed here."""
+        found = target_at(ls, params.text_document.uri, params.position)
+        if found is None:
+            return None
+        document, _, target = found
+        content = string_content(target.node, document.lines)
+        if content is None:
+            return None
+        return types.PrepareRenamePlaceholder(
+            range=node_range(document, content), placeholder=target.node.value
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+    def rename(ls: NumpyroLanguageServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        uri = params.text_document.uri
+        found = target_at(ls, uri, params.position)
+        if found is None:
+            raise rename_failed("Only a NumPyro site name can be renamed here")
+        _, index, target = found
+        problem = rename_problem(params.new_name, target.definitions, index)
+        if problem is not None:
+            raise rename_failed(problem)
+        every = occurrences(target.definitions, uri, ls.workspace_index.documents())
+        return workspace_edit(ls, every, params.new_name)

@@ -1,0 +1,59 @@
+"""textDocument/documentSymbol and workspace/symbol: models with their plates and sites."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from numpyro_lsp.analysis.document import ParsedDocument
+from numpyro_lsp.analysis.outline import OutlineEntry, model_outline, workspace_symbols
+from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.site_lookup import node_range
+
+SYMBOL_KINDS = {
+    "model": types.SymbolKind.Function,
+    "plate": types.SymbolKind.Array,
+    "latent": types.SymbolKind.Variable,
+    "observed": types.SymbolKind.Constant,
+    "deterministic": types.SymbolKind.Variable,
+    "param": types.SymbolKind.Property,
+}
+
+
+def document_symbol(document: ParsedDocument, entry: OutlineEntry) -> types.DocumentSymbol:
+    return types.DocumentSymbol(
+        name=entry.name,
+        detail=entry.detail or None,
+        kind=SYMBOL_KINDS[entry.kind],
+        range=node_range(document, entry.node),
+        selection_range=node_range(document, entry.selection),
+        children=[document_symbol(document, child) for child in entry.children],
+    )
+
+
+def register(server: NumpyroLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbols(
+        ls: NumpyroLanguageServer, params: types.DocumentSymbolParams
+    ) -> list[types.DocumentSymbol] | None:
+        document = ls.parsed(params.text_document.uri)
+        analysis = document.analysis(ls.catalogs.catalog)
+        if analysis is None:
+            return None
+        return [document_symbol(document, e) for e in model_outline(analysis, document.lines)]
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    def symbols(
+        ls: NumpyroLanguageServer, params: types.WorkspaceSymbolParams
+    ) -> list[types.WorkspaceSymbol]:
+        return [
+            types.WorkspaceSymbol(
+                name=found.entry.name,
+                kind=SYMBOL_KINDS[found.entry.kind],
+                container_name=found.container,
+                location=types.Location(
+                    uri=found.document.uri,
+                    range=node_range(found.document, found.entry.selection),
+                ),
+            )
+            for found in workspace_symbols(ls.workspace_index.documents(), params.query)
+        ]

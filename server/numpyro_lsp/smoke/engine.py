@@ -1,0 +1,46 @@
+"""One smoke test, start to end: plan it, run it in the worker, report it. The language
+server and the command line both call ``run_smoke_test``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from numpyro_lsp.catalog.schema import Catalog
+from numpyro_lsp.smoke.loader import LoadError, plan_run
+from numpyro_lsp.smoke.protocol import RunRequest
+from numpyro_lsp.smoke.report import SmokeReport, build_report, load_error_report
+from numpyro_lsp.smoke.runner import Progress, SmokeRunner
+from numpyro_lsp.smoke.settings import SmokeSettings
+
+
+def run_smoke_test(
+    runner: SmokeRunner,
+    source: str,
+    path: str,
+    model: str | None,
+    settings: SmokeSettings,
+    catalog: Catalog,
+    cancel: threading.Event,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
+) -> SmokeReport:
+    """Smoke-test ``model`` of the file ``path`` whose text is ``source`` (the editor's,
+    saved or not). Raises ``RunnerBusy`` while another run holds the runner."""
+    try:
+        plan = plan_run(source, path, model, catalog)
+    except LoadError as error:
+        return load_error_report(error, model, path)
+    request = RunRequest(
+        id=0,
+        path=plan.path,
+        source=plan.source,
+        kept_statements=list(plan.kept_statements),
+        model=plan.model,
+        arguments=plan.call.arguments,
+        warmup=settings.warmup,
+        samples=settings.samples,
+        chains=settings.chains,
+        seed=settings.seed,
+    )
+    outcome = runner.run(request, settings.timeout_s, cancel, on_progress)
+    return build_report(plan, outcome, settings)

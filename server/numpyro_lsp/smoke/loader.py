@@ -1,0 +1,414 @@
+"""What of the user's file the smoke test executes, and how it calls the model.
+
+Plain ``ast``: nothing here runs user code. The worker executes the file's definitions
+(imports, functions, classes, module-level assignments and blocks) but not its inference:
+statements that build or run an MCMC kernel, SVI or ``Predictive`` (or call a function of
+the file that does), expression statements (``print``, ``mcmc.run``, plots), the
+``if __name__ == "__main__":`` block, and whatever uses a name only those set.
+
+The model's arguments come from, in order:
+
+1. a ``# numpyro: smoke-args <call arguments>`` comment on the lines right above the
+   model's ``def`` (or its decorators), evaluated in the file's namespace;
+2. the file's own ``mcmc.run(rng_key, ...)`` / ``MCMC(...).run(...)`` call for the model;
+3. module-level names equal to the model's parameters (parameters with a default may be
+   left out).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass
+
+from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, analyze_module
+from numpyro_lsp.analysis.text import split_lines
+from numpyro_lsp.catalog.schema import Catalog
+
+SMOKE_ARGS = re.compile(r"#\s*numpyro:\s*smoke-args\b(?P<arguments>.*)$")
+SMOKE_ARGS_HOW = "add a `# numpyro: smoke-args ...` comment right above `def {model}`, e.g.\n"
+SMOKE_ARGS_HOW += "    # numpyro: smoke-args {example}"
+# Catalog kinds whose calls are inference: the smoke test never runs them.
+INFERENCE_KINDS = {"kernel", "inference"}
+MCMC_PATH = "numpyro.infer.MCMC"
+# Keyword arguments of ``MCMC.run`` that are not the model's.
+RUN_OPTIONS = {"extra_fields", "init_params"}
+BUILTIN_NAMES = set(dir(builtins))
+
+
+class LoadError(Exception):
+    """The smoke test cannot run this model; the message says why and what to do."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        # 1-based line the problem is at, when it has one.
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    # Call-argument text (``J, sigma, y=y``) evaluated in the file's namespace.
+    arguments: str
+    # Where the arguments come from, for messages: "mcmc.run on line 31".
+    origin: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SitePosition:
+    # 1-based line and code-point columns of the site's name literal.
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    path: str
+    source: str
+    model: str
+    model_line: int
+    kept_statements: tuple[int, ...]
+    call: ModelCall
+    sites: dict[str, SitePosition]
+    # Latent loc-scale sites whose scale is itself sampled, with no reparam around them:
+    # where NUTS divergences usually come from.
+    centered_sites: tuple[str, ...]
+
+
+def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
+    """The file's models the smoke test can call: functions at module level."""
+    top_level = {id(node) for node in analysis.tree.body}
+    return [f for f in analysis.models if id(f.node) in top_level]
+
+
+def analyze_source(source: str, catalog: Catalog) -> ModuleAnalysis:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as error:
+        raise LoadError(f"The file does not parse: {error.msg}", error.lineno) from error
+    return analyze_module(tree, catalog)
+
+
+def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> RunPlan:
+    """How to smoke-test ``model`` (by default the file's only model, or the one its
+    ``mcmc.run`` call runs); raises ``LoadError`` when it cannot be run."""
+    analysis = analyze_source(source, catalog)
+    function = choose_model(analysis, model)
+    kept, skipped = kept_statements(analysis)
+    defined = {name for i in kept for name in bound_names(analysis.tree.body[i])}
+    call = model_call(analysis, source, function, defined)
+    check_names(call, function, defined, skipped)
+    return RunPlan(
+        path=path,
+        source=source,
+        model=function.name,
+        model_line=function.node.lineno,
+        kept_statements=tuple(kept),
+        call=call,
+        sites=site_positions(analysis, function, split_lines(source)),
+        centered_sites=tuple(centered_sites(analysis, function)),
+    )
+
+
+def choose_model(analysis: ModuleAnalysis, name: str | None) -> FunctionInfo:
+    models = model_functions(analysis)
+    names = ", ".join(f"`{m.name}`" for m in models)
+    if name is not None:
+        for function in models:
+            if function.name == name:
+                return function
+        found = f"its models are {names}" if models else "it has no model"
+        raise LoadError(f"No model `{name}` at module level in this file: {found}.")
+    if len(models) == 1:
+        return models[0]
+    run = [m for m in models if any(MCMC_PATH in use.chain for use in analysis.uses_of(m.name))]
+    if len(run) == 1:
+        return run[0]
+    if not models:
+        raise LoadError("This file has no NumPyro model at module level.")
+    raise LoadError(f"This file has several models ({names}): name the one to run.")
+
+
+# --- what runs ----------------------------------------------------------------------------
+
+
+def kept_statements(analysis: ModuleAnalysis) -> tuple[list[int], dict[str, int]]:
+    """Indices of the top-level statements the worker executes, and the names that only
+    skipped statements bind (with the line of the last such binding)."""
+    runs_inference = inference_functions(analysis)
+    kept: list[int] = []
+    skipped: dict[str, int] = {}
+    for index, statement in enumerate(analysis.tree.body):
+        if is_skipped(statement, analysis, runs_inference, skipped):
+            skipped.update(dict.fromkeys(bound_names(statement), statement.lineno))
+        else:
+            kept.append(index)
+            for name in bound_names(statement):
+                skipped.pop(name, None)
+    return kept, skipped
+
+
+def is_skipped(
+    statement: ast.stmt, analysis: ModuleAnalysis, runs_inference: set[str], skipped: dict
+) -> bool:
+    definitions = ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef
+    if isinstance(statement, definitions | ast.ClassDef):
+        return False
+    if isinstance(statement, ast.Expr) or is_main_guard(statement):
+        return True
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in skipped:
+            return True
+        if isinstance(node, ast.Call) and calls_inference(node, analysis, runs_inference):
+            return True
+    return False
+
+
+def is_main_guard(statement: ast.stmt) -> bool:
+    if not isinstance(statement, ast.If) or not isinstance(statement.test, ast.Compare):
+        return False
+    test = statement.test
+    sides = [test.left, *test.comparators]
+    return (
+        len(sides) == 2
+        and isinstance(test.ops[0], ast.Eq)
+        and any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+        and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    )
+
+
+def calls_inference(call: ast.Call, analysis: ModuleAnalysis, runs_inference: set[str]) -> bool:
+    if isinstance(call.func, ast.Name) and call.func.id in runs_inference:
+        return True
+    obj = analysis.catalog_object(call.func)
+    return obj is not None and obj["kind"] in INFERENCE_KINDS
+
+
+def inference_functions(analysis: ModuleAnalysis) -> set[str]:
+    """Functions of the file that build or run inference, directly or through each other."""
+    found = {
+        call.function.name
+        for call in analysis.catalog_calls
+        if call.function is not None and call.obj["kind"] in INFERENCE_KINDS
+    }
+    changed = True
+    while changed:
+        changed = False
+        for function in analysis.functions:
+            if function.name not in found and function.called_names & found:
+                found.add(function.name)
+                changed = True
+    return found
+
+
+def bound_names(statement: ast.stmt) -> set[str]:
+    """The module-level names a top-level statement binds."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue  # what a body binds is local to it
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add(node.asname or node.name.split(".", 1)[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+# --- the model's arguments ----------------------------------------------------------------
+
+
+def model_call(
+    analysis: ModuleAnalysis, source: str, function: FunctionInfo, defined: set[str]
+) -> ModelCall:
+    lines = split_lines(source)
+    call = smoke_args_comment(lines, function) or run_call(analysis, source, function)
+    if call is not None:
+        return call
+    return module_names_call(function, defined)
+
+
+def smoke_args_comment(lines: list[str], function: FunctionInfo) -> ModelCall | None:
+    node = function.node
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    index = first - 2
+    while index >= 0 and lines[index].lstrip().startswith("#"):
+        match = SMOKE_ARGS.search(lines[index])
+        if match:
+            arguments = match["arguments"].strip()
+            try:
+                ast.parse(f"f({arguments})", mode="eval")
+            except SyntaxError as error:
+                raise LoadError(
+                    f"The `# numpyro: smoke-args` comment on line {index + 1} is not a list "
+                    f"of call arguments ({error.msg}): write them as in a call, "
+                    "e.g. `# numpyro: smoke-args 8, sigma, y=y`.",
+                    index + 1,
+                ) from error
+            origin = f"the `# numpyro: smoke-args` comment on line {index + 1}"
+            return ModelCall(arguments, origin, index + 1)
+        index -= 1
+    return None
+
+
+def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> ModelCall | None:
+    """The arguments of the file's first ``.run(rng_key, ...)`` of an MCMC built on the
+    model, the key and MCMC's own options left out."""
+    mcmc_calls = {id(use.call) for use in analysis.uses_of(function.name) if MCMC_PATH in use.chain}
+    if not mcmc_calls:
+        return None
+    runs = [
+        node
+        for node in ast.walk(analysis.tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run"
+        and node.args
+        and not isinstance(node.args[0], ast.Starred)
+    ]
+    for run in sorted(runs, key=lambda n: (n.lineno, n.col_offset)):
+        receiver = run.func.value
+        if isinstance(receiver, ast.Name):
+            receiver = assigned_value(analysis, receiver.id, run.lineno)
+        if receiver is None or id(receiver) not in mcmc_calls:
+            continue
+        parts = [ast.get_source_segment(source, arg) or "" for arg in run.args[1:]]
+        for keyword in run.keywords:
+            value = ast.get_source_segment(source, keyword.value) or ""
+            if keyword.arg is None:
+                parts.append(f"**{value}")
+            elif keyword.arg not in RUN_OPTIONS:
+                parts.append(f"{keyword.arg}={value}")
+        name = ast.get_source_segment(source, run.func) or "run"
+        return ModelCall(", ".join(parts), f"`{name}` on line {run.lineno}", run.lineno)
+    return None
+
+
+def assigned_value(analysis: ModuleAnalysis, name: str, line: int) -> ast.expr | None:
+    """What ``name`` was last assigned, in the innermost function around ``line`` or at
+    module level."""
+    around = [
+        f
+        for f in analysis.functions
+        if f.node.lineno <= line <= (f.node.end_lineno or f.node.lineno) and name in f.assignments
+    ]
+    if around:
+        innermost = max(around, key=lambda f: f.node.lineno)
+        return innermost.assignments[name]
+    return analysis.assignments.get(name)
+
+
+def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
+    """Module-level names equal to the model's parameters; a parameter with neither a
+    name nor a default is missing."""
+    args = function.node.args
+    positional = [*args.posonlyargs, *args.args]
+    with_default = {p.arg for p in positional[len(positional) - len(args.defaults) :]}
+    with_default |= {p.arg for p, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d}
+    parts: list[str] = []
+    missing: list[str] = []
+    for parameter in [*positional, *args.kwonlyargs]:
+        name = parameter.arg
+        if name in defined:
+            positional_only = parameter in args.posonlyargs
+            parts.append(name if positional_only else f"{name}={name}")
+        elif name not in with_default:
+            missing.append(name)
+    if missing:
+        listed = ", ".join(f"`{m}`" for m in missing)
+        example = ", ".join(f"{m}=..." for m in missing)
+        raise LoadError(
+            f"`{function.name}` needs {listed}: no `mcmc.run(...)` call of this file passes "
+            "the model's arguments and no module-level names match; "
+            + SMOKE_ARGS_HOW.format(model=function.name, example=example),
+            function.node.lineno,
+        )
+    return ModelCall(", ".join(parts), "module-level names", None)
+
+
+def check_names(
+    call: ModelCall, function: FunctionInfo, defined: set[str], skipped: dict[str, int]
+) -> None:
+    """Every name the arguments use must exist once the kept statements have run."""
+    for name in free_names(call.arguments):
+        if name in defined or name in BUILTIN_NAMES:
+            continue
+        if name in skipped:
+            why = (
+                f"which this file only sets in code the smoke test does not run (line "
+                f"{skipped[name]}: inference, expression statements and the "
+                '`if __name__ == "__main__":` block are skipped)'
+            )
+        else:
+            why = "which is not a module-level name of this file"
+        how = SMOKE_ARGS_HOW.format(model=function.name, example=f"{name}=...")
+        raise LoadError(
+            f"The arguments from {call.origin} use `{name}`, {why}; {how}",
+            call.line or function.node.lineno,
+        )
+
+
+def free_names(arguments: str) -> list[str]:
+    """The names call-argument text reads, but those it binds itself (a comprehension's
+    target, a lambda's parameters)."""
+    call = ast.parse(f"f({arguments})", mode="eval").body
+    assert isinstance(call, ast.Call)
+    nodes = [node for part in [*call.args, *call.keywords] for node in ast.walk(part)]
+    bound = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.arg for n in nodes if isinstance(n, ast.arg)}
+    return [
+        n.id
+        for n in nodes
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound
+    ]
+
+
+# --- where things are ---------------------------------------------------------------------
+
+
+def site_positions(
+    analysis: ModuleAnalysis, function: FunctionInfo, lines: list[str]
+) -> dict[str, SitePosition]:
+    """Where each named site's name is written: the model's own sites first, then those of
+    the file's other functions (helpers the model calls)."""
+    positions: dict[str, SitePosition] = {}
+    for site in [*function.sites, *analysis.sites]:
+        node = site.name_node
+        if site.name is None or site.name in positions or node is None:
+            continue
+        line = lines[node.lineno - 1]
+        start = _code_points(line, node.col_offset)
+        end = _code_points(line, node.end_col_offset) if node.end_lineno == node.lineno else start
+        positions[site.name] = SitePosition(node.lineno, start, end)
+    return positions
+
+
+def _code_points(line: str, utf8_offset: int | None) -> int:
+    """ast columns are UTF-8 byte offsets; the rest of the server counts code points."""
+    return len(line.encode("utf-8")[: utf8_offset or 0].decode("utf-8", errors="ignore"))
+
+
+def centered_sites(analysis: ModuleAnalysis, function: FunctionInfo) -> list[str]:
+    centered = []
+    for site in function.sites:
+        distribution = site.distribution
+        if not site.latent or site.name is None or distribution is None:
+            continue
+        if distribution.obj.get("loc_scale") is None:
+            continue
+        if any(h.path == "numpyro.handlers.reparam" for h in site.handlers):
+            continue
+        scale = distribution.arguments.get("scale")
+        if scale is not None and analysis.is_traced(scale, function.traced):
+            centered.append(site.name)
+    return centered

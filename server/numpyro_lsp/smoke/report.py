@@ -1,0 +1,400 @@
+"""What a smoke run says: a verdict against stated thresholds, a one-line summary, the full
+text for the log, findings at lines of the user's file, and per-site posterior summaries.
+
+Verdicts:
+
+- **pass**: no divergent draw, every r_hat <= 1.05, every n_eff >= min(100, draws / 10),
+  all draws finite, and no warning from numpyro or JAX;
+- **warn**: the run finished but one of those does not hold;
+- **fail**: the model did not run (an error, a crash, a timeout, arguments not found), a
+  draw is NaN or infinite, more than 25% of the draws diverged, or an r_hat is above 1.5
+  (the chains sample different places);
+- **cancelled**: stopped by the user.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from numpyro_lsp.smoke.hints import hint_for
+from numpyro_lsp.smoke.loader import LoadError, RunPlan, SitePosition
+from numpyro_lsp.smoke.protocol import ARGUMENTS_FILENAME
+from numpyro_lsp.smoke.runner import PHASE_WORDS, RunOutcome
+from numpyro_lsp.smoke.settings import SmokeSettings
+
+R_HAT_WARN = 1.05
+R_HAT_FAIL = 1.5
+N_EFF_WARN = 100
+N_EFF_WARN_FRACTION = 0.1
+DIVERGENCE_FAIL_FRACTION = 0.25
+THRESHOLDS = (
+    f"pass: no divergences, r_hat <= {R_HAT_WARN}, n_eff >= min({N_EFF_WARN}, "
+    f"{N_EFF_WARN_FRACTION:g} x draws), finite draws, no warnings; fail: an error, "
+    f"non-finite draws, > {DIVERGENCE_FAIL_FRACTION:.0%} divergent draws or r_hat > {R_HAT_FAIL}"
+)
+# Elements of a vector site shown in the table and on hover before the rest is summarized.
+ELEMENTS_SHOWN = 10
+# "at site 'obs'", "Site x:", "discrete latent site z": a warning's site when it names one.
+SITE_IN_MESSAGE = re.compile(r"\bsite\s+['\"`]?([\w.\-/]+)", re.IGNORECASE)
+
+Verdict = Literal["pass", "warn", "fail", "cancelled"]
+Severity = Literal["error", "warning", "information"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something to show at a line of the user's file."""
+
+    severity: Severity
+    code: str
+    message: str
+    line: int  # 1-based
+    # Code-point columns; None marks the whole line.
+    start: int | None = None
+    end: int | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    name: str
+    shape: list[int]
+    mean: list[float | None]
+    sd: list[float | None]
+    n_eff: list[float | None]
+    r_hat: list[float | None]
+    max_r_hat: float | None
+    min_n_eff: float | None
+    finite: bool
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> SiteSummary:
+        return cls(name=name, **data)
+
+    def element_names(self) -> list[str]:
+        if not self.shape:
+            return [self.name]
+        return [f"{self.name}[{i}]" for i in range(len(self.mean))]
+
+
+@dataclass
+class SmokeReport:
+    model: str
+    path: str
+    verdict: Verdict
+    summary: str
+    details: str
+    findings: list[Finding] = field(default_factory=list)
+    sites: dict[str, SiteSummary] = field(default_factory=dict)
+    device: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    draws: int = 0
+    chains: int = 0
+    divergences: int = 0
+    accept_prob: float | None = None
+    step_size: list[float] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    return "nan" if value is None else f"{value:.{digits}f}"
+
+
+# --- runs that did not finish ---------------------------------------------------------------
+
+
+def load_error_report(error: LoadError, model: str | None, path: str) -> SmokeReport:
+    name = model or "the model"
+    findings = [Finding("error", "smoke-load", error.message, error.line)] if error.line else []
+    return SmokeReport(
+        model=name,
+        path=path,
+        verdict="fail",
+        summary=f"NUTS smoke test of {name} could not start: {first_line(error.message)}",
+        details=error.message,
+        findings=findings,
+    )
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) -> SmokeReport:
+    if outcome.status == "result":
+        return result_report(plan, outcome, settings)
+    if outcome.status == "error":
+        return error_report(plan, outcome)
+    return stopped_report(plan, outcome)
+
+
+def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
+    exception = outcome.payload["exception"]
+    stated = f"{exception['type']}: {exception['message']}".strip().rstrip(":")
+    hint = hint_for(exception)
+    message = f"{stated}\n\nHint: {hint}" if hint else stated
+    line, site = exception_line(plan, exception)
+    findings = [Finding("error", "smoke-exception", message, line, *_columns(plan, site), site)]
+    findings += warning_findings(plan, outcome.payload.get("warnings", []))
+    where = f"{plan.path}:{line}"
+    when = PHASE_WORDS.get(outcome.phase, "")
+    summary = f"NUTS smoke test of {plan.model}: FAIL {when}: {first_line(stated)} ({where})"
+    details = "\n".join(
+        [
+            header(plan, "fail"),
+            f"failed {when}, at {where}",
+            "",
+            message,
+            "",
+            exception.get("traceback", "").rstrip(),
+            *worker_output(outcome),
+        ]
+    )
+    return SmokeReport(plan.model, plan.path, "fail", summary, details, findings)
+
+
+def exception_line(plan: RunPlan, exception: dict[str, Any]) -> tuple[int, str | None]:
+    """The line to show an exception at: its innermost frame in the user's file, the line
+    the arguments come from, the site its message names, or the model's ``def``."""
+    frames = exception.get("frames", [])
+    for frame in reversed(frames):
+        if frame["file"] == plan.path:
+            return frame["line"], None
+    in_arguments = any(frame["file"] == ARGUMENTS_FILENAME for frame in frames)
+    if in_arguments and plan.call.line:
+        return plan.call.line, None
+    site = site_named_in(plan, exception["message"])
+    if site is not None:
+        return plan.sites[site].line, site
+    return plan.model_line, None
+
+
+def stopped_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
+    """Cancelled, timed out or crashed: the runner's message, and where the worker was."""
+    line = next((f.line for f in outcome.stack if f.file == plan.path), None)
+    where = f" It was at {plan.path}:{line}." if line else ""
+    message = outcome.message + where
+    if outcome.status == "timeout":
+        message += " Raise the timeout, or run fewer warmup and sample iterations."
+    findings = []
+    if outcome.status != "cancelled":
+        code = f"smoke-{outcome.status}"
+        findings.append(Finding("error", code, message, line or plan.model_line))
+    verdict: Verdict = "cancelled" if outcome.status == "cancelled" else "fail"
+    word = verdict.upper()
+    summary = f"NUTS smoke test of {plan.model}: {word}: {first_line(message)}"
+    details = "\n".join([header(plan, verdict), message, *worker_output(outcome)])
+    return SmokeReport(plan.model, plan.path, verdict, summary, details, findings)
+
+
+def worker_output(outcome: RunOutcome) -> list[str]:
+    if not outcome.worker_log.strip():
+        return []
+    return ["", "worker output:", outcome.worker_log.rstrip()]
+
+
+def header(plan: RunPlan, verdict: Verdict) -> str:
+    return f"NUTS smoke test of {plan.model} ({plan.path}): {verdict.upper()}"
+
+
+# --- runs that finished ---------------------------------------------------------------------
+
+
+def result_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) -> SmokeReport:
+    payload = outcome.payload
+    sites = {name: SiteSummary.from_json(name, data) for name, data in payload["sites"].items()}
+    draws = payload["draws"]
+    divergences = sum(payload["divergences"])
+    findings = [
+        *divergence_findings(plan, divergences, draws),
+        *site_findings(plan, sites, draws),
+        *warning_findings(plan, payload["warnings"]),
+    ]
+    verdict = result_verdict(sites, divergences, draws, findings)
+    timings = {**payload["timings"], "total_s": outcome.wall_s}
+    if outcome.startup_s is not None:
+        timings["startup_s"] = outcome.startup_s
+    report = SmokeReport(
+        model=plan.model,
+        path=plan.path,
+        verdict=verdict,
+        summary="",
+        details="",
+        findings=findings,
+        sites=sites,
+        device=payload["device"],
+        timings=timings,
+        draws=draws,
+        chains=payload["chains"],
+        divergences=divergences,
+        accept_prob=payload["accept_prob"],
+        step_size=payload["step_size"],
+    )
+    report.summary = result_summary(report, payload["reused"])
+    report.details = result_details(report, plan, settings, outcome)
+    return report
+
+
+def n_eff_bar(draws: int) -> float:
+    return min(N_EFF_WARN, N_EFF_WARN_FRACTION * draws)
+
+
+def result_verdict(
+    sites: dict[str, SiteSummary], divergences: int, draws: int, findings: list[Finding]
+) -> Verdict:
+    r_hats = [s.max_r_hat for s in sites.values() if s.max_r_hat is not None]
+    if (
+        not all(s.finite for s in sites.values())
+        or divergences > DIVERGENCE_FAIL_FRACTION * draws
+        or any(r > R_HAT_FAIL for r in r_hats)
+    ):
+        return "fail"
+    return "warn" if findings else "pass"
+
+
+def divergence_findings(plan: RunPlan, divergences: int, draws: int) -> list[Finding]:
+    if not divergences:
+        return []
+    counted = f"{divergences} of {draws} draws diverged ({divergences / draws:.1%})"
+    if not plan.centered_sites:
+        message = f"{counted}: the sampler meets a region of high curvature."
+        return [Finding("warning", "smoke-divergences", message, plan.model_line)]
+    return [
+        Finding(
+            "warning",
+            "smoke-divergences",
+            f"{counted}. `{site}` is a centered hierarchical site (its scale is sampled): "
+            "non-centering it with `LocScaleReparam(centered=0)` usually removes them.",
+            plan.sites[site].line,
+            plan.sites[site].start,
+            plan.sites[site].end,
+            site,
+        )
+        for site in plan.centered_sites
+        if site in plan.sites
+    ]
+
+
+def site_findings(plan: RunPlan, sites: dict[str, SiteSummary], draws: int) -> list[Finding]:
+    findings = []
+    for site in sites.values():
+        position = plan.sites.get(site.name)
+        line = position.line if position else plan.model_line
+        place = (line, *_columns(plan, site.name), site.name)
+        if not site.finite:
+            message = f"`{site.name}` has NaN or infinite draws."
+            findings.append(Finding("error", "smoke-non-finite", message, *place))
+        if site.max_r_hat is not None and site.max_r_hat > R_HAT_WARN:
+            message = (
+                f"r_hat {site.max_r_hat:.2f} > {R_HAT_WARN} for `{site.name}`: the chains do "
+                "not agree yet; reparameterize or run longer."
+            )
+            findings.append(Finding("warning", "smoke-r-hat", message, *place))
+        if site.min_n_eff is not None and site.min_n_eff < n_eff_bar(draws):
+            message = (
+                f"n_eff {site.min_n_eff:.0f} < {n_eff_bar(draws):.0f} for `{site.name}`: "
+                f"the {draws} draws are strongly autocorrelated."
+            )
+            findings.append(Finding("information", "smoke-n-eff", message, *place))
+    return findings
+
+
+def warning_findings(plan: RunPlan, warnings: list[dict[str, Any]]) -> list[Finding]:
+    findings = []
+    for warning in warnings:
+        site = site_named_in(plan, warning["message"])
+        line = warning["line"] or (plan.sites[site].line if site else plan.model_line)
+        message = f"{warning['category']}: {warning['message']}"
+        start, end = _columns(plan, site) if site and not warning["line"] else (None, None)
+        findings.append(Finding("warning", "smoke-warning", message, line, start, end, site))
+    return findings
+
+
+def site_named_in(plan: RunPlan, message: str) -> str | None:
+    for match in SITE_IN_MESSAGE.finditer(message):
+        if match[1] in plan.sites:
+            return match[1]
+    return None
+
+
+def _columns(plan: RunPlan, site: str | None) -> tuple[int | None, int | None]:
+    position: SitePosition | None = plan.sites.get(site) if site else None
+    return (position.start, position.end) if position else (None, None)
+
+
+def result_summary(report: SmokeReport, reused: bool) -> str:
+    r_hats = [s.max_r_hat for s in report.sites.values() if s.max_r_hat is not None]
+    n_effs = [s.min_n_eff for s in report.sites.values() if s.min_n_eff is not None]
+    parts = [f"{report.divergences} divergences"]
+    if r_hats:
+        parts.append(f"max r_hat {max(r_hats):.2f}")
+    if n_effs:
+        parts.append(f"min n_eff {min(n_effs):.0f}")
+    timings = report.timings
+    ran = f"{timings['sampling_s'] + timings['warmup_s']:.2f} s on {report.device}"
+    parts.append(ran + (", compiled sampler reused" if reused else ""))
+    return f"NUTS smoke test of {report.model}: {report.verdict.upper()}: {' · '.join(parts)}"
+
+
+def result_details(
+    report: SmokeReport, plan: RunPlan, settings: SmokeSettings, outcome: RunOutcome
+) -> str:
+    reused = outcome.payload["reused"]
+    t = report.timings
+    times = [f"worker start and jax import {t['startup_s']:.2f} s"] if "startup_s" in t else []
+    if reused:
+        times.append("compiled sampler reused")
+    else:
+        times += [f"load {t['load_s']:.2f} s", f"compile {t['compile_s']:.2f} s"]
+    times += [
+        f"warmup {t['warmup_s']:.2f} s",
+        f"sampling {t['sampling_s']:.2f} s",
+        f"total {t['total_s']:.2f} s",
+    ]
+    chains = f"{settings.chains} chain{'s' if settings.chains > 1 else ''}"
+    lines = [
+        header(plan, report.verdict),
+        f"device {report.device} · {chains} × ({settings.warmup} warmup + {settings.samples} "
+        f"samples) · seed {settings.seed}",
+        f"arguments: ({plan.call.arguments}) from {plan.call.origin}",
+        "times: " + " · ".join(times),
+        f"divergences {report.divergences} · mean accept prob {fmt(report.accept_prob)} · "
+        f"step size {', '.join(f'{s:.3g}' for s in report.step_size)}",
+        "",
+        *site_table(report.sites.values()),
+    ]
+    if report.findings:
+        lines += ["", "findings:"]
+        lines += [f"  line {f.line}: {f.message}" for f in report.findings]
+    lines += ["", f"thresholds: {THRESHOLDS}", *worker_output(outcome)]
+    return "\n".join(lines)
+
+
+def site_table(sites: Iterable[SiteSummary]) -> list[str]:
+    rows = [("site", "mean", "sd", "n_eff", "r_hat")]
+    for site in sites:
+        names = site.element_names()
+        for i, name in enumerate(names[:ELEMENTS_SHOWN]):
+            rows.append(
+                (
+                    name,
+                    fmt(site.mean[i]),
+                    fmt(site.sd[i]),
+                    fmt(site.n_eff[i], 1),
+                    fmt(site.r_hat[i]),
+                )
+            )
+        if len(names) > ELEMENTS_SHOWN:
+            rows.append((f"  … {element_count(site) - ELEMENTS_SHOWN} more", "", "", "", ""))
+    width = max(len(row[0]) for row in rows)
+    return [f"{row[0]:<{width}}  " + "".join(f"{v:>9}" for v in row[1:]) for row in rows]
+
+
+def element_count(site: SiteSummary) -> int:
+    return math.prod(site.shape)

@@ -1,0 +1,396 @@
+"""The smoke-test worker: ``python -m numpyro_lsp.smoke.worker``.
+
+The only module of the package that imports jax and numpyro besides the catalog builder. It
+runs in its own long-lived process so that the server never pays for jax, a crash in user
+code cannot take the server down, and jax's import and each model's compiled sampler are
+reused from one run to the next. It reads ``protocol`` messages on stdin and answers on
+stdout; everything else the process prints (the user's ``print``, jax's logging) goes to
+stderr.
+"""
+
+from __future__ import annotations
+
+import ast
+import faulthandler
+import hashlib
+import linecache
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax, random
+from numpyro.diagnostics import summary
+from numpyro.infer import MCMC, NUTS
+from numpyro.infer.util import initialize_model
+
+from numpyro_lsp.smoke import protocol
+from numpyro_lsp.smoke.protocol import RunRequest
+
+# The user's file runs as this module, never as ``__main__``.
+MODULE_NAME = "__numpyro_smoke__"
+# Compiled samplers kept for repeat runs (each holds the model's data as constants).
+CACHED_SAMPLERS = 4
+# Progress messages per run, at most: enough for a smooth bar, few enough to cost nothing.
+PROGRESS_STEPS = 100
+# Iterations between two looks at a cancel from inside the compiled loop, at most: a cancel
+# must stop the run within the server's grace period even when iterations are cheap and
+# progress steps long.
+CANCEL_CHECK_EVERY = 10
+# Per-site elements sent back in full; larger sites are summarized by their worst values.
+MAX_ELEMENTS = 100
+
+
+class RunCancelled(Exception):
+    pass
+
+
+class ReportingNUTS(NUTS):
+    """NUTS that calls ``on_iteration(i)`` from inside the compiled sampling loop at the
+    first iteration, the last warmup iteration and every ``every`` iterations: the callback
+    reports progress, and stops the loop on a cancel by raising."""
+
+    def __init__(self, model: Callable, on_iteration: Callable, every: int, warmup: int) -> None:
+        super().__init__(model)
+        self._on_iteration = on_iteration
+        self._every = every
+        self._warmup = warmup
+
+    def sample(self, state, model_args, model_kwargs):
+        state = super().sample(state, model_args, model_kwargs)
+        # Vectorized chains advance together: the first chain's count stands for all.
+        iteration = jnp.ravel(state.i)[0]
+        due = (iteration == 1) | (iteration % self._every == 0) | (iteration == self._warmup)
+        lax.cond(
+            due,
+            lambda: jax.debug.callback(self._on_iteration, iteration),
+            lambda: None,
+        )
+        return state
+
+
+@dataclass
+class CompiledModel:
+    sampler: Any  # a jax AOT-compiled function: rng key -> (samples, extra fields, step size)
+    load_s: float
+    compile_s: float
+    warnings: list[dict[str, Any]]
+
+
+@dataclass
+class RunClock:
+    """When the compiled run started, and when its loop reached the last warmup iteration."""
+
+    started: float = 0.0
+    warmup_done: float | None = None
+
+
+@dataclass
+class WarningLog:
+    """Warnings raised while the user's code runs, each at the innermost line of the user's
+    file on the stack when it was raised (numpyro points its warnings at its caller, which
+    is this worker)."""
+
+    path: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @contextmanager
+    def capturing(self) -> Iterator[None]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = self._record
+            yield
+
+    def _record(self, message, category, filename, lineno, file=None, line=None) -> None:
+        record = {
+            "category": category.__name__,
+            "message": str(message),
+            "line": innermost_line(sys._getframe(1), self.path),
+        }
+        if record not in self.records:
+            self.records.append(record)
+
+
+def innermost_line(frame: types.FrameType | None, path: str) -> int | None:
+    while frame is not None:
+        if frame.f_code.co_filename == path:
+            return frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+class Worker:
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+        self._send_lock = threading.Lock()
+        self._compiled: OrderedDict[str, CompiledModel] = OrderedDict()
+        self.current_id: int | None = None
+        # The id of the last run the server cancelled: set by the request reader thread,
+        # possibly before that run starts.
+        self.cancelled_id: int | None = None
+        # Where the current run is: "loading", "compiling" or "sampling".
+        self.phase = "loading"
+        self._clock = RunClock()
+        self._warmup = 0
+        self._progress_step = 1
+        self.device = jax.devices()[0]
+
+    def send(self, kind: str, **fields: Any) -> None:
+        with self._send_lock:
+            self._out.write(protocol.encode({"type": kind, **fields}))
+            self._out.flush()
+
+    def run(self, request: RunRequest) -> None:
+        self.current_id = request.id
+        self.phase = "loading"
+        if self.cancelled_id == request.id:
+            self.send(protocol.CANCELLED, id=request.id)
+            return
+        log = WarningLog(request.path)
+        try:
+            key = hashlib.sha256(request.compiled_key().encode()).hexdigest()
+            compiled = self._compiled.get(key)
+            reused = compiled is not None
+            if compiled is None:
+                with log.capturing():
+                    compiled = self._compile(request, log)
+                self._remember(key, compiled)
+            else:
+                self._compiled.move_to_end(key)
+            self.phase = "sampling"
+            result = self._sample(request, compiled)
+        except BaseException as error:  # noqa: BLE001 - every failure of user code is reported
+            if self.cancelled_id == request.id:
+                self.send(protocol.CANCELLED, id=request.id)
+            else:
+                self.send(
+                    protocol.ERROR,
+                    id=request.id,
+                    phase=self.phase,
+                    warnings=log.records,
+                    exception=describe_exception(error, request.path),
+                )
+            return
+        finally:
+            self.current_id = None
+        self.send(protocol.RESULT, id=request.id, reused=reused, **result)
+
+    def _remember(self, key: str, compiled: CompiledModel) -> None:
+        self._compiled[key] = compiled
+        while len(self._compiled) > CACHED_SAMPLERS:
+            self._compiled.popitem(last=False)
+
+    def _enter(self, request: RunRequest, phase: str) -> None:
+        self.phase = phase
+        self.send(protocol.PHASE, id=request.id, phase=phase)
+
+    def _compile(self, request: RunRequest, log: WarningLog) -> CompiledModel:
+        self._enter(request, "loading")
+        started = time.perf_counter()
+        model, args, kwargs = load_model(request)
+        loaded = time.perf_counter()
+        self._enter(request, "compiling")
+        # numpyro's own first, un-jitted trace of the model, as a plain ``mcmc.run`` does it:
+        # its errors (invalid parameters, no valid initial point) only show up there.
+        initialize_model(random.PRNGKey(request.seed), model, model_args=args, model_kwargs=kwargs)
+        every = min(CANCEL_CHECK_EVERY, progress_step(request))
+        kernel = ReportingNUTS(model, self._on_iteration, every, request.warmup)
+
+        def sample(rng_key):
+            mcmc = MCMC(
+                kernel,
+                num_warmup=request.warmup,
+                num_samples=request.samples,
+                num_chains=request.chains,
+                chain_method="vectorized",
+                progress_bar=False,
+            )
+            mcmc.run(rng_key, *args, extra_fields=("accept_prob",), **kwargs)
+            return (
+                mcmc.get_samples(group_by_chain=True),
+                mcmc.get_extra_fields(group_by_chain=True),
+                jnp.atleast_1d(mcmc.last_state.adapt_state.step_size),
+            )
+
+        # The whole run is compiled once, ahead of time, so a repeat run only executes it.
+        with jax.default_device(self.device):
+            sampler = jax.jit(sample).lower(random.PRNGKey(request.seed)).compile()
+        return CompiledModel(
+            sampler, loaded - started, time.perf_counter() - loaded, list(log.records)
+        )
+
+    def _on_iteration(self, iteration) -> None:
+        if self.cancelled_id == self.current_id:
+            raise RunCancelled()
+        iteration = int(iteration)
+        if iteration == self._warmup:
+            self._clock.warmup_done = time.perf_counter()
+        if iteration % self._progress_step == 0 or iteration in (1, self._warmup):
+            self.send(protocol.PROGRESS, id=self.current_id, iteration=iteration)
+
+    def _sample(self, request: RunRequest, compiled: CompiledModel) -> dict[str, Any]:
+        self._warmup = request.warmup
+        self._progress_step = progress_step(request)
+        self._clock = RunClock(started=time.perf_counter())
+        with jax.default_device(self.device):
+            outputs = compiled.sampler(random.PRNGKey(request.seed))
+            samples, extra, step_size = jax.device_get(jax.block_until_ready(outputs))
+        finished = time.perf_counter()
+        warmup_done = self._clock.warmup_done or self._clock.started
+        return {
+            "device": describe_device(self.device),
+            "timings": {
+                "load_s": compiled.load_s,
+                "compile_s": compiled.compile_s,
+                "warmup_s": warmup_done - self._clock.started,
+                "sampling_s": finished - warmup_done,
+            },
+            "chains": request.chains,
+            "draws": request.chains * request.samples,
+            "divergences": np.asarray(extra["diverging"]).sum(axis=1).tolist(),
+            "accept_prob": float(np.mean(extra["accept_prob"])),
+            "step_size": np.asarray(step_size, dtype=float).tolist(),
+            "sites": site_summaries(samples),
+            "warnings": compiled.warnings,
+        }
+
+
+def describe_device(device: jax.Device) -> str:
+    return f"{device.platform} ({device.device_kind})"
+
+
+def progress_step(request: RunRequest) -> int:
+    """Iterations between two progress messages."""
+    return max(1, (request.warmup + request.samples) // PROGRESS_STEPS)
+
+
+def load_model(request: RunRequest) -> tuple[Callable, tuple, dict]:
+    """Execute the kept statements of the user's file as a fresh module and evaluate the
+    model's arguments in it."""
+    tree = ast.parse(request.source, request.path)
+    tree.body = [tree.body[i] for i in request.kept_statements]
+    module = types.ModuleType(MODULE_NAME)
+    module.__file__ = request.path
+    # Tracebacks and warnings quote the editor's text, saved or not.
+    lines = request.source.splitlines(keepends=True)
+    linecache.cache[request.path] = (len(request.source), None, lines, request.path)
+    sys.modules[MODULE_NAME] = module
+    folder = os.path.dirname(os.path.abspath(request.path))
+    # Like ``python file.py``: the file's folder comes first on the import path.
+    sys.path.insert(0, folder)
+    try:
+        exec(compile(tree, request.path, "exec"), module.__dict__)
+        arguments = compile(
+            f"__collect__({request.arguments})", protocol.ARGUMENTS_FILENAME, "eval"
+        )
+        args, kwargs = eval(arguments, module.__dict__, {"__collect__": collect_arguments})
+    finally:
+        sys.path.remove(folder)
+    return module.__dict__[request.model], args, kwargs
+
+
+def collect_arguments(*args: Any, **kwargs: Any) -> tuple[tuple, dict]:
+    return args, kwargs
+
+
+def site_summaries(samples: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+    stats = summary(samples, group_by_chain=True)
+    sites = {}
+    for name, values in samples.items():
+        site = stats[name]
+        r_hat = np.ravel(site["r_hat"])
+        n_eff = np.ravel(site["n_eff"])
+        sites[name] = {
+            "shape": list(np.shape(values)[2:]),
+            "mean": np.ravel(site["mean"])[:MAX_ELEMENTS].tolist(),
+            "sd": np.ravel(site["std"])[:MAX_ELEMENTS].tolist(),
+            "n_eff": n_eff[:MAX_ELEMENTS].tolist(),
+            "r_hat": r_hat[:MAX_ELEMENTS].tolist(),
+            "max_r_hat": float(np.nanmax(r_hat)) if np.isfinite(r_hat).any() else None,
+            "min_n_eff": float(np.nanmin(n_eff)) if np.isfinite(n_eff).any() else None,
+            "finite": bool(np.isfinite(values).all()),
+        }
+    return sites
+
+
+def describe_exception(error: BaseException, path: str) -> dict[str, Any]:
+    """The exception as plain data: its type, message and the frames in the user's file
+    (its own or its cause's), innermost last."""
+    frames: list[dict[str, Any]] = []
+    cause: BaseException | None = error
+    while cause is not None and not frames:
+        frames = [
+            {"file": f.filename, "line": f.lineno, "function": f.name}
+            for f in traceback.extract_tb(cause.__traceback__)
+            if f.filename in (path, protocol.ARGUMENTS_FILENAME)
+        ]
+        cause = cause.__cause__ or cause.__context__
+    text = "".join(traceback.format_exception(error))
+    return {
+        "type": type(error).__name__,
+        "message": str(error)[:4000],
+        "frames": frames,
+        "traceback": text[-8000:],
+    }
+
+
+def claim_protocol_streams() -> tuple[IO[str], IO[str]]:
+    """Private copies of stdin and stdout for the protocol; the process's own stdout then
+    points at stderr and its stdin at /dev/null, so user code can neither corrupt the
+    messages nor block on input."""
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return requests, replies
+
+
+def read_requests(requests: IO[str], runs: queue.Queue, worker: Worker) -> None:
+    for line in requests:
+        message = protocol.decode(line)
+        if message["type"] == protocol.CANCEL:
+            worker.cancelled_id = message["id"]
+        else:
+            runs.put(RunRequest.from_json(message))
+    # The server is gone: nothing is left to report to, even mid-run.
+    os._exit(0)
+
+
+def main() -> None:
+    requests, replies = claim_protocol_streams()
+    # The server decides when runs stop (a cancel, or a kill): not a Ctrl-C in its terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A crash prints the Python stack (the user's line included) before the process dies,
+    # and SIGUSR1 prints it on demand: the server reads it from stderr to say where a hung
+    # or crashed run was.
+    faulthandler.enable()
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    worker = Worker(replies)
+    runs: queue.Queue[RunRequest] = queue.Queue()
+    reader = threading.Thread(
+        target=read_requests, args=(requests, runs, worker), name="requests", daemon=True
+    )
+    reader.start()
+    worker.send(protocol.READY, device=describe_device(worker.device))
+    while True:
+        worker.run(runs.get())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The model mistakes numpyro users make, run in a real worker: each error lands on the right
+line of the user's file with its hint, and warnings become findings at their site."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.smoke.engine import run_smoke_test
+from numpyro_lsp.smoke.runner import SmokeRunner
+from numpyro_lsp.smoke.settings import SmokeSettings
+
+CATALOG = load_catalog().catalog
+TINY = SmokeSettings(warmup=20, samples=20, chains=1, timeout_s=60)
+HEADER = """\
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+"""
+
+
+@pytest.fixture(scope="module")
+def runner():
+    runner = SmokeRunner()
+    yield runner
+    runner.close()
+
+
+def smoke(runner, tmp_path, body: str):
+    path = tmp_path / "model.py"
+    source = HEADER + body
+    path.write_text(source)
+    report = run_smoke_test(runner, source, str(path), "model", TINY, CATALOG, threading.Event())
+    return report, source
+
+
+def line_of(source: str, marker: str) -> int:
+    return source[: source.index(marker)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "exception", "marker", "hint"),
+    [
+        (
+            "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+            "    if mu > 0:\n        numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n",
+            "TracerBoolConversionError",
+            "if mu > 0",
+            "Branch with `jnp.where`",
+        ),
+        (
+            "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+            "    numpyro.sample('x', dist.Normal(np.exp(mu), 1), obs=1.0)\n",
+            "TracerArrayConversionError",
+            "np.exp(mu)",
+            "use `jax.numpy`",
+        ),
+        (
+            "def model():\n    n = numpyro.sample('n', dist.Normal(3, 1))\n"
+            "    for i in range(int(n)):\n        pass\n",
+            "ConcretizationTypeError",
+            "range(int(n))",
+            "needs a concrete number",
+        ),
+        (
+            "def model():\n    for i in range(3):\n"
+            "        numpyro.sample('x', dist.Normal(0, 1))\n",
+            "AssertionError",
+            "numpyro.sample('x'",
+            "Two sample sites share a name",
+        ),
+        (
+            "def model():\n    s = numpyro.sample('s', dist.Normal(0, 1))\n"
+            "    numpyro.sample('x', dist.Normal(0, s), obs=1.0)\n",
+            "ValueError",
+            "dist.Normal(0, s)",
+            "give that site a positive prior",
+        ),
+        (
+            "y = numpyro.sample('y', dist.Normal(0, 1))\n\n\ndef model():\n"
+            "    numpyro.sample('x', dist.Normal(0, 1), obs=y)\n",
+            "AssertionError",
+            "y = numpyro.sample",
+            "pass `rng_key=jax.random.PRNGKey(0)`",
+        ),
+        (
+            "def model():\n    r = numpyro.sample('r', dist.Exponential(1.0))\n"
+            "    numpyro.sample('x', dist.Exponential(r), obs=jnp.array([-1.0, 2.0]))\n",
+            "RuntimeError",
+            "def model",
+            "no negative values for an Exponential",
+        ),
+        (
+            "def model():\n    mu = numpyro.sample('mu', dist.Normal(jnp.zeros(3), 1))\n"
+            "    numpyro.sample('x', dist.Normal(mu, 1), obs=jnp.zeros(4))\n",
+            "ValueError",
+            "def model",
+            "check each plate's size against the data's length",
+        ),
+        (
+            "def model():\n    with numpyro.plate('n', 5):\n"
+            "        numpyro.sample('mu', dist.Normal(jnp.zeros(3), 1))\n",
+            "ValueError",
+            "numpyro.sample('mu'",
+            "check each plate's size against the data's length",
+        ),
+        (
+            # Unbounded support: fails with or without funsor installed (the dev extras have it).
+            "def model():\n    k = numpyro.sample('k', dist.Poisson(3.0))\n"
+            "    numpyro.sample('x', dist.Normal(k, 1), obs=1.0)\n",
+            "RuntimeError",
+            "numpyro.sample('k'",
+            "DiscreteHMCGibbs",
+        ),
+    ],
+    ids=[
+        "if-on-traced",
+        "numpy-on-traced",
+        "int-of-traced",
+        "duplicate-site",
+        "real-prior-as-scale",
+        "sample-without-key",
+        "no-valid-initial-point",
+        "shape-mismatch",
+        "plate-mismatch",
+        "discrete-latent",
+    ],
+)
+def test_known_errors_point_at_the_line_with_a_hint(
+    runner, tmp_path, body, exception, marker, hint
+):
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict == "fail"
+    error = next(f for f in report.findings if f.code == "smoke-exception")
+    assert error.message.startswith(exception), error.message
+    assert hint in error.message
+    assert error.line == line_of(source, marker)
+
+
+def test_warnings_become_findings_at_their_site(runner, tmp_path):
+    report, source = smoke(
+        runner,
+        tmp_path,
+        "y = jnp.arange(5.0)\n\n\ndef model():\n"
+        "    mu = numpyro.sample('mu', dist.Normal(jnp.zeros((5, 1)), 1).to_event(2))\n"
+        "    with numpyro.plate('n', 5):\n"
+        "        numpyro.sample('obs', dist.Normal(mu, 1), obs=y)\n",
+    )
+    assert report.verdict == "warn"
+    (warning,) = [f for f in report.findings if f.code == "smoke-warning"]
+    assert "Missing a plate statement" in warning.message
+    assert (warning.line, warning.site) == (line_of(source, "numpyro.sample('obs'"), "obs")
+
+
+def test_the_enumeration_warning_points_at_the_discrete_site(runner, tmp_path):
+    report, source = smoke(
+        runner,
+        tmp_path,
+        "def model():\n    z = numpyro.sample('z', dist.Bernoulli(0.5))\n"
+        "    numpyro.sample('x', dist.Normal(z, 1), obs=1.0)\n",
+    )
+    (warning,) = [f for f in report.findings if f.code == "smoke-warning"]
+    assert warning.message.startswith("FutureWarning: Some algorithms will automatically")
+    assert (warning.line, warning.site) == (line_of(source, "numpyro.sample('z'"), "z")
+
+
+def test_an_unchanged_model_reuses_its_compiled_sampler(runner, tmp_path):
+    body = "def model():\n    numpyro.sample('x', dist.Normal(0, 1))\n"
+    first, _ = smoke(runner, tmp_path, body)
+    started = time.perf_counter()
+    again, _ = smoke(runner, tmp_path, body)
+    assert first.verdict in ("pass", "warn") and again.verdict == first.verdict
+    assert "compiled sampler reused" in again.summary
+    assert time.perf_counter() - started < 1.0

@@ -1,0 +1,202 @@
+"""What the smoke test executes of a file and how it calls the model: plain ast, no jax."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from conftest import EXAMPLES
+from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.smoke.loader import LoadError, plan_run
+
+CATALOG = load_catalog().catalog
+EIGHT_SCHOOLS = (EXAMPLES / "eight_schools.py").read_text()
+HEADER = (
+    "import numpyro\nimport numpyro.distributions as dist\nfrom numpyro.infer import MCMC, NUTS\n"
+)
+
+
+def plan(body: str, model: str | None = None):
+    return plan_run(HEADER + textwrap.dedent(body), "/work/model.py", model, CATALOG)
+
+
+def line_of(body: str, text: str) -> int:
+    """The line ``text`` is on once ``body`` follows the header, as ``plan`` builds it."""
+    source = HEADER + textwrap.dedent(body)
+    return source[: source.index(text)].count("\n") + 1
+
+
+def kept_source(result) -> str:
+    tree = ast.parse(result.source)
+    return "\n".join(ast.unparse(tree.body[i]) for i in result.kept_statements)
+
+
+def test_eight_schools_runs_as_written():
+    result = plan_run(EIGHT_SCHOOLS, "/x/eight_schools.py", None, CATALOG)
+    assert result.model == "eight_schools"
+    assert result.call.arguments == "J, sigma, y=y"  # the key and extra_fields left out
+    assert result.call.origin == "`mcmc.run` on line 30"
+    kept = kept_source(result)
+    assert "def eight_schools" in kept and "sigma = np.array" in kept
+    assert "__main__" not in kept and "mcmc.run" not in kept
+    assert result.centered_sites == ("theta",)
+    theta = result.sites["theta"]
+    line = EIGHT_SCHOOLS.splitlines()[theta.line - 1]
+    assert line[theta.start : theta.end] == '"theta"'
+
+
+def test_inference_prints_and_what_depends_on_them_are_skipped():
+    result = plan(
+        """
+        import numpy as np
+
+        def run_inference(fn, data):
+            mcmc = MCMC(NUTS(fn), num_warmup=10, num_samples=10)
+            mcmc.run(None, data)
+            return mcmc
+
+        def model(y):
+            numpyro.sample("y", dist.Normal(0, 1), obs=y)
+
+        y = np.zeros(3)
+        print("loaded", y)
+        kernel = NUTS(model)
+        mcmc = run_inference(model, y)
+        samples = mcmc.get_samples()
+        try:
+            import funsor
+        except ImportError:
+            funsor = None
+        """
+    )
+    kept = kept_source(result)
+    assert "y = np.zeros(3)" in kept and "import funsor" in kept
+    assert "def run_inference" in kept  # a definition runs nothing
+    for skipped in ("print(", "kernel = ", "mcmc = run_inference", "samples = "):
+        assert skipped not in kept
+    assert result.call.arguments == "y=y"
+    assert result.call.origin == "module-level names"
+
+
+def test_arguments_from_a_chained_mcmc_run_with_starred_arguments():
+    result = plan(
+        """
+        data = {"x": 1.0}
+        extra = (2.0,)
+
+        def model(a, b, x=None):
+            numpyro.sample("x", dist.Normal(a, b), obs=x)
+
+        MCMC(NUTS(model), num_warmup=5, num_samples=5).run(
+            key, 1.0, *extra, extra_fields=("diverging",), **data
+        )
+        """
+    )
+    assert result.call.arguments == "1.0, *extra, **data"
+
+
+def test_a_smoke_args_comment_wins_and_is_checked():
+    source = """
+        sigma = 1.0
+
+        # a model of one thing
+        # numpyro: smoke-args 8, sigma, y=None
+        @numpyro.handlers.scale(scale=1.0)
+        def model(J, sigma, y):
+            numpyro.sample("y", dist.Normal(0, sigma), obs=y)
+        """
+    result = plan(source)
+    assert result.call.arguments == "8, sigma, y=None"
+    own_names = source.replace("y=None", "y=[i * sigma for i in range(2)], f=lambda v: v")
+    assert plan(own_names).call.arguments.endswith("f=lambda v: v")
+    assert result.call.line == line_of(source, "# numpyro")
+    with pytest.raises(LoadError, match="not a list of call arguments") as error:
+        plan(source.replace("y=None", "y=)"))
+    assert error.value.line == line_of(source, "# numpyro")
+
+
+def test_missing_parameters_are_named_with_the_way_to_supply_them():
+    body = """
+        J = 8
+
+        def model(J, sigma, y=None, *, scale=1.0):
+            numpyro.sample("y", dist.Normal(0, scale), obs=y)
+        """
+    with pytest.raises(LoadError) as error:
+        plan(body)
+    message = error.value.message
+    assert "`model` needs `sigma`" in message
+    assert "# numpyro: smoke-args sigma=..." in message
+    assert error.value.line == line_of(body, "def model")
+
+
+def test_a_run_argument_set_only_under_main_is_reported():
+    source = EIGHT_SCHOOLS.replace("J = 8\n", "").replace(
+        "    nuts_kernel =", "    J = 8\n    nuts_kernel ="
+    )
+    with pytest.raises(LoadError) as error:
+        plan_run(source, "/x/eight_schools.py", None, CATALOG)
+    message = error.value.message
+    assert "`mcmc.run` on line 30 use `J`" in message
+    assert "code the smoke test does not run (line 25" in message
+    assert error.value.line == 30
+
+
+def test_a_run_inside_a_function_with_local_arguments_is_reported():
+    with pytest.raises(LoadError, match="`X`, which is not a module-level name"):
+        plan(
+            """
+            def model(X):
+                numpyro.sample("X", dist.Normal(0, 1), obs=X)
+
+            def main():
+                X = load()
+                mcmc = MCMC(NUTS(model), num_warmup=5, num_samples=5)
+                mcmc.run(key, X)
+            """
+        )
+
+
+def test_choosing_the_model():
+    two = """
+        def first():
+            numpyro.sample("a", dist.Normal(0, 1))
+
+        def second():
+            numpyro.sample("b", dist.Normal(0, 1))
+        """
+    assert plan(two, "second").model == "second"
+    with pytest.raises(LoadError, match="several models"):
+        plan(two)
+    with pytest.raises(LoadError, match="No model `third`.*`first`, `second`"):
+        plan(two, "third")
+    with pytest.raises(LoadError, match="does not parse") as error:
+        plan(two + "def broken(:\n")
+    assert error.value.line == line_of(two + "def broken(:\n", "def broken")
+
+
+def test_only_a_sampled_scale_without_reparam_is_centered():
+    result = plan(
+        """
+        from numpyro.infer.reparam import LocScaleReparam
+
+        def model():
+            tau = numpyro.sample("tau", dist.HalfNormal(1.0))
+            mu = numpyro.sample("mu", dist.Normal(0, 1))
+            a = numpyro.sample("a", dist.Normal(mu, tau))
+            b = numpyro.sample("b", dist.Normal(mu, 2.0))
+            with numpyro.handlers.reparam(config={"c": LocScaleReparam(0)}):
+                c = numpyro.sample("c", dist.Normal(0, tau))
+            numpyro.sample("d", dist.Normal(a, tau), obs=1.0)
+        """
+    )
+    assert result.centered_sites == ("a",)
+
+
+def test_site_columns_count_code_points():
+    result = plan('def model():\n    x = "é" ; numpyro.sample("x", dist.Normal(0, 1))\n')
+    position = result.sites["x"]
+    line = result.source.splitlines()[position.line - 1]
+    assert line[position.start : position.end] == '"x"'

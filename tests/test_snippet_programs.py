@@ -160,10 +160,13 @@ def test_snippet_program_has_no_findings(prefix):
 @pytest.fixture(scope="module")
 def run_results(tmp_path_factory, pytestconfig) -> dict[str, dict]:
     folder = tmp_path_factory.mktemp("snippet_programs")
-    # XLA compilation dominates; JAX's own cache (in pytest's cache folder) spares the
-    # compilations of an earlier run.
+    # XLA compilation dominates; JAX's own cache, in pytest's cache folder, spares the
+    # compilations of an earlier run (none with -p no:cacheprovider).
+    pytest_cache = getattr(pytestconfig, "cache", None)
+    name = "jax-compilation"
+    cache_folder = pytest_cache.mkdir(name) if pytest_cache else folder / name
     compilation_cache = {
-        "JAX_COMPILATION_CACHE_DIR": str(pytestconfig.cache.mkdir("jax-compilation-cache")),
+        "JAX_COMPILATION_CACHE_DIR": str(cache_folder),
         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
         "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
     }

@@ -48,7 +48,11 @@ const STEPS = [
   ["the snippet eight-schools inserts the model", insertSnippet, undefined],
   ["NumPyro: Rebuild Catalog reports the numpyro version", rebuildCatalog, undefined],
   ["NumPyro: Restart Server starts it again; Show Output shows its log", restartServer, undefined],
-  ["the NUTS smoke test shows progress, a result and the verdict in the status bar", smokeTest, "smoke-test.png"],
+  [
+    "the NUTS smoke test shows progress, a result and the verdict in the status bar",
+    smokeTest,
+    "smoke-test.png",
+  ],
   [
     "an interpreter without numpyro-lsp gets a notification with the fix",
     missingServer,

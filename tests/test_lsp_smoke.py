@@ -91,8 +91,12 @@ async def test_a_code_lens_above_each_model(client, editor):
 async def test_centered_eight_schools_reports_divergences_where_the_user_looks(client, editor):
     uri = editor.open("eight_schools.py", EIGHT_SCHOOLS)
     client.progress_reports.clear()
+    result = asyncio.ensure_future(client.wait_for_notification("numpyro/smokeTestResult"))
     report = await smoke(client, uri, "eight_schools")
     assert report["verdict"] == "warn"
+    # The editor's status bar gets the device and the verdict.
+    result = await asyncio.wait_for(result, 10)
+    assert (result.verdict, result.device) == ("warn", report["device"])
     assert report["divergences"] > 0
     assert report["chains"] == 2 and report["draws"] == 600
     assert set(report["sites"]) == {"mu", "tau", "theta"}
@@ -114,6 +118,16 @@ async def test_centered_eight_schools_reports_divergences_where_the_user_looks(c
     assert divergence.severity == types.DiagnosticSeverity.Warning
     assert "LocScaleReparam(centered=0)" in divergence.message
     assert divergence.data == {"site": "theta"}
+    # The non-centering quick fix is attached to the divergence warning.
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=divergence.range,
+            context=types.CodeActionContext(diagnostics=[divergence]),
+        )
+    )
+    (fix,) = [a for a in actions if a.title == "Non-center `theta` with LocScaleReparam"]
+    assert list(fix.diagnostics) == [divergence]
 
     assert client.messages[-1].message.startswith("NUTS smoke test of eight_schools: WARN")
     assert "theta[7]" in client.log_messages[-1].message

@@ -219,7 +219,7 @@ def _site_actions(
                 f"Non-center `{site.name}` with LocScaleReparam",
                 QUICKFIX,
                 edits,
-                fixes=("NPR012",),
+                fixes=("NPR012", "smoke-divergences"),
                 preferred=True,
             )
         )

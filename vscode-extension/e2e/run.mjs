@@ -49,6 +49,11 @@ const STEPS = [
   ["NumPyro: Rebuild Catalog reports the numpyro version", rebuildCatalog, undefined],
   ["NumPyro: Restart Server starts it again; Show Output shows its log", restartServer, undefined],
   [
+    "the NUTS smoke test shows progress, a result and the verdict in the status bar",
+    smokeTest,
+    "smoke-test.png",
+  ],
+  [
     "an interpreter without numpyro-lsp gets a notification with the fix",
     missingServer,
     "missing-server.png",
@@ -125,7 +130,6 @@ async function nonCenter(vscode) {
   await action.first().waitFor({ timeout: 30_000 });
   await action.first().click();
   await vscode.waitForEditorText("LocScaleReparam(centered=0)");
-  await vscode.waitForEditorText("from numpyro.infer.reparam import LocScaleReparam");
 }
 
 async function insertSnippet(vscode) {
@@ -135,13 +139,7 @@ async function insertSnippet(vscode) {
   await vscode.page.waitForFunction(
     () => !document.querySelector(".monaco-editor .view-lines").textContent.includes("LocScaleReparam"),
   );
-  // Go to Line past the end (it stops at the last line): Control+End right after the undo was
-  // sometimes lost, and the prefix then landed inside a line, where no snippet is offered.
-  await vscode.page.keyboard.press("Control+G");
-  await vscode.page.locator(".quick-input-widget input").waitFor();
-  await vscode.page.keyboard.type("100000");
-  await vscode.page.keyboard.press("Enter");
-  await vscode.page.keyboard.press("End");
+  await vscode.goToLastLine();
   await vscode.page.keyboard.type("np_8schools");
   await vscode.page.keyboard.press("Control+Space");
   // np_8schools_locscale and np_8schools_transform are listed too; the exact match comes first.
@@ -155,6 +153,21 @@ async function insertSnippet(vscode) {
   await vscode.waitForEditorText('theta = numpyro.sample("theta", dist.Normal(mu, tau))');
   await vscode.page.keyboard.press("Escape");
   await vscode.runCommand("File: Revert File");
+}
+
+async function smokeTest(vscode) {
+  await vscode.runCommand("Notifications: Clear All Notifications");
+  await vscode.goToEndOfLine("tau = numpyro.sample");
+  await vscode.runCommand("NumPyro: Run NUTS Smoke Test on the Model at the Cursor");
+  // $/progress shows in the status bar while it runs (vscode-languageclient's window progress).
+  await vscode.waitForText(".part.statusbar", /smoke test/i, 60_000);
+  await vscode.waitForStatus(/NumPyro: cpu.* (pass|warn|fail)/i, 240_000);
+  await vscode.runCommand("Notifications: Show Notifications");
+  await vscode.waitForText(".notifications-center", /NUTS smoke test of eight_schools: (PASS|WARN|FAIL)/);
+  await vscode.runCommand("View: Focus Problems");
+  await vscode.waitForText(".markers-panel", "smoke-divergences");
+  // Toasts do not show while the notification center is open.
+  await vscode.runCommand("Notifications: Hide Notifications");
 }
 
 async function rebuildCatalog(vscode) {
@@ -240,6 +253,15 @@ class Workbench {
     await this.page.keyboard.type(`${line}`);
     await this.page.keyboard.press("Enter");
     await this.page.keyboard.press("End");
+  }
+
+  /** Puts the cursor on the example's last line, the empty one after its final newline. */
+  async goToLastLine() {
+    const source = await readFile(join(this.workspace, "eight_schools.py"), "utf8");
+    await this.page.keyboard.press("Control+G");
+    await this.page.locator(".quick-input-widget input").waitFor();
+    await this.page.keyboard.type(`${source.split("\n").length}`);
+    await this.page.keyboard.press("Enter");
   }
 
   /** Selects the current line's text after its indentation. */
@@ -397,6 +419,8 @@ async function makeSandbox(python) {
   sandbox.settings = {
     // Else Ctrl+Space answers with the file's words before the server is ready.
     "editor.wordBasedSuggestions": "off",
+    // Steps type into the example and revert: nothing may be saved behind their back.
+    "files.autoSave": "off",
   };
   await writeFile(
     join(sandbox.workspace, ".vscode", "settings.json"),

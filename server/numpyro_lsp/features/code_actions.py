@@ -11,6 +11,7 @@ from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.text import column_to_utf16
 from numpyro_lsp.features.diagnostics import SOURCE
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.smoke import DIAGNOSTIC_SOURCE as SMOKE_SOURCE
 from numpyro_lsp.rewrite.edits import TextEdit
 from numpyro_lsp.rules.base import Span
 
@@ -80,7 +81,9 @@ def code_actions_for(
     analysis = document.analysis(ls.catalogs.catalog)
     if analysis is None:
         return None
-    ours = [d for d in params.context.diagnostics if d.source == SOURCE]
+    # The smoke test's divergence warnings sit on the same sites as the NPR012 hints: the
+    # non-centering action fixes both.
+    ours = [d for d in params.context.diagnostics if d.source in (SOURCE, SMOKE_SOURCE)]
     actions: list[Action] = []
     for diagnostic in ours:
         fix = (diagnostic.data or {}).get("fix") if isinstance(diagnostic.data, dict) else None

@@ -29,6 +29,7 @@ from numpyro_lsp.smoke.runner import Progress, RunnerBusy
 
 COMMAND = "numpyro.smokeTest"
 DIAGNOSTIC_SOURCE = "numpyro smoke test"
+RESULT_NOTIFICATION = "numpyro/smokeTestResult"
 LENS_TITLE = "Run NUTS smoke test"
 SEVERITIES = {
     "error": types.DiagnosticSeverity.Error,
@@ -184,6 +185,8 @@ def publish(ls: NumpyroLanguageServer, uri: str, report: SmokeReport) -> None:
     ls.window_show_message(
         types.ShowMessageParams(type=MESSAGE_TYPES[report.verdict], message=report.summary)
     )
+    # For the editor's status bar (the VS Code extension shows the device and the verdict).
+    ls.protocol.notify(RESULT_NOTIFICATION, {"device": report.device, "verdict": report.verdict})
 
 
 def to_diagnostic(finding: Finding, lines: list[str]) -> types.Diagnostic:

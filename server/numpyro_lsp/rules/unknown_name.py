@@ -39,23 +39,21 @@ NAME = "unknown-numpyro-name"
 SEVERITY = Severity.ERROR
 
 
+def missing_from_module(analysis: ModuleAnalysis, node: ast.AST, module: str, name: str) -> Report:
+    suggestion = did_you_mean(name, analysis.catalog.modules[module]["attributes"])
+    hint = f"did you mean `{suggestion}`?" if suggestion else "check the name"
+    fix = {"kind": "replace_name", "name": name, "replacement": suggestion}
+    return Report(node, f"`{module}` has no `{name}`: {hint}", fix=fix if suggestion else None)
+
+
 def unknown_attribute(analysis: ModuleAnalysis, node: ast.Attribute) -> Report | None:
-    parts = dotted_parts(node)
-    path = analysis.resolve(node) if parts else None
+    path = analysis.resolve(node) if dotted_parts(node) else None
     if path is None:
         return None
     module, _, name = path.rpartition(".")
     if module not in analysis.catalog.modules or analysis.catalog.has_attribute(module, name):
         return None
-    suggestion = did_you_mean(name, analysis.catalog.modules[module]["attributes"])
-    hint = f"did you mean `{suggestion}`?" if suggestion else "check the name"
-    return Report(
-        node,
-        f"`{module}` has no `{name}`: {hint}",
-        fix={"kind": "replace_name", "name": name, "replacement": suggestion}
-        if suggestion
-        else None,
-    )
+    return missing_from_module(analysis, node, module, name)
 
 
 def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[Report]:
@@ -63,17 +61,8 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
     if node.level or module not in analysis.catalog.modules:
         return
     for alias in node.names:
-        if alias.name == "*" or analysis.catalog.has_attribute(module, alias.name):
-            continue
-        suggestion = did_you_mean(alias.name, analysis.catalog.modules[module]["attributes"])
-        hint = f"did you mean `{suggestion}`?" if suggestion else "check the name"
-        yield Report(
-            alias,
-            f"`{module}` has no `{alias.name}`: {hint}",
-            fix={"kind": "replace_name", "name": alias.name, "replacement": suggestion}
-            if suggestion
-            else None,
-        )
+        if alias.name != "*" and not analysis.catalog.has_attribute(module, alias.name):
+            yield missing_from_module(analysis, alias, module, alias.name)
 
 
 def bound_names(analysis: ModuleAnalysis) -> set[str]:

@@ -23,7 +23,7 @@ TIMEOUT_S = 30 * 60
     os.environ.get("NUMPYRO_LSP_SKIP_E2E") == "1",
     reason="NUMPYRO_LSP_SKIP_E2E=1 asks to skip the VS Code end-to-end test",
 )
-def test_extension_in_code_server():
+def run_e2e() -> tuple[int, str]:
     # A session of its own, so that a timeout stops the whole script (run.mjs then stops
     # code-server and Chromium, which it started in process groups of their own).
     process = subprocess.Popen(
@@ -44,4 +44,15 @@ def test_extension_in_code_server():
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
         pytest.fail(f"scripts/e2e.sh ran past {TIMEOUT_S} s:\n{output}")
-    assert process.returncode == 0, output
+    return process.returncode, output
+
+
+def test_extension_in_code_server():
+    returncode, output = run_e2e()
+    if returncode != 0:
+        # A browser driving a UI on two busy cores sometimes loses a keystroke; a second
+        # failure is a real one. Both outputs are kept for the report.
+        first = output
+        returncode, output = run_e2e()
+        output = f"first run:\n{first}\n\nsecond run:\n{output}"
+    assert returncode == 0, output

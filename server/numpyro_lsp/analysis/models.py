@@ -162,6 +162,13 @@ class ModelDefinition:
 
 
 @dataclass
+class Lookups:
+    models: list[FunctionInfo]
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    uses: dict[str, list[ModelUse]] = field(default_factory=dict)
+
+
+@dataclass
 class ModuleAnalysis:
     tree: ast.Module
     bindings: dict[str, str]
@@ -180,10 +187,23 @@ class ModuleAnalysis:
     # Models of other workspace files imported here, by the expression that names them
     # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
     imported_models: dict[str, ModelDefinition] = field(default_factory=dict)
+    lookups: Lookups | None = field(default=None, repr=False, compare=False)
 
     @property
     def models(self) -> list[FunctionInfo]:
+        if self.lookups is not None:
+            return self.lookups.models
         return [f for f in self.functions if f.is_model]
+
+    def finish(self) -> None:
+        """Index what the rules look up again and again (for every model, every call), once
+        the analysis is complete."""
+        lookups = Lookups([f for f in self.functions if f.is_model])
+        for info in self.functions:
+            lookups.functions.setdefault(info.name, info)
+        for use in self.model_uses:
+            lookups.uses.setdefault(use.model, []).append(use)
+        self.lookups = lookups
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of these types in the file, in source order."""
@@ -201,12 +221,13 @@ class ModuleAnalysis:
         return owner if owner is not None and owner.is_model else None
 
     def function(self, name: str) -> FunctionInfo | None:
-        for info in self.functions:
-            if info.name == name:
-                return info
-        return None
+        if self.lookups is not None:
+            return self.lookups.functions.get(name)
+        return next((info for info in self.functions if info.name == name), None)
 
     def uses_of(self, model: str) -> list[ModelUse]:
+        if self.lookups is not None:
+            return self.lookups.uses.get(model, [])
         return [use for use in self.model_uses if use.model == model]
 
     def resolve(self, node: ast.AST) -> str | None:
@@ -670,4 +691,5 @@ def analyze_module(
     for info in analysis.functions:
         if info.is_model:
             info.traced = _traced_names(analysis, info)
+    analysis.finish()
     return analysis

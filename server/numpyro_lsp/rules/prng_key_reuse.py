@@ -107,12 +107,12 @@ class _Scope:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return
         if isinstance(node, ast.If):
-            self.expression(node.test, loops, branches)
+            self.expression(node, loops, branches)
             self.block(node.body, loops, (*branches, (id(node), "body")))
             self.block(node.orelse, loops, (*branches, (id(node), "orelse")))
             return
         if isinstance(node, ast.For | ast.While):
-            self.expression(node.iter if isinstance(node, ast.For) else node.test, loops, branches)
+            self.expression(node, loops, branches)
             self.loop_assigns[id(node)] = {
                 name
                 for child in ast.walk(node)
@@ -124,8 +124,7 @@ class _Scope:
             self.block(node.orelse, loops, branches)
             return
         if isinstance(node, ast.With):
-            for item in node.items:
-                self.expression(item.context_expr, loops, branches)
+            self.expression(node, loops, branches)
             self.block(node.body, loops, branches)
             return
         if isinstance(node, ast.Try):
@@ -133,7 +132,7 @@ class _Scope:
                 self.block(part, loops, (*branches, (id(node), str(i))))
             return
         if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
-            self.expression(node.value, loops, branches)
+            self.expression(node, loops, branches)
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = {n for t in targets for n in assigned_names(t)}
             for name in names:
@@ -145,10 +144,20 @@ class _Scope:
             else:
                 self.keys -= names
             return
+        if isinstance(node, ast.Match):
+            self.expression(node, loops, branches)
+            for i, case in enumerate(node.cases):
+                self.block(case.body, loops, (*branches, (id(node), f"case{i}")))
+            return
         self.expression(node, loops, branches)
+        # Any other compound statement (async for/with, try*): its nested statements in order.
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                self.statement(child, loops, branches)
 
-    def expression(self, node: ast.AST, loops, branches) -> None:
-        calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    def expression(self, statement: ast.stmt, loops, branches) -> None:
+        """The key uses in a statement's own expressions (its header, for a compound one)."""
+        calls = self.analysis.calls_by_statement.get(id(statement), [])
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             name = consumed_key(self.analysis, call, self.keys)
             if name is None:

@@ -34,6 +34,8 @@ from servers import OURS, by_name
 from stats import latency_summary
 
 GROWTH_LIMIT = 0.10
+# A request unanswered this long counts as an error (the soak goes on).
+REQUEST_TIMEOUT_S = 30.0
 # Half-typed code, brackets left open, a comment that silences a rule, non-ASCII text.
 FRAGMENTS = [
     "dist.",
@@ -110,9 +112,10 @@ class Soak:
                 ),
             }[kind]()
             try:
-                await self.client.request(f"textDocument/{kind}", params)
-            except LspError as error:
-                self.errors[f"{kind}: {error}"[:200]] += 1
+                request = self.client.request(f"textDocument/{kind}", params)
+                await asyncio.wait_for(request, REQUEST_TIMEOUT_S)
+            except (LspError, TimeoutError) as error:
+                self.errors[f"{kind}: {type(error).__name__} {error}"[:200]] += 1
         self.latency[kind].append(time.perf_counter() - began)
 
 

@@ -6,7 +6,8 @@
 
 ``diagnostics`` and ``code-action`` run the server's own functions in this process (the
 feature modules, with a stand-in for the server object), time each stage in CPU time with
-the garbage collector's share, then print cProfile's hottest functions. ``startup`` reads
+the garbage collector's share, then print cProfile's hottest functions; ``diagnostics``
+also times each rule and a run of checks in a row with their full collections. ``startup`` reads
 ``python -X importtime`` for the server's modules and for a bare pygls server's.
 """
 
@@ -130,6 +131,43 @@ def diagnostics_stages(text: str, runs: int) -> tuple[Stages, Callable[[], Any]]
     for _ in range(runs):
         once(stages)
     return stages, lambda: once(None)
+
+
+def collections(text: str, runs: int) -> str:
+    """One check per edit, in a row as the server runs them, with the three last versions
+    kept alive (the server keeps each open document's): each run's CPU time and the time
+    its full (generation 2) collections took."""
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.catalog.store import load_catalog
+    from numpyro_lsp.features.diagnostics import diagnostics_for
+
+    catalog = load_catalog().catalog
+    server = stand_in_server(catalog)
+    full: list[float] = []
+    began = [0.0]
+
+    def clock(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.process_time()
+        elif info["generation"] == 2:
+            full.append((time.process_time() - began[0]) * 1000)
+
+    kept: list[Any] = []
+    lines = [f"thresholds {gc.get_threshold()}; {len(gc.get_objects()):,} objects tracked"]
+    gc.callbacks.append(clock)
+    try:
+        for run in range(runs):
+            full.clear()
+            document = ParsedDocument("file:///bench.py", run, f"{text}\nedit_{run} = {run}\n")
+            start = time.process_time()
+            diagnostics_for(server, document)
+            spent = (time.process_time() - start) * 1000
+            kept = [*kept[-2:], document]
+            gen2 = ", ".join(f"{ms:.0f} ms" for ms in full) or "-"
+            lines.append(f"check {run:>2}: {spent:6.1f} ms CPU; full collections: {gen2}")
+    finally:
+        gc.callbacks.remove(clock)
+    return "\n".join(lines)
 
 
 def rule_costs(text: str, runs: int) -> str:
@@ -273,6 +311,7 @@ def main() -> int:
     print(stages.report())
     if args.what == "diagnostics":
         print(f"\n{rule_costs(text, args.runs)}")
+        print(f"\n{collections(text, args.runs)}")
     if args.top:
         hot_spots(once, args.runs, args.top)
     return 0

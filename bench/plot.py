@@ -43,8 +43,8 @@ def series(results: dict[str, Any]) -> list[Series]:
             f"jedi-ls: didChange → diagnostics, less its {debounce:g} ms debounce",
             pick(jedi, "edit_ms", debounce),
         ),
-        ("numpyro-lsp engine, in-process", pick(engine, "engine")),
-        ("ast.parse alone (floor)", pick(engine, "ast.parse")),
+        ("numpyro-lsp engine, in-process (CPU time)", pick(engine, "engine")),
+        ("ast.parse alone, in-process (CPU time; the floor)", pick(engine, "ast.parse")),
     ]
     return [(label, *data[1:]) for label, data in rows]
 

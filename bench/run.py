@@ -136,12 +136,17 @@ def main() -> int:
         "document": str(DOCUMENT.relative_to(ROOT)),
     }
     results["servers"] = asyncio.run(measure_servers(args, logs))
+    load_between = load_average()
     results["floors"] = measure_floors(args)
     rows = build_rows(results)
     results["rows"] = [row.as_json() for row in rows]
     results["all_pass"] = all(row.passed is not False for row in rows)
     results["wall_s"] = time.perf_counter() - began
-    results["load_average"] = {"before": load_before, "after": load_average()}
+    results["load_average"] = {
+        "before": load_before,
+        "after servers": load_between,
+        "after": load_average(),
+    }
     print(render(rows))
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(

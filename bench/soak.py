@@ -2,15 +2,17 @@
 
 numpyro-lsp gets random requests (completion, hover, signature help, code actions) and edits
 (a fragment typed at a random place, then taken out; every edit checked at once, debounce
-0) on eight schools and a 2,000-line file, paced evenly over the run, while its VmRSS is
-sampled every second. Growth is measured after a warm-up, between the median of the first
-ten samples after it and the median of the last ten: PASS when it is at most 10%. Writes
+0) on eight schools and a 2,000-line file, paced evenly over the run, one at a time, while
+its VmRSS is sampled every second. Memory is compared at rest, when nothing is in flight
+(the server idle for ``--settle`` seconds, the median of five readings): once after the
+warm-up and once at the end. PASS when it grew by at most 10%. Writes
 bench/results/soak.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import datetime
 import json
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ from scenarios import read_memory_kib, start
 from servers import OURS, by_name
 from stats import latency_summary
 
+PROBE = Path(__file__).with_name("memory_probe.py")
 GROWTH_LIMIT = 0.10
 # A request unanswered this long counts as an error (the soak goes on).
 REQUEST_TIMEOUT_S = 30.0
@@ -57,41 +61,65 @@ KINDS = {  # weights: the mix of one editing session
     "codeAction": 10,
     "edit": 25,
 }
+HEAP_FIELDS = ("pymalloc_blocks", "gc_objects", "threads")  # memory_probe.py's columns 2-4
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=300.0, help="how long to pace over")
-    parser.add_argument("--requests", type=int, default=10_000, help="requests and edits")
-    parser.add_argument("--warmup", type=float, default=30.0, help="seconds left out of growth")
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between samples")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "soak.json")
+    add = parser.add_argument
+    add("--seconds", type=float, default=300.0, help="how long to pace the requests over")
+    add("--requests", type=int, default=10_000, help="requests and edits")
+    add("--warmup", type=float, default=30.0, help="seconds before the first memory at rest")
+    add("--settle", type=float, default=3.0, help="idle seconds before memory at rest")
+    add("--interval", type=float, default=1.0, help="seconds between VmRSS samples")
+    add("--seed", type=int, default=0)
+    add(
+        "--probe",
+        action="store_true",
+        help="run the server under memory_probe.py: the "
+        "Python heap and threads too, to tell a leak of objects from allocator growth",
+    )
+    add("--out", type=Path, default=ROOT / "bench" / "results" / "soak.json")
     return parser.parse_args()
 
 
+@dataclass(frozen=True)
+class Rest:
+    at_s: float
+    rss_mib: float
+    heap: dict[str, int] | None  # memory_probe.py's last reading, with --probe
+
+
 class Soak:
-    def __init__(self, client: LspClient, documents: list[Mirror], rng: random.Random) -> None:
+    def __init__(self, client: LspClient, documents: list[Mirror], seed: int) -> None:
         self.client = client
         self.documents = documents
-        self.rng = rng
+        self.rng = random.Random(seed)
         self.latency: dict[str, list[float]] = {kind: [] for kind in KINDS}
         self.errors: Counter[str] = Counter()
 
-    def position(self, document: Mirror) -> tuple[int, int, str]:
+    def position(self, document: Mirror) -> tuple[int, int]:
         """A random place: after a ``dist.`` or inside a call when the line has one."""
         number = self.rng.randrange(len(document.lines))
         line = document.lines[number]
         anchors = [m.end() for m in re.finditer(r"dist\.|\(", line)]
         if anchors and self.rng.random() < 0.7:
-            return number, self.rng.choice(anchors), line
-        return number, self.rng.randint(0, len(line)), line
+            return number, self.rng.choice(anchors)
+        return number, self.rng.randint(0, len(line))
+
+    def params(self, kind: str, document: Mirror, line: int, character: int) -> dict[str, Any]:
+        where = {"line": line, "character": character}
+        if kind == "completion":
+            return completion_params(document.uri, where)
+        if kind == "codeAction":
+            selection = {"start": {"line": line, "character": 0}, "end": where}
+            return code_action_params(document.uri, selection, [])
+        return position_params(document.uri, where)
 
     async def step(self) -> None:
         document = self.rng.choice(self.documents)
         kind = self.rng.choices(list(KINDS), weights=list(KINDS.values()))[0]
-        line, character, text = self.position(document)
-        where = {"line": line, "character": character}
+        line, character = self.position(document)
         began = time.perf_counter()
         if kind == "edit":
             change = (
@@ -101,37 +129,46 @@ class Soak:
             )
             await self.client.notify("textDocument/didChange", change)
         else:
-            params = {
-                "completion": lambda: completion_params(document.uri, where),
-                "hover": lambda: position_params(document.uri, where),
-                "signatureHelp": lambda: position_params(document.uri, where),
-                "codeAction": lambda: code_action_params(
-                    document.uri,
-                    {"start": {"line": line, "character": 0}, "end": where},
-                    [],
-                ),
-            }[kind]()
             try:
-                request = self.client.request(f"textDocument/{kind}", params)
+                request = self.client.request(
+                    f"textDocument/{kind}", self.params(kind, document, line, character)
+                )
                 await asyncio.wait_for(request, REQUEST_TIMEOUT_S)
             except (LspError, TimeoutError) as error:
                 self.errors[f"{kind}: {type(error).__name__} {error}"[:200]] += 1
         self.latency[kind].append(time.perf_counter() - began)
 
 
-async def sample_memory(pid: int, interval: float, samples: list[tuple[float, int]]) -> None:
+async def at_rest(client: LspClient, settle: float, began: float, probe: Path | None) -> Rest:
+    """Memory once the server has been idle for ``settle`` seconds: checks finished, nothing
+    in flight; the median of five readings 0.2 s apart."""
+    await asyncio.sleep(settle)
+    readings = []
+    for _ in range(5):
+        readings.append(read_memory_kib(client.pid)["VmRSS"] / 1024)
+        await asyncio.sleep(0.2)
+    heap = None
+    if probe is not None:
+        last = ast.literal_eval(probe.read_text().splitlines()[-1])
+        heap = dict(zip(HEAP_FIELDS, last[2:], strict=True))
+    return Rest(time.perf_counter() - began, statistics.median(readings), heap)
+
+
+async def sample_memory(pid: int, interval: float, samples: list[tuple[float, float]]) -> None:
     began = time.perf_counter()
     while True:
-        samples.append((time.perf_counter() - began, read_memory_kib(pid)["VmRSS"]))
+        samples.append((time.perf_counter() - began, read_memory_kib(pid)["VmRSS"] / 1024))
         await asyncio.sleep(interval)
 
 
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
-    rng = random.Random(args.seed)
     spec = by_name(OURS)
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
+        probe = root / "probe.jsonl" if args.probe else None
+        if probe is not None:
+            spec = replace(spec, command=(sys.executable, str(PROBE), str(probe)))
         client, _ = await start(spec, root, None)
         try:
             documents = [
@@ -146,21 +183,23 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                     "textDocument/didOpen", did_open_params(document.uri, document.text)
                 )
             sampler = asyncio.create_task(sample_memory(client.pid, args.interval, samples))
-            run = Soak(client, documents, rng)
+            run = Soak(client, documents, args.seed)
             began = time.perf_counter()
-            pace = args.seconds / args.requests
+            schedule, pace = began, args.seconds / args.requests
+            rests: list[Rest] = []
             for index in range(args.requests):
-                delay = began + index * pace - time.perf_counter()
+                if not rests and time.perf_counter() - began >= args.warmup:
+                    paused = time.perf_counter()
+                    rests.append(await at_rest(client, args.settle, began, probe))
+                    schedule += time.perf_counter() - paused  # the pause is not load
+                delay = schedule + index * pace - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 await run.step()
                 if client.process.returncode is not None:
                     raise RuntimeError("the server exited during the soak")
-            await client.request(
-                "textDocument/hover", position_params(documents[0].uri, {"line": 0, "character": 0})
-            )
+            rests.append(await at_rest(client, args.settle, began, probe))
             elapsed = time.perf_counter() - began
-            samples.append((elapsed, read_memory_kib(client.pid)["VmRSS"]))
             sampler.cancel()
         finally:
             await client.shutdown()
@@ -170,32 +209,29 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "latency_ms": {kind: latency_summary(values) for kind, values in run.latency.items()},
         "errors": dict(run.errors),
         "diagnostics_published": client.notifications["textDocument/publishDiagnostics"],
-        "memory": memory_summary(samples, args.warmup),
+        "memory": memory_summary(samples, rests[0], rests[-1]),
+        "rests": [vars(rest) for rest in rests],
     }
 
 
-def memory_summary(samples: list[tuple[float, int]], warmup: float) -> dict[str, Any]:
-    mib = [(t, kib / 1024) for t, kib in samples]
-    after = [v for t, v in mib if t >= warmup] or [mib[-1][1]]
-    baseline = statistics.median(after[:10])
-    end = statistics.median(after[-10:])
-    growth = (end - baseline) / baseline
+def memory_summary(samples: list[tuple[float, float]], baseline: Rest, end: Rest) -> dict[str, Any]:
+    growth = (end.rss_mib - baseline.rss_mib) / baseline.rss_mib
     return {
-        "start_mib": mib[0][1],
-        "baseline_mib": baseline,
-        "end_mib": end,
-        "max_mib": max(v for _, v in mib),
+        "start_mib": samples[0][1],
+        "baseline_mib": baseline.rss_mib,
+        "end_mib": end.rss_mib,
+        "max_mib": max(v for _, v in samples),
         "growth": growth,
         "pass": growth <= GROWTH_LIMIT,
-        "samples": [[round(t, 2), round(v, 2)] for t, v in mib],
+        "samples": [[round(t, 2), round(v, 2)] for t, v in samples],
     }
 
 
-def render(result: dict[str, Any], warmup: float) -> str:
+def render(result: dict[str, Any], args: argparse.Namespace) -> str:
     memory = result["memory"]
     total = sum(result["requests"].values())
     lines = [
-        f"{total} requests and edits in {result['elapsed_s']:.0f} s "
+        f"{total} requests and edits in {result['elapsed_s']:.0f} s, the two rests included "
         f"({total / result['elapsed_s']:.1f}/s), {sum(result['errors'].values())} errors, "
         f"{result['diagnostics_published']} publishDiagnostics",
         f"{'kind':<16}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}",
@@ -208,10 +244,17 @@ def render(result: dict[str, Any], warmup: float) -> str:
             )
     verdict = "PASS" if memory["pass"] else "FAIL"
     lines.append(
-        f"VmRSS MiB: start {memory['start_mib']:.1f}, after {warmup:g} s warm-up "
-        f"{memory['baseline_mib']:.1f}, end {memory['end_mib']:.1f}, max {memory['max_mib']:.1f}; "
-        f"growth {memory['growth']:+.1%} (limit +{GROWTH_LIMIT:.0%}) {verdict}"
+        f"VmRSS MiB: start {memory['start_mib']:.1f}, at rest after {args.warmup:g} s "
+        f"{memory['baseline_mib']:.1f}, at rest at the end {memory['end_mib']:.1f}, "
+        f"max {memory['max_mib']:.1f}; growth {memory['growth']:+.1%} "
+        f"(limit +{GROWTH_LIMIT:.0%}) {verdict}"
     )
+    first, last = result["rests"][0]["heap"], result["rests"][-1]["heap"]
+    if first and last:
+        lines.append(
+            "at rest, after warm-up -> end: "
+            + ", ".join(f"{name} {first[name]:,} -> {last[name]:,}" for name in HEAP_FIELDS)
+        )
     return "\n".join(lines)
 
 
@@ -227,7 +270,7 @@ def main() -> int:
         "load_average": {"before": load_before, "after": load_average()},
         **result,
     }
-    print(render(result, args.warmup))
+    print(render(result, args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +22,19 @@ from typing import IO, Any
 SHUTDOWN_TIMEOUT_S = 5.0
 # Large enough for one header line; bodies are read with readexactly.
 STREAM_LIMIT = 1 << 20
+
+
+Matcher = Callable[[Any], bool]
+
+
+def _anything(params: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Notification:
+    params: Any
+    received: float  # time.perf_counter() when it was read, before anything else ran
 
 
 class LspError(RuntimeError):
@@ -30,8 +45,9 @@ class LspClient:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
         self.notifications: Counter[str] = Counter()
-        # Futures waiting for the next notification of a method (see ``next_notification``).
-        self._waiting: dict[str, list[asyncio.Future[Any]]] = {}
+        # Futures waiting for the next notification of a method whose params match a
+        # predicate (see ``next_notification``).
+        self._waiting: dict[str, list[tuple[asyncio.Future[Notification], Matcher]]] = {}
         self._next_id = 0
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._reader = asyncio.create_task(self._read_loop())
@@ -62,11 +78,13 @@ class LspClient:
         await self._send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
         return await future
 
-    def next_notification(self, method: str) -> asyncio.Future[Any]:
-        """A future for the params of the next ``method`` notification; take it before
-        sending what triggers the notification."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(method, []).append(future)
+    def next_notification(
+        self, method: str, where: Matcher | None = None
+    ) -> asyncio.Future[Notification]:
+        """A future for the next ``method`` notification (the next one whose params satisfy
+        ``where``, if given); take it before sending what triggers it."""
+        future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(method, []).append((future, where or _anything))
         return future
 
     async def notify(self, method: str, params: Any = None) -> None:
@@ -143,9 +161,17 @@ class LspClient:
             await self._send({"jsonrpc": "2.0", "id": message["id"], "result": _reply(message)})
         else:
             self.notifications[method] += 1
-            for future in self._waiting.pop(method, []):
-                if not future.done():
-                    future.set_result(message.get("params"))
+            notification = Notification(message.get("params"), time.perf_counter())
+            waiting = []
+            for future, where in self._waiting.pop(method, []):
+                if future.done():
+                    continue
+                if where(notification.params):
+                    future.set_result(notification)
+                else:
+                    waiting.append((future, where))
+            if waiting:
+                self._waiting[method] = waiting
 
 
 def _reply(request: dict[str, Any]) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import json
 import random
 import re
@@ -28,7 +27,7 @@ from typing import Any
 
 from corpus import ROOT, big_file
 from lsp_client import LspClient, LspError
-from machine import load_average, machine, versions
+from machine import load_average, run_header
 from messages import code_action_params, completion_params, did_open_params, position_params
 from mirror import Mirror
 from scenarios import read_memory_kib, start
@@ -279,10 +278,7 @@ def main() -> int:
     load_before = load_average()
     result = asyncio.run(soak(args))
     document = {
-        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "versions": versions(),
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        **run_header(args),
         "load_average": {"before": load_before, "after": load_average()},
         **result,
     }

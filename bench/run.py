@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import compileall
-import datetime
 import importlib.util
 import json
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from floors import cli_times, engine_times
-from machine import load_average, machine, versions
+from machine import load_average, run_header
 from scaling import ScalingResult, SizedFile, scaling_session
 from scenarios import Budget, SessionResult, StartSample, Target, fresh_start, warm_session
 from servers import ServerSpec, server_specs
@@ -129,10 +128,7 @@ def main() -> int:
     load_before = load_average()
     began = time.perf_counter()
     results: dict[str, Any] = {
-        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "versions": versions(),
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        **run_header(args),
         "document": str(DOCUMENT.relative_to(ROOT)),
     }
     results["servers"] = asyncio.run(measure_servers(args, logs))

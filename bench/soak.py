@@ -12,9 +12,7 @@ bench/results/soak.json.
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
-import datetime
 import json
 import random
 import re
@@ -29,7 +27,7 @@ from typing import Any
 
 from corpus import ROOT, big_file
 from lsp_client import LspClient, LspError
-from machine import load_average, machine, versions
+from machine import load_average, run_header
 from messages import code_action_params, completion_params, did_open_params, position_params
 from mirror import Mirror
 from scenarios import read_memory_kib, start
@@ -61,7 +59,7 @@ KINDS = {  # weights: the mix of one editing session
     "codeAction": 10,
     "edit": 25,
 }
-HEAP_FIELDS = ("pymalloc_blocks", "gc_objects", "threads")  # memory_probe.py's columns 2-4
+HEAP_FIELDS = ("pymalloc_blocks", "gc_objects", "threads")  # from memory_probe.py
 
 
 def parse_args() -> argparse.Namespace:
@@ -87,7 +85,7 @@ def parse_args() -> argparse.Namespace:
 class Rest:
     at_s: float
     rss_mib: float
-    heap: dict[str, int] | None  # memory_probe.py's last reading, with --probe
+    heap: dict[str, Any] | None  # memory_probe.py's reading after a collection (--probe)
 
 
 class Soak:
@@ -116,6 +114,12 @@ class Soak:
             return code_action_params(document.uri, selection, [])
         return position_params(document.uri, where)
 
+    async def restore(self) -> None:
+        """Take back what is typed, so that every rest finds the same documents."""
+        for document in self.documents:
+            if document.typed is not None:
+                await self.client.notify("textDocument/didChange", document.take_back())
+
     async def step(self) -> None:
         document = self.rng.choice(self.documents)
         kind = self.rng.choices(list(KINDS), weights=list(KINDS.values()))[0]
@@ -135,23 +139,30 @@ class Soak:
                 )
                 await asyncio.wait_for(request, REQUEST_TIMEOUT_S)
             except (LspError, TimeoutError) as error:
-                self.errors[f"{kind}: {type(error).__name__} {error}"[:200]] += 1
+                self.errors[f"{kind}: {type(error).__name__} {error}"[:1000]] += 1
         self.latency[kind].append(time.perf_counter() - began)
 
 
-async def at_rest(client: LspClient, settle: float, began: float, probe: Path | None) -> Rest:
-    """Memory once the server has been idle for ``settle`` seconds: checks finished, nothing
-    in flight; the median of five readings 0.2 s apart."""
+async def at_rest(run: Soak, settle: float, began: float, probe: Path | None) -> Rest:
+    """Memory once the documents are back to their first text and the server has been idle
+    for ``settle`` seconds (checks finished, nothing in flight): the median of five
+    readings 0.2 s apart."""
+    client = run.client
+    await run.restore()
     await asyncio.sleep(settle)
     readings = []
     for _ in range(5):
         readings.append(read_memory_kib(client.pid)["VmRSS"] / 1024)
         await asyncio.sleep(0.2)
+    rss = statistics.median(readings)
     heap = None
-    if probe is not None:
-        last = ast.literal_eval(probe.read_text().splitlines()[-1])
-        heap = dict(zip(HEAP_FIELDS, last[2:], strict=True))
-    return Rest(time.perf_counter() - began, statistics.median(readings), heap)
+    if probe is not None:  # then the live heap, after a full collection (memory_probe.py)
+        request = probe.with_name(probe.name + ".collect")
+        request.touch()
+        while request.exists():
+            await asyncio.sleep(0.1)
+        heap = json.loads(probe.read_text().splitlines()[-1])
+    return Rest(time.perf_counter() - began, rss, heap)
 
 
 async def sample_memory(pid: int, interval: float, samples: list[tuple[float, float]]) -> None:
@@ -190,7 +201,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             for index in range(args.requests):
                 if not rests and time.perf_counter() - began >= args.warmup:
                     paused = time.perf_counter()
-                    rests.append(await at_rest(client, args.settle, began, probe))
+                    rests.append(await at_rest(run, args.settle, began, probe))
                     schedule += time.perf_counter() - paused  # the pause is not load
                 delay = schedule + index * pace - time.perf_counter()
                 if delay > 0:
@@ -198,7 +209,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
                 await run.step()
                 if client.process.returncode is not None:
                     raise RuntimeError("the server exited during the soak")
-            rests.append(await at_rest(client, args.settle, began, probe))
+            rests.append(await at_rest(run, args.settle, began, probe))
             elapsed = time.perf_counter() - began
             sampler.cancel()
         finally:
@@ -252,9 +263,13 @@ def render(result: dict[str, Any], args: argparse.Namespace) -> str:
     first, last = result["rests"][0]["heap"], result["rests"][-1]["heap"]
     if first and last:
         lines.append(
-            "at rest, after warm-up -> end: "
+            "live heap (after a full collection) at rest, after warm-up -> end: "
             + ", ".join(f"{name} {first[name]:,} -> {last[name]:,}" for name in HEAP_FIELDS)
         )
+        grown = Counter(last["types"])
+        grown.subtract(first["types"])
+        most = [f"{name} {count:+,}" for name, count in grown.most_common(8) if count > 0]
+        lines.append("types that grew most: " + ", ".join(most))
     return "\n".join(lines)
 
 
@@ -263,10 +278,7 @@ def main() -> int:
     load_before = load_average()
     result = asyncio.run(soak(args))
     document = {
-        "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "versions": versions(),
-        "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        **run_header(args),
         "load_average": {"before": load_before, "after": load_average()},
         **result,
     }

@@ -191,7 +191,8 @@ class RowBuilder:
     def linearity_rows(self, sizes: list[str]) -> None:
         if len(sizes) < 2:
             return
-        small, large = ("2000" if "2000" in sizes else sizes[-2]), sizes[-1]
+        large = sizes[-1]
+        small = "2000" if "2000" in sizes[:-1] else sizes[-2]
         per_kline: dict[str, dict[str, float | None]] = {}
         for size in (small, large):
             values: dict[str, float | None] = {BARE: None}

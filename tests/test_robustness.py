@@ -325,3 +325,11 @@ def test_position_encoding_is_utf16_even_when_the_client_prefers_utf8():
     process.kill()
     process.wait()
     assert body["result"]["capabilities"]["positionEncoding"] == "utf-16"
+
+
+def test_edits_leave_no_request_futures_behind(server):
+    document = Document(server, "file:///fuzz/futures.py", EXAMPLE)
+    for _ in range(50):
+        document.edit(0, 0, "# x\n")
+    info = server.request("workspace/executeCommand", {"command": "numpyro.serverInfo"})
+    assert info["result"]["pendingRequests"] <= 2

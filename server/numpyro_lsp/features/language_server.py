@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
@@ -57,6 +58,9 @@ class ReexportAwareBindings(Mapping[str, str]):
         return len(self.document.bindings)
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 class NumpyroProtocol(LanguageServerProtocol):
     """pygls's protocol with two changes: a request whose params cannot be read gets an
     error response (pygls only logs it, leaving the client waiting forever), and positions
@@ -70,6 +74,15 @@ class NumpyroProtocol(LanguageServerProtocol):
         if general is not None and general.position_encodings:
             general.position_encodings = [types.PositionEncodingKind.Utf16]
         return (yield from super().lsp_initialize(params))
+
+    def _handle_notification(self, method_name, params):
+        super()._handle_notification(method_name, params)
+        # pygls 2.1.1 keeps the finished future of every notification run by a generator
+        # handler (didOpen, didChange, didSave, didClose) under a fresh UUID, for good: about
+        # 1.8 KB per edit. Drop them; a client's requests use their own ids.
+        for key, future in list(self._request_futures.items()):
+            if future.done() and isinstance(key, str) and _UUID.fullmatch(key):
+                del self._request_futures[key]
 
     def structure_message(self, data):
         try:

@@ -27,6 +27,8 @@ def register(server: NumpyroLanguageServer) -> None:
             "jaxImported": "jax" in sys.modules,
             "numpyroImported": "numpyro" in sys.modules,
             "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            # Requests pygls still tracks (this one included): it must not grow with edits.
+            "pendingRequests": len(ls.protocol._request_futures),
             "settings": ls.settings,
         }
 

@@ -46,6 +46,7 @@ const STEPS = [
   ["a broken model shows its diagnostic with the rule code in Problems", problems, "problems.png"],
   ["the LocScaleReparam code action from the lightbulb rewrites the file", nonCenter, "code-action.png"],
   ["the snippet np_8schools inserts the model", insertSnippet, undefined],
+  ["site names of the model complete inside condition(data={...})", siteNames, "site-names.png"],
   ["NumPyro: Rebuild Catalog reports the numpyro version", rebuildCatalog, undefined],
   ["NumPyro: Restart Server starts it again; Show Output shows its log", restartServer, undefined],
   [
@@ -155,6 +156,15 @@ async function insertSnippet(vscode) {
   await vscode.runCommand("File: Revert File");
 }
 
+async function siteNames(vscode) {
+  await vscode.goToLastLine();
+  // VS Code closes the brace and the quote: the server completes between the quotes.
+  await vscode.page.keyboard.type('conditioned = numpyro.handlers.condition(eight_schools, data={"');
+  const row = vscode.page.locator(".suggest-widget .monaco-list-row", { hasText: "theta" });
+  await row.first().waitFor({ timeout: 30_000 });
+  await vscode.waitForText(".suggest-widget", "tau");
+}
+
 async function smokeTest(vscode) {
   await vscode.runCommand("Notifications: Clear All Notifications");
   await vscode.goToEndOfLine("tau = numpyro.sample");
@@ -171,6 +181,8 @@ async function smokeTest(vscode) {
 }
 
 async function rebuildCatalog(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
   await vscode.runCommand("NumPyro: Rebuild Catalog");
   await vscode.waitForNotification(/catalog rebuilt for numpyro \d/, 120_000);
 }

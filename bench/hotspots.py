@@ -98,6 +98,7 @@ def stand_in_server(catalog: Any, document: Any = None) -> Any:
         options=ServerOptions(),
         catalogs=SimpleNamespace(catalog=catalog),
         parsed=lambda uri: document,
+        linked_analysis=lambda parsed: parsed.analysis(catalog),
     )
 
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from numpyro_lsp.analysis.imports import bindings_from_broken_source
-from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
+from numpyro_lsp.analysis.layout import PARSE_ERRORS, Layout, update_layout
+from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module, module_bindings
 from numpyro_lsp.analysis.text import column_from_utf16, split_lines
 from numpyro_lsp.catalog.schema import Catalog
+
+
+@dataclass(eq=False)
+class LayoutMemory:
+    """The last layout computed for a document, whichever version it was: the next version
+    re-parses only what differs from it. One per open document, shared by its versions."""
+
+    latest: Layout | None = None
 
 
 @dataclass
@@ -17,6 +26,7 @@ class ParsedDocument:
     uri: str
     version: int | None
     source: str
+    memory: LayoutMemory = field(default_factory=LayoutMemory, repr=False, compare=False)
 
     @cached_property
     def bindings(self) -> dict[str, str]:
@@ -24,21 +34,33 @@ class ParsedDocument:
         return bindings_from_broken_source(self.source)
 
     @cached_property
+    def layout(self) -> Layout | None:
+        """The top-level statements in chunks, or None while the code does not parse."""
+        try:
+            layout = update_layout(self.memory.latest, self.lines)
+        except PARSE_ERRORS:
+            return None
+        self.memory.latest = layout
+        return layout
+
+    @cached_property
     def tree(self) -> ast.Module | None:
         """The stdlib AST, or None while the code does not parse."""
-        try:
-            return ast.parse(self.source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+        layout = self.layout
+        return None if layout is None else layout.tree
 
     def analysis(self, catalog: Catalog) -> ModuleAnalysis | None:
         """The models, sites and traced values of this version; None while it does not parse."""
         cached = self.__dict__.get("_analysis")
         if cached is not None and cached[0] is catalog:
             return cached[1]
-        tree = self.tree
+        tree, layout = self.tree, self.layout
         try:
-            analysis = None if tree is None else analyze_module(tree, catalog)
+            analysis = None
+            if tree is not None and layout is not None:
+                bindings = module_bindings([chunk.index for chunk in layout.chunks])
+                parts = [chunk.part(bindings, catalog) for chunk in layout.chunks]
+                analysis = analyze_module(tree, catalog, parts=parts)
         except RecursionError:  # an expression nested deeper than Python's stack allows
             analysis = None
         self.__dict__["_analysis"] = (catalog, analysis)
@@ -72,7 +94,8 @@ class DocumentIndex:
         cached = self._documents.get(uri)
         if cached is not None and cached.version == version and cached.source == source:
             return cached
-        parsed = ParsedDocument(uri, version, source)
+        memory = cached.memory if cached is not None else LayoutMemory()
+        parsed = ParsedDocument(uri, version, source, memory)
         self._documents[uri] = parsed
         return parsed
 

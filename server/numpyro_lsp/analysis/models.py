@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from numpyro_lsp.analysis.imports import bindings_from_imports
 from numpyro_lsp.catalog.schema import Catalog
@@ -114,20 +115,30 @@ class CatalogCall:
     handlers: tuple[HandlerContext, ...]
 
 
-@dataclass
+@dataclass(eq=False)
 class FunctionInfo:
+    """A function definition and what its own statements show. Nothing here depends on the
+    rest of the file but its imports, so a chunk's functions serve every version of the
+    document that keeps the chunk; whether it is a model is the module analysis's word
+    (``ModuleAnalysis.is_model``)."""
+
     node: ast.FunctionDef | ast.AsyncFunctionDef
     parent: FunctionInfo | None
+    # The analysis of the statements that define it: its imports resolve names.
+    scope: ModuleAnalysis = field(repr=False)
     sites: list[Site] = field(default_factory=list)
     primitive_calls: int = 0
     called_names: set[str] = field(default_factory=set)
-    traced: set[str] = field(default_factory=set)
-    is_model: bool = False
     decorators: list[HandlerContext] = field(default_factory=list)
     # Local ``name = <expr>`` assignments, last one wins (to follow ``d = dist.Normal(...)``).
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     # The nodes of its body, not those of nested functions, classes or lambdas.
     nodes: list[ast.AST] = field(default_factory=list)
+
+    @cached_property
+    def traced(self) -> set[str]:
+        """The names that hold values JAX traces when the function runs as a model."""
+        return _traced_names(self.scope, self)
 
     @property
     def name(self) -> str:
@@ -166,6 +177,11 @@ class Lookups:
     models: list[FunctionInfo]
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     uses: dict[str, list[ModelUse]] = field(default_factory=dict)
+    # By id(FunctionInfo): its catalog calls, and the functions defined in its body.
+    calls: dict[int, list[CatalogCall]] = field(default_factory=dict)
+    nested: dict[int, list[FunctionInfo]] = field(default_factory=dict)
+    # By id(call): the function a handler call decorates.
+    decorated: dict[int, FunctionInfo] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,46 +195,135 @@ class ModuleAnalysis:
     model_uses: list[ModelUse] = field(default_factory=list)
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
-    # Every node by type, and the function that owns each node (one walk serves every rule).
+    # The indexes of the file's statements, one per chunk (analysis/layout.py); one walk
+    # serves every rule. Merged below: by type on first use, owners and calls at once.
+    indexes: list[NodeIndex] = field(default_factory=list)
     by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
-    owners: dict[int, FunctionInfo] = field(default_factory=dict)
+    # The function definition that owns each node, by id(node).
+    owner_nodes: dict[int, ast.AST] = field(default_factory=dict)
     # The calls inside each statement's own expressions (not its nested statements).
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by id(definition)
+    model_ids: set[int] = field(default_factory=set)  # id(FunctionInfo) of the models
+    # The walks of its chunks (``walk_statements``), in order; one part for a whole tree.
+    parts: list[ModuleAnalysis] = field(default_factory=list, repr=False)
+    # What a rule's chunk check found in this part, and the module context it saw
+    # (``chunk_context``): rules/engine.py keeps it while the context stays the same.
+    chunk_findings: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
     # Models of other workspace files imported here, by the expression that names them
     # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
     imported_models: dict[str, ModelDefinition] = field(default_factory=dict)
     lookups: Lookups | None = field(default=None, repr=False, compare=False)
+    # resolve()'s answers by id(node), with the node (an id alone may be reused).
+    _resolved: dict[int, tuple[ast.AST, str | None]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def models(self) -> list[FunctionInfo]:
         if self.lookups is not None:
             return self.lookups.models
-        return [f for f in self.functions if f.is_model]
+        return [f for f in self.functions if id(f) in self.model_ids]
+
+    def is_model(self, function: FunctionInfo) -> bool:
+        return id(function) in self.model_ids
 
     def finish(self) -> None:
         """Index what the rules look up again and again (for every model, every call), once
         the analysis is complete."""
-        lookups = Lookups([f for f in self.functions if f.is_model])
+        lookups = Lookups([f for f in self.functions if id(f) in self.model_ids])
         for info in self.functions:
             lookups.functions.setdefault(info.name, info)
+            if info.parent is not None:
+                lookups.nested.setdefault(id(info.parent), []).append(info)
+            for decorator in info.decorators:
+                lookups.decorated.setdefault(id(decorator.call), info)
         for use in self.model_uses:
             lookups.uses.setdefault(use.model, []).append(use)
+        for call in self.catalog_calls:
+            if call.function is not None:
+                lookups.calls.setdefault(id(call.function), []).append(call)
         self.lookups = lookups
+
+    def chunk_context(self, part: ModuleAnalysis) -> tuple:
+        """All a chunk check may read of the file beyond the part's own statements (and its
+        imports, which the part is computed for): for each of the part's functions, whether
+        it is a model and what it is handed to (the calls themselves: AST nodes compare by
+        identity, and a re-parsed chunk has new ones)."""
+        return tuple(
+            (id(f) in self.model_ids, tuple((tuple(u.chain), u.call) for u in self.uses_of(f.name)))
+            for f in part.functions
+        )
+
+    def chunk_view(self, part: ModuleAnalysis) -> ModuleAnalysis:
+        """The part's statements seen with the file's models and model uses: what a chunk
+        check runs on."""
+        assert self.lookups is not None, "the analysis is not finished"
+        view = ModuleAnalysis(
+            part.tree,
+            self.bindings,
+            self.catalog,
+            functions=part.functions,
+            sites=part.sites,
+            catalog_calls=part.catalog_calls,
+            model_uses=self.model_uses,
+            assignments=part.assignments,
+            indexes=part.indexes,
+            owner_nodes=part.owner_nodes,
+            calls_by_statement=part.calls_by_statement,
+            infos=part.infos,
+            model_ids=self.model_ids,
+        )
+        local = Lookups(
+            [f for f in part.functions if id(f) in self.model_ids],
+            uses=self.lookups.uses,
+            calls=self.lookups.calls,
+            nested=self.lookups.nested,
+            decorated=self.lookups.decorated,
+        )
+        for info in part.functions:
+            local.functions.setdefault(info.name, info)
+        view.lookups = local
+        view._resolved = self._resolved
+        return view
+
+    def calls_in(self, function: FunctionInfo) -> list[CatalogCall]:
+        """The catalog calls of a function's own body, in source order."""
+        assert self.lookups is not None, "the analysis is not finished"
+        return self.lookups.calls.get(id(function), [])
+
+    def nested_in(self, function: FunctionInfo) -> list[FunctionInfo]:
+        """The functions defined in a function's own body."""
+        assert self.lookups is not None, "the analysis is not finished"
+        return self.lookups.nested.get(id(function), [])
+
+    def decorated_by(self, call: ast.Call) -> FunctionInfo | None:
+        assert self.lookups is not None, "the analysis is not finished"
+        return self.lookups.decorated.get(id(call))
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of these types in the file, in source order."""
         if len(types) == 1:
-            return self.by_type.get(types[0], [])
-        found = [n for t in types for n in self.by_type.get(t, [])]
+            return self._of_type(types[0])
+        found = [n for t in types for n in self._of_type(t)]
         return sorted(found, key=lambda n: (n.lineno, n.col_offset))
+
+    def _of_type(self, kind: type) -> list[ast.AST]:
+        found = self.by_type.get(kind)
+        if found is None:
+            found = self.by_type[kind] = [
+                node for index in self.indexes for node in index.by_type.get(kind, ())
+            ]
+        return found
 
     def owner(self, node: ast.AST) -> FunctionInfo | None:
         """The innermost function whose body holds ``node`` (None at module level)."""
-        return self.owners.get(id(node))
+        definition = self.owner_nodes.get(id(node))
+        return None if definition is None else self.infos[id(definition)]
 
     def in_model(self, node: ast.AST) -> FunctionInfo | None:
         owner = self.owner(node)
-        return owner if owner is not None and owner.is_model else None
+        return owner if owner is not None and id(owner) in self.model_ids else None
 
     def function(self, name: str) -> FunctionInfo | None:
         if self.lookups is not None:
@@ -232,13 +337,16 @@ class ModuleAnalysis:
 
     def resolve(self, node: ast.AST) -> str | None:
         """The fully qualified path a name chain stands for (``jnp.exp`` -> ``jax.numpy.exp``)."""
+        known = self._resolved.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        path = None
         parts = dotted_parts(node)
-        if not parts:
-            return None
-        head = self.bindings.get(parts[0])
-        if head is None:
-            return None
-        return ".".join([head, *parts[1:]])
+        head = self.bindings.get(parts[0]) if parts else None
+        if head is not None:
+            path = ".".join([head, *parts[1:]])
+        self._resolved[id(node)] = (node, path)
+        return path
 
     def catalog_object(self, node: ast.AST) -> dict | None:
         path = self.resolve(node)
@@ -374,13 +482,28 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
     return traced
 
 
-def index_nodes(analysis: ModuleAnalysis) -> None:
-    """One pre-order walk over the tree (source order): nodes by type, each node's owning
-    function, and a ``FunctionInfo`` per function definition."""
-    by_type: dict[type, list[ast.AST]] = {}
-    owners = analysis.owners
-    calls = analysis.calls_by_statement
-    stack: list[tuple[ast.AST, FunctionInfo | None, ast.AST | None]] = [(analysis.tree, None, None)]
+@dataclass
+class NodeIndex:
+    """What one pre-order walk over statements (source order) finds: nodes by type, the
+    function definition that owns each node, the calls of each statement's own expressions,
+    and each function definition with its parent and its body's nodes. Plain data about the
+    AST alone, so a chunk of a document keeps its index while other chunks are edited."""
+
+    by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
+    owners: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    # (definition, enclosing definition or None, the nodes of its body): not those of
+    # nested functions, classes or lambdas.
+    functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
+
+
+def index_statements(statements: list[ast.stmt]) -> NodeIndex:
+    index = NodeIndex()
+    by_type, owners, calls = index.by_type, index.owners, index.calls_by_statement
+    body_nodes: dict[int, list[ast.AST]] = {}
+    stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [
+        (statement, None, None) for statement in reversed(statements)
+    ]
     while stack:
         node, owner, statement = stack.pop()
         kind = type(node)
@@ -394,11 +517,11 @@ def index_nodes(analysis: ModuleAnalysis) -> None:
         nodes.append(node)
         if owner is not None:
             owners[id(node)] = owner
-            owner.nodes.append(node)
+            body_nodes[id(owner)].append(node)
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            info = FunctionInfo(node, owner)
-            analysis.functions.append(info)
-            owner = info
+            body = body_nodes[id(node)] = []
+            index.functions.append((node, owner, body))
+            owner = node
         elif kind is ast.Lambda:
             owner = None  # a lambda's parameters shadow names; its body is not the model's
         children = []
@@ -409,7 +532,7 @@ def index_nodes(analysis: ModuleAnalysis) -> None:
             elif isinstance(value, ast.AST):
                 children.append(value)
         stack.extend((child, owner, statement) for child in reversed(children))
-    analysis.by_type = by_type
+    return index
 
 
 # --- the walk ---------------------------------------------------------------------------
@@ -430,7 +553,7 @@ class _Context:
 class _Walker:
     def __init__(self, analysis: ModuleAnalysis) -> None:
         self.analysis = analysis
-        self.functions = {id(f.node): f for f in analysis.functions}
+        self.functions = analysis.infos
 
     def run(self) -> None:
         self.block(self.analysis.tree.body, _Context())
@@ -611,21 +734,23 @@ def distribution_use(
 
 def _mark_models(analysis: ModuleAnalysis) -> None:
     by_name = {f.name: f for f in analysis.functions}
+    models = analysis.model_ids
     for use in analysis.model_uses:
         if use.model in by_name:
-            by_name[use.model].is_model = True
+            models.add(id(by_name[use.model]))
     for info in analysis.functions:
         if info.primitive_calls or info.decorators:
-            info.is_model = True
+            models.add(id(info))
     # A function that calls a model of the same file is one too (a helper-built model).
     changed = True
     while changed:
         changed = False
         for info in analysis.functions:
-            if not info.is_model and any(
-                by_name.get(n) is not None and by_name[n].is_model for n in info.called_names
+            if id(info) not in models and any(
+                by_name.get(n) is not None and id(by_name[n]) in models for n in info.called_names
             ):
-                info.is_model = changed = True
+                models.add(id(info))
+                changed = True
 
 
 def _model_uses(analysis: ModuleAnalysis) -> None:
@@ -676,20 +801,59 @@ def first_model_argument(call: ast.Call) -> ast.expr | None:
     return None
 
 
-def analyze_module(
-    tree: ast.Module, catalog: Catalog, bindings: dict[str, str] | None = None
+def walk_statements(
+    statements: list[ast.stmt], index: NodeIndex, bindings: dict[str, str], catalog: Catalog
 ) -> ModuleAnalysis:
-    analysis = ModuleAnalysis(tree, {}, catalog)
-    index_nodes(analysis)
-    imports = analysis.nodes(ast.Import, ast.ImportFrom)
-    analysis.bindings = bindings if bindings is not None else bindings_from_imports(imports)
-    _Walker(analysis).run()
+    """What some top-level statements show without the rest of the file, given its imports:
+    their functions with sites, plates and handlers, catalog calls, module-level
+    assignments. A part of a module analysis, kept per chunk of a document (layout.py)."""
+    part = ModuleAnalysis(ast.Module(body=statements, type_ignores=[]), bindings, catalog)
+    part.indexes.append(index)
+    part.owner_nodes.update(index.owners)
+    part.calls_by_statement.update(index.calls_by_statement)
+    for definition, parent, nodes in index.functions:
+        outer = part.infos[id(parent)] if parent is not None else None
+        info = FunctionInfo(definition, outer, part, nodes=nodes)
+        part.infos[id(definition)] = info
+        part.functions.append(info)
+    _Walker(part).run()
     # Calls are collected in walk order, which is not source order: sort for stable output.
-    analysis.catalog_calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))
+    part.catalog_calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))
+    return part
+
+
+def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
+    imports = [
+        n for t in (ast.Import, ast.ImportFrom) for i in indexes for n in i.by_type.get(t, ())
+    ]
+    return bindings_from_imports(sorted(imports, key=lambda n: (n.lineno, n.col_offset)))
+
+
+def analyze_module(
+    tree: ast.Module,
+    catalog: Catalog,
+    bindings: dict[str, str] | None = None,
+    parts: list[ModuleAnalysis] | None = None,
+) -> ModuleAnalysis:
+    """``parts``: ``walk_statements`` of the module's statements in order, when the caller
+    keeps them (a document's chunks); otherwise the whole tree is one part."""
+    if parts is None:
+        index = index_statements(tree.body)
+        if bindings is None:
+            bindings = module_bindings([index])
+        parts = [walk_statements(tree.body, index, bindings, catalog)]
+    analysis = ModuleAnalysis(tree, parts[0].bindings if parts else {}, catalog, parts=parts)
+    for part in parts:
+        analysis.indexes += part.indexes
+        analysis.owner_nodes.update(part.owner_nodes)
+        analysis.calls_by_statement.update(part.calls_by_statement)
+        analysis.infos.update(part.infos)
+        analysis.functions += part.functions
+        analysis.sites += part.sites
+        analysis.catalog_calls += part.catalog_calls
+        analysis.assignments.update(part.assignments)
+        analysis._resolved.update(part._resolved)
     _model_uses(analysis)
     _mark_models(analysis)
-    for info in analysis.functions:
-        if info.is_model:
-            info.traced = _traced_names(analysis, info)
     analysis.finish()
     return analysis

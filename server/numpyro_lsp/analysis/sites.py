@@ -139,8 +139,8 @@ class SiteIndex:
                 result.complete = False
             else:
                 result.names.add(site.name)
-        for call in model.analysis.catalog_calls:
-            if call.function is model.function and call.obj["name"] in NAMED_PRIMITIVES:
+        for call in model.analysis.calls_in(model.function):
+            if call.obj["name"] in NAMED_PRIMITIVES:
                 name = bind_arguments(call.obj, call.call).get("name")
                 if is_site_string(name):
                     result.names.add(name.value)
@@ -225,10 +225,10 @@ class SiteIndex:
             model_argument = first_model_argument(call)
             if model_argument is not None:
                 return self._models_of(model_argument, owner)
-        for function in self.analysis.functions:
-            if any(decorator.call is call for decorator in function.decorators):
-                return (ModelDefinition(self.analysis, function),)
-        if owner is not None and owner.is_model:
+        decorated = self.analysis.decorated_by(call)
+        if decorated is not None:
+            return (ModelDefinition(self.analysis, decorated),)
+        if owner is not None and self.analysis.is_model(owner):
             return (ModelDefinition(self.analysis, owner),)
         return ()
 
@@ -305,10 +305,7 @@ def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
     """The functions whose sites belong to a model: nested in it, or named in its body
     (called, or handed to ``scan``); and whether every call it makes is accounted for."""
     analysis, function = model.analysis, model.function
-    local = {f.name: f for f in reversed(analysis.functions)}
-    helpers = [
-        ModelDefinition(analysis, f, model.uri) for f in analysis.functions if f.parent is function
-    ]
+    helpers = [ModelDefinition(analysis, f, model.uri) for f in analysis.nested_in(function)]
     for node in function.nodes:
         if not isinstance(node, ast.Name | ast.Attribute):
             continue
@@ -316,23 +313,29 @@ def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
         imported = analysis.imported_models.get(".".join(parts)) if parts else None
         if imported is not None:
             helpers.append(imported)
-        elif isinstance(node, ast.Name) and node.id in local and local[node.id] is not function:
-            helpers.append(ModelDefinition(analysis, local[node.id], model.uri))
-    known = set(local) | set(analysis.imported_models)
-    complete = all(_accounted_for(analysis, name, known) for name in function.called_names)
+        elif isinstance(node, ast.Name):
+            local = analysis.function(node.id)
+            if local is not None and local is not function:
+                helpers.append(ModelDefinition(analysis, local, model.uri))
+    complete = all(_accounted_for(analysis, name) for name in function.called_names)
     for node in function.nodes:
         if complete and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             parts = dotted_parts(node.func)
             path = analysis.resolve(node.func)
-            if parts and ".".join(parts) not in known and path is not None:
+            if parts and not _known(analysis, ".".join(parts)) and path is not None:
                 complete = _adds_no_sites(path)
     return helpers, complete
 
 
-def _accounted_for(analysis: ModuleAnalysis, name: str, known: set[str]) -> bool:
+def _known(analysis: ModuleAnalysis, name: str) -> bool:
+    """A function of the file, or a model imported from the workspace."""
+    return analysis.function(name) is not None or name in analysis.imported_models
+
+
+def _accounted_for(analysis: ModuleAnalysis, name: str) -> bool:
     """Whether the sites a called name adds are known: a function read here, a builtin, or a
     library function."""
-    if name in known or hasattr(builtins, name):
+    if _known(analysis, name) or hasattr(builtins, name):
         return True
     path = analysis.bindings.get(name)
     # Not imported: a parameter or a local callable, which may add sites.

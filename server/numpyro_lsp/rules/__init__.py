@@ -57,9 +57,10 @@ def rule_from_module(module: ModuleType) -> Rule:
         code=module.CODE,
         name=module.NAME,
         severity=module.SEVERITY,
-        check=module.check,
+        check=getattr(module, "check", None),
         doc=module.__doc__ or "",
         enabled_by_default=getattr(module, "ENABLED_BY_DEFAULT", True),
+        check_chunk=getattr(module, "check_chunk", None),
     )
 
 

@@ -69,17 +69,37 @@ class Finding:
     fix: dict | None = None
 
 
+Check = Callable[[ModuleAnalysis], Iterable[Report]]
+
+
 @dataclass(frozen=True)
 class Rule:
+    """A rule module's ``check`` reads the whole file. Its ``check_chunk`` reads one chunk of
+    it (a top-level statement: analysis/layout.py) and, from the rest of the file, only
+    the imports, which functions are models and what each is handed to (``uses_of``): the
+    engine keeps its findings per chunk while those stay the same, so an edit re-checks
+    the statement it touched, not the file. A rule may have both."""
+
     code: str
     name: str
     severity: Severity
-    check: Callable[[ModuleAnalysis], Iterable[Report]]
+    check: Check | None
     doc: str
     enabled_by_default: bool = True
+    check_chunk: Check | None = None
 
     def run(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        for report in self.check(analysis):
+        """Every finding in the file: both checks over the whole of it."""
+        yield from self.findings(self.check_chunk, analysis)
+        yield from self.findings(self.check, analysis)
+
+    def run_chunk(self, view: ModuleAnalysis) -> list[Finding]:
+        return list(self.findings(self.check_chunk, view))
+
+    def findings(self, check: Check | None, analysis: ModuleAnalysis) -> Iterator[Finding]:
+        if check is None:
+            return
+        for report in check(analysis):
             yield Finding(
                 self.code,
                 report.message,

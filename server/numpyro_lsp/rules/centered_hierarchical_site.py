@@ -126,7 +126,7 @@ def candidates(analysis: ModuleAnalysis) -> Iterator[tuple[FunctionInfo, Site, l
             yield model, site, parents
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     sites_by_name = {}
     for model, site, parents in candidates(analysis):
         sites_by_name = {s.name: s for s in model.sites if s.name}

@@ -67,7 +67,7 @@ def enumerated(infer: ast.expr | None) -> bool:
     )
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         hmc_uses = [
             use

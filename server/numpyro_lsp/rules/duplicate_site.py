@@ -47,7 +47,7 @@ NAME = "duplicate-site-name"
 SEVERITY = Severity.ERROR
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         first: dict[str, list[Site]] = {}
         for site in model.sites:

@@ -11,7 +11,7 @@ from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
 from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules import RULES
-from numpyro_lsp.rules.base import Finding, Severity
+from numpyro_lsp.rules.base import Finding, Rule, Severity
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
 
@@ -54,19 +54,46 @@ def suppressed(finding: Finding, lines: list[str]) -> bool:
     return codes is not None and (not codes or finding.code in codes)
 
 
+def chunk_findings(
+    analysis: ModuleAnalysis, part: ModuleAnalysis, rules: list[Rule]
+) -> dict[str, list[Finding]]:
+    """The rules' chunk checks on one part of the file. Kept with the part, which the
+    document's next versions share while the chunk's text and the file's imports stay the
+    same, for as long as the part's context does (``ModuleAnalysis.chunk_context``)."""
+    context = analysis.chunk_context(part)
+    kept = part.chunk_findings
+    if kept is None or kept[0] != context:
+        kept = part.chunk_findings = (context, {})
+    found = kept[1]
+    view = None
+    for rule in rules:
+        if rule.code not in found:
+            view = view or analysis.chunk_view(part)
+            try:
+                found[rule.code] = rule.run_chunk(view)
+            except RecursionError:
+                found[rule.code] = []  # nested deeper than the rule can follow: say nothing
+    return found
+
+
 def run_rules(analysis: ModuleAnalysis, lines: list[str], settings: RuleSettings) -> list[Finding]:
-    findings: list[Finding] = []
-    for code, rule in RULES.items():
-        if not settings.enabled(code):
-            continue
-        severity = settings.severity.get(code, rule.severity)
+    enabled = [rule for code, rule in RULES.items() if settings.enabled(code)]
+    found: list[Finding] = []
+    for rule in enabled:
         try:
-            found = list(rule.run(analysis))
+            found += rule.findings(rule.check, analysis)
         except RecursionError:
             continue  # code nested deeper than the rule can follow: say nothing rather than fail
-        for finding in found:
-            if not suppressed(finding, lines):
-                findings.append(replace(finding, severity=severity))
+    chunked = [rule for rule in enabled if rule.check_chunk is not None]
+    for part in analysis.parts:
+        kept = chunk_findings(analysis, part, chunked)
+        for rule in chunked:
+            found += kept[rule.code]
+    findings = [
+        replace(f, severity=settings.severity.get(f.code, RULES[f.code].severity))
+        for f in found
+        if not suppressed(f, lines)
+    ]
     # One report per place and code: a rule may reach the same node along two paths.
     unique = {(f.span, f.code, f.message): f for f in findings}
     return sorted(unique.values(), key=lambda f: (f.span.line, f.span.column, f.code))

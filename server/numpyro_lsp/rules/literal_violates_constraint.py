@@ -60,7 +60,7 @@ def bounds_text(constraint: dict) -> str:
     return " and ".join(parts)
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         obj = catalog_call.obj
         if obj["kind"] != "distribution":

@@ -140,7 +140,7 @@ def plate_reference(bindings: dict[str, str]) -> str | None:
     return f"{numpyro}.plate" if numpyro else None
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     reported: set[int] = set()
     for model in analysis.models:
         for site in model.sites:

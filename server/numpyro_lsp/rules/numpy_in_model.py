@@ -48,7 +48,7 @@ NAME = "numpy-on-traced-value"
 SEVERITY = Severity.ERROR
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
         model = analysis.in_model(node)
         path = analysis.resolve(node.func) if model is not None else None

@@ -45,7 +45,7 @@ NAME = "numpy-random-in-model"
 SEVERITY = Severity.WARNING
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
         if analysis.in_model(node) is None:
             continue

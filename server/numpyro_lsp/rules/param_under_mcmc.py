@@ -50,7 +50,7 @@ SEVERITY = Severity.WARNING
 SVI_KINDS = {"autoguide", "elbo"}
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         uses = analysis.uses_of(model.name)
         kinds = {analysis.catalog.objects[p]["kind"] for use in uses for p in use.chain}

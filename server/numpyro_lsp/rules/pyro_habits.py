@@ -46,7 +46,7 @@ SEVERITY = Severity.ERROR
 PARAM_STORE = {"pyro.get_param_store", "pyro.clear_param_store"}
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
         path = analysis.resolve(node.func) or ""
         if path in PARAM_STORE:

@@ -50,7 +50,7 @@ def needs_positive(param: dict) -> bool:
     return constraint.get("lower") == 0.0 and constraint.get("upper") is None
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         real_latents = {
             site.target: site

@@ -39,7 +39,7 @@ NAME = "sample-without-rng-key"
 SEVERITY = Severity.ERROR
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for site in analysis.sites:
         if site.primitive != "sample" or site.function is not None:
             continue

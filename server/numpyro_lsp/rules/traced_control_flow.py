@@ -62,7 +62,7 @@ CONVERSIONS = {
 }
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         traced = model.traced
         for node in model.nodes:

@@ -82,16 +82,21 @@ def bound_names(analysis: ModuleAnalysis) -> set[str]:
     return names
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    catalog_names = {
-        o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
-    }
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Attributes and imports: their names resolve through the imports alone."""
     for node in analysis.nodes(ast.Attribute):
         report = unknown_attribute(analysis, node)
         if report is not None:
             yield report
     for node in analysis.nodes(ast.ImportFrom):
         yield from unknown_imports(analysis, node)
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Bare names: whether one is defined depends on the whole file."""
+    catalog_names = {
+        o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
+    }
     bound = bound_names(analysis)
     for node in analysis.nodes(ast.Name):
         if not isinstance(node.ctx, ast.Load) or node.id in bound or node.id in catalog_names:

@@ -62,7 +62,7 @@ def vague(name: str, values: dict[str, float]) -> str | None:
     return None
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         for site in model.sites:
             use = site.distribution

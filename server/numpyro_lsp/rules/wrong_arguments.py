@@ -60,7 +60,7 @@ def suggestion_for(keyword: str, parameters: list[str]) -> str | None:
     return did_you_mean(keyword, parameters, cutoff=0.6)
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         call, obj = catalog_call.call, catalog_call.obj
         params = obj["params"]

@@ -1,0 +1,140 @@
+"""A document's top-level statements in chunks, re-parsed only where an edit touched them.
+
+Typing changes one statement of a file; parsing the whole file again on every keystroke
+costs time in proportion to the file, and its hundreds of thousands of new objects wake the
+garbage collector's full collections (docs/performance.md). A ``Layout`` tiles the
+document's lines with chunks, one per top-level statement (its decorators, and the blank
+and comment lines after it, included); the next version keeps the chunks before the edit
+and, when the edit did not change the number of lines, those after it, and parses only
+the text in between. The chunks keep their share of the analysis (``Chunk.index``, ``Chunk.part``).
+
+Why splicing is exact: kept chunks are complete statements that start at column 0. When
+the re-parsed text parses on its own, it ends outside any bracket or string, so the text
+after it tokenizes as it did; when it does not, the whole document is parsed instead.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from numpyro_lsp.analysis.models import ModuleAnalysis, NodeIndex, index_statements, walk_statements
+from numpyro_lsp.catalog.schema import Catalog
+
+# What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+@dataclass(eq=False)
+class Chunk:
+    """Lines ``start`` to ``end`` (0-based, end excluded) and the statements that start
+    there, with the document's line numbers."""
+
+    start: int
+    end: int
+    statements: list[ast.stmt]
+    _part: ModuleAnalysis | None = field(default=None, repr=False)
+
+    @cached_property
+    def index(self) -> NodeIndex:
+        return index_statements(self.statements)
+
+    def part(self, bindings: dict[str, str], catalog: Catalog) -> ModuleAnalysis:
+        """The chunk's share of the module analysis; computed again only when the file's
+        imports (or the catalog) changed."""
+        part = self._part
+        if part is None or part.catalog is not catalog or part.bindings != bindings:
+            part = self._part = walk_statements(self.statements, self.index, bindings, catalog)
+        return part
+
+
+@dataclass(eq=False)
+class Layout:
+    lines: list[str]  # the document's lines without their endings
+    chunks: list[Chunk] = field(default_factory=list)
+
+    @property
+    def statements(self) -> list[ast.stmt]:
+        return [statement for chunk in self.chunks for statement in chunk.statements]
+
+    @property
+    def tree(self) -> ast.Module:
+        return ast.Module(body=self.statements, type_ignores=[])
+
+
+def statement_start(statement: ast.stmt) -> int:
+    """The 0-based line where a statement begins, its decorators included."""
+    decorators = getattr(statement, "decorator_list", None) or ()
+    return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
+
+
+def tile(statements: list[ast.stmt], start: int, end: int) -> list[Chunk]:
+    """Chunks covering lines ``start`` to ``end``: one per statement that begins on a line
+    of its own (``a = 1; b = 2`` is one chunk), the first stretched back to ``start``."""
+    chunks: list[Chunk] = []
+    last_line = -1  # the 0-based line where the previous statement ends
+    for statement in statements:
+        first = statement_start(statement)
+        if chunks and first <= last_line:
+            chunks[-1].statements.append(statement)
+        else:
+            if chunks:
+                chunks[-1].end = first
+            chunks.append(Chunk(first if chunks else start, end, [statement]))
+        last_line = statement.end_lineno - 1
+    return chunks or [Chunk(start, end, [])]
+
+
+def parse_lines(lines: list[str], start: int, end: int) -> list[ast.stmt]:
+    """The statements of lines ``start`` to ``end``, with the document's line numbers;
+    raises what ``ast.parse`` raises. Blank lines in front cost the tokenizer next to
+    nothing and keep every line number and error position right."""
+    text = "\n" * start + "\n".join(lines[start:end])
+    return ast.parse(text).body
+
+
+def full_layout(lines: list[str]) -> Layout:
+    return Layout(lines, tile(parse_lines(lines, 0, len(lines)), 0, len(lines)))
+
+
+def common_prefix(a: list[str], b: list[str], limit: int) -> int:
+    count = 0
+    while count < limit and a[count] == b[count]:
+        count += 1
+    return count
+
+
+def common_suffix(a: list[str], b: list[str], limit: int) -> int:
+    count = 0
+    while count < limit and a[-1 - count] == b[-1 - count]:
+        count += 1
+    return count
+
+
+def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
+    """The layout of ``lines``, reusing ``previous`` (another version of the document)
+    where the text is the same; raises what ``ast.parse`` raises when it does not parse."""
+    if previous is None or not previous.chunks:
+        return full_layout(lines)
+    old = previous.lines
+    shortest = min(len(old), len(lines))
+    prefix = common_prefix(old, lines, shortest)
+    suffix = common_suffix(old, lines, shortest - prefix)
+    if prefix == len(old) == len(lines):
+        return Layout(lines, previous.chunks)
+    changed_end = len(old) - suffix  # the old lines the edit replaced: prefix..changed_end
+    shift = len(lines) - len(old)
+    # The chunks the edit touched, and the ones next to it: text typed at a chunk's edge
+    # may belong to it (a decorator above a def, a line appended to a function).
+    before = [c for c in previous.chunks if c.end < prefix]
+    after = [c for c in previous.chunks if c.start > changed_end]
+    if shift:
+        after = []  # their line numbers moved: parse them again
+    start = before[-1].end if before else 0
+    end = after[0].start if after else len(lines)
+    try:
+        middle = tile(parse_lines(lines, start, end), start, end)
+    except PARSE_ERRORS:
+        return full_layout(lines)  # raises in turn when the document does not parse
+    return Layout(lines, [*before, *middle, *after])

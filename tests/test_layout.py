@@ -1,0 +1,176 @@
+"""Incremental parsing (analysis/layout.py): after any sequence of edits, the spliced tree is
+the tree ``ast.parse`` gives for the whole text, line numbers and columns included; and an
+edit inside one statement re-parses that statement only."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import EXAMPLES, ROOT
+from numpyro_lsp.analysis.document import DocumentIndex
+from numpyro_lsp.analysis.layout import tile
+from numpyro_lsp.analysis.models import index_statements
+from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.rules import RULES
+from numpyro_lsp.rules.engine import RuleSettings, check_source, run_rules
+
+CATALOG = read_catalog(shipped_catalog_path())
+EVERY_RULE = RuleSettings(select=frozenset({"NPR"}))
+
+SOURCES = [
+    (EXAMPLES / "eight_schools.py").read_text(),
+    *(p.read_text() for p in sorted((ROOT / "tests" / "corpus" / "correct").glob("*.py"))[:4]),
+]
+# Text that moves statement boundaries: brackets and quotes left open, decorators, dedents,
+# continuation lines, statements glued with ``;``, line endings of every kind.
+FRAGMENTS = [
+    "\n",
+    "\r\n",
+    "\r",
+    "(",
+    ")",
+    '"""',
+    "'",
+    "\\\n",
+    "@numpyro.handlers.reparam(config={})\n",
+    "def f():\n",
+    "    x = 1\n",
+    "x = 1; y = 2\n",
+    "else:\n",
+    "# a comment\n",
+    "    ",
+    "\t",
+    "dist.Normal(0, 1",
+    "🎲",
+    "[\n1,\n]\n",
+]
+
+
+def full_dump(source: str) -> str | None:
+    try:
+        return ast.dump(ast.parse(source), include_attributes=True)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def spliced_dump(tree: ast.Module | None) -> str | None:
+    return None if tree is None else ast.dump(tree, include_attributes=True)
+
+
+edits = st.lists(
+    st.tuples(
+        st.floats(0, 1),  # where, as a share of the text
+        st.integers(0, 12),  # how many characters to delete
+        st.sampled_from(FRAGMENTS) | st.text(alphabet="abc_=:() \n", max_size=8),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=st.sampled_from(SOURCES), edits=edits)
+def test_spliced_tree_equals_the_full_parse(source, edits):
+    documents = DocumentIndex()
+    assert spliced_dump(documents.get("file:///m.py", 0, source).tree) == full_dump(source)
+    for version, (where, deleted, inserted) in enumerate(edits, start=1):
+        at = int(where * len(source))
+        source = source[:at] + inserted + source[at + deleted :]
+        document = documents.get("file:///m.py", version, source)
+        assert spliced_dump(document.tree) == full_dump(source), repr(source)
+
+
+def test_an_edit_inside_a_function_reparses_that_function_only():
+    source = SOURCES[0]
+    documents = DocumentIndex()
+    before = documents.get("file:///m.py", 1, source).layout
+    edited = source.replace("mu = numpyro.sample", "mu  = numpyro.sample")
+    after = documents.get("file:///m.py", 2, edited).layout
+    assert len(after.chunks) == len(before.chunks)
+    pairs = enumerate(zip(before.chunks, after.chunks, strict=True))
+    (index,) = [i for i, (a, b) in pairs if a is not b]
+    assert any(isinstance(s, ast.FunctionDef) for s in after.chunks[index].statements)
+    # A line added at the end keeps every earlier chunk but the last (a line appended to a
+    # function's body belongs to it).
+    appended = documents.get("file:///m.py", 3, edited + "edit = 1\n").layout
+    kept = [a is b for a, b in zip(after.chunks, appended.chunks, strict=False)]
+    assert kept[:-1] == [True] * (len(after.chunks) - 1)
+
+
+def test_chunks_tile_the_lines_one_per_statement():
+    source = "# header\n\n@dec\ndef f():\n    pass\n\na = (1,\n  2); b = 3\nc = 4  # end\n\n"
+    lines = source.split("\n")
+    chunks = tile(ast.parse(source).body, 0, len(lines))
+    assert [(c.start, c.end, len(c.statements)) for c in chunks] == [
+        (0, 6, 1),
+        (6, 8, 2),
+        (8, 11, 1),
+    ]
+    assert tile([], 0, 3)[0].statements == []
+
+
+def test_chunk_indexes_together_are_the_index_of_the_whole_module():
+    tree = ast.parse(SOURCES[0])
+    whole = index_statements(tree.body)
+    parts = [index_statements(chunk.statements) for chunk in tile(tree.body, 0, 10**6)]
+    for kind, nodes in whole.by_type.items():
+        assert [n for p in parts for n in p.by_type.get(kind, [])] == nodes
+    assert {k: v for p in parts for k, v in p.owners.items()} == whole.owners
+    assert [f for p in parts for f in p.functions] == whole.functions
+
+
+# Rule examples one after another, with the statements that make functions models and the
+# imports that name things: edits here move findings across chunks.
+RULE_TEXT = "\n".join([SOURCES[0], *(rule.example("Example") for rule in RULES.values())])
+RULE_FRAGMENTS = [
+    "mcmc = MCMC(NUTS(model))\n",
+    "svi = SVI(model, guide, optim, Trace_ELBO())\n",
+    "import numpy as np\n",
+    "import jax.numpy as np\n",
+    "from numpyro.infer import DiscreteHMCGibbs\n",
+    "def model(x=None):\n    numpyro.param('p', 1.0)\n",
+    "model = reparam(model, config={'theta': LocScaleReparam(0)})\n",
+    "key = random.PRNGKey(0)\n",
+    "    if theta > 0:\n        pass\n",
+    "predictive = Predictive(model, samples)\npredictive(key, y=y)\n",
+    "\n",
+    "x",
+]
+
+
+def findings_of(document) -> list:
+    analysis = document.analysis(CATALOG)
+    return None if analysis is None else run_rules(analysis, document.lines, EVERY_RULE)
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(RULE_FRAGMENTS)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_kept_chunk_findings_equal_a_fresh_check(edits):
+    """The findings of chunk checks, kept per chunk across versions, are those of the rules
+    run over the whole file at once (the CLI's way), after edits that change which functions
+    are models, what they are handed to, and the imports."""
+    documents, source = DocumentIndex(), RULE_TEXT
+    findings_of(documents.get("file:///m.py", 0, source))
+    for version, (where, deleted, inserted) in enumerate(edits, start=1):
+        # Whole lines in and out: the text mostly still parses, so there is a check to run.
+        lines = source.split("\n")
+        at = int(where * len(lines))
+        source = "\n".join([*lines[:at], inserted.rstrip("\n"), *lines[at + deleted :]])
+        document = documents.get("file:///m.py", version, source)
+        try:
+            whole_file = check_source(source, CATALOG, EVERY_RULE)
+        except SyntaxError:
+            whole_file = None
+        assert findings_of(document) == whole_file

@@ -18,6 +18,7 @@ from numpyro_lsp.features import (
     site_navigation,
     smoke,
     symbols,
+    warm_up,
 )
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
@@ -44,6 +45,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
                 types.LogMessageParams(type=types.MessageType.Info, message=message)
             )
         )
+        warm_up()
         # The catalog and the modules are loaded for good: freeze them out of the garbage
         # collector's view, so that its full collections (one check in three, on a large
         # file) stop walking them (see docs/performance.md). Raising the thresholds as well

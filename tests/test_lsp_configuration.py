@@ -51,3 +51,28 @@ async def test_did_change_configuration_replaces_them(configured):
     )
     configured.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     assert await server_settings(configured) == SETTINGS
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
+)
+async def misconfigured(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+            root_uri=ROOT.as_uri(),
+            initialization_options={"debounceMs": -1, "diagnostics": {"select": ["NPR999"]}},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_wrong_initialization_options_are_reported(misconfigured):
+    # Read at ``initialized``; a request after it is answered once they have been.
+    await server_settings(misconfigured)
+    assert [m.message for m in misconfigured.messages] == [
+        "numpyro-lsp settings: debounceMs must be a whole number of milliseconds from 0 to 5000 "
+        "(using the default)",
+        "numpyro-lsp settings: select: unknown rule code NPR999 (using the default)",
+    ]

@@ -1,6 +1,11 @@
-"""Facts about the server process itself: it never imports jax or numpyro."""
+"""Facts about the server process itself: it never imports jax or numpyro, and answers
+initialize before its own analysis modules load."""
 
 from __future__ import annotations
+
+import ast
+import subprocess
+import sys
 
 from lsprotocol import types
 
@@ -20,3 +25,30 @@ async def test_server_never_imports_jax_or_numpyro(client, editor):
     assert info["jaxImported"] is False
     assert info["numpyroImported"] is False
     assert info["catalogNumpyroVersion"] == info["numpyroInstalled"] == "0.22.0"
+
+
+def test_initialize_waits_for_no_implementation_module():
+    # What runs before initialize is answered: the server object with its handlers. The
+    # analysis, rules, catalog, snippets and smoke test load on first use, or in
+    # features.warm_up() once initialize is answered (docs/performance.md).
+    code = (
+        "import sys\n"
+        "from numpyro_lsp import cli, server\n"
+        "server.create_server()\n"
+        "before = {m for m in sys.modules if m.startswith('numpyro_lsp.')}\n"
+        "from numpyro_lsp import features\n"
+        "features.warm_up()\n"
+        "print(sorted(before))\n"
+        "print(all(m in sys.modules for m in features.FIRST_REQUEST_MODULES))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    before, warmed = result.stdout.splitlines()
+    light = ("numpyro_lsp.cli", "numpyro_lsp.server", "numpyro_lsp.features")
+    loaded = ast.literal_eval(before)
+    assert [m for m in loaded if not m.startswith(light)] == [
+        "numpyro_lsp.analysis",
+        "numpyro_lsp.analysis.text",
+    ]
+    assert warmed == "True"

@@ -18,6 +18,7 @@ from numpyro_lsp.features import (
     site_navigation,
     smoke,
     symbols,
+    warm_up,
 )
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
@@ -27,10 +28,16 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: NumpyroLanguageServer, params: types.InitializeParams) -> None:
-        configuration.apply(ls, params.initialization_options)
+        # The settings are only kept here: reading them loads the rules, which wait until
+        # initialize is answered (docs/performance.md); ``initialized`` reads them, and comes
+        # before any other message.
+        ls.settings = configuration.numpyro_section(params.initialization_options)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: NumpyroLanguageServer, params: types.InitializedParams) -> None:
+        configuration.use_settings(ls)
+        # What worker threads share is created here, before any thread runs.
+        ls.prepare()
         # Loads the catalog now, not on the first keystroke, and rebuilds it in the background
         # when the installed numpyro differs from it.
         ls.catalogs.rebuild_in_background_if_due(
@@ -38,6 +45,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
                 types.LogMessageParams(type=types.MessageType.Info, message=message)
             )
         )
+        warm_up()
         # The catalog and the modules are loaded for good: freeze them out of the garbage
         # collector's view, so that its full collections (one check in three, on a large
         # file) stop walking them (see docs/performance.md). Raising the thresholds as well
@@ -53,7 +61,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: NumpyroLanguageServer, *args) -> None:
-        ls.smoke_runner.close()
+        ls.close_smoke_runner()
 
     for feature in (
         completion,

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.text import column_to_utf16
 from numpyro_lsp.features.diagnostics import SOURCE
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.smoke import DIAGNOSTIC_SOURCE as SMOKE_SOURCE
-from numpyro_lsp.rewrite.edits import TextEdit
-from numpyro_lsp.rules.base import Span
 
 if TYPE_CHECKING:
     from numpyro_lsp.actions import Action
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.rewrite.edits import TextEdit
+    from numpyro_lsp.rules.base import Span
 
 KINDS = {
     "quickfix": types.CodeActionKind.QuickFix,
@@ -26,6 +26,9 @@ KINDS = {
 
 def to_span(document: ParsedDocument, range_: types.Range) -> Span:
     """An LSP range as a Span (1-based lines, UTF-8 byte columns, like ast)."""
+    # Imported on first use: initialize is answered before the rules load
+    # (docs/performance.md).
+    from numpyro_lsp.rules.base import Span
 
     def byte_column(position: types.Position) -> int:
         text = document.line(position.line)

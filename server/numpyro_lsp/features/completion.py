@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls import uris
 
-from numpyro_lsp.analysis.completion import Candidate, complete
-from numpyro_lsp.analysis.context import StatementStart, completion_context, continues_statement
-from numpyro_lsp.analysis.document import ParsedDocument
-from numpyro_lsp.catalog import render
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_completion import site_name_completion
-from numpyro_lsp.snippets.docs import snippet_markdown
-from numpyro_lsp.snippets.library import Snippet, file_variables, insert_text, snippets_for
+
+# The analysis, the catalog's rendering and the snippets are imported on first use:
+# initialize is answered before they load (docs/performance.md); the server imports them at
+# ``initialized`` (features.warm_up).
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.completion import Candidate
+    from numpyro_lsp.analysis.context import StatementStart
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.snippets.library import Snippet
 
 # The rest of a name and an opening parenthesis right after the cursor: the call is written.
 CALL_FOLLOWS = re.compile(r"\w*\s*\(")
@@ -59,6 +63,9 @@ def snippet_items(
 ) -> list[types.CompletionItem]:
     """The snippets whose prefix starts with the word typed, where a statement starts: as
     snippets to clients that take them, else as plain text with the defaults filled in."""
+    from numpyro_lsp.analysis.context import continues_statement
+    from numpyro_lsp.snippets.library import file_variables, insert_text, snippets_for
+
     snippets = snippets_for(context.partial) if ls.options.snippets_enabled else []
     if not snippets or continues_statement(document.text_before(line, 0, line)):
         return []
@@ -79,6 +86,8 @@ def snippet_items(
 def to_snippet_item(
     ls: NumpyroLanguageServer, snippet: Snippet, text: str, as_snippet: bool
 ) -> types.CompletionItem:
+    from numpyro_lsp.snippets.docs import snippet_markdown
+
     # A snippet engine indents a snippet's lines; plain text arrives indented already.
     mode = types.InsertTextMode.AdjustIndentation if as_snippet else types.InsertTextMode.AsIs
     documentation: str | types.MarkupContent = snippet.description
@@ -106,6 +115,9 @@ def register(server: NumpyroLanguageServer) -> None:
     def completion(
         ls: NumpyroLanguageServer, params: types.CompletionParams
     ) -> types.CompletionList | None:
+        from numpyro_lsp.analysis.completion import complete
+        from numpyro_lsp.analysis.context import StatementStart, completion_context
+
         document = ls.parsed(params.text_document.uri)
         line = document.line(params.position.line)
         column = document.column(params.position.line, params.position.character)
@@ -127,6 +139,8 @@ def register(server: NumpyroLanguageServer) -> None:
 
     @server.feature(types.COMPLETION_ITEM_RESOLVE)
     def resolve(ls: NumpyroLanguageServer, item: types.CompletionItem) -> types.CompletionItem:
+        from numpyro_lsp.catalog import render
+
         target = (item.data or {}).get("target") if isinstance(item.data, dict) else None
         member = ls.catalogs.catalog.lookup(target) if target else None
         if member is not None:

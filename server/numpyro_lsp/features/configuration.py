@@ -9,7 +9,6 @@ from lsprotocol import types
 from numpyro_lsp.features import inlay_hints
 from numpyro_lsp.features.diagnostics import publish_all
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.options import server_options
 
 
 def numpyro_section(value: Any) -> dict[str, Any]:
@@ -23,6 +22,16 @@ def numpyro_section(value: Any) -> dict[str, Any]:
 
 def apply(ls: NumpyroLanguageServer, raw: object) -> None:
     ls.settings = numpyro_section(raw)
+    use_settings(ls)
+
+
+def use_settings(ls: NumpyroLanguageServer) -> None:
+    """Read the options from ``ls.settings``, warning about what is wrong with them."""
+    # Imported on first use: it loads the rules, and initialize is answered before they
+    # load (docs/performance.md), so the server reads the initialization options at
+    # ``initialized``.
+    from numpyro_lsp.options import server_options
+
     options, problems = server_options(ls.settings)
     ls.options = options
     problems += ls.configure(ls.settings)

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.text import column_from_utf8, column_to_utf16
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.rules.base import Finding, Severity, Span
-from numpyro_lsp.rules.engine import run_rules
+
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.rules.base import Finding, Span
 
 SOURCE = "numpyro"
+# By the name of the rules' ``Severity``: the rules load after initialize is answered.
 SEVERITIES = {
-    Severity.ERROR: types.DiagnosticSeverity.Error,
-    Severity.WARNING: types.DiagnosticSeverity.Warning,
-    Severity.INFORMATION: types.DiagnosticSeverity.Information,
-    Severity.HINT: types.DiagnosticSeverity.Hint,
+    "ERROR": types.DiagnosticSeverity.Error,
+    "WARNING": types.DiagnosticSeverity.Warning,
+    "INFORMATION": types.DiagnosticSeverity.Information,
+    "HINT": types.DiagnosticSeverity.Hint,
 }
 
 
@@ -68,7 +71,7 @@ def to_diagnostic(document: ParsedDocument, finding: Finding) -> types.Diagnosti
     return types.Diagnostic(
         range=to_range(document, finding.span),
         message=finding.message,
-        severity=SEVERITIES[finding.severity],
+        severity=SEVERITIES[finding.severity.name],
         code=finding.code,
         source=SOURCE,
         related_information=related or None,
@@ -78,6 +81,10 @@ def to_diagnostic(document: ParsedDocument, finding: Finding) -> types.Diagnosti
 
 def diagnostics_for(ls: NumpyroLanguageServer, document: ParsedDocument):
     """The document's diagnostics, or None while it does not parse (keep the last ones)."""
+    # Imported on first use: initialize is answered before the rules load
+    # (docs/performance.md); the server imports them at ``initialized``.
+    from numpyro_lsp.rules.engine import run_rules
+
     options = ls.options
     if not options.diagnostics_enabled or len(document.source) > options.max_check_chars:
         return []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.hover import hover_at
 from numpyro_lsp.analysis.text import column_to_utf16
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_hover import site_hover
@@ -13,6 +12,10 @@ from numpyro_lsp.features.site_hover import site_hover
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
+        # Imported on first use: initialize is answered before the analysis loads
+        # (docs/performance.md); the server imports it at ``initialized``.
+        from numpyro_lsp.analysis.hover import hover_at
+
         document = ls.parsed(params.text_document.uri)
         number = params.position.line
         line = document.line(number)

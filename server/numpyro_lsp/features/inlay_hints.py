@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.site_info import inlay_hints
 from numpyro_lsp.features.diagnostics import to_position
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
@@ -27,6 +26,10 @@ def register(server: NumpyroLanguageServer) -> None:
     ) -> list[types.InlayHint] | None:
         if not ls.options.inlay_hints_enabled:
             return None
+        # Imported on first use: initialize is answered before the analysis loads
+        # (docs/performance.md).
+        from numpyro_lsp.analysis.site_info import inlay_hints
+
         document = ls.parsed(params.text_document.uri)
         analysis = document.analysis(ls.catalogs.catalog)
         if analysis is None:

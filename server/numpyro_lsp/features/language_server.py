@@ -6,8 +6,9 @@ import re
 import sys
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -18,16 +19,20 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
-from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
-from numpyro_lsp.analysis.models import ModuleAnalysis
-from numpyro_lsp.analysis.reexports import ReexportResolver, infer_full_name, worth_asking
-from numpyro_lsp.analysis.workspace import WorkspaceIndex
-from numpyro_lsp.catalog.provider import CatalogProvider
-from numpyro_lsp.options import ServerOptions
-from numpyro_lsp.smoke.hover import site_hover_markdown
-from numpyro_lsp.smoke.report import SmokeReport
-from numpyro_lsp.smoke.runner import SmokeRunner
-from numpyro_lsp.smoke.settings import SmokeSettings
+
+# The state below (documents, catalog, options, smoke test) is built on first use, and the
+# modules behind it imported then: initialize is answered before they load
+# (docs/performance.md). ``initialized`` creates what worker threads share (``prepare``).
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
+    from numpyro_lsp.analysis.models import ModuleAnalysis
+    from numpyro_lsp.analysis.reexports import ReexportResolver
+    from numpyro_lsp.analysis.workspace import WorkspaceIndex
+    from numpyro_lsp.catalog.provider import CatalogProvider
+    from numpyro_lsp.options import ServerOptions
+    from numpyro_lsp.smoke.report import SmokeReport
+    from numpyro_lsp.smoke.runner import SmokeRunner
+    from numpyro_lsp.smoke.settings import SmokeSettings
 
 
 class ReexportAwareBindings(Mapping[str, str]):
@@ -39,6 +44,8 @@ class ReexportAwareBindings(Mapping[str, str]):
         self.document = document
 
     def __getitem__(self, name: str) -> str:
+        from numpyro_lsp.analysis.reexports import infer_full_name, worth_asking
+
         target = self.document.bindings[name]
         if not worth_asking(target):
             return target
@@ -101,28 +108,78 @@ class NumpyroLanguageServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=NumpyroProtocol,
         )
-        self.documents = DocumentIndex()
-        self.catalogs = CatalogProvider(python or sys.executable)
-        self.options = ServerOptions()
-        self.reexports = ReexportResolver()
+        self.python = python or sys.executable
         # The client's ``numpyro`` settings as sent, for features that read their own section
         # (features/configuration.py keeps both current).
         self.settings: dict[str, Any] = {}
-        self.workspace_index = WorkspaceIndex(
-            lambda: self.catalogs.catalog,
-            self.workspace_roots,
-            self.open_documents_by_path,
-            lambda path: from_fs_path(str(path)),
-        )
-        self.smoke_settings = SmokeSettings()
-        # Starts no process until the first smoke test.
-        self.smoke_runner = SmokeRunner(python or sys.executable)
         # The last smoke test of each document, for hover.
         self.smoke_reports: dict[str, SmokeReport] = {}
         # Diagnostics per document and per source ("numpyro smoke test", ...): a publish
         # replaces a document's whole list, so each source's list is kept to send with the
         # others'.
         self._diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
+
+    @cached_property
+    def documents(self) -> DocumentIndex:
+        from numpyro_lsp.analysis.document import DocumentIndex
+
+        return DocumentIndex()
+
+    @cached_property
+    def catalogs(self) -> CatalogProvider:
+        from numpyro_lsp.catalog.provider import CatalogProvider
+
+        return CatalogProvider(self.python)
+
+    @cached_property
+    def options(self) -> ServerOptions:
+        """The defaults until the client's settings are applied (features/configuration.py)."""
+        from numpyro_lsp.options import ServerOptions
+
+        return ServerOptions()
+
+    @cached_property
+    def reexports(self) -> ReexportResolver:
+        from numpyro_lsp.analysis.reexports import ReexportResolver
+
+        return ReexportResolver()
+
+    @cached_property
+    def workspace_index(self) -> WorkspaceIndex:
+        from numpyro_lsp.analysis.workspace import WorkspaceIndex
+
+        return WorkspaceIndex(
+            lambda: self.catalogs.catalog,
+            self.workspace_roots,
+            self.open_documents_by_path,
+            lambda path: from_fs_path(str(path)),
+        )
+
+    @cached_property
+    def smoke_settings(self) -> SmokeSettings:
+        from numpyro_lsp.smoke.settings import SmokeSettings
+
+        return SmokeSettings()
+
+    @cached_property
+    def smoke_runner(self) -> SmokeRunner:
+        """Starts no process until the first smoke test."""
+        from numpyro_lsp.smoke.runner import SmokeRunner
+
+        return SmokeRunner(self.python)
+
+    def prepare(self) -> None:
+        """Create the state that worker threads share (documents, catalog, workspace index,
+        re-exports, options), so that no thread is first to build one; ``initialized`` calls
+        this."""
+        for state in ("documents", "catalogs", "options", "reexports", "workspace_index"):
+            getattr(self, state)  # reading a cached_property builds it
+
+    def close_smoke_runner(self) -> None:
+        """Stop the smoke test's worker process, if one was ever started."""
+        runner = self.__dict__.get("smoke_runner")
+        if runner is not None:
+            runner.close()
 
     def parsed(self, uri: str) -> ParsedDocument:
         """The analysis state of an open (or on-disk) document at its current version; an
@@ -217,6 +274,8 @@ class NumpyroLanguageServer(LanguageServer):
 
     def posterior_summary(self, uri: str, site: str) -> str | None:
         """Markdown of a site's posterior from the document's last smoke test, if any."""
+        from numpyro_lsp.smoke.hover import site_hover_markdown
+
         report = self.smoke_reports.get(uri)
         if report is None or site not in report.sites:
             return None

@@ -9,7 +9,6 @@ import sys
 from lsprotocol import types
 
 from numpyro_lsp import __version__
-from numpyro_lsp.catalog.store import CatalogBuildError
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 
@@ -35,6 +34,10 @@ def register(server: NumpyroLanguageServer) -> None:
     @server.command("numpyro.rebuildCatalog")
     @server.thread()
     def rebuild_catalog(ls: NumpyroLanguageServer, *args) -> dict:
+        # Imported on first use: initialize is answered before the catalog's modules load
+        # (docs/performance.md).
+        from numpyro_lsp.catalog.store import CatalogBuildError
+
         try:
             path = ls.catalogs.rebuild()
         except (CatalogBuildError, OSError, ValueError) as error:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.context import CALL_WINDOW_LINES
-from numpyro_lsp.analysis.signature import signature_at
 from numpyro_lsp.analysis.text import utf16_length
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
@@ -18,6 +16,11 @@ def register(server: NumpyroLanguageServer) -> None:
     def signature_help(
         ls: NumpyroLanguageServer, params: types.SignatureHelpParams
     ) -> types.SignatureHelp | None:
+        # Imported on first use: initialize is answered before the analysis loads
+        # (docs/performance.md); the server imports it at ``initialized``.
+        from numpyro_lsp.analysis.context import CALL_WINDOW_LINES
+        from numpyro_lsp.analysis.signature import signature_at
+
         document = ls.parsed(params.text_document.uri)
         column = document.column(params.position.line, params.position.character)
         text = document.text_before(params.position.line, column, CALL_WINDOW_LINES)

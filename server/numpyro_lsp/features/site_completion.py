@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from numpyro_lsp.analysis.site_info import site_detail, site_markdown
-from numpyro_lsp.analysis.site_navigation import contains, reference_at, string_content
-from numpyro_lsp.analysis.sites import SiteDefinition
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_lookup import cursor, node_range, site_index
+
+# The site analysis is imported on first use: initialize is answered before it loads
+# (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.sites import SiteDefinition
 
 
 def site_item(
     definition: SiteDefinition, order: int, edit_range: types.Range
 ) -> types.CompletionItem:
+    from numpyro_lsp.analysis.site_info import site_detail, site_markdown
+
     name = definition.site.name
     return types.CompletionItem(
         label=name,
@@ -33,6 +39,8 @@ def site_name_completion(
     ls: NumpyroLanguageServer, params: types.CompletionParams
 ) -> types.CompletionList | None:
     """The sites of the model the string's call names; None outside such a string."""
+    from numpyro_lsp.analysis.site_navigation import contains, reference_at, string_content
+
     found = site_index(ls, params.text_document.uri)
     if found is None:
         return None

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.site_info import site_markdown
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_lookup import node_range, target_at
 
 
 def site_hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    # Imported on first use: initialize is answered before the analysis loads
+    # (docs/performance.md); the server imports it at ``initialized``.
+    from numpyro_lsp.analysis.site_info import site_markdown
+
     uri = params.text_document.uri
     found = target_at(ls, uri, params.position, variables=True)
     if found is None:

@@ -4,22 +4,28 @@ cursor as an ``ast`` position, and ``ast`` nodes as LSP locations."""
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.document import ParsedDocument
-from numpyro_lsp.analysis.site_navigation import SiteTarget, site_target
-from numpyro_lsp.analysis.sites import SiteIndex
 from numpyro_lsp.features.code_actions import to_span
 from numpyro_lsp.features.diagnostics import to_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.rules.base import Span
+
+# The site analysis and the rules' Span are imported on first use: initialize is answered
+# before they load (docs/performance.md); the server imports them at ``initialized``.
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.analysis.site_navigation import SiteTarget
+    from numpyro_lsp.analysis.sites import SiteIndex
 
 
 def site_index(ls: NumpyroLanguageServer, uri: str) -> tuple[ParsedDocument, SiteIndex] | None:
     """The document and its site references; None while it does not parse. A file that is
     not open is read through the workspace index, so its sites are the ones other files'
     references resolve to."""
+    from numpyro_lsp.analysis.sites import SiteIndex
+
     document = ls.document_for(uri)
     analysis = ls.linked_analysis(document) if document is not None else None
     return None if analysis is None else (document, SiteIndex(analysis))
@@ -35,6 +41,8 @@ def target_at(
     ls: NumpyroLanguageServer, uri: str, position: types.Position, variables: bool = False
 ) -> tuple[ParsedDocument, SiteIndex, SiteTarget] | None:
     """The site (or sites) the cursor names, with where it was found."""
+    from numpyro_lsp.analysis.site_navigation import site_target
+
     found = site_index(ls, uri)
     if found is None:
         return None
@@ -44,6 +52,8 @@ def target_at(
 
 
 def node_range(document: ParsedDocument, node: ast.AST) -> types.Range:
+    from numpyro_lsp.rules.base import Span
+
     return to_range(document, Span.of(node))
 
 

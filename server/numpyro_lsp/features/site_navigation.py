@@ -4,17 +4,18 @@ site's name, or from any string that names it (``samples["theta"]``,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from numpyro_lsp.analysis.site_navigation import (
-    Occurrence,
-    occurrences,
-    rename_problem,
-    string_content,
-)
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_lookup import location, node_range, target_at
+
+# The site analysis is imported on first use: initialize is answered before it loads
+# (docs/performance.md).
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.site_navigation import Occurrence
 
 
 def rename_failed(message: str) -> JsonRpcException:
@@ -33,6 +34,8 @@ def workspace_edit(
 ) -> types.WorkspaceEdit:
     """The new name written between the quotes of every occurrence; versioned edits for open
     documents when the client takes them."""
+    from numpyro_lsp.analysis.site_navigation import string_content
+
     edits: dict[str, list[types.TextEdit]] = {}
     for occurrence in found:
         document = ls.document_for(occurrence.uri)
@@ -77,6 +80,8 @@ def register(server: NumpyroLanguageServer) -> None:
         found = target_at(ls, uri, params.position)
         if found is None:
             return None
+        from numpyro_lsp.analysis.site_navigation import occurrences
+
         include = params.context.include_declaration
         every = occurrences(found[2].definitions, uri, ls.workspace_index.documents(), include)
         locations = [location(ls, o.uri, o.node) for o in every]
@@ -90,6 +95,8 @@ def register(server: NumpyroLanguageServer) -> None:
         found = target_at(ls, params.text_document.uri, params.position)
         if found is None:
             return None
+        from numpyro_lsp.analysis.site_navigation import string_content
+
         document, _, target = found
         content = string_content(target.node, document.lines)
         if content is None:
@@ -104,6 +111,8 @@ def register(server: NumpyroLanguageServer) -> None:
         found = target_at(ls, uri, params.position)
         if found is None:
             raise rename_failed("Only a NumPyro site name can be renamed here")
+        from numpyro_lsp.analysis.site_navigation import occurrences, rename_problem
+
         _, index, target = found
         problem = rename_problem(params.new_name, target.definitions, index)
         if problem is not None:

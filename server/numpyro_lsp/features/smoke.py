@@ -14,18 +14,19 @@ import asyncio
 import threading
 import uuid
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
 from numpyro_lsp.analysis.text import column_to_utf16
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.smoke.engine import run_smoke_test
-from numpyro_lsp.smoke.hover import quoted_name_at, site_hover_markdown
-from numpyro_lsp.smoke.loader import LoadError, analyze_source, model_functions
-from numpyro_lsp.smoke.report import Finding, SmokeReport
-from numpyro_lsp.smoke.runner import Progress, RunnerBusy
+
+# The smoke test's modules are imported on first use (a code lens, a run, a hover after
+# one): initialize is answered before they load (docs/performance.md).
+if TYPE_CHECKING:
+    from numpyro_lsp.smoke.report import Finding, SmokeReport
+    from numpyro_lsp.smoke.runner import Progress
 
 COMMAND = "numpyro.smokeTest"
 DIAGNOSTIC_SOURCE = "numpyro smoke test"
@@ -51,6 +52,8 @@ def register(server: NumpyroLanguageServer) -> None:
     ) -> list[types.CodeLens] | None:
         if not ls.smoke_settings.enabled:
             return None
+        from numpyro_lsp.smoke.loader import LoadError, analyze_source, model_functions
+
         uri = params.text_document.uri
         document = ls.parsed(uri)
         try:
@@ -73,6 +76,9 @@ def register(server: NumpyroLanguageServer) -> None:
 
     @server.command(COMMAND)
     async def smoke_test(ls: NumpyroLanguageServer, *arguments: Any) -> dict[str, Any]:
+        from numpyro_lsp.smoke.engine import run_smoke_test
+        from numpyro_lsp.smoke.runner import RunnerBusy
+
         uri, model, options = command_arguments(arguments)
         settings, problems = ls.smoke_settings.updated(options)
         if problems:
@@ -212,6 +218,8 @@ def to_diagnostic(finding: Finding, lines: list[str]) -> types.Diagnostic:
 def site_hover(ls: NumpyroLanguageServer, uri: str, number: int, column: int) -> types.Hover | None:
     """The posterior summary of the site whose name is under the cursor, from the last
     smoke test of the document."""
+    from numpyro_lsp.smoke.hover import quoted_name_at, site_hover_markdown
+
     report = ls.smoke_reports.get(uri)
     if report is None or not report.sites:
         return None

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from numpyro_lsp.analysis.document import ParsedDocument
-from numpyro_lsp.analysis.outline import OutlineEntry, model_outline, workspace_symbols
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_lookup import node_range
+
+# The outline is imported on first use: initialize is answered before the analysis loads
+# (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.analysis.outline import OutlineEntry
 
 SYMBOL_KINDS = {
     "model": types.SymbolKind.Function,
@@ -35,6 +41,8 @@ def register(server: NumpyroLanguageServer) -> None:
     def document_symbols(
         ls: NumpyroLanguageServer, params: types.DocumentSymbolParams
     ) -> list[types.DocumentSymbol] | None:
+        from numpyro_lsp.analysis.outline import model_outline
+
         document = ls.parsed(params.text_document.uri)
         analysis = document.analysis(ls.catalogs.catalog)
         if analysis is None:
@@ -45,6 +53,8 @@ def register(server: NumpyroLanguageServer) -> None:
     def symbols(
         ls: NumpyroLanguageServer, params: types.WorkspaceSymbolParams
     ) -> list[types.WorkspaceSymbol]:
+        from numpyro_lsp.analysis.outline import workspace_symbols
+
         return [
             types.WorkspaceSymbol(
                 name=found.entry.name,

@@ -102,15 +102,15 @@ def test_an_edit_inside_a_function_reparses_that_function_only():
     assert kept[:-1] == [True] * (len(after.chunks) - 1)
 
 
-def test_chunks_tile_the_lines_one_per_statement():
+def test_chunks_tile_the_lines_with_whole_statements():
     source = "# header\n\n@dec\ndef f():\n    pass\n\na = (1,\n  2); b = 3\nc = 4  # end\n\n"
     lines = source.split("\n")
-    chunks = tile(ast.parse(source).body, 0, len(lines))
-    assert [(c.start, c.end, len(c.statements)) for c in chunks] == [
-        (0, 6, 1),
-        (6, 8, 2),
-        (8, 11, 1),
-    ]
+    statements = ast.parse(source).body
+    spans = [(c.start, c.end, len(c.statements)) for c in tile(statements, 0, len(lines), 1)]
+    assert spans == [(0, 6, 1), (6, 8, 2), (8, 11, 1)]
+    # Short statements share a chunk until it has ``min_lines`` lines.
+    spans = [(c.start, c.end, len(c.statements)) for c in tile(statements, 0, len(lines), 7)]
+    assert spans == [(0, 8, 3), (8, 11, 1)]
     assert tile([], 0, 3)[0].statements == []
 
 

@@ -3,8 +3,8 @@
 Typing changes one statement of a file; parsing the whole file again on every keystroke
 costs time in proportion to the file, and its hundreds of thousands of new objects wake the
 garbage collector's full collections (docs/performance.md). A ``Layout`` tiles the
-document's lines with chunks, one per top-level statement (its decorators, and the blank
-and comment lines after it, included); the next version keeps the chunks before the edit
+document's lines with chunks of whole top-level statements (with their decorators, and
+the blank and comment lines after them); the next version keeps the chunks before the edit
 and, when the edit did not change the number of lines, those after it, and parses only
 the text in between. The chunks keep their share of the analysis (``Chunk.index``, ``Chunk.part``).
 
@@ -22,6 +22,10 @@ from functools import cached_property
 from numpyro_lsp.analysis.models import ModuleAnalysis, NodeIndex, index_statements, walk_statements
 from numpyro_lsp.catalog.schema import Catalog
 
+# A chunk grows to at least this many lines before the next statement starts another:
+# each chunk costs a walk and a run of every chunk check, which for a lone import or
+# assignment would cost more than re-parsing a few neighbours with it.
+CHUNK_LINES = 25
 # What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -69,14 +73,17 @@ def statement_start(statement: ast.stmt) -> int:
     return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 
 
-def tile(statements: list[ast.stmt], start: int, end: int) -> list[Chunk]:
-    """Chunks covering lines ``start`` to ``end``: one per statement that begins on a line
-    of its own (``a = 1; b = 2`` is one chunk), the first stretched back to ``start``."""
+def tile(
+    statements: list[ast.stmt], start: int, end: int, min_lines: int = CHUNK_LINES
+) -> list[Chunk]:
+    """Chunks covering lines ``start`` to ``end``, the first stretched back to ``start``: a
+    statement starts a new one when it begins on a line of its own (not ``b = 2`` in
+    ``a = 1; b = 2``) and the current one has ``min_lines`` lines."""
     chunks: list[Chunk] = []
     last_line = -1  # the 0-based line where the previous statement ends
     for statement in statements:
         first = statement_start(statement)
-        if chunks and first <= last_line:
+        if chunks and (first <= last_line or first - chunks[-1].start < min_lines):
             chunks[-1].statements.append(statement)
         else:
             if chunks:

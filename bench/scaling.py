@@ -4,6 +4,7 @@ file's first centered ``theta``."""
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,6 +44,10 @@ class SizeResult:
     lines: int
     first_diagnostics_s: list[float] = field(default_factory=list)
     edit_s: list[float] = field(default_factory=list)
+    # The same, typing in the middle of the file: a space inside an assignment of a model
+    # (the line count stays), and a new line (every line after it moves down).
+    keystroke_s: list[float] = field(default_factory=list)
+    newline_s: list[float] = field(default_factory=list)
     code_action_s: list[float] = field(default_factory=list)
     diagnostics: int = 0  # how many the server published for the file as generated
 
@@ -70,10 +75,25 @@ async def open_file(client: LspClient, uri: str, text: str) -> tuple[float, list
     return notification.received - began, notification.params["diagnostics"]
 
 
-async def edit(client: LspClient, uri: str, line: int, version: int) -> float:
-    """Append one statement at ``line`` (the end of the file): didChange to the diagnostics."""
+def middle_assignment(text: str) -> tuple[int, int]:
+    """Line and column right after ``= `` in the first assignment inside a function from
+    the middle of the file on."""
+    lines = text.splitlines()
+    for number in range(len(lines) // 2, len(lines)):
+        match = re.match(r"\s+\w+ = ", lines[number])
+        if match:
+            return number, match.end()
+    raise ValueError("the generated file has no assignment in a function after its middle")
+
+
+async def edit(
+    client: LspClient, uri: str, line: int, version: int, text: str | None = None, column: int = 0
+) -> float:
+    """Insert ``text`` (by default one statement, appended at ``line``, the end of the file)
+    at ``line``/``column``: didChange to the diagnostics."""
     diagnostics = next_diagnostics(client, uri, version)
-    change = did_change_params(uri, version, point(line, 0), f"edit_{version} = {version}\n")
+    inserted = f"edit_{version} = {version}\n" if text is None else text
+    change = did_change_params(uri, version, point(line, column), inserted)
     began = time.perf_counter()
     await client.notify("textDocument/didChange", change)
     return (await published(diagnostics)).received - began
@@ -105,6 +125,13 @@ async def measure_size(
         version += 1
         result.edit_s.append(await edit(client, uri, last_line, version))
         last_line += 1
+    line, after_equals = middle_assignment(file.text)
+    for samples, text in ((result.keystroke_s, " "), (result.newline_s, "\n")):
+        column = after_equals if text == " " else 0
+        began = time.perf_counter()
+        while not budget.done(len(samples), began):
+            version += 1
+            samples.append(await edit(client, uri, line, version, text, column))
     for uri in uris:  # an editor keeps a few files open, not every size at once
         await client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     return result

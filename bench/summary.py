@@ -53,6 +53,8 @@ def summarize_server(
                 "diagnostics": result.diagnostics,
                 "first_diagnostics_ms": latency_summary(result.first_diagnostics_s),
                 "edit_ms": latency_summary(result.edit_s),
+                "keystroke_ms": latency_summary(result.keystroke_s),
+                "newline_ms": latency_summary(result.newline_s),
                 "code_action_ms": latency_summary(result.code_action_s),
             }
             for size, result in scaling.sizes.items()

@@ -181,6 +181,14 @@ class RowBuilder:
             diagnostics=True,
             limit=target,
         )
+        for key, what in (("keystroke_ms", "a space mid-file"), ("newline_ms", "a line mid-file")):
+            for stat in ("p50", "p95"):
+                self.add(
+                    f"{at}: {what} -> diagnostics {stat} (ms)",
+                    ("scaling", size, key, stat),
+                    bare=False,
+                    diagnostics=True,
+                )
         self.add(
             f"{at}: code action p50 (ms)", ("scaling", size, "code_action_ms", "p50"), bare=False
         )

@@ -174,3 +174,16 @@ def test_kept_chunk_findings_equal_a_fresh_check(edits):
         except SyntaxError:
             whole_file = None
         assert findings_of(document) == whole_file
+
+
+def test_an_older_version_parsed_late_leaves_the_newest_tree_alone():
+    """A request for a version the editor has since replaced (a code action computed in a
+    worker thread) parses on its own: the newest version's nodes stay where they are."""
+    documents = DocumentIndex()
+    old_source = SOURCES[0]
+    new_source = "\n\n" + old_source  # every chunk moves down two lines
+    older = documents.get("file:///m.py", 1, old_source)
+    newer = documents.get("file:///m.py", 2, new_source)
+    assert spliced_dump(newer.tree) == full_dump(new_source)
+    assert spliced_dump(older.tree) == full_dump(old_source)  # computed after the newer one
+    assert spliced_dump(newer.tree) == full_dump(new_source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,10 +16,14 @@ from numpyro_lsp.catalog.schema import Catalog
 
 @dataclass(eq=False)
 class LayoutMemory:
-    """The last layout computed for a document, whichever version it was: the next version
+    """The layout of a document's newest version computed so far: the next version
     re-parses only what differs from it. One per open document, shared by its versions."""
 
     latest: Layout | None = None
+    version: int | None = None
+    # Versions are computed in worker threads too, and a new layout moves nodes it shares
+    # with the last one (layout.moved): one at a time, and only forward.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
@@ -36,11 +41,15 @@ class ParsedDocument:
     @cached_property
     def layout(self) -> Layout | None:
         """The top-level statements in chunks, or None while the code does not parse."""
-        try:
-            layout = update_layout(self.memory.latest, self.lines)
-        except PARSE_ERRORS:
-            return None
-        self.memory.latest = layout
+        memory = self.memory
+        with memory.lock:
+            newest = None in (memory.version, self.version) or self.version >= memory.version
+            try:
+                layout = update_layout(memory.latest if newest else None, self.lines)
+            except PARSE_ERRORS:
+                return None
+            if newest:
+                memory.latest, memory.version = layout, self.version
         return layout
 
     @cached_property

@@ -5,8 +5,9 @@ costs time in proportion to the file, and its hundreds of thousands of new objec
 garbage collector's full collections (docs/performance.md). A ``Layout`` tiles the
 document's lines with chunks of whole top-level statements (with their decorators, and
 the blank and comment lines after them); the next version keeps the chunks before the edit
-and, when the edit did not change the number of lines, those after it, and parses only
-the text in between. The chunks keep their share of the analysis (``Chunk.index``, ``Chunk.part``).
+and after it (moved down or up when the edit added or removed lines) and parses only the
+text in between. The chunks keep their share of the analysis (``Chunk.index``,
+``Chunk.part``) and the rules' reports on it (rules/engine.py).
 
 Why splicing is exact: kept chunks are complete statements that start at column 0. When
 the re-parsed text parses on its own, it ends outside any bracket or string, so the text
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from numpyro_lsp.analysis.models import ModuleAnalysis, NodeIndex, index_statements, walk_statements
 from numpyro_lsp.catalog.schema import Catalog
@@ -38,11 +38,14 @@ class Chunk:
     start: int
     end: int
     statements: list[ast.stmt]
+    _index: NodeIndex | None = field(default=None, repr=False)
     _part: ModuleAnalysis | None = field(default=None, repr=False)
 
-    @cached_property
+    @property
     def index(self) -> NodeIndex:
-        return index_statements(self.statements)
+        if self._index is None:
+            self._index = index_statements(self.statements)
+        return self._index
 
     def part(self, bindings: dict[str, str], catalog: Catalog) -> ModuleAnalysis:
         """The chunk's share of the module analysis; computed again only when the file's
@@ -119,6 +122,21 @@ def common_suffix(a: list[str], b: list[str], limit: int) -> int:
     return count
 
 
+def moved(chunk: Chunk, lines: int) -> Chunk:
+    """The chunk ``lines`` lines further down (up, if negative), with what it keeps. Its
+    nodes move in place, for the chunk's analysis and reports refer to them: the previous
+    version's tree moves with them (it is out of date by then; document.py lets only the
+    newest version move nodes)."""
+    for kind, nodes in chunk.index.by_type.items():
+        if "lineno" in kind._attributes:
+            for node in nodes:
+                node.lineno += lines
+                node.end_lineno += lines
+    return Chunk(
+        chunk.start + lines, chunk.end + lines, chunk.statements, chunk._index, chunk._part
+    )
+
+
 def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
     """The layout of ``lines``, reusing ``previous`` (another version of the document)
     where the text is the same; raises what ``ast.parse`` raises when it does not parse."""
@@ -136,12 +154,12 @@ def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
     # may belong to it (a decorator above a def, a line appended to a function).
     before = [c for c in previous.chunks if c.end < prefix]
     after = [c for c in previous.chunks if c.start > changed_end]
-    if shift:
-        after = []  # their line numbers moved: parse them again
     start = before[-1].end if before else 0
-    end = after[0].start if after else len(lines)
+    end = after[0].start + shift if after else len(lines)
     try:
         middle = tile(parse_lines(lines, start, end), start, end)
     except PARSE_ERRORS:
         return full_layout(lines)  # raises in turn when the document does not parse
+    if shift:
+        after = [moved(chunk, shift) for chunk in after]
     return Layout(lines, [*before, *middle, *after])

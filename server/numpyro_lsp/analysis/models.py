@@ -207,9 +207,9 @@ class ModuleAnalysis:
     model_ids: set[int] = field(default_factory=set)  # id(FunctionInfo) of the models
     # The walks of its chunks (``walk_statements``), in order; one part for a whole tree.
     parts: list[ModuleAnalysis] = field(default_factory=list, repr=False)
-    # What a rule's chunk check found in this part, and the module context it saw
+    # What the rules' chunk checks reported on this part, and the module context they saw
     # (``chunk_context``): rules/engine.py keeps it while the context stays the same.
-    chunk_findings: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
+    chunk_reports: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
     # Models of other workspace files imported here, by the expression that names them
     # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
     imported_models: dict[str, ModelDefinition] = field(default_factory=dict)
@@ -497,6 +497,19 @@ class NodeIndex:
     functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
 
 
+# Fields that hold only tokens (``Load``, ``Add``, ``Eq``...): shared objects with no
+# position, which no rule looks up; the index skips them.
+_TOKEN_FIELDS = {"ctx", "op", "ops"}
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _TOKEN_FIELDS)
+    return fields
+
+
 def index_statements(statements: list[ast.stmt]) -> NodeIndex:
     index = NodeIndex()
     by_type, owners, calls = index.by_type, index.owners, index.calls_by_statement
@@ -504,6 +517,7 @@ def index_statements(statements: list[ast.stmt]) -> NodeIndex:
     stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [
         (statement, None, None) for statement in reversed(statements)
     ]
+    AST = ast.AST
     while stack:
         node, owner, statement = stack.pop()
         kind = type(node)
@@ -525,13 +539,16 @@ def index_statements(statements: list[ast.stmt]) -> NodeIndex:
         elif kind is ast.Lambda:
             owner = None  # a lambda's parameters shadow names; its body is not the model's
         children = []
-        for name in node._fields:
+        for name in _child_fields(kind):
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                children.extend(v for v in value if isinstance(v, ast.AST))
-            elif isinstance(value, ast.AST):
-                children.append(value)
-        stack.extend((child, owner, statement) for child in reversed(children))
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        children.append((item, owner, statement))
+            elif isinstance(value, AST):
+                children.append((value, owner, statement))
+        children.reverse()
+        stack += children
     return index
 
 

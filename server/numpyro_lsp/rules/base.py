@@ -49,12 +49,22 @@ class Related:
 
 
 @dataclass(frozen=True)
-class Report:
-    """What a rule's check yields: where, and a one-line message that says what to do."""
+class See:
+    """A place a report points to: ``See(first_site.call, "first defined here")``."""
 
     node: ast.AST
     message: str
-    related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a rule's check yields: where, and a one-line message that says what to do.
+    Places are nodes until the report becomes a ``Finding``: the engine keeps reports of
+    chunks that an edit moved down the file, and their nodes move with them."""
+
+    node: ast.AST
+    message: str
+    related: tuple[See, ...] = ()
     # Whatever a code action needs to fix it, computed with the finding.
     fix: dict | None = None
 
@@ -90,24 +100,19 @@ class Rule:
 
     def run(self, analysis: ModuleAnalysis) -> Iterator[Finding]:
         """Every finding in the file: both checks over the whole of it."""
-        yield from self.findings(self.check_chunk, analysis)
-        yield from self.findings(self.check, analysis)
+        for check in (self.check_chunk, self.check):
+            if check is not None:
+                yield from map(self.finding, check(analysis))
 
-    def run_chunk(self, view: ModuleAnalysis) -> list[Finding]:
-        return list(self.findings(self.check_chunk, view))
-
-    def findings(self, check: Check | None, analysis: ModuleAnalysis) -> Iterator[Finding]:
-        if check is None:
-            return
-        for report in check(analysis):
-            yield Finding(
-                self.code,
-                report.message,
-                Span.of(report.node),
-                self.severity,
-                report.related,
-                report.fix,
-            )
+    def finding(self, report: Report) -> Finding:
+        return Finding(
+            self.code,
+            report.message,
+            Span.of(report.node),
+            self.severity,
+            tuple(Related(Span.of(see.node), see.message) for see in report.related),
+            report.fix,
+        )
 
     def section(self, title: str) -> str:
         """A section of the rule's doc (``## Example`` ...), without its heading."""

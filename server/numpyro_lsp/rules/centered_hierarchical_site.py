@@ -48,7 +48,7 @@ import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.models import FunctionInfo, ModelUse, Site
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span, names_in
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity, names_in
 
 CODE = "NPR012"
 NAME = "centered-hierarchical-site"
@@ -131,7 +131,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model, site, parents in candidates(analysis):
         sites_by_name = {s.name: s for s in model.sites if s.name}
         related = tuple(
-            Related(Span.of(sites_by_name[p].call), f"`{site.name}` depends on `{p}`")
+            See(sites_by_name[p].call, f"`{site.name}` depends on `{p}`")
             for p in parents
             if p in sites_by_name
         )

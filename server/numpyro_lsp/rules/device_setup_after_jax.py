@@ -32,7 +32,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR016"
 NAME = "device-setup-after-jax-use"
@@ -62,5 +62,5 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
                 call,
                 f"`{obj['name']}` after JAX was used has no effect: call it first, right "
                 "after the imports",
-                related=(Related(Span.of(first_use), "JAX is first used here"),),
+                related=(See(first_use, "JAX is first used here"),),
             )

@@ -47,7 +47,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR013"
 NAME = "discrete-latent-under-hmc"
@@ -93,5 +93,5 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 site.name_node or site.call,
                 f"discrete latent `{site.name or '?'}` under NUTS/HMC: {reason}; use "
                 "`DiscreteHMCGibbs(NUTS(model))`, `MixedHMC`, or marginalise it",
-                related=(Related(Span.of(kernel.call), "the model is sampled with HMC here"),),
+                related=(See(kernel.call, "the model is sampled with HMC here"),),
             )

@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.models import Site, exclusive_branches
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR006"
 NAME = "duplicate-site-name"
@@ -64,7 +64,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     name_node,
                     f"site name `{site.name}` is already used in `{model.name}`: "
                     "give each site its own name",
-                    related=(Related(Span.of(earlier[0].name_node), "first defined here"),),
+                    related=(See(earlier[0].name_node, "first defined here"),),
                 )
             elif site.loops and not any(
                 loop in site.loops for s in first.get(site.name, []) for loop in s.loops

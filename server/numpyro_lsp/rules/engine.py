@@ -11,7 +11,7 @@ from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
 from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules import RULES
-from numpyro_lsp.rules.base import Finding, Rule, Severity
+from numpyro_lsp.rules.base import Finding, Report, Rule, Severity
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
 
@@ -54,41 +54,43 @@ def suppressed(finding: Finding, lines: list[str]) -> bool:
     return codes is not None and (not codes or finding.code in codes)
 
 
-def chunk_findings(
+def chunk_reports(
     analysis: ModuleAnalysis, part: ModuleAnalysis, rules: list[Rule]
-) -> dict[str, list[Finding]]:
+) -> dict[str, list[Report]]:
     """The rules' chunk checks on one part of the file. Kept with the part, which the
     document's next versions share while the chunk's text and the file's imports stay the
     same, for as long as the part's context does (``ModuleAnalysis.chunk_context``)."""
     context = analysis.chunk_context(part)
-    kept = part.chunk_findings
+    kept = part.chunk_reports
     if kept is None or kept[0] != context:
-        kept = part.chunk_findings = (context, {})
-    found = kept[1]
+        kept = part.chunk_reports = (context, {})
+    reports = kept[1]
     view = None
     for rule in rules:
-        if rule.code not in found:
+        if rule.code not in reports and rule.check_chunk is not None:
             view = view or analysis.chunk_view(part)
             try:
-                found[rule.code] = rule.run_chunk(view)
+                reports[rule.code] = list(rule.check_chunk(view))
             except RecursionError:
-                found[rule.code] = []  # nested deeper than the rule can follow: say nothing
-    return found
+                reports[rule.code] = []  # nested deeper than the rule can follow: say nothing
+    return reports
 
 
 def run_rules(analysis: ModuleAnalysis, lines: list[str], settings: RuleSettings) -> list[Finding]:
     enabled = [rule for code, rule in RULES.items() if settings.enabled(code)]
     found: list[Finding] = []
     for rule in enabled:
+        if rule.check is None:
+            continue
         try:
-            found += rule.findings(rule.check, analysis)
+            found += map(rule.finding, rule.check(analysis))
         except RecursionError:
             continue  # code nested deeper than the rule can follow: say nothing rather than fail
     chunked = [rule for rule in enabled if rule.check_chunk is not None]
     for part in analysis.parts:
-        kept = chunk_findings(analysis, part, chunked)
+        reports = chunk_reports(analysis, part, chunked)
         for rule in chunked:
-            found += kept[rule.code]
+            found += map(rule.finding, reports[rule.code])
     findings = [
         replace(f, severity=settings.severity.get(f.code, RULES[f.code].severity))
         for f in found

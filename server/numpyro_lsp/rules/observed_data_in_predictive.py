@@ -51,7 +51,7 @@ import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.models import FunctionInfo, bind_arguments
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span, names_in
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity, names_in
 
 CODE = "NPR017"
 NAME = "observed-data-in-predictive"
@@ -110,5 +110,5 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
                 value,
                 f"`{name}` is observed in `{model.name}`: passed to a posterior Predictive, the "
                 f"predictions equal the data; pass `{name}=None`",
-                related=(Related(Span.of(construction), "posterior Predictive built here"),),
+                related=(See(construction, "posterior Predictive built here"),),
             )

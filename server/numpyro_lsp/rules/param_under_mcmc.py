@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR014"
 NAME = "param-under-mcmc"
@@ -66,5 +66,5 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     site.call,
                     f"MCMC holds `numpyro.param` `{site.name or '?'}` fixed at its initial value "
                     "and leaves it out of the samples: give it a prior with `numpyro.sample`",
-                    related=(Related(Span.of(kernel_use.call), "sampled with MCMC here"),),
+                    related=(See(kernel_use.call, "sampled with MCMC here"),),
                 )

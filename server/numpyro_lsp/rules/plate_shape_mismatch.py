@@ -41,7 +41,7 @@ import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.models import DistributionUse, Site
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR018"
 NAME = "plate-shape-mismatch"
@@ -97,7 +97,7 @@ def check_site(analysis: ModuleAnalysis, site: Site) -> Iterator[Report]:
             obs,
             f"`{ast.unparse(obs)}` adds a trailing dimension of size 1 against the plate "
             f"`{plate.name or '?'}`: it broadcasts to (n, n); pass the 1-d array",
-            related=(Related(Span.of(plate.call), "the plate"),),
+            related=(See(plate.call, "the plate"),),
         )
     if use is None or use.has_method("to_event"):
         return
@@ -108,7 +108,7 @@ def check_site(analysis: ModuleAnalysis, site: Site) -> Iterator[Report]:
             f"this distribution has a batch of size `{ast.unparse(size)}` inside the plate "
             f"`{plate.name or '?'}` of size `{ast.unparse(plate.size) if plate.size else '?'}`: "
             "add `.to_event(1)` if it is one vector-valued variable",
-            related=(Related(Span.of(plate.call), "the plate"),),
+            related=(See(plate.call, "the plate"),),
         )
 
 

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.models import assigned_names, exclusive_branches
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR015"
 NAME = "prng-key-reuse"
@@ -177,7 +177,7 @@ class _Scope:
                     name,
                     f"`{name.id}` was already used as a random key: split it first "
                     f"(`key, subkey = random.split({name.id})`) or the draws are identical",
-                    related=(Related(Span.of(earlier[0].node), "first used here"),),
+                    related=(See(earlier[0].node, "first used here"),),
                 )
             )
         elif any(

@@ -38,7 +38,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.rules.base import ModuleAnalysis, Related, Report, Severity, Span
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR008"
 NAME = "real-latent-as-positive-parameter"
@@ -79,5 +79,5 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     f"`{value.id}` has real support but `{use.obj['name']}`'s `{name}` must be "
                     f"{constraint}: give `{value.id}` a positive prior (HalfNormal, "
                     "LogNormal, Exponential...)",
-                    related=(Related(Span.of(source.call), f"`{value.id}` is drawn here"),),
+                    related=(See(source.call, f"`{value.id}` is drawn here"),),
                 )

@@ -5,6 +5,7 @@ edit inside one statement re-parses that statement only."""
 from __future__ import annotations
 
 import ast
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -187,3 +188,22 @@ def test_an_older_version_parsed_late_leaves_the_newest_tree_alone():
     assert spliced_dump(newer.tree) == full_dump(new_source)
     assert spliced_dump(older.tree) == full_dump(old_source)  # computed after the newer one
     assert spliced_dump(newer.tree) == full_dump(new_source)
+
+
+def test_versions_checked_in_threads_at_once_leave_the_newest_right():
+    """Checks of successive versions run in worker threads and overlap (a slow check is
+    not stopped when the next edit arrives): the newest version's findings are still those
+    of a whole-file check."""
+    documents = DocumentIndex()
+    lines = RULE_TEXT.split("\n")
+    versions = []
+    for version in range(1, 13):
+        at = (version * 37) % len(lines)
+        lines = [*lines[:at], *[""] * (version % 3), *lines[at:]]  # lines in and out
+        if version % 4 == 0:
+            del lines[at : at + 2]
+        versions.append(documents.get("file:///m.py", version, "\n".join(lines)))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(findings_of, reversed(versions)))  # older versions last, at worst
+    newest = versions[-1]
+    assert findings_of(newest) == check_source(newest.source, CATALOG, EVERY_RULE)

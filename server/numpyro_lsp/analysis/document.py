@@ -22,8 +22,9 @@ class LayoutMemory:
     latest: Layout | None = None
     version: int | None = None
     # Versions are computed in worker threads too, and a new layout moves nodes it shares
-    # with the last one (layout.moved): one at a time, and only forward.
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # with the last one (layout.moved): one at a time, and only forward. Held as well while
+    # the analysis and the rules fill the chunks' caches.
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
 
 @dataclass
@@ -38,42 +39,55 @@ class ParsedDocument:
         """Imported names and the paths they stand for; robust to code that does not parse."""
         return bindings_from_broken_source(self.source)
 
-    @cached_property
+    # ``layout`` and ``tree`` are cached by hand under the document's lock, not with
+    # cached_property: Python 3.11's holds a lock of its own, and two locks taken in either
+    # order by two threads can deadlock.
+    @property
     def layout(self) -> Layout | None:
         """The top-level statements in chunks, or None while the code does not parse."""
         memory = self.memory
         with memory.lock:
+            if "_layout" in self.__dict__:
+                return self.__dict__["_layout"]
             newest = None in (memory.version, self.version) or self.version >= memory.version
             try:
                 layout = update_layout(memory.latest if newest else None, self.lines)
             except PARSE_ERRORS:
-                return None
-            if newest:
+                layout = None
+            if newest and layout is not None:
                 memory.latest, memory.version = layout, self.version
-        return layout
+            self.__dict__["_layout"] = layout
+            return layout
 
-    @cached_property
+    @property
     def tree(self) -> ast.Module | None:
         """The stdlib AST, or None while the code does not parse."""
-        layout = self.layout
-        return None if layout is None else layout.tree
+        with self.memory.lock:
+            if "_tree" not in self.__dict__:
+                layout = self.layout
+                self.__dict__["_tree"] = None if layout is None else layout.tree
+            return self.__dict__["_tree"]
 
     def analysis(self, catalog: Catalog) -> ModuleAnalysis | None:
         """The models, sites and traced values of this version; None while it does not parse."""
-        cached = self.__dict__.get("_analysis")
-        if cached is not None and cached[0] is catalog:
-            return cached[1]
-        tree, layout = self.tree, self.layout
-        try:
-            analysis = None
-            if tree is not None and layout is not None:
-                bindings = module_bindings([chunk.index for chunk in layout.chunks])
-                parts = [chunk.part(bindings, catalog) for chunk in layout.chunks]
-                analysis = analyze_module(tree, catalog, parts=parts)
-        except RecursionError:  # an expression nested deeper than Python's stack allows
-            analysis = None
-        self.__dict__["_analysis"] = (catalog, analysis)
-        return analysis
+        # The chunks' analyses are kept for later versions: none may be computed while a
+        # newer version moves the nodes (a walk compares positions).
+        with self.memory.lock:
+            cached = self.__dict__.get("_analysis")
+            if cached is not None and cached[0] is catalog:
+                return cached[1]
+            tree, layout = self.tree, self.layout
+            try:
+                analysis = None
+                if tree is not None and layout is not None:
+                    bindings = module_bindings([chunk.index for chunk in layout.chunks])
+                    parts = [chunk.part(bindings, catalog) for chunk in layout.chunks]
+                    analysis = analyze_module(tree, catalog, parts=parts)
+                    analysis.lock = self.memory.lock
+            except RecursionError:  # an expression nested deeper than Python's stack allows
+                analysis = None
+            self.__dict__["_analysis"] = (catalog, analysis)
+            return analysis
 
     @cached_property
     def lines(self) -> list[str]:

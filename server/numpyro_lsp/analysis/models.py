@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -210,6 +211,9 @@ class ModuleAnalysis:
     # What the rules' chunk checks reported on this part, and the module context they saw
     # (``chunk_context``): rules/engine.py keeps it while the context stays the same.
     chunk_reports: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
+    # Held while rules fill the parts' caches: the document's lock when its parts are kept
+    # for later versions (analysis/document.py).
+    lock: AbstractContextManager = field(default_factory=nullcontext, repr=False, compare=False)
     # Models of other workspace files imported here, by the expression that names them
     # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
     imported_models: dict[str, ModelDefinition] = field(default_factory=dict)

@@ -87,10 +87,11 @@ def run_rules(analysis: ModuleAnalysis, lines: list[str], settings: RuleSettings
         except RecursionError:
             continue  # code nested deeper than the rule can follow: say nothing rather than fail
     chunked = [rule for rule in enabled if rule.check_chunk is not None]
-    for part in analysis.parts:
-        reports = chunk_reports(analysis, part, chunked)
-        for rule in chunked:
-            found += map(rule.finding, reports[rule.code])
+    with analysis.lock:
+        for part in analysis.parts:
+            reports = chunk_reports(analysis, part, chunked)
+            for rule in chunked:
+                found += map(rule.finding, reports[rule.code])
     findings = [
         replace(f, severity=settings.severity.get(f.code, RULES[f.code].severity))
         for f in found

@@ -117,3 +117,13 @@ async def test_plain_text_with_defaults_for_a_client_without_snippets(plain_clie
     # File variables come from the document: ${TM_FILENAME_BASE:posterior}.
     saved = items["np_save_samples"].insert_text
     assert saved.startswith('np.savez("fit_model_samples.npz", **mcmc.get_samples())')
+
+
+async def test_resolved_documentation_is_plain_text_for_a_client_without_markdown(plain_client):
+    """Resolving a distribution's item: eglot lists no documentation format, so no Markdown."""
+    editor = Editor(plain_client)
+    uri = editor.open("resolve_plain.py", "import numpyro.distributions as dist\ndist.Norm\n")
+    items = await complete_at_end_of(plain_client, editor, uri, "dist.Norm")
+    resolved = await plain_client.completion_item_resolve_async(items["Normal"])
+    assert isinstance(resolved.documentation, str)
+    assert "loc" in resolved.documentation

@@ -34,7 +34,7 @@ def site(r_hat=1.0, n_eff=400.0, finite=True, size=None):
 def result(divergences=(0, 0), warnings=(), **sites):
     payload = {
         "reused": False,
-        "device": "cpu (cpu)",
+        "device": "cpu",
         "timings": {"load_s": 0.01, "compile_s": 3.0, "warmup_s": 0.1, "sampling_s": 0.1},
         "chains": 2,
         "draws": 600,

@@ -144,8 +144,11 @@ def register(server: NumpyroLanguageServer) -> None:
         target = (item.data or {}).get("target") if isinstance(item.data, dict) else None
         member = ls.catalogs.catalog.lookup(target) if target else None
         if member is not None:
-            item.documentation = types.MarkupContent(
-                kind=types.MarkupKind.Markdown,
-                value=render.member_markdown(member, with_signature=False),
+            text = render.member_markdown(member, with_signature=False)
+            # A client that lists no Markdown gets the text as it is (still readable).
+            item.documentation = (
+                types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
+                if ls.client_takes_markdown_documentation()
+                else text
             )
         return item

@@ -269,6 +269,9 @@ class Worker:
 
 
 def describe_device(device: jax.Device) -> str:
+    """``gpu (NVIDIA H100 80GB HBM3)``; ``cpu`` alone, whose kind is its platform again."""
+    if device.device_kind.lower() == device.platform.lower():
+        return device.platform
     return f"{device.platform} ({device.device_kind})"
 
 

@@ -43,7 +43,7 @@ def series(results: dict[str, Any]) -> list[Series]:
             f"jedi-ls: didChange → diagnostics, less its {debounce:g} ms debounce",
             pick(jedi, "edit_ms", debounce),
         ),
-        ("numpyro-lsp engine, in-process (CPU time)", pick(engine, "engine")),
+        ("numpyro-lsp whole-file check, in-process (CPU; the CLI path)", pick(engine, "engine")),
         ("ast.parse alone, in-process (CPU time; the floor)", pick(engine, "ast.parse")),
     ]
     return [(label, *data[1:]) for label, data in rows]

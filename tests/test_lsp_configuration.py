@@ -13,17 +13,22 @@ from conftest import ROOT
 SETTINGS = {"diagnostics": {"severity": {"NPR001": "error"}}, "smokeTest": {"enabled": False}}
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
-)
-async def configured(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"])
+
+
+async def initialize_with(client: LanguageClient, options: dict) -> None:
+    await client.initialize_session(
         types.InitializeParams(
             capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
             root_uri=ROOT.as_uri(),
-            initialization_options=SETTINGS,
+            initialization_options=options,
         )
     )
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def configured(lsp_client: LanguageClient):
+    await initialize_with(lsp_client, SETTINGS)
     yield
     await lsp_client.shutdown_session()
 
@@ -53,17 +58,9 @@ async def test_did_change_configuration_replaces_them(configured):
     assert await server_settings(configured) == SETTINGS
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
-)
+@pytest_lsp.fixture(config=SERVER)
 async def misconfigured(lsp_client: LanguageClient):
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
-            root_uri=ROOT.as_uri(),
-            initialization_options={"debounceMs": -1, "diagnostics": {"select": ["NPR999"]}},
-        )
-    )
+    await initialize_with(lsp_client, {"debounceMs": -1, "diagnostics": {"select": ["NPR999"]}})
     yield
     await lsp_client.shutdown_session()
 

@@ -4,6 +4,7 @@ into an existing ``from x import ...`` and puts new ones after the last import).
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,17 @@ def _opening_block_lines(source: str) -> int:
     return end
 
 
+@functools.lru_cache(maxsize=64)
+def with_imports_added(head: str, imports: tuple[Import, ...]) -> str:
+    """The opening block with the imports added. Kept: an editor asks for code actions on
+    every move of the cursor, the opening block rarely changes while a model is edited, and
+    each AddImportsVisitor costs about 8 ms of introspection before it visits anything."""
+    context = CodemodContext()
+    for needed in imports:
+        AddImportsVisitor.add_needed_import(context, needed.module, needed.name, needed.alias)
+    return AddImportsVisitor(context).transform_module(cst.parse_module(head)).code
+
+
 def import_segment(source: str, imports: Sequence[Import]) -> Segment | None:
     """The file's opening block with these imports added in the file's style (None when none
     is needed).
@@ -54,13 +66,9 @@ def import_segment(source: str, imports: Sequence[Import]) -> Segment | None:
     """
     if not imports:
         return None
-    context = CodemodContext()
-    for needed in imports:
-        AddImportsVisitor.add_needed_import(context, needed.module, needed.name, needed.alias)
     lines = split_lines_keepends(source)
     split = _opening_block_lines(source)
-    head = "".join(lines[:split])
-    new_head = AddImportsVisitor(context).transform_module(cst.parse_module(head)).code
+    new_head = with_imports_added("".join(lines[:split]), tuple(imports))
     if split == 0 and lines:
         new_head += "\n"  # keep a blank line between new imports and the code below
     return Segment(0, split, new_head)

@@ -127,8 +127,20 @@ def test_chunk_indexes_together_are_the_index_of_the_whole_module():
 
 # Rule examples one after another, with the statements that make functions models and the
 # imports that name things: edits here move findings across chunks.
-RULE_TEXT = "\n".join([SOURCES[0], *(rule.example("Example") for rule in RULES.values())])
+# A function whose key reuse depends on what a module-level name holds: the last
+# assignment to it, which edits further down the file change.
+SIMULATE = """
+predictive = Predictive(model, samples)
+
+
+def simulate():
+    key = random.PRNGKey(1)
+    return predictive(key, y=None), predictive(key, y=None)
+"""
+RULE_TEXT = "\n".join([SOURCES[0], SIMULATE, *(rule.example("Example") for rule in RULES.values())])
 RULE_FRAGMENTS = [
+    "predictive = None\n",
+    "predictive = Predictive(model, samples)\n",
     "mcmc = MCMC(NUTS(model))\n",
     "svi = SVI(model, guide, optim, Trace_ELBO())\n",
     "import numpy as np\n",
@@ -199,9 +211,7 @@ def test_versions_checked_in_threads_at_once_leave_the_newest_right():
     versions = []
     for version in range(1, 13):
         at = (version * 37) % len(lines)
-        lines = [*lines[:at], *[""] * (version % 3), *lines[at:]]  # lines in and out
-        if version % 4 == 0:
-            del lines[at : at + 2]
+        lines = [*lines[:at], *[""] * (version % 3 + 1), *lines[at:]]  # every chunk below moves
         versions.append(documents.get("file:///m.py", version, "\n".join(lines)))
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(findings_of, reversed(versions)))  # older versions last, at worst

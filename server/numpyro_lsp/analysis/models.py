@@ -196,6 +196,10 @@ class ModuleAnalysis:
     model_uses: list[ModelUse] = field(default_factory=list)
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
+    # Module-level names last assigned a call of a catalog callable, with its path
+    # (``predictive`` -> ``numpyro.infer.Predictive``): the one fact about module-level
+    # assignments a chunk check may read (see ``chunk_context``).
+    instances: dict[str, str] = field(default_factory=dict)
     # The indexes of the file's statements, one per chunk (analysis/layout.py); one walk
     # serves every rule. Merged below: by type on first use, owners and calls at once.
     indexes: list[NodeIndex] = field(default_factory=list)
@@ -253,11 +257,13 @@ class ModuleAnalysis:
         """All a chunk check may read of the file beyond the part's own statements (and its
         imports, which the part is computed for): for each of the part's functions, whether
         it is a model and what it is handed to (the calls themselves: AST nodes compare by
-        identity, and a re-parsed chunk has new ones)."""
-        return tuple(
+        identity, and a re-parsed chunk has new ones); and what module-level names hold
+        (``instances``)."""
+        models = tuple(
             (id(f) in self.model_ids, tuple((tuple(u.chain), u.call) for u in self.uses_of(f.name)))
             for f in part.functions
         )
+        return models, self.instances
 
     def chunk_view(self, part: ModuleAnalysis) -> ModuleAnalysis:
         """The part's statements seen with the file's models and model uses: what a chunk
@@ -277,6 +283,7 @@ class ModuleAnalysis:
             calls_by_statement=part.calls_by_statement,
             infos=part.infos,
             model_ids=self.model_ids,
+            instances=self.instances,
         )
         local = Lookups(
             [f for f in part.functions if id(f) in self.model_ids],
@@ -874,6 +881,10 @@ def analyze_module(
         analysis.catalog_calls += part.catalog_calls
         analysis.assignments.update(part.assignments)
         analysis._resolved.update(part._resolved)
+    for name, value in analysis.assignments.items():
+        obj = analysis.catalog_object(value.func) if isinstance(value, ast.Call) else None
+        if obj is not None:
+            analysis.instances[name] = obj["path"]
     _model_uses(analysis)
     _mark_models(analysis)
     analysis.finish()

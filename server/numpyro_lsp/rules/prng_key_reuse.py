@@ -44,6 +44,7 @@ SEVERITY = Severity.WARNING
 KEY_MAKERS = {"jax.random.PRNGKey", "jax.random.key", "jax.random.split", "jax.random.fold_in"}
 NOT_CONSUMERS = {"jax.random.PRNGKey", "jax.random.key", "jax.random.key_data"}
 KEY_KEYWORDS = {"rng_key", "key", "rng_seed"}
+PREDICTIVE = "numpyro.infer.Predictive"
 
 
 @dataclass
@@ -62,13 +63,11 @@ def makes_key(analysis: ModuleAnalysis, value: ast.expr, keys: set[str]) -> bool
 
 
 def is_predictive(analysis: ModuleAnalysis, node: ast.expr) -> bool:
-    """``Predictive(...)`` itself, or a variable assigned one."""
+    """``Predictive(...)`` itself, or a module-level variable assigned one."""
     if isinstance(node, ast.Name):
-        node = analysis.assignments.get(node.id)
-    if not isinstance(node, ast.Call):
-        return False
-    maker = analysis.catalog_object(node.func)
-    return maker is not None and maker["path"] == "numpyro.infer.Predictive"
+        return analysis.instances.get(node.id) == PREDICTIVE
+    maker = analysis.catalog_object(node.func) if isinstance(node, ast.Call) else None
+    return maker is not None and maker["path"] == PREDICTIVE
 
 
 def consumed_key(analysis: ModuleAnalysis, call: ast.Call, keys: set[str]) -> ast.Name | None:
@@ -193,16 +192,23 @@ class _Scope:
         self.uses[name.id].append(use)
 
 
-def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    # Only scopes that make a key can reuse one: skip the others without walking them.
-    scopes_with_keys = {
-        id(owner.node) if (owner := analysis.owner(call)) else None
+def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Keys made and used in a function: its own statements."""
+    # Only functions that make a key can reuse one: skip the others without walking them.
+    with_keys = {
+        id(owner)
         for call in analysis.nodes(ast.Call)
-        if analysis.resolve(call.func) in KEY_MAKERS
+        if (owner := analysis.owner(call)) is not None and analysis.resolve(call.func) in KEY_MAKERS
     }
-    scopes = [(None, analysis.tree.body)] + [(id(f.node), f.node.body) for f in analysis.functions]
-    for scope_id, body in scopes:
-        if scope_id in scopes_with_keys:
+    for function in analysis.functions:
+        if id(function) in with_keys:
             scope = _Scope(analysis)
-            scope.block(body)
+            scope.block(function.node.body)
             yield from scope.reports
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Keys made and used at module level: they flow from statement to statement."""
+    scope = _Scope(analysis)
+    scope.block(analysis.tree.body)  # functions and classes are skipped, not walked
+    yield from scope.reports

@@ -835,10 +835,15 @@ def walk_statements(
     """What some top-level statements show without the rest of the file, given its imports:
     their functions with sites, plates and handlers, catalog calls, module-level
     assignments. A part of a module analysis, kept per chunk of a document (layout.py)."""
-    part = ModuleAnalysis(ast.Module(body=statements, type_ignores=[]), bindings, catalog)
-    part.indexes.append(index)
-    part.owner_nodes.update(index.owners)
-    part.calls_by_statement.update(index.calls_by_statement)
+    # The index's own dicts, not copies: nothing writes to them after the index is made.
+    part = ModuleAnalysis(
+        ast.Module(body=statements, type_ignores=[]),
+        bindings,
+        catalog,
+        indexes=[index],
+        owner_nodes=index.owners,
+        calls_by_statement=index.calls_by_statement,
+    )
     for definition, parent, nodes in index.functions:
         outer = part.infos[id(parent)] if parent is not None else None
         info = FunctionInfo(definition, outer, part, nodes=nodes)

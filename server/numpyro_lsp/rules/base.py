@@ -85,10 +85,11 @@ Check = Callable[[ModuleAnalysis], Iterable[Report]]
 @dataclass(frozen=True)
 class Rule:
     """A rule module's ``check`` reads the whole file. Its ``check_chunk`` reads one chunk of
-    it (a top-level statement: analysis/layout.py) and, from the rest of the file, only
-    the imports, which functions are models and what each is handed to (``uses_of``): the
-    engine keeps its findings per chunk while those stay the same, so an edit re-checks
-    the statement it touched, not the file. A rule may have both."""
+    it (whole top-level statements: analysis/layout.py) and, from the rest of the file,
+    only the imports, which functions are models, what each is handed to (``uses_of``)
+    and what module-level names hold (``instances``): the engine keeps its reports per
+    chunk while those stay the same (``ModuleAnalysis.chunk_context``), so an edit
+    re-checks the statements it touched, not the file. A rule may have both."""
 
     code: str
     name: str

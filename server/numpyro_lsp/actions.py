@@ -133,7 +133,9 @@ def _config_in_scope(site: Site, model: FunctionInfo) -> ast.Dict | None:
 def _with_imports(
     document: ParsedDocument, segments: list[Segment], imports: tuple[Import, ...]
 ) -> list[TextEdit]:
-    head = import_segment(document.source, imports)
+    # The actions are offered on an analysis, so the document parses.
+    body = document.tree.body if document.tree is not None else []
+    head = import_segment(document.source, body, imports)
     return segment_edits(document.source, [*segments, *([head] if head else [])])
 
 

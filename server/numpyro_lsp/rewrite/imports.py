@@ -25,13 +25,9 @@ class Import:
     alias: str | None = None
 
 
-def _opening_block_lines(source: str) -> int:
+def _opening_block_lines(body: list[ast.stmt]) -> int:
     """How many lines the file's opening block takes: its docstring and the imports that
-    follow it (read with the fast stdlib parser)."""
-    try:
-        body = ast.parse(source).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return 0
+    follow it."""
     end = 0
     for index, statement in enumerate(body):
         is_docstring = (
@@ -57,9 +53,9 @@ def with_imports_added(head: str, imports: tuple[Import, ...]) -> str:
     return AddImportsVisitor(context).transform_module(cst.parse_module(head)).code
 
 
-def import_segment(source: str, imports: Sequence[Import]) -> Segment | None:
+def import_segment(source: str, body: list[ast.stmt], imports: Sequence[Import]) -> Segment | None:
     """The file's opening block with these imports added in the file's style (None when none
-    is needed).
+    is needed). ``body``: the file's statements, as the document's analysis parsed them.
 
     Only that block goes through libcst: its import visitor is slow on a long file and
     recurses once per top-level statement.
@@ -67,7 +63,7 @@ def import_segment(source: str, imports: Sequence[Import]) -> Segment | None:
     if not imports:
         return None
     lines = split_lines_keepends(source)
-    split = _opening_block_lines(source)
+    split = _opening_block_lines(body)
     new_head = with_imports_added("".join(lines[:split]), tuple(imports))
     if split == 0 and lines:
         new_head += "\n"  # keep a blank line between new imports and the code below

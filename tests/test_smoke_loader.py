@@ -172,9 +172,18 @@ def test_choosing_the_model():
         plan(two)
     with pytest.raises(LoadError, match="No model `third`.*`first`, `second`"):
         plan(two, "third")
-    with pytest.raises(LoadError, match="does not parse") as error:
-        plan(two + "def broken(:\n")
-    assert error.value.line == line_of(two + "def broken(:\n", "def broken")
+    # A function being typed elsewhere leaves the others runnable, and is named.
+    half_typed = textwrap.dedent(two) + "def broken(:\n    pass\n"
+    result = plan(half_typed, "second")
+    assert result.model == "second"
+    (skipped,) = result.skipped
+    assert skipped.first == line_of(half_typed, "def broken")
+    assert "def broken" not in result.source  # the worker never sees the unfinished lines
+    # The half-typed function itself cannot run yet; the syntax error is the Python
+    # server's to show, so the message has no line of ours.
+    with pytest.raises(LoadError, match="`broken` does not parse yet") as error:
+        plan(half_typed, "broken")
+    assert error.value.line is None
 
 
 def test_only_a_sampled_scale_without_reparam_is_centered():

@@ -17,7 +17,7 @@ from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
 from numpyro_lsp.options import rule_settings
 from numpyro_lsp.rules.base import Severity
-from numpyro_lsp.rules.engine import RuleSettings, check_source
+from numpyro_lsp.rules.engine import RuleSettings, check_text
 
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
 
@@ -94,19 +94,27 @@ def check_file(path: Path, catalog: Catalog, settings: RuleSettings) -> list[Fil
     except (OSError, UnicodeDecodeError) as error:
         return [FileFinding(str(path), 1, 1, 1, 1, "E902", Severity.ERROR, f"cannot read: {error}")]
     lines = split_lines(source)
-    try:
-        findings = check_source(source, catalog, settings)
-    except (SyntaxError, ValueError) as error:
-        line = getattr(error, "lineno", None) or 1
-        column = getattr(error, "offset", None) or 1
-        message = f"cannot parse: {getattr(error, 'msg', error)}"
-        return [FileFinding(str(path), line, column, line, column, "E999", Severity.ERROR, message)]
+    findings, broken = check_text(source, catalog, settings)
 
     def column(line: int, byte_column: int) -> int:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         return column_from_utf8(text, byte_column) + 1
 
-    return [
+    # The rest of a file that does not parse is checked too: E999 says where it does not.
+    syntax_errors = [
+        FileFinding(
+            str(path),
+            region.line + 1,
+            region.column + 1,
+            region.line + 1,
+            region.column + 1,
+            "E999",
+            Severity.ERROR,
+            f"cannot parse: {region.message}",
+        )
+        for region in broken
+    ]
+    return syntax_errors + [
         FileFinding(
             str(path),
             f.span.line,

@@ -11,7 +11,12 @@ text in between. The chunks keep their share of the analysis (``Chunk.index``,
 
 Why splicing is exact: kept chunks are complete statements that start at column 0. When
 the re-parsed text parses on its own, it ends outside any bracket or string, so the text
-after it tokenizes as it did; when it does not, the whole document is parsed instead.
+after it tokenizes as it did.
+
+Text that does not parse hides nothing else: the re-parsed text is then read by
+``recovery.recover``, statement by statement, and the chunks keep the regions it could not
+read (``Chunk.broken``). The whole document is parsed instead only when a kept chunk holds
+an open bracket or string (or a closing one) that the edit may have mended.
 """
 
 from __future__ import annotations
@@ -20,14 +25,13 @@ import ast
 from dataclasses import dataclass, field
 
 from numpyro_lsp.analysis.models import ModuleAnalysis, NodeIndex, index_statements, walk_statements
+from numpyro_lsp.analysis.recovery import PARSE_ERRORS, BrokenRegion, parse_lines, recover
 from numpyro_lsp.catalog.schema import Catalog
 
 # A chunk grows to at least this many lines before the next statement starts another:
 # each chunk costs a walk and a run of every chunk check, which for a lone import or
 # assignment would cost more than re-parsing a few neighbours with it.
 CHUNK_LINES = 25
-# What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
-PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
 @dataclass(eq=False)
@@ -38,6 +42,8 @@ class Chunk:
     start: int
     end: int
     statements: list[ast.stmt]
+    # The chunk's lines that do not parse (its statements are what could be read around them).
+    broken: tuple[BrokenRegion, ...] = ()
     _index: NodeIndex | None = field(default=None, repr=False)
     _part: ModuleAnalysis | None = field(default=None, repr=False)
 
@@ -69,6 +75,11 @@ class Layout:
     def tree(self) -> ast.Module:
         return ast.Module(body=self.statements, type_ignores=[])
 
+    @property
+    def broken(self) -> list[BrokenRegion]:
+        """The regions that do not parse, in the order of the document."""
+        return [region for chunk in self.chunks for region in chunk.broken]
+
 
 def statement_start(statement: ast.stmt) -> int:
     """The 0-based line where a statement begins, its decorators included."""
@@ -77,35 +88,55 @@ def statement_start(statement: ast.stmt) -> int:
 
 
 def tile(
-    statements: list[ast.stmt], start: int, end: int, min_lines: int = CHUNK_LINES
+    statements: list[ast.stmt],
+    start: int,
+    end: int,
+    min_lines: int = CHUNK_LINES,
+    broken: list[BrokenRegion] | None = None,
 ) -> list[Chunk]:
     """Chunks covering lines ``start`` to ``end``, the first stretched back to ``start``: a
     statement starts a new one when it begins on a line of its own (not ``b = 2`` in
-    ``a = 1; b = 2``) and the current one has ``min_lines`` lines."""
+    ``a = 1; b = 2``) and the current one has ``min_lines`` lines, and not inside a broken
+    region."""
     chunks: list[Chunk] = []
     last_line = -1  # the 0-based line where the previous statement ends
+    # A broken region stays whole in one chunk, the one its first line is in: an edit there
+    # re-reads all of it.
+    inside_region = {line for r in broken or () for line in range(r.start + 1, r.end)}
     for statement in statements:
         first = statement_start(statement)
-        if chunks and (first <= last_line or first - chunks[-1].start < min_lines):
+        glued = first <= last_line or first in inside_region
+        if chunks and (glued or first - chunks[-1].start < min_lines):
             chunks[-1].statements.append(statement)
         else:
             if chunks:
                 chunks[-1].end = first
             chunks.append(Chunk(first if chunks else start, end, [statement]))
         last_line = statement.end_lineno - 1
-    return chunks or [Chunk(start, end, [])]
+    chunks = chunks or [Chunk(start, end, [])]
+    for region in broken or ():
+        holder = next((c for c in reversed(chunks) if c.start <= region.start), chunks[0])
+        holder.broken += (region,)
+    return chunks
 
 
-def parse_lines(lines: list[str], start: int, end: int) -> list[ast.stmt]:
-    """The statements of lines ``start`` to ``end``, with the document's line numbers;
-    raises what ``ast.parse`` raises. Blank lines in front cost the tokenizer next to
-    nothing and keep every line number and error position right."""
-    text = "\n" * start + "\n".join(lines[start:end])
-    return ast.parse(text).body
+def recovered(lines: list[str], start: int, end: int) -> list[Chunk]:
+    """Chunks of lines ``start`` to ``end``, which do not parse as a whole: what can be read
+    statement by statement, and the regions that cannot."""
+    statements, broken = recover(lines, start, end)
+    return tile(statements, start, end, broken=broken)
+
+
+def read_lines(lines: list[str], start: int, end: int) -> list[Chunk]:
+    """Chunks of lines ``start`` to ``end``, with what does not parse recovered around."""
+    try:
+        return tile(parse_lines(lines, start, end), start, end)
+    except PARSE_ERRORS:
+        return recovered(lines, start, end)
 
 
 def full_layout(lines: list[str]) -> Layout:
-    return Layout(lines, tile(parse_lines(lines, 0, len(lines)), 0, len(lines)))
+    return Layout(lines, read_lines(lines, 0, len(lines)))
 
 
 def common_prefix(a: list[str], b: list[str], limit: int) -> int:
@@ -133,13 +164,18 @@ def moved(chunk: Chunk, lines: int) -> Chunk:
                 node.lineno += lines
                 node.end_lineno += lines
     return Chunk(
-        chunk.start + lines, chunk.end + lines, chunk.statements, chunk._index, chunk._part
+        chunk.start + lines,
+        chunk.end + lines,
+        chunk.statements,
+        tuple(region.moved(lines) for region in chunk.broken),
+        chunk._index,
+        chunk._part,
     )
 
 
 def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
     """The layout of ``lines``, reusing ``previous`` (another version of the document)
-    where the text is the same; raises what ``ast.parse`` raises when it does not parse."""
+    where the text is the same."""
     if previous is None or not previous.chunks:
         return full_layout(lines)
     old = previous.lines
@@ -159,7 +195,9 @@ def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
     try:
         middle = tile(parse_lines(lines, start, end), start, end)
     except PARSE_ERRORS:
-        return full_layout(lines)  # raises in turn when the document does not parse
+        if any(region.unbalanced for chunk in (*before, *after) for region in chunk.broken):
+            return full_layout(lines)  # the edit may close what a kept chunk left open
+        middle = recovered(lines, start, end)
     if shift:
         after = [moved(chunk, shift) for chunk in after]
     return Layout(lines, [*before, *middle, *after])

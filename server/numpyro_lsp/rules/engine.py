@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field, replace
 
+from numpyro_lsp.analysis.layout import full_layout
 from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module
+from numpyro_lsp.analysis.recovery import BrokenRegion
 from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules import RULES
@@ -102,10 +103,19 @@ def run_rules(analysis: ModuleAnalysis, lines: list[str], settings: RuleSettings
     return sorted(unique.values(), key=lambda f: (f.span.line, f.span.column, f.code))
 
 
+def check_text(
+    source: str, catalog: Catalog, settings: RuleSettings | None = None
+) -> tuple[list[Finding], list[BrokenRegion]]:
+    """Findings for a whole source text, and the regions of it that do not parse: the
+    statements around those are checked as they are (analysis/recovery.py)."""
+    lines = split_lines(source)
+    layout = full_layout(lines)
+    analysis = analyze_module(layout.tree, catalog)
+    return run_rules(analysis, lines, settings or RuleSettings()), layout.broken
+
+
 def check_source(
     source: str, catalog: Catalog, settings: RuleSettings | None = None
 ) -> list[Finding]:
-    """Findings for a whole source text; raises SyntaxError when it does not parse."""
-    tree = ast.parse(source)
-    analysis = analyze_module(tree, catalog)
-    return run_rules(analysis, split_lines(source), settings or RuleSettings())
+    """Findings for a whole source text (``check_text`` without the broken regions)."""
+    return check_text(source, catalog, settings)[0]

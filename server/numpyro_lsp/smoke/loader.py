@@ -6,6 +6,9 @@ statements that build or run an MCMC kernel, SVI or ``Predictive`` (or call a fu
 the file that does), expression statements (``print``, ``mcmc.run``, plots), the
 ``if __name__ == "__main__":`` block, and whatever uses a name only those set.
 
+Top-level statements that do not parse (a function being typed) are left out and named in
+the report: the rest of the file runs as written.
+
 The model's arguments come from, in order:
 
 1. a ``# numpyro: smoke-args <call arguments>`` comment on the lines right above the
@@ -22,7 +25,9 @@ import builtins
 import re
 from dataclasses import dataclass
 
+from numpyro_lsp.analysis.layout import full_layout
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, analyze_module
+from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.schema import Catalog
 
@@ -65,8 +70,18 @@ class SitePosition:
 
 
 @dataclass(frozen=True)
+class SkippedLines:
+    """Top-level lines left out of the run because they do not parse (1-based, inclusive)."""
+
+    first: int
+    last: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class RunPlan:
     path: str
+    # The file as the worker runs it: lines that do not parse left empty.
     source: str
     model: str
     model_line: int
@@ -76,6 +91,7 @@ class RunPlan:
     # Latent loc-scale sites whose scale is itself sampled, with no reparam around them:
     # where NUTS divergences usually come from.
     centered_sites: tuple[str, ...]
+    skipped: tuple[SkippedLines, ...] = ()
 
 
 def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
@@ -84,19 +100,28 @@ def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
     return [f for f in analysis.models if id(f.node) in top_level]
 
 
+def runnable_source(source: str) -> tuple[str, list[BrokenRegion]]:
+    """The source with its top-level statements that do not parse left out (their lines
+    empty), and those statements' regions."""
+    lines = split_lines(source)
+    broken = full_layout(lines).broken
+    return (without_regions(lines, broken), broken) if broken else (source, [])
+
+
 def analyze_source(source: str, catalog: Catalog) -> ModuleAnalysis:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        raise LoadError(f"The file does not parse: {error.msg}", error.lineno) from error
-    return analyze_module(tree, catalog)
+    """The analysis of what of the file parses: what the worker would run."""
+    text, _ = runnable_source(source)
+    return analyze_module(ast.parse(text), catalog)
 
 
 def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> RunPlan:
     """How to smoke-test ``model`` (by default the file's only model, or the one its
     ``mcmc.run`` call runs); raises ``LoadError`` when it cannot be run."""
-    analysis = analyze_source(source, catalog)
-    function = choose_model(analysis, model)
+    lines = split_lines(source)
+    source, broken = runnable_source(source)
+    unfinished = broken_models(lines, broken, model)
+    analysis = analyze_module(ast.parse(source), catalog)
+    function = choose_model(analysis, model, unfinished)
     kept, skipped = kept_statements(analysis)
     defined = {name for i in kept for name in bound_names(analysis.tree.body[i])}
     call = model_call(analysis, source, function, defined)
@@ -110,16 +135,39 @@ def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> Run
         call=call,
         sites=site_positions(analysis, function, split_lines(source)),
         centered_sites=tuple(centered_sites(analysis, function)),
+        skipped=tuple(SkippedLines(r.start + 1, r.end, r.message) for r in broken),
     )
 
 
-def choose_model(analysis: ModuleAnalysis, name: str | None) -> FunctionInfo:
+def broken_models(
+    lines: list[str], broken: list[BrokenRegion], name: str | None
+) -> dict[str, BrokenRegion]:
+    """The region where ``def name`` stands, when it does not parse (yet)."""
+    if name is None:
+        return {}
+    header = re.compile(rf"\s*(?:async\s+)?def\s+{re.escape(name)}\b")
+    for region in broken:
+        if any(header.match(line) for line in lines[region.start : region.end]):
+            return {name: region}
+    return {}
+
+
+def choose_model(
+    analysis: ModuleAnalysis, name: str | None, unfinished: dict[str, BrokenRegion] | None = None
+) -> FunctionInfo:
     models = model_functions(analysis)
     names = ", ".join(f"`{m.name}`" for m in models)
     if name is not None:
         for function in models:
             if function.name == name:
                 return function
+        if unfinished and name in unfinished:
+            region = unfinished[name]
+            # No line: the syntax error is the Python server's to show, not a finding of ours.
+            raise LoadError(
+                f"`{name}` does not parse yet (line {region.line + 1}: {region.message}); "
+                "the smoke test runs it once it does."
+            )
         found = f"its models are {names}" if models else "it has no model"
         raise LoadError(f"No model `{name}` at module level in this file: {found}.")
     if len(models) == 1:

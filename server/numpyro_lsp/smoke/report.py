@@ -200,7 +200,13 @@ def worker_output(outcome: RunOutcome) -> list[str]:
 
 
 def header(plan: RunPlan, verdict: Verdict) -> str:
-    return f"NUTS smoke test of {plan.model} ({plan.path}): {verdict.upper()}"
+    """The report's first line, and the lines the run left out because they do not parse."""
+    left_out = [
+        f"left out lines {s.first}-{s.last}: they do not parse ({s.reason})" for s in plan.skipped
+    ]
+    return "\n".join(
+        [f"NUTS smoke test of {plan.model} ({plan.path}): {verdict.upper()}", *left_out]
+    )
 
 
 # --- runs that finished ---------------------------------------------------------------------

@@ -1,0 +1,173 @@
+"""Parsing text that does not parse: what does not parse must not hide what does.
+
+While the user types, one top-level statement of the file is usually unfinished. ``recover``
+cuts the text into top-level segments at the lines that start a statement at column 0,
+parses each on its own, and for a segment that does not parse keeps what it can: the
+segment parsed again with its offending lines masked (a line becomes ``pass`` at its own
+indentation, then an empty line), so that a function with one half-typed line keeps its
+other statements. Every line keeps its number, so positions stay those of the document.
+
+The segments that could not be read whole are returned as ``BrokenRegion``s: the editor
+leaves syntax errors to the Python server, the CLI reports them (E999), and the smoke test
+skips them (smoke/loader.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+
+# What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+# A segment that does not parse is tried again with the next ones appended, this many at
+# most: a string or bracket may span lines that start at column 0.
+MAX_MERGED_SEGMENTS = 8
+# Lines masked in one segment before it is given up as a whole.
+MAX_MASKED_LINES = 12
+# A line starting with one of these at column 0 is certainly code: an open string or bracket
+# above it is unfinished, not continued here.
+_CODE_START = re.compile(
+    r"(?:async\s+def|def|class|import|from|if|for|while|with|try|@)\b|@|if\s+__name__"
+)
+_CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+# Errors that text outside their segment can mend (an opening bracket or string whose end is
+# elsewhere, a closing one whose opening is): ``layout`` then tries the whole file first.
+_UNBALANCED = ("never closed", "unterminated", "unmatched", "does not match", "EOF")
+
+
+@dataclass(frozen=True)
+class BrokenRegion:
+    """Lines ``start`` to ``end`` (0-based, end excluded) that do not parse as a whole."""
+
+    start: int
+    end: int
+    message: str
+    line: int  # 0-based line of the first syntax error
+    column: int  # 0-based code-point column of the first syntax error
+    unbalanced: bool  # an open bracket or string, or a closing one without its opening
+
+    def moved(self, lines: int) -> BrokenRegion:
+        return replace(self, start=self.start + lines, end=self.end + lines, line=self.line + lines)
+
+
+def parse_lines(lines: list[str], start: int, end: int) -> list[ast.stmt]:
+    """The statements of lines ``start`` to ``end``, with the document's line numbers;
+    raises what ``ast.parse`` raises. Blank lines in front cost the tokenizer next to
+    nothing and keep every line number and error position right."""
+    text = "\n" * start + "\n".join(lines[start:end])
+    return ast.parse(text).body
+
+
+def segment_starts(lines: list[str], start: int, end: int) -> list[int]:
+    """The lines from ``start`` to ``end`` where a top-level statement may begin: the first
+    one, and each line with code at column 0 that continues nothing (a decorator's function,
+    ``else:``, a closing bracket and a line after a backslash belong to what came before)."""
+    starts = [start]
+    previous = ""  # the last line with code at column 0 or deeper
+    for number in range(start + 1, end):
+        line = lines[number]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        begins = (
+            line[0] not in " \t\f)]}"
+            and not _CONTINUATION.match(line)
+            and not previous.startswith("@")
+            and not previous.endswith("\\")
+        )
+        if begins:
+            starts.append(number)
+        previous = line.rstrip()
+    return starts
+
+
+def _error_position(error: Exception) -> tuple[int, int] | None:
+    """The 0-based line and column of a parse error, when it says."""
+    lineno = getattr(error, "lineno", None)
+    if not lineno:
+        return None
+    return lineno - 1, max(0, (getattr(error, "offset", None) or 1) - 1)
+
+
+def _masked_parse(lines: list[str], start: int, end: int, error: Exception) -> list[ast.stmt]:
+    """The segment's statements with the lines that stop it from parsing masked; none when
+    its first line is at fault (nothing of the statement can be read then)."""
+    text = list(lines[start:end])
+    masked: set[int] = set()
+    for _ in range(MAX_MASKED_LINES):
+        position = _error_position(error)
+        if position is None or not start < position[0] < end:
+            return []
+        offset = position[0] - start
+        line = text[offset]
+        if offset in masked or not line.strip():
+            text[offset] = ""  # ``pass`` did not fit there (an unexpected indent)
+        else:
+            text[offset] = line[: len(line) - len(line.lstrip())] + "pass"
+            masked.add(offset)
+        try:
+            return ast.parse("\n" * start + "\n".join(text)).body
+        except PARSE_ERRORS as next_error:
+            error = next_error
+    return []
+
+
+def _broken_region(start: int, end: int, error: Exception) -> BrokenRegion:
+    line, column = _error_position(error) or (start, 0)
+    message = getattr(error, "msg", None) or str(error) or type(error).__name__
+    return BrokenRegion(
+        start=start,
+        end=end,
+        message=message,
+        line=min(max(line, start), end - 1) if end > start else start,
+        column=column,
+        unbalanced=any(word in message for word in _UNBALANCED),
+    )
+
+
+def _first_fit(
+    lines: list[str], bounds: list[int], index: int
+) -> tuple[int | None, list[ast.stmt], Exception | None]:
+    """Segment ``index`` parsed alone, else with the segments after it appended while they
+    may continue it: the index of the first segment after what parsed, its statements, and
+    the segment's own error when nothing parsed."""
+    error: Exception | None = None
+    last = min(index + MAX_MERGED_SEGMENTS, len(bounds) - 1)
+    for following in range(index + 1, last + 1):
+        try:
+            return following, parse_lines(lines, bounds[index], bounds[following]), None
+        except PARSE_ERRORS as failure:
+            error = error or failure
+        if following < len(bounds) - 1 and _CODE_START.match(lines[bounds[following]]):
+            break  # certainly code below: the segment itself is unfinished
+    return None, [], error
+
+
+def recover(lines: list[str], start: int, end: int) -> tuple[list[ast.stmt], list[BrokenRegion]]:
+    """The statements of lines ``start`` to ``end`` that can be read, and the regions that
+    cannot be read whole. Statements keep the document's line numbers."""
+    bounds = [*segment_starts(lines, start, end), end]
+    statements: list[ast.stmt] = []
+    broken: list[BrokenRegion] = []
+    index = 0
+    while index < len(bounds) - 1:
+        following, parsed, error = _first_fit(lines, bounds, index)
+        if following is not None:
+            statements += parsed
+            index = following
+            continue
+        assert error is not None
+        first, after = bounds[index], bounds[index + 1]
+        statements += _masked_parse(lines, first, after, error)
+        broken.append(_broken_region(first, after, error))
+        index += 1
+    return statements, broken
+
+
+def without_regions(lines: list[str], regions: list[BrokenRegion]) -> str:
+    """The text with the regions' lines left empty: what parses, at its own line numbers."""
+    kept = list(lines)
+    for region in regions:
+        kept[region.start : region.end] = [""] * (region.end - region.start)
+    return "\n".join(kept)

@@ -19,7 +19,6 @@ from numpyro_lsp.rewrite.loops import loop_to_plate
 from numpyro_lsp.rewrite.noncenter import (
     AffineForm,
     Names,
-    RewriteError,
     SiteLocation,
     decorate_model,
     extend_config,
@@ -28,7 +27,7 @@ from numpyro_lsp.rewrite.noncenter import (
     wrap_statement,
 )
 from numpyro_lsp.rewrite.quickfix import FixError, TextRegion, add_keyword, replace_in_region
-from numpyro_lsp.rewrite.regions import Region, rewrite_region, top_level_region
+from numpyro_lsp.rewrite.regions import Region, RewriteError, rewrite_region, top_level_region
 from numpyro_lsp.rules import centered_hierarchical_site
 from numpyro_lsp.rules.base import Span
 
@@ -150,7 +149,9 @@ def _rewrite_at(
     region = top_level_region(analysis.tree, line)
     if region is None:
         raise RewriteError("no statement holds that line")
-    segment = rewrite_region(document.source, region, lambda text: rewrite(text, region))
+    # Lines of the statement the user is still typing go through the rewrite unchanged.
+    masked = {line: stand_in for r in document.broken for line, stand_in in r.masked}
+    segment = rewrite_region(document.source, region, lambda text: rewrite(text, region), masked)
     return _with_imports(document, [segment], imports)
 
 

@@ -121,25 +121,51 @@ def completion_context(line_prefix: str) -> CompletionContext:
     return None
 
 
+@dataclass(frozen=True)
+class OpenCode:
+    """What is left open at the end of a text: brackets, a string, a backslash."""
+
+    brackets: str  # the open brackets, outermost first
+    quote: str | None  # the quote of a string still open at the end
+    backslash: bool  # a backslash before the last line break
+
+
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+
+
+def open_code(text: str) -> OpenCode:
+    brackets: list[str] = []
+    position = 0
+    while match := _LEXEME.search(text, position):
+        position = match.end()
+        if match.lastgroup == "quote":
+            quote = match.group()
+            end = _STRING_END[quote].match(text, position)
+            if end is None or (end.end() == len(text) and not end.group().endswith(quote)):
+                return OpenCode("".join(brackets), quote, False)
+            position = end.end()
+        elif match.lastgroup == "open":
+            brackets.append(match.group())
+        elif match.lastgroup == "close" and brackets:
+            brackets.pop()
+    backslash = text.endswith("\\\n")
+    return OpenCode("".join(brackets), None, backslash)
+
+
 def continues_statement(text_before_line: str) -> bool:
     """Whether a line continues a statement begun above it, given the text before the line:
     inside brackets or a triple-quoted string, or after a backslash at the end of a line."""
-    depth = 0
-    position = 0
-    while match := _LEXEME.search(text_before_line, position):
-        position = match.end()
-        if match.lastgroup == "quote":
-            end = _STRING_END[match.group()].match(text_before_line, position)
-            if end is None:
-                return True  # inside a triple-quoted string
-            position = end.end()
-        elif match.lastgroup == "open":
-            depth += 1
-        elif match.lastgroup == "close":
-            depth = max(0, depth - 1)
-        elif match.lastgroup == "continuation" and position == len(text_before_line):
-            return True
-    return depth > 0
+    state = open_code(text_before_line)
+    triple_quoted = state.quote is not None and len(state.quote) == 3
+    return bool(state.brackets) or triple_quoted or state.backslash
+
+
+def closing_text(text_before_cursor: str) -> str:
+    """What closes the string and brackets open at the cursor, so that the statement typed
+    so far parses: ``data={"ob`` takes ``": None})``."""
+    state = open_code(text_before_cursor)
+    key = ": None" if state.quote and state.brackets.endswith("{") else ""
+    return (state.quote or "") + key + "".join(_CLOSER[b] for b in reversed(state.brackets))
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,17 @@ class ParsedDocument:
         """Lines without their endings, split the way LSP counts lines."""
         return split_lines(self.source)
 
+    def with_line(self, number: int, text: str) -> ParsedDocument:
+        """This version with line ``number`` replaced by ``text`` (no line break), for a
+        question about text the user has not finished (a string typed without its closing
+        quote). It reuses this version's chunks: with as many lines, none moves, and it is
+        never taken for the document's newest version."""
+        lines = list(self.lines)
+        lines[number] = text
+        layout = self.layout
+        memory = LayoutMemory(latest=layout, version=None, lock=self.memory.lock)
+        return ParsedDocument(self.uri, None, "\n".join(lines), memory)
+
     def line(self, number: int) -> str:
         return self.lines[number] if 0 <= number < len(self.lines) else ""
 

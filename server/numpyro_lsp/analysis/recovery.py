@@ -46,9 +46,18 @@ class BrokenRegion:
     line: int  # 0-based line of the first syntax error
     column: int  # 0-based code-point column of the first syntax error
     unbalanced: bool  # an open bracket or string, or a closing one without its opening
+    # The lines masked so that the rest of the region parses, with what stood in for each
+    # (``pass`` at the line's indentation, or nothing).
+    masked: tuple[tuple[int, str], ...] = ()
 
     def moved(self, lines: int) -> BrokenRegion:
-        return replace(self, start=self.start + lines, end=self.end + lines, line=self.line + lines)
+        return replace(
+            self,
+            start=self.start + lines,
+            end=self.end + lines,
+            line=self.line + lines,
+            masked=tuple((line + lines, text) for line, text in self.masked),
+        )
 
 
 def parse_lines(lines: list[str], start: int, end: int) -> list[ast.stmt]:
@@ -90,30 +99,37 @@ def _error_position(error: Exception) -> tuple[int, int] | None:
     return lineno - 1, max(0, (getattr(error, "offset", None) or 1) - 1)
 
 
-def _masked_parse(lines: list[str], start: int, end: int, error: Exception) -> list[ast.stmt]:
-    """The segment's statements with the lines that stop it from parsing masked; none when
-    its first line is at fault (nothing of the statement can be read then)."""
+def _masked_parse(
+    lines: list[str], start: int, end: int, error: Exception
+) -> tuple[list[ast.stmt], tuple[tuple[int, str], ...]]:
+    """The segment's statements with the lines that stop it from parsing masked, and those
+    lines with what stands in for each; nothing when its first line is at fault (nothing of
+    the statement can be read then)."""
     text = list(lines[start:end])
-    masked: set[int] = set()
+    masked: dict[int, str] = {}
     for _ in range(MAX_MASKED_LINES):
         position = _error_position(error)
         if position is None or not start < position[0] < end:
-            return []
+            return [], ()
         offset = position[0] - start
         line = text[offset]
         if offset in masked or not line.strip():
             text[offset] = ""  # ``pass`` did not fit there (an unexpected indent)
         else:
             text[offset] = line[: len(line) - len(line.lstrip())] + "pass"
-            masked.add(offset)
+        masked[offset] = text[offset]
         try:
-            return ast.parse("\n" * start + "\n".join(text)).body
+            statements = ast.parse("\n" * start + "\n".join(text)).body
         except PARSE_ERRORS as next_error:
             error = next_error
-    return []
+            continue
+        return statements, tuple((start + offset, stand_in) for offset, stand_in in masked.items())
+    return [], ()
 
 
-def _broken_region(start: int, end: int, error: Exception) -> BrokenRegion:
+def _broken_region(
+    start: int, end: int, error: Exception, masked: tuple[tuple[int, str], ...]
+) -> BrokenRegion:
     line, column = _error_position(error) or (start, 0)
     message = getattr(error, "msg", None) or str(error) or type(error).__name__
     return BrokenRegion(
@@ -123,6 +139,7 @@ def _broken_region(start: int, end: int, error: Exception) -> BrokenRegion:
         line=min(max(line, start), end - 1) if end > start else start,
         column=column,
         unbalanced=any(word in message for word in _UNBALANCED),
+        masked=masked,
     )
 
 
@@ -159,8 +176,9 @@ def recover(lines: list[str], start: int, end: int) -> tuple[list[ast.stmt], lis
             continue
         assert error is not None
         first, after = bounds[index], bounds[index + 1]
-        statements += _masked_parse(lines, first, after, error)
-        broken.append(_broken_region(first, after, error))
+        recovered, masked = _masked_parse(lines, first, after, error)
+        statements += recovered
+        broken.append(_broken_region(first, after, error, masked))
         index += 1
     return statements, broken
 

@@ -13,7 +13,8 @@ from numpyro_lsp.features.site_lookup import cursor, node_range, site_index
 # The site analysis is imported on first use: initialize is answered before it loads
 # (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
 if TYPE_CHECKING:
-    from numpyro_lsp.analysis.sites import SiteDefinition
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.analysis.sites import SiteDefinition, SiteIndex
 
 
 def site_item(
@@ -35,6 +36,25 @@ def site_item(
     )
 
 
+def closed_at_cursor(
+    ls: NumpyroLanguageServer, document: ParsedDocument, position: types.Position
+) -> tuple[ParsedDocument, SiteIndex] | None:
+    """The document as if the statement being typed ended at the cursor with its string and
+    brackets closed, with its site index; None where the cursor is in code that parses."""
+    from numpyro_lsp.analysis.context import closing_text
+    from numpyro_lsp.analysis.sites import SiteIndex
+
+    number = position.line
+    region = next((r for r in document.broken if r.start <= number < r.end), None)
+    if region is None:
+        return None
+    column = document.column(number, position.character)
+    typed = "\n".join([*document.lines[region.start : number], document.line(number)[:column]])
+    repaired = document.with_line(number, document.line(number)[:column] + closing_text(typed))
+    analysis = ls.linked_analysis(repaired)
+    return None if analysis is None else (repaired, SiteIndex(analysis))
+
+
 def site_name_completion(
     ls: NumpyroLanguageServer, params: types.CompletionParams
 ) -> types.CompletionList | None:
@@ -47,6 +67,12 @@ def site_name_completion(
     document, index = found
     line, column = cursor(document, params.position)
     reference = reference_at(index, line, column)
+    if reference is None:  # a string typed without its closing quote (no auto-closing)
+        found = closed_at_cursor(ls, document, params.position)
+        if found is None:
+            return None
+        document, index = found
+        reference = reference_at(index, line, column)
     content = string_content(reference.node, document.lines) if reference else None
     if content is None or not contains(content, line, column):
         return None

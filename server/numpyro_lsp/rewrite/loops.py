@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from numpyro_lsp.rewrite.noncenter import RewriteError
+from numpyro_lsp.rewrite.regions import RewriteError
 
 
 class _PerElement(cst.CSTTransformer):

@@ -16,11 +16,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from numpyro_lsp.rewrite.imports import Import
-from numpyro_lsp.rewrite.regions import Region
-
-
-class RewriteError(ValueError):
-    """The rewrite does not apply to this code (the action is then not offered)."""
+from numpyro_lsp.rewrite.regions import Region, RewriteError
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,123 @@
+"""Half-typed code over LSP: an unfinished line anywhere leaves every feature answering for the
+rest of the file (findings, code actions, site-name completion), in VS Code's and in
+Neovim's client capabilities."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from conftest import EXAMPLES, ROOT, Editor, apply_action, code_actions
+
+# The 8-schools model with ``numpyro.distributions`` aliased, and a constraint violation
+# beside the centered site: two findings of two rules to keep.
+ALIASED = (
+    (EXAMPLES / "eight_schools.py")
+    .read_text()
+    .replace("import numpyro.distributions as dist", "import numpyro.distributions as D")
+    .replace("dist.", "D.")
+    .replace(
+        '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n',
+        '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n    width = D.HalfNormal(-1.0)\n',
+    )
+)
+UNFINISHED_FUNCTION = "\n\ndef probe():\n    a = D.\n"
+CONDITIONED = "from numpyro.handlers import condition\n\nconditioned = condition(eight_schools, "
+
+
+def findings(params: types.PublishDiagnosticsParams) -> list[tuple[str, int, int, int]]:
+    return sorted(
+        (str(d.code), d.range.start.line, d.range.start.character, d.range.end.character)
+        for d in params.diagnostics
+    )
+
+
+async def test_an_unfinished_line_keeps_the_other_findings(client, editor):
+    name = "half_typed_findings.py"
+    uri = editor.uri_for(name)
+    opened = await client.published.after(uri, lambda: editor.open(name, ALIASED))
+    before = findings(opened)
+    assert {code for code, *_ in before} == {"NPR011", "NPR012"}
+    # An unfinished line appended in a new function, then a syntax error mid-file: the
+    # findings of the statements around stay where they were, under each new version.
+    appended = await client.published.after(
+        uri, lambda: editor.replace_all(uri, ALIASED + UNFINISHED_FUNCTION)
+    )
+    assert appended.version == editor.versions[uri] and findings(appended) == before
+    header = ALIASED.index("def eight_schools")
+    broken = ALIASED[:header] + "def probe(:\n\n\n" + ALIASED[header:]
+    middle = await client.published.after(uri, lambda: editor.replace_all(uri, broken))
+    assert middle.version == editor.versions[uri]
+    assert findings(middle) == [(code, line + 3, start, end) for code, line, start, end in before]
+    # Nothing of ours says "does not parse": that is the Python server's to report.
+    assert all(d.source == "numpyro" for d in middle.diagnostics)
+
+
+async def test_code_actions_with_an_unfinished_line_elsewhere_and_in_the_same_function(
+    client, editor
+):
+    elsewhere = editor.open("half_typed_actions.py", ALIASED + UNFINISHED_FUNCTION)
+    titles = [a.title for a in await code_actions(client, editor, elsewhere, '"theta"', 1)]
+    assert any("LocScaleReparam" in title for title in titles), titles
+    # A half-typed line in the model itself: the other lines of the model keep their actions.
+    same = ALIASED.replace(
+        '    tau = numpyro.sample("tau"', '    q = D.\n    tau = numpyro.sample("tau"'
+    )
+    inside = editor.open("half_typed_actions_inside.py", same)
+    actions = await code_actions(client, editor, inside, '"theta"', 1)
+    (site_action,) = [a for a in actions if a.title.startswith("Non-center `theta` with Loc")]
+    rewritten = apply_action(editor, inside, site_action)
+    # The rewrite went around the line being typed, which stays as it was.
+    assert "    q = D.\n    tau = numpyro.sample(" in rewritten
+    assert "LocScaleReparam(centered=0)" in rewritten
+
+
+async def test_site_names_complete_in_a_string_left_open(client, editor):
+    uri = editor.open("half_typed_sites.py", ALIASED + CONDITIONED + 'data={"')
+    labels = await site_labels(client, editor, uri)
+    assert {"mu", "tau", "theta", "obs"} <= labels
+
+
+async def site_labels(client: LanguageClient, editor: Editor, uri: str) -> set[str]:
+    text = editor.texts[uri]
+    end = editor.position(uri, text, len(text))
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=end)
+    )
+    items = result.items if isinstance(result, types.CompletionList) else result or []
+    return {item.label for item in items}
+
+
+@pytest_lsp.fixture(
+    scope="module",
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
+)
+async def neovim(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=ROOT.as_uri()
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_neovim_completes_site_names_before_the_quote_is_closed(neovim):
+    """Neovim does not close quotes as they are typed: the string stays open while the user
+    types the site name, on the last line and on a line with more code after it."""
+    editor = Editor(neovim)
+    uri = editor.open("half_typed_neovim.py", ALIASED + CONDITIONED + 'data={"th')
+    assert {"mu", "tau", "theta", "obs"} <= await site_labels(neovim, editor, uri)
+    below = ALIASED + CONDITIONED + 'data={"th\nprint(conditioned)\n'
+    editor.replace_all(uri, below)
+    position = editor.position(uri, 'data={"th', len('data={"th'))
+    result = await neovim.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position
+        )
+    )
+    items = result.items if isinstance(result, types.CompletionList) else result or []
+    assert {"mu", "tau", "theta", "obs"} <= {item.label for item in items}

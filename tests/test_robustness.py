@@ -333,3 +333,38 @@ def test_edits_leave_no_request_futures_behind(server):
         document.edit(0, 0, "# x\n")
     info = server.request("workspace/executeCommand", {"command": "numpyro.serverInfo"})
     assert info["result"]["pendingRequests"] <= 2
+
+
+def test_typing_publishes_findings_inside_each_version_and_keeps_the_others(server):
+    """The main block typed two characters at a time (checks at every edit, no debounce):
+    each list is published for a version and lies inside that version's text, and the
+    centered-site hint on the model, which the typing does not touch, is in every list."""
+    main = EXAMPLE.index('if __name__ == "__main__":')
+    typed, before = EXAMPLE[main:], EXAMPLE[:main]
+    document = Document(server, "file:///fuzz/typing_main.py", before)
+    texts = {1: document.text}
+    for end in range(2, len(typed) + 2, 2):
+        document.edit(len(document.text), len(document.text), typed[end - 2 : end])
+        texts[document.version] = document.text
+    published = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        published and published[-1]["version"] == document.version
+    ):
+        message = server.notifications.get(timeout=deadline - time.monotonic())
+        params = message.get("params", {})
+        if message.get("method") == "textDocument/publishDiagnostics" and (
+            params["uri"] == document.uri
+        ):
+            published.append(params)
+    assert published and published[-1]["version"] == document.version
+    for params in published:
+        text = texts[params["version"]]
+        document.text = text  # ``contains`` reads the client's copy
+        for diagnostic in params["diagnostics"]:
+            assert document.contains(diagnostic["range"]), (params["version"], diagnostic)
+        hints = [d for d in params["diagnostics"] if d["code"] == "NPR012"]
+        assert len(hints) == 1, (params["version"], params["diagnostics"])
+        start = hints[0]["range"]["start"]
+        line = lsp_lines(text)[start["line"]]
+        assert line[start["character"] :].startswith('"theta"')

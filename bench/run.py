@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from floors import cli_times, engine_times
+from half_typed import measure_half_typed
 from machine import load_average, run_header
 from scaling import ScalingResult, SizedFile, scaling_session
 from scenarios import Budget, SessionResult, StartSample, Target, fresh_start, warm_session
@@ -134,6 +135,7 @@ def main() -> int:
     results["servers"] = asyncio.run(measure_servers(args, logs))
     load_between = load_average()
     results["floors"] = measure_floors(args)
+    results["half_typed"] = measure_half_typed()
     rows = build_rows(results)
     results["rows"] = [row.as_json() for row in rows]
     results["all_pass"] = all(row.passed is not False for row in rows)

@@ -19,9 +19,9 @@ JEDI_MARK = "†"
 @dataclass(frozen=True)
 class Limit:
     value: float
-    unit: str  # "ms", "MiB" or "x"
+    unit: str  # "ms", "MiB", "%" or "x"
     inclusive: bool = False
-    of: str = ""  # what the limit is relative to, for the table ("bare")
+    of: str = ""  # what the limit is relative to, for the table ("bare", "jedi-ls")
 
     def holds(self, measured: float) -> bool:
         return measured <= self.value if self.inclusive else measured < self.value
@@ -85,6 +85,7 @@ class RowBuilder:
     def __init__(self, results: dict[str, Any]) -> None:
         self.servers: dict[str, dict[str, Any]] = results["servers"]
         self.floors: dict[str, Any] = results["floors"]
+        self.half_typed: dict[str, Any] | None = results.get("half_typed")
         self.rows: list[Row] = []
 
     def jedi_net(self, value: float | None) -> float | None:
@@ -148,7 +149,7 @@ class RowBuilder:
         for size in sizes:
             self.scaling_rows(size)
         self.linearity_rows(sizes)
-        self.add("VmHWM after the large files (MiB)", ("scaling_hwm_mib",), bare=False)
+        self.hwm_row()
         cli = self.floors["cli"]
         self.add_ours(
             f"numpyro-lsp check, {cli['files']} files (ms)", cli["check"]["p50"], Limit(2000, "ms")
@@ -156,17 +157,55 @@ class RowBuilder:
         self.add_ours(
             f"  floor: parse-only process, {cli['files']} files", cli["parse only"]["p50"]
         )
+        if self.half_typed is not None:
+            self.half_typed_rows(self.half_typed)
         return self.rows
+
+    def hwm_row(self) -> None:
+        """Memory high-water mark after the large files, at most jedi-ls's in the same run."""
+        values = {name: get(summary, "scaling_hwm_mib") for name, summary in self.servers.items()}
+        values[BARE] = None
+        self.rows.append(
+            Row(
+                "VmHWM after the large files (MiB)",
+                values,
+                jedi_over_ours=ratio(values[JEDI], values[OURS]),
+                limit=Limit(1.0, "x", inclusive=True, of="jedi-ls"),
+                checked=ratio(values[OURS], values[JEDI]),
+            )
+        )
+
+    def half_typed_rows(self, half_typed: dict[str, Any]) -> None:
+        retyping, actions = half_typed["retyping"], half_typed["actions"]
+        self.add_ours(
+            f"retyping {retyping['functions']} functions ({retyping['keystrokes']:,} keystrokes): "
+            "untouched findings lost (%)",
+            retyping["lost_pct"],
+            Limit(0, "%", inclusive=True),
+        )
+        self.add_ours(
+            "  per keystroke: incremental check p95 (CPU ms)",
+            get(retyping, "keystroke_cpu_ms", "p95"),
+        )
+        self.add_ours(
+            "non-centering actions lost with an unfinished line elsewhere (%)",
+            actions["lost_pct"],
+            Limit(0, "%", inclusive=True),
+        )
+        self.add_ours("  those actions p50 (CPU ms)", get(actions, "cpu_ms", "p50"))
 
     def scaling_rows(self, size: str) -> None:
         lines = self.servers[OURS]["scaling"][size]["lines"]
         at = f"{lines:,} lines"
-        target = Limit(50, "ms") if size == "2000" else None
+        # Issue 14's targets: an edit on 2,000 lines under 25 ms at p95, on 10,000 under 50;
+        # the first diagnostics of a 2,000-line file under 50 ms.
+        target = {"2000": Limit(25, "ms"), "10000": Limit(50, "ms")}.get(size)
         self.add(
             f"{at}: first diagnostics p50 (ms)",
             ("scaling", size, "first_diagnostics_ms", "p50"),
             bare=False,
             diagnostics=True,
+            limit=Limit(50, "ms") if size == "2000" else None,
         )
         self.add(
             f"{at}: edit -> diagnostics p50 (ms)",

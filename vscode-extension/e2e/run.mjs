@@ -47,6 +47,11 @@ const STEPS = [
   ["the LocScaleReparam code action from the lightbulb rewrites the file", nonCenter, "code-action.png"],
   ["the snippet np_8schools inserts the model", insertSnippet, undefined],
   ["site names of the model complete inside condition(data={...})", siteNames, "site-names.png"],
+  [
+    "with an unfinished line in another function, the lightbulb still rewrites the centered site",
+    nonCenterWhileTyping,
+    undefined,
+  ],
   ["NumPyro: Rebuild Catalog reports the numpyro version", rebuildCatalog, undefined],
   ["NumPyro: Restart Server starts it again; Show Output shows its log", restartServer, undefined],
   [
@@ -54,6 +59,7 @@ const STEPS = [
     smokeTest,
     "smoke-test.png",
   ],
+  ["the smoke test runs the model while another function is half typed", smokeTestWhileTyping, undefined],
   [
     "an interpreter without numpyro-lsp gets a notification with the fix",
     missingServer,
@@ -165,6 +171,40 @@ async function siteNames(vscode) {
   await vscode.waitForText(".suggest-widget", "tau");
 }
 
+/** A new function at the end of the file, left unfinished at `a = dist.` (as typed). */
+async function typeUnfinishedFunction(vscode) {
+  await vscode.page.mouse.move(0, 0);
+  await vscode.page.locator(".tab", { hasText: "eight_schools.py" }).click();
+  await vscode.page.locator(".tab.active", { hasText: "eight_schools.py" }).waitFor();
+  // The file ends with a newline: Ctrl+End lands on the empty last line.
+  await vscode.page.keyboard.press("Control+End");
+  // Typed Enter could accept a completion: the header and its line break go in at once,
+  // and the editor indents the new line.
+  await vscode.page.keyboard.insertText("def probe():\n");
+  await vscode.page.keyboard.type("a = dist.");
+  await vscode.waitForEditorText("a = dist.");
+  // The completion list after `dist.`: close it only once it shows.
+  await vscode.page.locator(".suggest-widget .monaco-list-row").first().waitFor({ timeout: 30_000 });
+  await vscode.page.keyboard.press("Escape");
+}
+
+async function nonCenterWhileTyping(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await typeUnfinishedFunction(vscode);
+  await vscode.goToEndOfLine('theta = numpyro.sample("theta"');
+  await vscode.page.keyboard.press("Home");
+  await vscode.page.keyboard.press("Control+.");
+  const action = vscode.page.locator(".action-widget .monaco-list-row", {
+    hasText: "Non-center `theta` with LocScaleReparam",
+  });
+  await action.first().waitFor({ timeout: 30_000 });
+  await action.first().click();
+  await vscode.waitForEditorText("LocScaleReparam(centered=0)");
+  await vscode.waitForEditorText("a = dist.");
+  await vscode.runCommand("File: Revert File");
+}
+
 async function smokeTest(vscode) {
   await vscode.runCommand("Notifications: Clear All Notifications");
   await vscode.goToEndOfLine("tau = numpyro.sample");
@@ -178,6 +218,19 @@ async function smokeTest(vscode) {
   await vscode.waitForText(".markers-panel", "smoke-divergences");
   // Toasts do not show while the notification center is open.
   await vscode.runCommand("Notifications: Hide Notifications");
+}
+
+async function smokeTestWhileTyping(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await vscode.runCommand("Notifications: Clear All Notifications");
+  await typeUnfinishedFunction(vscode);
+  await vscode.goToEndOfLine("tau = numpyro.sample");
+  await vscode.runCommand("NumPyro: Run NUTS Smoke Test on the Model at the Cursor");
+  // The model runs (not "could not start"), and the report names the lines left out.
+  await vscode.waitForNotification(/NUTS smoke test of eight_schools: (PASS|WARN|FAIL)/, 240_000);
+  await vscode.runCommand("NumPyro: Show Output");
+  await vscode.waitForText(".part.panel .monaco-editor .view-lines", /left out lines \d+-\d+: they do not parse/);
 }
 
 async function rebuildCatalog(vscode) {

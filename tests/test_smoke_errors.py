@@ -176,3 +176,30 @@ def test_an_unchanged_model_reuses_its_compiled_sampler(runner, tmp_path):
     assert first.verdict in ("pass", "warn") and again.verdict == first.verdict
     assert "compiled sampler reused" in again.summary
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_half_typed_function_elsewhere_is_left_out_and_named(runner, tmp_path):
+    body = (
+        "def model():\n    numpyro.sample('mu', dist.Normal(0, 1))\n\n\n"
+        "def probe():\n    a = dist.\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    first = line_of(source, "def probe")
+    assert f"left out lines {first}-{first + 1}: they do not parse" in report.details
+    assert all(f.code != "smoke-load" for f in report.findings)
+
+
+def test_a_model_calling_a_half_typed_helper_is_told_which_lines(runner, tmp_path):
+    body = (
+        "def helper(x):\n    return x +\n\n\n"
+        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('y', dist.Normal(helper(mu), 1), obs=1.0)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict == "fail"
+    (finding,) = [f for f in report.findings if f.code == "smoke-exception"]
+    first = line_of(source, "def helper")
+    assert f"`helper` is defined on lines {first}-{first + 1}, which do not parse yet" in (
+        finding.message
+    )

@@ -76,6 +76,25 @@ class SkippedLines:
     first: int
     last: int
     reason: str
+    # The module-level names those lines would define (``def helper``, ``data = ...``).
+    names: tuple[str, ...] = ()
+
+
+# What a line at column 0 defines: ``def name``, ``class name``, ``name = ...``.
+_DEFINES = re.compile(r"(?:(?:async\s+)?def|class)\s+(\w+)|(\w+)\s*(?::[^=]*)?=(?!=)")
+
+
+def skipped_lines(lines: list[str], region: BrokenRegion) -> SkippedLines:
+    """The region as the report names it: its lines up to the last one with text."""
+    names = []
+    last = region.start
+    for number in range(region.start, region.end):
+        match = _DEFINES.match(lines[number])
+        if match:
+            names.append(match.group(1) or match.group(2))
+        if lines[number].strip():
+            last = number
+    return SkippedLines(region.start + 1, last + 1, region.message, tuple(names))
 
 
 @dataclass(frozen=True)
@@ -135,7 +154,7 @@ def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> Run
         call=call,
         sites=site_positions(analysis, function, split_lines(source)),
         centered_sites=tuple(centered_sites(analysis, function)),
-        skipped=tuple(SkippedLines(r.start + 1, r.end, r.message) for r in broken),
+        skipped=tuple(skipped_lines(lines, region) for region in broken),
     )
 
 

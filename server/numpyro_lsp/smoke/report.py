@@ -137,7 +137,7 @@ def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) ->
 def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
     exception = outcome.payload["exception"]
     stated = f"{exception['type']}: {exception['message']}".strip().rstrip(":")
-    hint = hint_for(exception)
+    hint = left_out_hint(plan, exception) or hint_for(exception)
     message = f"{stated}\n\nHint: {hint}" if hint else stated
     line, site = exception_line(plan, exception)
     findings = [Finding("error", "smoke-exception", message, line, *_columns(plan, site), site)]
@@ -197,6 +197,20 @@ def worker_output(outcome: RunOutcome) -> list[str]:
     if not outcome.worker_log.strip():
         return []
     return ["", "worker output:", outcome.worker_log.rstrip()]
+
+
+def left_out_hint(plan: RunPlan, exception: dict[str, Any]) -> str | None:
+    """A NameError for a name that lines left out of the run (they do not parse) define."""
+    match = re.search(r"name '(\w+)' is not defined", exception.get("message", ""))
+    if exception.get("type") != "NameError" or match is None:
+        return None
+    for skipped in plan.skipped:
+        if match.group(1) in skipped.names:
+            return (
+                f"`{match.group(1)}` is defined on lines {skipped.first}-{skipped.last}, which "
+                "do not parse yet, so the smoke test left them out; finish them and run it again."
+            )
+    return None
 
 
 def header(plan: RunPlan, verdict: Verdict) -> str:

@@ -187,6 +187,7 @@ def test_a_half_typed_function_elsewhere_is_left_out_and_named(runner, tmp_path)
     assert report.verdict in ("pass", "warn"), report.details
     first = line_of(source, "def probe")
     assert f"left out lines {first}-{first + 1}: they do not parse" in report.details
+    assert report.summary.endswith(f"(lines {first}-{first + 1} left out: they do not parse yet)")
     assert all(f.code != "smoke-load" for f in report.findings)
 
 

@@ -229,13 +229,11 @@ async function smokeTestWhileTyping(vscode) {
   await typeUnfinishedFunction(vscode);
   await vscode.goToEndOfLine("tau = numpyro.sample");
   await vscode.runCommand("NumPyro: Run NUTS Smoke Test on the Model at the Cursor");
-  // The model runs (not "could not start"), and the report names the lines left out.
-  await vscode.waitForNotification(/NUTS smoke test of eight_schools: (PASS|WARN|FAIL)/, 240_000);
-  await vscode.runCommand("NumPyro: Show Output");
-  // The log is long and the panel renders only what is in view: filter it, as a person would.
-  await vscode.page.locator(".part.panel").getByPlaceholder(/^Filter/).fill("left out lines");
-  await vscode.waitForText(".part.panel .monaco-editor .view-lines", /left out lines \d+-\d+: they do not parse/);
-  await vscode.page.locator(".part.panel").getByPlaceholder(/^Filter/).fill("");
+  // The model runs (not "could not start"), and the result names the lines left out.
+  await vscode.waitForNotification(
+    /NUTS smoke test of eight_schools: (PASS|WARN|FAIL).*lines \d+-\d+ left out: they do not parse yet/,
+    240_000,
+  );
 }
 
 async function rebuildCatalog(vscode) {

@@ -128,10 +128,15 @@ def first_line(text: str) -> str:
 
 def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) -> SmokeReport:
     if outcome.status == "result":
-        return result_report(plan, outcome, settings)
-    if outcome.status == "error":
-        return error_report(plan, outcome)
-    return stopped_report(plan, outcome)
+        report = result_report(plan, outcome, settings)
+    elif outcome.status == "error":
+        report = error_report(plan, outcome)
+    else:
+        report = stopped_report(plan, outcome)
+    if plan.skipped:  # said in the summary too: the run was not of the whole file
+        spans = ", ".join(f"{s.first}-{s.last}" for s in plan.skipped)
+        report.summary += f" (lines {spans} left out: they do not parse yet)"
+    return report
 
 
 def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from numpyro_lsp.analysis.text import column_to_utf16
@@ -11,7 +13,7 @@ from numpyro_lsp.features.site_hover import site_hover
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    async def hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
         # Imported on first use: initialize is answered before the analysis loads
         # (docs/performance.md); the server imports it at ``initialized``.
         from numpyro_lsp.analysis.hover import hover_at
@@ -22,7 +24,7 @@ def register(server: NumpyroLanguageServer) -> None:
         column = document.column(number, params.position.character)
         result = hover_at(line, column, ls.bindings(document), ls.catalogs.catalog)
         if result is None:
-            return site_hover(ls, params)
+            return await asyncio.to_thread(site_hover, ls, params)
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
             range=types.Range(

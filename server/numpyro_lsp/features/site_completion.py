@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.site_lookup import cursor, node_range, site_index
+from numpyro_lsp.features.site_lookup import site_index
 
 # The site analysis is imported on first use: initialize is answered before it loads
 # (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
@@ -38,7 +39,8 @@ def site_item(
 def site_name_completion(
     ls: NumpyroLanguageServer, params: types.CompletionParams
 ) -> types.CompletionList | None:
-    """The sites of the model the string's call names; None outside such a string."""
+    """The sites of the model the string's call names; None outside such a string. In a
+    worker thread (the analysis may wait for a running check)."""
     from numpyro_lsp.analysis.site_navigation import contains, reference_at, string_content
 
     found = site_index(ls, params.text_document.uri)

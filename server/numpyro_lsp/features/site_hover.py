@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from numpyro_lsp.features.conversions import node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.site_lookup import node_range, target_at
+from numpyro_lsp.features.site_lookup import target_at
 
 
 def site_hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    """In a worker thread (the analysis may wait for a running check)."""
     # Imported on first use: initialize is answered before the analysis loads
     # (docs/performance.md); the server imports it at ``initialized``.
     from numpyro_lsp.analysis.site_info import site_markdown

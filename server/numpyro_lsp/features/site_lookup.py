@@ -1,5 +1,6 @@
-"""What the site features share: a document's site index with its imports linked, the
-cursor as an ``ast`` position, and ``ast`` nodes as LSP locations."""
+"""What the site features share: a document's site index with its imports linked, the site
+under the cursor, and ``ast`` nodes as LSP locations. Called in worker threads: documents
+come from the server's snapshots (``document_for``), never from the live workspace."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from numpyro_lsp.features.code_actions import to_span
-from numpyro_lsp.features.diagnostics import to_range
+from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
-# The site analysis and the rules' Span are imported on first use: initialize is answered
+# The site analysis is imported on first use: initialize is answered
 # before they load (docs/performance.md); the server imports them at ``initialized``.
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
@@ -31,12 +31,6 @@ def site_index(ls: NumpyroLanguageServer, uri: str) -> tuple[ParsedDocument, Sit
     return None if analysis is None else (document, SiteIndex(analysis))
 
 
-def cursor(document: ParsedDocument, position: types.Position) -> tuple[int, int]:
-    """An LSP position as ``ast`` counts: 1-based line, UTF-8 byte column."""
-    span = to_span(document, types.Range(start=position, end=position))
-    return span.line, span.column
-
-
 def target_at(
     ls: NumpyroLanguageServer, uri: str, position: types.Position, variables: bool = False
 ) -> tuple[ParsedDocument, SiteIndex, SiteTarget] | None:
@@ -49,12 +43,6 @@ def target_at(
     document, index = found
     target = site_target(index, *cursor(document, position), variables=variables)
     return None if target is None or not target.definitions else (document, index, target)
-
-
-def node_range(document: ParsedDocument, node: ast.AST) -> types.Range:
-    from numpyro_lsp.rules.base import Span
-
-    return to_range(document, Span.of(node))
 
 
 def location(ls: NumpyroLanguageServer, uri: str, node: ast.AST) -> types.Location | None:

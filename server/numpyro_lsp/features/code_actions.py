@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -12,6 +12,7 @@ from numpyro_lsp.features.conversions import to_span, to_text_edit
 from numpyro_lsp.features.diagnostics import SOURCE
 from numpyro_lsp.features.fix_payloads import fix_of
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import in_thread
 from numpyro_lsp.features.smoke import DIAGNOSTIC_SOURCE as SMOKE_SOURCE
 
 if TYPE_CHECKING:
@@ -87,12 +88,13 @@ def register(server: NumpyroLanguageServer) -> None:
             code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
         ),
     )
-    async def code_action(
+    def code_action(
         ls: NumpyroLanguageServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        # The snapshot is taken here, on the event loop: a change pygls applies while the
-        # thread works cannot be read half applied.
+    ) -> Generator[Any, Any, list[types.CodeAction] | None]:
+        # The snapshot is taken as the request arrives, on the event loop: the edits are
+        # computed on, and versioned with, the text the client asked about, never on one a
+        # later change left half applied.
         document = ls.parsed(params.text_document.uri)
         # libcst on a large file takes a while: work in a thread, so the server keeps
         # answering and a $/cancelRequest is answered at once.
-        return await asyncio.to_thread(code_actions_for, document, ls.catalogs.catalog, params)
+        return (yield from in_thread(code_actions_for, document, ls.catalogs.catalog, params))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
+from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls import uris
@@ -16,6 +16,7 @@ from numpyro_lsp.features.capabilities import (
     takes_markdown_documentation,
 )
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import in_thread
 from numpyro_lsp.features.site_completion import site_name_completion
 
 # The analysis, the catalog's rendering and the snippets are imported on first use:
@@ -118,9 +119,9 @@ def register(server: NumpyroLanguageServer) -> None:
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=[".", '"', "'"], resolve_provider=True),
     )
-    async def completion(
+    def completion(
         ls: NumpyroLanguageServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
+    ) -> Generator[Any, Any, types.CompletionList | None]:
         from numpyro_lsp.analysis.completion import complete
         from numpyro_lsp.analysis.context import StatementStart, completion_context
 
@@ -132,7 +133,9 @@ def register(server: NumpyroLanguageServer) -> None:
             items = snippet_items(ls, document, params.position.line, context)
             return types.CompletionList(is_incomplete=False, items=items) if items else None
         if context is None:  # in a string or a comment
-            return await asyncio.to_thread(site_name_completion, ls, params)
+            # In a thread: the site analysis waits for a check that holds the document.
+            asked = ls.asked(params.text_document.uri)
+            return (yield from in_thread(site_name_completion, ls, asked, params))
         candidates = complete(context, ls.bindings(document), ls.catalogs.catalog)
         if not candidates:
             return None

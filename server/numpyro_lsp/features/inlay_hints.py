@@ -3,14 +3,15 @@ support of each latent site."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from numpyro_lsp.features.capabilities import supports_inlay_hint_refresh
 from numpyro_lsp.features.conversions import to_position
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import in_thread
 
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
@@ -49,10 +50,10 @@ def hints_for(
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-    async def inlay_hint(
+    def inlay_hint(
         ls: NumpyroLanguageServer, params: types.InlayHintParams
-    ) -> list[types.InlayHint] | None:
+    ) -> Generator[Any, Any, list[types.InlayHint] | None]:
         if not ls.options.inlay_hints_enabled:
             return None
         document = ls.parsed(params.text_document.uri)
-        return await asyncio.to_thread(hints_for, document, ls.catalogs.catalog, params.range)
+        return (yield from in_thread(hints_for, document, ls.catalogs.catalog, params.range))

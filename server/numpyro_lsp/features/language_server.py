@@ -192,6 +192,14 @@ class NumpyroLanguageServer(LanguageServer):
             self._keep_snapshot(key, parsed)
         return parsed
 
+    def asked(self, uri: str) -> ParsedDocument | None:
+        """What a request about ``uri`` works on, taken as it arrives (event loop): the open
+        document's snapshot; None for a file that is not open (read later, in the thread,
+        through ``document_for``)."""
+        if unquote(uri) not in self.workspace.text_documents:
+            return None
+        return self.parsed(uri)
+
     def forget_document(self, uri: str) -> None:
         """A document was closed: its snapshot goes."""
         self.documents.forget(uri)

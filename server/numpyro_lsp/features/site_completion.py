@@ -9,11 +9,12 @@ from lsprotocol import types
 
 from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.site_lookup import site_index
+from numpyro_lsp.features.site_lookup import asked_document, site_index
 
 # The site analysis is imported on first use: initialize is answered before it loads
 # (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
 if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.analysis.sites import SiteDefinition
 
 
@@ -37,16 +38,17 @@ def site_item(
 
 
 def site_name_completion(
-    ls: NumpyroLanguageServer, params: types.CompletionParams
+    ls: NumpyroLanguageServer, asked: ParsedDocument | None, params: types.CompletionParams
 ) -> types.CompletionList | None:
-    """The sites of the model the string's call names; None outside such a string. In a
-    worker thread (the analysis may wait for a running check)."""
+    """The sites of the model the string's call names; None outside such a string. On the
+    document as the request arrived (``ls.asked``), in a worker thread (the analysis may
+    wait for a running check)."""
     from numpyro_lsp.analysis.site_navigation import contains, reference_at, string_content
 
-    found = site_index(ls, params.text_document.uri)
-    if found is None:
+    document = asked_document(ls, params.text_document.uri, asked)
+    index = site_index(ls, document) if document is not None else None
+    if index is None:
         return None
-    document, index = found
     line, column = cursor(document, params.position)
     reference = reference_at(index, line, column)
     content = string_content(reference.node, document.lines) if reference else None

@@ -20,31 +20,49 @@ if TYPE_CHECKING:
     from numpyro_lsp.analysis.sites import SiteIndex
 
 
-def site_index(ls: NumpyroLanguageServer, uri: str) -> tuple[ParsedDocument, SiteIndex] | None:
-    """The document and its site references; None while it does not parse. A file that is
-    not open is read through the workspace index, so its sites are the ones other files'
-    references resolve to."""
+def document_at(
+    ls: NumpyroLanguageServer, asked: ParsedDocument, uri: str
+) -> ParsedDocument | None:
+    """``uri``'s document: the one the request was asked on (its snapshot when the request
+    arrived, which later edits may have replaced), else the server's (disk if not open)."""
+    return asked if uri == asked.uri else ls.document_for(uri)
+
+
+def asked_document(
+    ls: NumpyroLanguageServer, uri: str, asked: ParsedDocument | None
+) -> ParsedDocument | None:
+    """The document a request is about: ``ls.asked(uri)``, taken as it arrived, or the file
+    on disk when it is not open."""
+    return asked if asked is not None else ls.document_for(uri)
+
+
+def site_index(ls: NumpyroLanguageServer, document: ParsedDocument) -> SiteIndex | None:
+    """The document's site references, its imported models linked; None without an
+    analysis."""
     from numpyro_lsp.analysis.sites import SiteIndex
 
-    document = ls.document_for(uri)
-    analysis = ls.linked_analysis(document) if document is not None else None
-    return None if analysis is None else (document, SiteIndex(analysis))
+    analysis = ls.linked_analysis(document)
+    return None if analysis is None else SiteIndex(analysis)
 
 
 def target_at(
-    ls: NumpyroLanguageServer, uri: str, position: types.Position, variables: bool = False
-) -> tuple[ParsedDocument, SiteIndex, SiteTarget] | None:
-    """The site (or sites) the cursor names, with where it was found."""
+    ls: NumpyroLanguageServer,
+    document: ParsedDocument,
+    position: types.Position,
+    variables: bool = False,
+) -> tuple[SiteIndex, SiteTarget] | None:
+    """The site (or sites) the cursor names, with the document's index."""
     from numpyro_lsp.analysis.site_navigation import site_target
 
-    found = site_index(ls, uri)
-    if found is None:
+    index = site_index(ls, document)
+    if index is None:
         return None
-    document, index = found
     target = site_target(index, *cursor(document, position), variables=variables)
-    return None if target is None or not target.definitions else (document, index, target)
+    return None if target is None or not target.definitions else (index, target)
 
 
-def location(ls: NumpyroLanguageServer, uri: str, node: ast.AST) -> types.Location | None:
-    document = ls.document_for(uri)
+def location(
+    ls: NumpyroLanguageServer, asked: ParsedDocument, uri: str, node: ast.AST
+) -> types.Location | None:
+    document = document_at(ls, asked, uri)
     return None if document is None else types.Location(uri=uri, range=node_range(document, node))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -21,7 +22,7 @@ from numpyro_lsp.features.cancellation import CancelToken, cancel_with
 from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.conversions import smoke_diagnostic
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.pygls_internals import current_request_future
+from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 
 # The smoke test's modules are imported on first use (a code lens, a run, a hover after
 # one): initialize is answered before they load (docs/performance.md).
@@ -69,15 +70,15 @@ def code_lenses(
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-    async def code_lens(
+    def code_lens(
         ls: NumpyroLanguageServer, params: types.CodeLensParams
-    ) -> list[types.CodeLens] | None:
+    ) -> Generator[Any, Any, list[types.CodeLens] | None]:
         if not ls.smoke_settings.enabled:
             return None
         uri = params.text_document.uri
         document = ls.parsed(uri)
         # In a thread: the analysis waits for a check that holds the document.
-        return await asyncio.to_thread(code_lenses, document, ls.catalogs.catalog, uri)
+        return (yield from in_thread(code_lenses, document, ls.catalogs.catalog, uri))
 
     @server.command(COMMAND)
     async def smoke_test(ls: NumpyroLanguageServer, *arguments: Any) -> dict[str, Any]:

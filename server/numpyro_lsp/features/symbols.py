@@ -4,15 +4,15 @@ a cancelled workspace/symbol stops between files."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from numpyro_lsp.features.cancellation import Cancelled, CancelToken, cancel_with
+from numpyro_lsp.features.cancellation import CancelToken, cancel_with
 from numpyro_lsp.features.conversions import node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.pygls_internals import current_request_future
+from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 
 # The outline is imported on first use: initialize is answered before the analysis loads
 # (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
@@ -72,20 +72,16 @@ def workspace_symbols(
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    async def document_symbols(
+    def document_symbols(
         ls: NumpyroLanguageServer, params: types.DocumentSymbolParams
-    ) -> list[types.DocumentSymbol] | None:
+    ) -> Generator[Any, Any, list[types.DocumentSymbol] | None]:
         document = ls.parsed(params.text_document.uri)
-        return await asyncio.to_thread(outline, document, ls.catalogs.catalog)
+        return (yield from in_thread(outline, document, ls.catalogs.catalog))
 
     @server.feature(types.WORKSPACE_SYMBOL)
-    async def symbols(
+    def symbols(
         ls: NumpyroLanguageServer, params: types.WorkspaceSymbolParams
-    ) -> list[types.WorkspaceSymbol]:
+    ) -> Generator[Any, Any, list[types.WorkspaceSymbol]]:
+        # A cancelled request's thread stops at the next file.
         token = cancel_with(current_request_future(ls.protocol), CancelToken())
-        try:
-            return await asyncio.to_thread(workspace_symbols, ls, params.query, token)
-        except Cancelled:
-            return []
-        finally:
-            token.cancel()  # a cancelled request's thread stops at the next file
+        return (yield from in_thread(workspace_symbols, ls, params.query, token))

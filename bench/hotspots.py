@@ -88,7 +88,7 @@ def set_collector(mode: str) -> None:
         gc.freeze()
 
 
-def stand_in_server(catalog: Any, document: Any = None) -> Any:
+def stand_in_server(catalog: Any) -> Any:
     """What the feature functions read from the server: options, the catalog, documents."""
     from types import SimpleNamespace
 
@@ -97,7 +97,6 @@ def stand_in_server(catalog: Any, document: Any = None) -> Any:
     return SimpleNamespace(
         options=ServerOptions(),
         catalogs=SimpleNamespace(catalog=catalog),
-        parsed=lambda uri: document,
         linked_analysis=lambda parsed: parsed.analysis(catalog),
     )
 
@@ -106,7 +105,9 @@ def diagnostics_stages(text: str, runs: int) -> tuple[Stages, Callable[[], Any]]
     """The stages of features.diagnostics.diagnostics_for on a fresh document version."""
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.catalog.store import load_catalog
-    from numpyro_lsp.features.diagnostics import diagnostics_for, to_diagnostic
+    from numpyro_lsp.features.conversions import to_diagnostic
+    from numpyro_lsp.features.diagnostics import SOURCE, diagnostics_for
+    from numpyro_lsp.features.fix_payloads import fix_data
     from numpyro_lsp.rules.engine import run_rules
 
     catalog = load_catalog().catalog
@@ -125,7 +126,10 @@ def diagnostics_stages(text: str, runs: int) -> tuple[Stages, Callable[[], Any]]
         lines = record.time("split lines", lambda: document.lines)
         rules = server.options.rules
         found = record.time("rules", lambda: run_rules(analysis, lines, rules))
-        record.time("to LSP diagnostics", lambda: [to_diagnostic(document, f) for f in found])
+        record.time(
+            "to LSP diagnostics",
+            lambda: [to_diagnostic(document, f, SOURCE, fix_data(f.fix)) for f in found],
+        )
         record.runs += 1
 
     once(None)  # warm: first-use imports and caches
@@ -214,13 +218,14 @@ def code_action_stages(text: str, runs: int) -> tuple[Stages, Callable[[], Any]]
 
     def once(record: Stages | None) -> None:
         document = ParsedDocument("file:///bench.py", 1, text)
-        server = stand_in_server(catalog, document)
         if record is None:
-            code_actions_for(server, params)
+            code_actions_for(document, catalog, params)
             return
         record.time("ast.parse", lambda: document.tree)
         record.time("model analysis", lambda: document.analysis(catalog))
-        record.time("actions (libcst, rewrites)", lambda: code_actions_for(server, params))
+        record.time(
+            "actions (libcst, rewrites)", lambda: code_actions_for(document, catalog, params)
+        )
         record.runs += 1
 
     once(None)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import difflib
 import sys
 
+import cattrs
+
 from numpyro_lsp.actions import non_center_actions, quick_fixes
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.catalog.store import load_catalog
 from numpyro_lsp.rewrite.edits import apply_edits
+from numpyro_lsp.rewrite.fixes import structure
 from numpyro_lsp.rules.base import Span
 from numpyro_lsp.rules.engine import RuleSettings, run_rules
 
@@ -97,7 +100,10 @@ def main() -> str:
         document = ParsedDocument(f"file:///{code}.py", 1, source)
         analysis = document.analysis(catalog)
         for finding in run_rules(analysis, document.lines, RuleSettings(select=frozenset({code}))):
-            for action in quick_fixes(document, analysis, code, finding.span, finding.fix or {}):
+            if finding.fix is None:
+                continue
+            fix = structure(finding.fix, cattrs.Converter())
+            for action in quick_fixes(document, analysis, code, finding.span, fix):
                 title = f"{code}: {action.title}"
                 out += section(title, source, apply_edits(source, action.edits))
     return "\n".join(out)

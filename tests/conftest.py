@@ -111,6 +111,25 @@ class Editor:
             )
         )
 
+    def change(self, uri: str, *changes: tuple[types.Range, str]) -> int:
+        """One didChange with incremental changes, each applied to the text the previous
+        one left (as LSP orders them); returns the new version."""
+        for range_, text in changes:
+            self.texts[uri] = apply_text_edits(self.texts[uri], [types.TextEdit(range_, text)])
+        self.versions[uri] += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=range_, text=text)
+                    for range_, text in changes
+                ],
+            )
+        )
+        return self.versions[uri]
+
     def position(self, uri: str, marker: str, offset: int = 0) -> types.Position:
         """The LSP position (UTF-16 columns) of ``marker``'s first occurrence plus ``offset``."""
         text = self.texts[uri]

@@ -3,12 +3,9 @@ with related locations, and following the settings."""
 
 from __future__ import annotations
 
-import asyncio
-
 from lsprotocol import types
 
 from conftest import EXAMPLES
-from numpyro_lsp.features.diagnostics import Debouncer
 
 
 async def diagnostics_after(client, uri, action):
@@ -104,15 +101,3 @@ async def test_noqa_comment_suppresses(client, editor):
     text = "import numpyro.distributions as dist\nd = dist.HalfNormal(-1)  # noqa: NPR011\n"
     params = await diagnostics_after(client, uri, lambda: editor.open("diag_noqa.py", text))
     assert list(params.diagnostics) == []
-
-
-async def test_debouncer_runs_only_the_last_callback():
-    debouncer = Debouncer()
-    calls = []
-    for i in range(3):
-        debouncer.schedule("doc", 0.05, lambda i=i: calls.append(i))
-    debouncer.schedule("other", 0.05, lambda: calls.append("other"))
-    debouncer.schedule("gone", 0.05, lambda: calls.append("gone"))
-    debouncer.cancel("gone")
-    await asyncio.sleep(0.2)
-    assert sorted(map(str, calls)) == ["2", "other"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
+import cattrs
 import pytest
 
 from numpyro_lsp.actions import quick_fixes
@@ -12,6 +13,7 @@ from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import analyze_module
 from numpyro_lsp.analysis.sites import SiteIndex
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.rewrite.fixes import structure
 from numpyro_lsp.rules.engine import RuleSettings, check_source
 
 CATALOG = read_catalog(shipped_catalog_path())
@@ -183,7 +185,11 @@ def test_npr020_did_you_mean_is_a_quick_fix():
     (finding,) = check_source(source, CATALOG, RuleSettings(select=frozenset({"NPR020"})))
     document = ParsedDocument("file:///m.py", 1, source)
     (action,) = quick_fixes(
-        document, document.analysis(CATALOG), "NPR020", finding.span, finding.fix
+        document,
+        document.analysis(CATALOG),
+        "NPR020",
+        finding.span,
+        structure(finding.fix, cattrs.Converter()),
     )
     assert action.title == "Replace `thetaa` with `theta`"
     (edit,) = action.edits

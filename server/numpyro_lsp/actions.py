@@ -14,6 +14,14 @@ from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines_keepends
 from numpyro_lsp.rewrite.edits import Segment, TextEdit, segment_edits
+from numpyro_lsp.rewrite.fixes import (
+    AddRngKey,
+    FixPayload,
+    LoopToPlate,
+    NumpyToJnp,
+    ReplaceKeyword,
+    ReplaceName,
+)
 from numpyro_lsp.rewrite.imports import Import, import_segment
 from numpyro_lsp.rewrite.loops import loop_to_plate
 from numpyro_lsp.rewrite.noncenter import (
@@ -323,31 +331,31 @@ def _non_center_model(
 
 
 def quick_fixes(
-    document: ParsedDocument, analysis: ModuleAnalysis, code: str, span: Span, fix: dict
+    document: ParsedDocument, analysis: ModuleAnalysis, code: str, span: Span, fix: FixPayload
 ) -> list[Action]:
-    kind = fix.get("kind")
+    """The quick fixes of a finding's payload; none when it no longer applies (stale)."""
     try:
-        if kind in ("replace_name", "replace_keyword") and fix.get("replacement"):
+        if isinstance(fix, (ReplaceName, ReplaceKeyword)):
             region = _text_region(document, span)
             new = replace_in_region(
                 document.source,
                 region,
-                fix["name"],
-                fix["replacement"],
-                first=kind == "replace_keyword",
+                fix.name,
+                fix.replacement,
+                first=isinstance(fix, ReplaceKeyword),
             )
-            title = f"Replace `{fix['name']}` with `{fix['replacement']}`"
+            title = f"Replace `{fix.name}` with `{fix.replacement}`"
             edits = _line_fix(document, new, region, ())
             return [Action(title, QUICKFIX, edits, (code,), preferred=True)]
-        if kind == "numpy_to_jnp":
-            return [_numpy_to_jnp(document, analysis, code, span, fix["path"])]
-        if kind == "add_rng_key":
+        if isinstance(fix, NumpyToJnp):
+            return [_numpy_to_jnp(document, analysis, code, span, fix.path)]
+        if isinstance(fix, AddRngKey):
             return _rng_key_fixes(document, analysis, code, span)
-        if kind == "loop_to_plate":
+        if isinstance(fix, LoopToPlate):
             return [_loop_to_plate(document, analysis, code, span, fix)]
     except (RewriteError, FixError):
         return []
-    return []
+    return []  # NonCenter: offered from the site's range (non_center_actions)
 
 
 def _numpy_to_jnp(
@@ -370,7 +378,7 @@ def _numpy_to_jnp(
 
 
 def _loop_to_plate(
-    document: ParsedDocument, analysis: ModuleAnalysis, code: str, span: Span, fix: dict
+    document: ParsedDocument, analysis: ModuleAnalysis, code: str, span: Span, fix: LoopToPlate
 ) -> Action:
     """The loop whose ``range(...)`` the finding points at, as a plate."""
     loop = next(
@@ -385,19 +393,19 @@ def _loop_to_plate(
         raise RewriteError("the loop was not found")
     line, column = _point(document, loop.lineno, loop.col_offset)
     quote = next(
-        (q for q in ("'", '"') if any(name.startswith(f"f{q}") for name in fix["names"])), '"'
+        (q for q in ("'", '"') if any(name.startswith(f"f{q}") for name in fix.names)), '"'
     )
-    header = f"{fix['plate']}({quote}{fix['plate_name']}{quote}, {fix['size']})"
+    header = f"{fix.plate}({quote}{fix.plate_name}{quote}, {fix.size})"
     edits = _rewrite_at(
         document,
         analysis,
         line,
         lambda text, region: loop_to_plate(
-            text, region.shift(line), column, header, fix["index"], fix["names"]
+            text, region.shift(line), column, header, fix.index, fix.names
         ),
         (),
     )
-    title = f"Replace the loop with `{fix['plate']}({quote}{fix['plate_name']}{quote}, ...)`"
+    title = f"Replace the loop with `{fix.plate}({quote}{fix.plate_name}{quote}, ...)`"
     return Action(title, QUICKFIX, edits, (code,), preferred=True)
 
 

@@ -55,7 +55,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: NumpyroLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.documents.forget(uri)
+        ls.forget_document(uri)
         diagnostics.forget(ls, uri)
         smoke.forget(ls, uri)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 # What the first requests after opening a file use: completion (snippets and site names
-# included), hover, signature help, document symbols and diagnostics.
+# included), hover, signature help, document symbols and diagnostics (with their fix
+# payloads).
 FIRST_REQUEST_MODULES = (
     "numpyro_lsp.options",
     "numpyro_lsp.analysis.completion",
@@ -26,6 +27,7 @@ FIRST_REQUEST_MODULES = (
     "numpyro_lsp.analysis.sites",
     "numpyro_lsp.analysis.workspace",
     "numpyro_lsp.catalog.render",
+    "numpyro_lsp.rewrite.fixes",
     "numpyro_lsp.rules.base",
     "numpyro_lsp.rules.engine",
     "numpyro_lsp.snippets.docs",

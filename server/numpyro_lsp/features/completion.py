@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls import uris
 
+from numpyro_lsp.features.capabilities import (
+    insert_text_modes,
+    supports_snippets,
+    takes_markdown_documentation,
+)
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import in_thread
 from numpyro_lsp.features.site_completion import site_name_completion
 
 # The analysis, the catalog's rendering and the snippets are imported on first use:
@@ -69,7 +76,7 @@ def snippet_items(
     snippets = snippets_for(context.partial) if ls.options.snippets_enabled else []
     if not snippets or continues_statement(document.text_before(line, 0, line)):
         return []
-    as_snippet = ls.client_supports_snippets()
+    as_snippet = supports_snippets(ls.client_capabilities)
     path = uris.to_fs_path(document.uri)
     variables = file_variables(Path(path)) if path else {}
     return [
@@ -91,7 +98,7 @@ def to_snippet_item(
     # A snippet engine indents a snippet's lines; plain text arrives indented already.
     mode = types.InsertTextMode.AdjustIndentation if as_snippet else types.InsertTextMode.AsIs
     documentation: str | types.MarkupContent = snippet.description
-    if ls.client_takes_markdown_documentation():
+    if takes_markdown_documentation(ls.client_capabilities):
         documentation = types.MarkupContent(types.MarkupKind.Markdown, snippet_markdown(snippet))
     return types.CompletionItem(
         label=snippet.prefix,
@@ -103,7 +110,7 @@ def to_snippet_item(
         insert_text_format=(
             types.InsertTextFormat.Snippet if as_snippet else types.InsertTextFormat.PlainText
         ),
-        insert_text_mode=mode if mode in ls.client_insert_text_modes() else None,
+        insert_text_mode=mode if mode in insert_text_modes(ls.client_capabilities) else None,
     )
 
 
@@ -114,7 +121,7 @@ def register(server: NumpyroLanguageServer) -> None:
     )
     def completion(
         ls: NumpyroLanguageServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
+    ) -> Generator[Any, Any, types.CompletionList | None]:
         from numpyro_lsp.analysis.completion import complete
         from numpyro_lsp.analysis.context import StatementStart, completion_context
 
@@ -126,12 +133,14 @@ def register(server: NumpyroLanguageServer) -> None:
             items = snippet_items(ls, document, params.position.line, context)
             return types.CompletionList(is_incomplete=False, items=items) if items else None
         if context is None:  # in a string or a comment
-            return site_name_completion(ls, params)
+            # In a thread: the site analysis waits for a check that holds the document.
+            asked = ls.asked(params.text_document.uri)
+            return (yield from in_thread(site_name_completion, ls, asked, params))
         candidates = complete(context, ls.bindings(document), ls.catalogs.catalog)
         if not candidates:
             return None
         followed_by_paren = CALL_FOLLOWS.match(line, column) is not None
-        snippets = ls.client_supports_snippets()
+        snippets = supports_snippets(ls.client_capabilities)
         return types.CompletionList(
             is_incomplete=False,
             items=[to_item(c, snippets, followed_by_paren) for c in candidates],
@@ -148,7 +157,7 @@ def register(server: NumpyroLanguageServer) -> None:
             # A client that lists no Markdown gets the text as it is (still readable).
             item.documentation = (
                 types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
-                if ls.client_takes_markdown_documentation()
+                if takes_markdown_documentation(ls.client_capabilities)
                 else text
             )
         return item

@@ -3,45 +3,57 @@ support of each latent site."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
 from lsprotocol import types
 
-from numpyro_lsp.features.diagnostics import to_position
+from numpyro_lsp.features.capabilities import supports_inlay_hint_refresh
+from numpyro_lsp.features.conversions import to_position
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import in_thread
+
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.catalog.schema import Catalog
 
 
 def refresh(ls: NumpyroLanguageServer) -> None:
     """Ask the client for the hints again (after the setting changed), if it can."""
-    try:
-        supported = ls.client_capabilities.workspace.inlay_hint.refresh_support
-    except AttributeError:
-        supported = False
-    if supported:
+    if supports_inlay_hint_refresh(ls.client_capabilities):
         ls.workspace_inlay_hint_refresh(None)
+
+
+def hints_for(
+    document: ParsedDocument, catalog: Catalog, range_: types.Range
+) -> list[types.InlayHint] | None:
+    """In a worker thread (the analysis may wait for a running check)."""
+    # Imported on first use: initialize is answered before the analysis loads
+    # (docs/performance.md).
+    from numpyro_lsp.analysis.site_info import inlay_hints
+
+    analysis = document.analysis(catalog)
+    if analysis is None:
+        return None
+    first, last = range_.start.line + 1, range_.end.line + 1
+    return [
+        types.InlayHint(
+            position=to_position(document, hint.node.end_lineno, hint.node.end_col_offset),
+            label=hint.label,
+            kind=types.InlayHintKind.Type,
+            tooltip=hint.tooltip,
+            padding_left=True,
+        )
+        for hint in inlay_hints(analysis, first, last)
+    ]
 
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     def inlay_hint(
         ls: NumpyroLanguageServer, params: types.InlayHintParams
-    ) -> list[types.InlayHint] | None:
+    ) -> Generator[Any, Any, list[types.InlayHint] | None]:
         if not ls.options.inlay_hints_enabled:
             return None
-        # Imported on first use: initialize is answered before the analysis loads
-        # (docs/performance.md).
-        from numpyro_lsp.analysis.site_info import inlay_hints
-
         document = ls.parsed(params.text_document.uri)
-        analysis = document.analysis(ls.catalogs.catalog)
-        if analysis is None:
-            return None
-        first, last = params.range.start.line + 1, params.range.end.line + 1
-        return [
-            types.InlayHint(
-                position=to_position(document, hint.node.end_lineno, hint.node.end_col_offset),
-                label=hint.label,
-                kind=types.InlayHintKind.Type,
-                tooltip=hint.tooltip,
-                padding_left=True,
-            )
-            for hint in inlay_hints(analysis, first, last)
-        ]
+        return (yield from in_thread(hints_for, document, ls.catalogs.catalog, params.range))

@@ -1,24 +1,26 @@
-"""The server's state: documents, the catalog, the smoke test, and what the client can do."""
+"""The server's state: open documents as snapshots, the catalog, the options, the smoke
+test, the diagnostics store and the check scheduler.
+
+The event loop owns the state: worker threads only ever receive immutable snapshots taken
+on it (a ``ParsedDocument`` is one version's text), never the live workspace, which pygls
+changes while they run.
+"""
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
+from numpyro_lsp.features.pygls_internals import NumpyroProtocol
 
 # The state below (documents, catalog, options, smoke test) is built on first use, and the
 # modules behind it imported then: initialize is answered before they load
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from numpyro_lsp.analysis.reexports import ReexportResolver
     from numpyro_lsp.analysis.workspace import WorkspaceIndex
     from numpyro_lsp.catalog.provider import CatalogProvider
+    from numpyro_lsp.features.diagnostic_store import DiagnosticsStore
+    from numpyro_lsp.features.scheduler import CheckScheduler
     from numpyro_lsp.options import ServerOptions
     from numpyro_lsp.smoke.report import SmokeReport
     from numpyro_lsp.smoke.runner import SmokeRunner
@@ -50,7 +54,7 @@ class ReexportAwareBindings(Mapping[str, str]):
         if not worth_asking(target):
             return target
         ls, document = self.ls, self.document
-        path = ls.workspace.get_text_document(document.uri).path
+        path = to_fs_path(document.uri)
         full_name = ls.reexports.resolved(
             (document.uri, name, target),
             lambda: infer_full_name(document.source, name, path, ls.workspace.root_path),
@@ -63,41 +67,6 @@ class ReexportAwareBindings(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self.document.bindings)
-
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class NumpyroProtocol(LanguageServerProtocol):
-    """pygls's protocol with two changes: a request whose params cannot be read gets an
-    error response (pygls only logs it, leaving the client waiting forever), and positions
-    are always UTF-16."""
-
-    @lsp_method(types.INITIALIZE)
-    def lsp_initialize(self, params: types.InitializeParams):
-        # Every column the server computes is UTF-16, the encoding LSP requires servers to
-        # support: pygls would pick UTF-8 for a client that lists it first (Neovim).
-        general = params.capabilities.general
-        if general is not None and general.position_encodings:
-            general.position_encodings = [types.PositionEncodingKind.Utf16]
-        return (yield from super().lsp_initialize(params))
-
-    def _handle_notification(self, method_name, params):
-        super()._handle_notification(method_name, params)
-        # pygls 2.1.1 keeps the finished future of every notification run by a generator
-        # handler (didOpen, didChange, didSave, didClose) under a fresh UUID, for good: about
-        # 1.8 KB per edit. Drop them; a client's requests use their own ids.
-        for key, future in list(self._request_futures.items()):
-            if future.done() and isinstance(key, str) and _UUID.fullmatch(key):
-                del self._request_futures[key]
-
-    def structure_message(self, data):
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as error:
-            if isinstance(data, dict) and "id" in data and "method" in data:
-                self._send_response(data["id"], error=error.to_response_error())
-            raise
 
 
 class NumpyroLanguageServer(LanguageServer):
@@ -114,10 +83,12 @@ class NumpyroLanguageServer(LanguageServer):
         self.settings: dict[str, Any] = {}
         # The last smoke test of each document, for hover.
         self.smoke_reports: dict[str, SmokeReport] = {}
-        # Diagnostics per document and per source ("numpyro smoke test", ...): a publish
-        # replaces a document's whole list, so each source's list is kept to send with the
-        # others'.
-        self._diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        # The open documents as of the last message handled, by URI and by path. Replaced,
+        # never changed, on the event loop: a thread that holds one holds a consistent view.
+        self._snapshots: dict[str, ParsedDocument] = {}
+        self._snapshots_by_path: dict[Path, ParsedDocument] = {}
+        # The text each snapshot was taken of, as pygls holds it.
+        self._snapshot_sources: dict[str, str] = {}
 
     @cached_property
     def documents(self) -> DocumentIndex:
@@ -151,8 +122,26 @@ class NumpyroLanguageServer(LanguageServer):
         return WorkspaceIndex(
             lambda: self.catalogs.catalog,
             self.workspace_roots,
-            self.open_documents_by_path,
+            lambda: self._snapshots_by_path,
             lambda path: from_fs_path(str(path)),
+        )
+
+    @cached_property
+    def diagnostics(self) -> DiagnosticsStore:
+        from numpyro_lsp.features.diagnostic_store import DiagnosticsStore
+        from numpyro_lsp.features.diagnostics import SOURCE
+
+        return DiagnosticsStore(self.text_document_publish_diagnostics, frozenset({SOURCE}))
+
+    @cached_property
+    def checks(self) -> CheckScheduler:
+        """The scheduler of the documents' NumPyro checks."""
+        from numpyro_lsp.features.diagnostics import check, checked
+        from numpyro_lsp.features.scheduler import CheckScheduler
+
+        return CheckScheduler(
+            lambda document, token: check(self, document, token),
+            lambda document, found: checked(self, document, found),
         )
 
     @cached_property
@@ -182,14 +171,59 @@ class NumpyroLanguageServer(LanguageServer):
             runner.close()
 
     def parsed(self, uri: str) -> ParsedDocument:
-        """The analysis state of an open (or on-disk) document at its current version; an
-        unopened document that cannot be read (missing, not UTF-8) reads as empty."""
+        """The document at its current version, as a snapshot (an unopened document that
+        cannot be read, missing or not UTF-8, reads as empty). On the event loop only: it
+        reads the workspace pygls changes; a thread is handed the snapshot."""
         document = self.workspace.get_text_document(uri)
+        key = unquote(uri)  # pygls's key
         try:
             source = document.source
         except (OSError, UnicodeDecodeError, ValueError):
             source = ""
-        return self.documents.get(uri, document.version, source)
+        kept = self._snapshot_sources.get(key)
+        # pygls replaces the text's string on every change, and a document opened again
+        # may keep its version: the same string object and version are the same text.
+        snapshot = self._snapshots.get(key)
+        if kept is source and snapshot is not None and snapshot.version == document.version:
+            return snapshot
+        parsed = self.documents.get(uri, document.version, source)
+        if key in self.workspace.text_documents:
+            self._snapshot_sources[key] = source
+            self._keep_snapshot(key, parsed)
+        return parsed
+
+    def asked(self, uri: str) -> ParsedDocument | None:
+        """What a request about ``uri`` works on, taken as it arrives (event loop): the open
+        document's snapshot; None for a file that is not open (read later, in the thread,
+        through ``document_for``)."""
+        if unquote(uri) not in self.workspace.text_documents:
+            return None
+        return self.parsed(uri)
+
+    def forget_document(self, uri: str) -> None:
+        """A document was closed: its snapshot goes."""
+        self.documents.forget(uri)
+        key = unquote(uri)
+        self._snapshot_sources.pop(key, None)
+        if self._snapshots.pop(key, None) is not None:
+            self._snapshots = dict(self._snapshots)
+            self._index_snapshots()
+
+    def _keep_snapshot(self, key: str, document: ParsedDocument) -> None:
+        self._snapshots = {**self._snapshots, key: document}
+        self._index_snapshots()
+
+    def _index_snapshots(self) -> None:
+        by_path = {}
+        for document in self._snapshots.values():
+            path = to_fs_path(document.uri)
+            if path:
+                by_path[Path(path)] = document
+        self._snapshots_by_path = by_path
+
+    def open_snapshots(self) -> dict[str, ParsedDocument]:
+        """The open documents as of now, by URI (a dict that is never changed)."""
+        return self._snapshots
 
     def bindings(self, document: ParsedDocument) -> Mapping[str, str]:
         """The document's imports, following a module that re-exports a NumPyro name once
@@ -197,9 +231,10 @@ class NumpyroLanguageServer(LanguageServer):
         return ReexportAwareBindings(self, document)
 
     def document_for(self, uri: str) -> ParsedDocument | None:
-        """An open document as the editor has it, else the file on disk."""
-        if unquote(uri) in self.workspace.text_documents:  # pygls's key
-            return self.parsed(uri)
+        """An open document as of the last snapshot, else the file on disk. Any thread."""
+        opened = self._snapshots.get(unquote(uri))
+        if opened is not None:
+            return opened
         path = to_fs_path(uri)
         return self.workspace_index.document(Path(path)) if path else None
 
@@ -214,42 +249,6 @@ class NumpyroLanguageServer(LanguageServer):
         paths = [to_fs_path(uri) for uri in uris or [self.workspace.root_uri] if uri]
         return [Path(path) for path in paths if path]
 
-    def open_documents_by_path(self) -> dict[Path, ParsedDocument]:
-        found = {}
-        for document in list(self.workspace.text_documents.values()):
-            path = to_fs_path(document.uri)
-            if path:
-                found[Path(path)] = self.parsed(document.uri)
-        return found
-
-    def client_supports_snippets(self) -> bool:
-        try:
-            item = self.client_capabilities.text_document.completion.completion_item
-            return bool(item.snippet_support)
-        except AttributeError:
-            return False
-
-    def client_takes_markdown_documentation(self) -> bool:
-        try:
-            item = self.client_capabilities.text_document.completion.completion_item
-            return types.MarkupKind.Markdown in (item.documentation_format or ())
-        except AttributeError:
-            return False
-
-    def client_insert_text_modes(self) -> set[types.InsertTextMode]:
-        """The insertTextMode values the client says it understands (none said: none)."""
-        try:
-            item = self.client_capabilities.text_document.completion.completion_item
-            return set(item.insert_text_mode_support.value_set)
-        except AttributeError:
-            return set()
-
-    def client_supports_progress(self) -> bool:
-        try:
-            return bool(self.client_capabilities.window.work_done_progress)
-        except AttributeError:
-            return False
-
     def configure(self, options: Any) -> list[str]:
         """Apply the client's initialization options; returns what was wrong with them.
         ``{"smokeTest": {"enabled": false, "timeout": 60, ...}}``."""
@@ -257,20 +256,6 @@ class NumpyroLanguageServer(LanguageServer):
             return [] if options is None else [f"expected an options object, got {options!r}"]
         self.smoke_settings, problems = self.smoke_settings.updated(options.get("smokeTest"))
         return problems
-
-    def publish_diagnostics(
-        self,
-        uri: str,
-        source: str,
-        diagnostics: list[types.Diagnostic],
-        version: int | None = None,
-    ) -> None:
-        by_source = self._diagnostics.setdefault(uri, {})
-        by_source[source] = diagnostics
-        every = [d for listed in by_source.values() for d in listed]
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=every, version=version)
-        )
 
     def posterior_summary(self, uri: str, site: str) -> str | None:
         """Markdown of a site's posterior from the document's last smoke test, if any."""
@@ -280,15 +265,3 @@ class NumpyroLanguageServer(LanguageServer):
         if report is None or site not in report.sites:
             return None
         return site_hover_markdown(report, report.sites[site])
-
-    def forget_diagnostics(self, uri: str) -> None:
-        self._diagnostics.pop(uri, None)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-        )
-
-    def current_request_future(self) -> Future | None:
-        """The future pygls cancels on ``$/cancelRequest`` for the request being handled.
-        A command runs inside pygls' executeCommand handler, so cancelling the request never
-        reaches the command's own task: a long command watches this future instead."""
-        return self.protocol._request_futures.get(self.protocol.msg_id)

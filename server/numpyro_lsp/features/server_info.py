@@ -10,6 +10,7 @@ from lsprotocol import types
 
 from numpyro_lsp import __version__
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import request_futures
 
 
 def register(server: NumpyroLanguageServer) -> None:
@@ -27,7 +28,7 @@ def register(server: NumpyroLanguageServer) -> None:
             "numpyroImported": "numpyro" in sys.modules,
             "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             # Requests pygls still tracks (this one included): it must not grow with edits.
-            "pendingRequests": len(ls.protocol._request_futures),
+            "pendingRequests": len(request_futures(ls.protocol)),
             "settings": ls.settings,
         }
 

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.site_lookup import cursor, node_range, site_index
+from numpyro_lsp.features.site_lookup import asked_document, site_index
 
 # The site analysis is imported on first use: initialize is answered before it loads
 # (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
@@ -42,7 +43,6 @@ def closed_at_cursor(
     """The document as if the statement being typed ended at the cursor with its string and
     brackets closed, with its site index; None where the cursor is in code that parses."""
     from numpyro_lsp.analysis.context import closing_text
-    from numpyro_lsp.analysis.sites import SiteIndex
 
     number = position.line
     region = next((r for r in document.broken if r.start <= number < r.end), None)
@@ -51,20 +51,22 @@ def closed_at_cursor(
     column = document.column(number, position.character)
     typed = "\n".join([*document.lines[region.start : number], document.line(number)[:column]])
     repaired = document.with_line(number, document.line(number)[:column] + closing_text(typed))
-    analysis = ls.linked_analysis(repaired)
-    return None if analysis is None else (repaired, SiteIndex(analysis))
+    index = site_index(ls, repaired)
+    return None if index is None else (repaired, index)
 
 
 def site_name_completion(
-    ls: NumpyroLanguageServer, params: types.CompletionParams
+    ls: NumpyroLanguageServer, asked: ParsedDocument | None, params: types.CompletionParams
 ) -> types.CompletionList | None:
-    """The sites of the model the string's call names; None outside such a string."""
+    """The sites of the model the string's call names; None outside such a string. On the
+    document as the request arrived (``ls.asked``), in a worker thread (the analysis may
+    wait for a running check)."""
     from numpyro_lsp.analysis.site_navigation import contains, reference_at, string_content
 
-    found = site_index(ls, params.text_document.uri)
-    if found is None:
+    document = asked_document(ls, params.text_document.uri, asked)
+    index = site_index(ls, document) if document is not None else None
+    if index is None:
         return None
-    document, index = found
     line, column = cursor(document, params.position)
     reference = reference_at(index, line, column)
     if reference is None:  # a string typed without its closing quote (no auto-closing)

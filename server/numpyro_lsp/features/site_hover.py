@@ -7,22 +7,35 @@ model), which the smoke-test feature provides.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
+from numpyro_lsp.features.conversions import node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.site_lookup import node_range, target_at
+from numpyro_lsp.features.site_lookup import asked_document, target_at
+
+if TYPE_CHECKING:
+    from numpyro_lsp.analysis.document import ParsedDocument
 
 
-def site_hover(ls: NumpyroLanguageServer, params: types.HoverParams) -> types.Hover | None:
+def site_hover(
+    ls: NumpyroLanguageServer, asked: ParsedDocument | None, params: types.HoverParams
+) -> types.Hover | None:
+    """On the document as the request arrived (``ls.asked``), in a worker thread (the
+    analysis may wait for a running check)."""
     # Imported on first use: initialize is answered before the analysis loads
     # (docs/performance.md); the server imports it at ``initialized``.
     from numpyro_lsp.analysis.site_info import site_markdown
 
     uri = params.text_document.uri
-    found = target_at(ls, uri, params.position, variables=True)
+    document = asked_document(ls, uri, asked)
+    if document is None:
+        return None
+    found = target_at(ls, document, params.position, variables=True)
     if found is None:
         return None
-    document, _, target = found
+    _, target = found
     texts = [
         site_markdown(d, ls.posterior_summary(d.owner.uri or uri, d.site.name))
         for d in target.definitions

@@ -1,5 +1,6 @@
-"""What the site features share: a document's site index with its imports linked, the
-cursor as an ``ast`` position, and ``ast`` nodes as LSP locations."""
+"""What the site features share: a document's site index with its imports linked, the site
+under the cursor, and ``ast`` nodes as LSP locations. Called in worker threads: documents
+come from the server's snapshots (``document_for``), never from the live workspace."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from numpyro_lsp.features.code_actions import to_span
-from numpyro_lsp.features.diagnostics import to_range
+from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
-# The site analysis and the rules' Span are imported on first use: initialize is answered
+# The site analysis is imported on first use: initialize is answered
 # before they load (docs/performance.md); the server imports them at ``initialized``.
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
@@ -20,43 +20,49 @@ if TYPE_CHECKING:
     from numpyro_lsp.analysis.sites import SiteIndex
 
 
-def site_index(ls: NumpyroLanguageServer, uri: str) -> tuple[ParsedDocument, SiteIndex] | None:
-    """The document and its site references; None while it does not parse. A file that is
-    not open is read through the workspace index, so its sites are the ones other files'
-    references resolve to."""
+def document_at(
+    ls: NumpyroLanguageServer, asked: ParsedDocument, uri: str
+) -> ParsedDocument | None:
+    """``uri``'s document: the one the request was asked on (its snapshot when the request
+    arrived, which later edits may have replaced), else the server's (disk if not open)."""
+    return asked if uri == asked.uri else ls.document_for(uri)
+
+
+def asked_document(
+    ls: NumpyroLanguageServer, uri: str, asked: ParsedDocument | None
+) -> ParsedDocument | None:
+    """The document a request is about: ``ls.asked(uri)``, taken as it arrived, or the file
+    on disk when it is not open."""
+    return asked if asked is not None else ls.document_for(uri)
+
+
+def site_index(ls: NumpyroLanguageServer, document: ParsedDocument) -> SiteIndex | None:
+    """The document's site references, its imported models linked; None without an
+    analysis."""
     from numpyro_lsp.analysis.sites import SiteIndex
 
-    document = ls.document_for(uri)
-    analysis = ls.linked_analysis(document) if document is not None else None
-    return None if analysis is None else (document, SiteIndex(analysis))
-
-
-def cursor(document: ParsedDocument, position: types.Position) -> tuple[int, int]:
-    """An LSP position as ``ast`` counts: 1-based line, UTF-8 byte column."""
-    span = to_span(document, types.Range(start=position, end=position))
-    return span.line, span.column
+    analysis = ls.linked_analysis(document)
+    return None if analysis is None else SiteIndex(analysis)
 
 
 def target_at(
-    ls: NumpyroLanguageServer, uri: str, position: types.Position, variables: bool = False
-) -> tuple[ParsedDocument, SiteIndex, SiteTarget] | None:
-    """The site (or sites) the cursor names, with where it was found."""
+    ls: NumpyroLanguageServer,
+    document: ParsedDocument,
+    position: types.Position,
+    variables: bool = False,
+) -> tuple[SiteIndex, SiteTarget] | None:
+    """The site (or sites) the cursor names, with the document's index."""
     from numpyro_lsp.analysis.site_navigation import site_target
 
-    found = site_index(ls, uri)
-    if found is None:
+    index = site_index(ls, document)
+    if index is None:
         return None
-    document, index = found
     target = site_target(index, *cursor(document, position), variables=variables)
-    return None if target is None or not target.definitions else (document, index, target)
+    return None if target is None or not target.definitions else (index, target)
 
 
-def node_range(document: ParsedDocument, node: ast.AST) -> types.Range:
-    from numpyro_lsp.rules.base import Span
-
-    return to_range(document, Span.of(node))
-
-
-def location(ls: NumpyroLanguageServer, uri: str, node: ast.AST) -> types.Location | None:
-    document = ls.document_for(uri)
+def location(
+    ls: NumpyroLanguageServer, asked: ParsedDocument, uri: str, node: ast.AST
+) -> types.Location | None:
+    document = document_at(ls, asked, uri)
     return None if document is None else types.Location(uri=uri, range=node_range(document, node))

@@ -11,32 +11,31 @@ and returns the report as JSON. A code lens offers it above each model function.
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
-from concurrent.futures import Future
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from numpyro_lsp.analysis.text import column_to_utf16
+from numpyro_lsp.features.cancellation import CancelToken, cancel_with
+from numpyro_lsp.features.capabilities import supports_progress
+from numpyro_lsp.features.conversions import smoke_diagnostic
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 
 # The smoke test's modules are imported on first use (a code lens, a run, a hover after
 # one): initialize is answered before they load (docs/performance.md).
 if TYPE_CHECKING:
-    from numpyro_lsp.smoke.report import Finding, SmokeReport
+    from numpyro_lsp.analysis.document import ParsedDocument
+    from numpyro_lsp.catalog.schema import Catalog
+    from numpyro_lsp.smoke.report import SmokeReport
     from numpyro_lsp.smoke.runner import Progress
 
 COMMAND = "numpyro.smokeTest"
 DIAGNOSTIC_SOURCE = "numpyro smoke test"
 RESULT_NOTIFICATION = "numpyro/smokeTestResult"
 LENS_TITLE = "Run NUTS smoke test"
-SEVERITIES = {
-    "error": types.DiagnosticSeverity.Error,
-    "warning": types.DiagnosticSeverity.Warning,
-    "information": types.DiagnosticSeverity.Information,
-}
 MESSAGE_TYPES = {
     "pass": types.MessageType.Info,
     "warn": types.MessageType.Warning,
@@ -45,34 +44,41 @@ MESSAGE_TYPES = {
 }
 
 
+def code_lenses(
+    document: ParsedDocument, catalog: Catalog, uri: str
+) -> list[types.CodeLens] | None:
+    """A lens above each model, from the document's incremental analysis (in a thread)."""
+    from numpyro_lsp.smoke.loader import model_functions
+
+    analysis = document.analysis(catalog)
+    if analysis is None:
+        return None
+    lenses = []
+    for model in model_functions(analysis):
+        node = model.node
+        line = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+        lenses.append(
+            types.CodeLens(
+                range=types.Range(types.Position(line, 0), types.Position(line, 0)),
+                command=types.Command(
+                    title=LENS_TITLE, command=COMMAND, arguments=[uri, model.name]
+                ),
+            )
+        )
+    return lenses
+
+
 def register(server: NumpyroLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(
         ls: NumpyroLanguageServer, params: types.CodeLensParams
-    ) -> list[types.CodeLens] | None:
+    ) -> Generator[Any, Any, list[types.CodeLens] | None]:
         if not ls.smoke_settings.enabled:
             return None
-        from numpyro_lsp.smoke.loader import LoadError, analyze_source, model_functions
-
         uri = params.text_document.uri
         document = ls.parsed(uri)
-        try:
-            analysis = analyze_source(document.source, ls.catalogs.catalog)
-        except LoadError:
-            return None  # while the file does not parse
-        lenses = []
-        for model in model_functions(analysis):
-            node = model.node
-            line = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
-            lenses.append(
-                types.CodeLens(
-                    range=types.Range(types.Position(line, 0), types.Position(line, 0)),
-                    command=types.Command(
-                        title=LENS_TITLE, command=COMMAND, arguments=[uri, model.name]
-                    ),
-                )
-            )
-        return lenses
+        # In a thread: the analysis waits for a check that holds the document.
+        return (yield from in_thread(code_lenses, document, ls.catalogs.catalog, uri))
 
     @server.command(COMMAND)
     async def smoke_test(ls: NumpyroLanguageServer, *arguments: Any) -> dict[str, Any]:
@@ -85,35 +91,35 @@ def register(server: NumpyroLanguageServer) -> None:
             raise JsonRpcInvalidParams("; ".join(problems))
         if not ls.smoke_settings.enabled:
             return refuse(ls, "The NUTS smoke test is turned off (the `smokeTest.enabled` option).")
-        document = ls.workspace.get_text_document(uri)
-        cancel = threading.Event()
-        watch_cancellation(ls.current_request_future(), cancel)
-        progress = await ProgressReport.start(ls, f"NUTS smoke test of {model}", cancel)
+        # The version run: its findings are moved through the edits made while it runs.
+        document = ls.parsed(uri)
+        token = cancel_with(current_request_future(ls.protocol), CancelToken())
+        progress = await ProgressReport.start(ls, f"NUTS smoke test of {model}", token)
         loop = asyncio.get_running_loop()
         run = loop.run_in_executor(
             None,
             run_smoke_test,
             ls.smoke_runner,
             document.source,
-            document.path,
+            ls.workspace.get_text_document(uri).path,
             model,
             settings,
             ls.catalogs.catalog,
-            cancel,
+            token.event,
             lambda update: loop.call_soon_threadsafe(progress.report, update),
         )
         try:
             # Shielded: a cancelled task still waits for the run's own, quick, ending.
             report = await asyncio.shield(run)
         except asyncio.CancelledError:
-            cancel.set()
+            token.cancel()
             await run
             raise
         except RunnerBusy:
             return refuse(ls, "A NUTS smoke test is already running: wait for it or cancel it.")
         finally:
             progress.end()
-        publish(ls, uri, report)
+        publish(ls, document, report)
         return report.as_json()
 
 
@@ -132,11 +138,6 @@ def refuse(ls: NumpyroLanguageServer, message: str) -> dict[str, Any]:
     return {"verdict": None, "summary": message}
 
 
-def watch_cancellation(request: Future | None, cancel: threading.Event) -> None:
-    if request is not None:
-        request.add_done_callback(lambda future: cancel.set() if future.cancelled() else None)
-
-
 class ProgressReport:
     """The run's ``$/progress``, when the client shows progress."""
 
@@ -146,9 +147,9 @@ class ProgressReport:
 
     @classmethod
     async def start(
-        cls, ls: NumpyroLanguageServer, title: str, cancel: threading.Event
+        cls, ls: NumpyroLanguageServer, title: str, cancel: CancelToken
     ) -> ProgressReport:
-        if not ls.client_supports_progress():
+        if not supports_progress(ls.client_capabilities):
             return cls(ls, None)
         token = f"numpyro-smoke-{uuid.uuid4()}"
         await ls.work_done_progress.create_async(token)
@@ -159,7 +160,7 @@ class ProgressReport:
             ),
         )
         # The client's cancel button cancels this future.
-        watch_cancellation(ls.work_done_progress.tokens[token], cancel)
+        cancel_with(ls.work_done_progress.tokens[token], cancel)
         return cls(ls, token)
 
     def report(self, progress: Progress) -> None:
@@ -180,11 +181,13 @@ class ProgressReport:
             self.token = None
 
 
-def publish(ls: NumpyroLanguageServer, uri: str, report: SmokeReport) -> None:
+def publish(ls: NumpyroLanguageServer, document: ParsedDocument, report: SmokeReport) -> None:
+    """Publish the findings of a run of ``document`` (the version run: the store moves them
+    through the edits made since)."""
+    uri = document.uri
     ls.smoke_reports[uri] = report
-    lines = ls.parsed(uri).lines
-    diagnostics = [to_diagnostic(finding, lines) for finding in report.findings]
-    ls.publish_diagnostics(uri, DIAGNOSTIC_SOURCE, diagnostics)
+    diagnostics = [smoke_diagnostic(f, document.lines, DIAGNOSTIC_SOURCE) for f in report.findings]
+    ls.diagnostics.set(uri, DIAGNOSTIC_SOURCE, diagnostics, document.version)
     ls.window_log_message(
         types.LogMessageParams(type=types.MessageType.Log, message=report.details)
     )
@@ -193,51 +196,6 @@ def publish(ls: NumpyroLanguageServer, uri: str, report: SmokeReport) -> None:
     )
     # For the editor's status bar (the VS Code extension shows the device and the verdict).
     ls.protocol.notify(RESULT_NOTIFICATION, {"device": report.device, "verdict": report.verdict})
-
-
-def to_diagnostic(finding: Finding, lines: list[str]) -> types.Diagnostic:
-    number = min(finding.line - 1, len(lines) - 1)
-    text = lines[number]
-    if finding.start is None or finding.end is None:
-        start, end = len(text) - len(text.lstrip()), len(text)
-    else:
-        start, end = finding.start, finding.end
-    return types.Diagnostic(
-        range=types.Range(
-            types.Position(number, column_to_utf16(text, start)),
-            types.Position(number, column_to_utf16(text, end)),
-        ),
-        message=finding.message,
-        severity=SEVERITIES[finding.severity],
-        code=finding.code,
-        source=DIAGNOSTIC_SOURCE,
-        data={"site": finding.site} if finding.site else None,
-    )
-
-
-def site_hover(ls: NumpyroLanguageServer, uri: str, number: int, column: int) -> types.Hover | None:
-    """The posterior summary of the site whose name is under the cursor, from the last
-    smoke test of the document."""
-    from numpyro_lsp.smoke.hover import quoted_name_at, site_hover_markdown
-
-    report = ls.smoke_reports.get(uri)
-    if report is None or not report.sites:
-        return None
-    line = ls.parsed(uri).line(number)
-    found = quoted_name_at(line, column, set(report.sites))
-    if found is None:
-        return None
-    name, start, end = found
-    return types.Hover(
-        contents=types.MarkupContent(
-            kind=types.MarkupKind.Markdown,
-            value=site_hover_markdown(report, report.sites[name]),
-        ),
-        range=types.Range(
-            types.Position(number, column_to_utf16(line, start)),
-            types.Position(number, column_to_utf16(line, end)),
-        ),
-    )
 
 
 def forget(ls: NumpyroLanguageServer, uri: str) -> None:

@@ -1,0 +1,90 @@
+"""The check scheduler: debounced checks, and superseded checks cancelled (their thread
+stops at its next stage) without ever publishing."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from numpyro_lsp.features.cancellation import Cancelled, CancelToken
+from numpyro_lsp.features.scheduler import CheckScheduler
+
+
+def never_checks(snapshot, token):
+    raise AssertionError("no check was started")
+
+
+async def test_debounce_runs_only_the_last_callback():
+    scheduler = CheckScheduler(never_checks, print)
+    calls = []
+    for i in range(3):
+        scheduler.later("doc", 0.05, lambda i=i: calls.append(i))
+    scheduler.later("other", 0.05, lambda: calls.append("other"))
+    scheduler.later("gone", 0.05, lambda: calls.append("gone"))
+    scheduler.cancel("gone")
+    await asyncio.sleep(0.2)
+    assert sorted(map(str, calls)) == ["2", "other"]
+
+
+async def test_a_superseded_check_stops_at_its_next_stage_and_never_publishes():
+    first_started, release_first = threading.Event(), threading.Event()
+    stages: list[str] = []
+    published: list[tuple[int, str]] = []
+
+    def check(version: int, token: CancelToken) -> str:
+        if version == 1:
+            first_started.set()
+            release_first.wait(5)  # a long first stage (the analysis of a large file)
+            stages.append("first stage done")
+            token.check()
+            stages.append("second stage of version 1")  # never reached: superseded
+        return f"findings of {version}"
+
+    scheduler = CheckScheduler(check, lambda version, found: published.append((version, found)))
+    first = scheduler.start("doc", 1)
+    await asyncio.to_thread(first_started.wait, 5)
+    second = scheduler.start("doc", 2)  # an edit arrived: version 1 is superseded
+    await second
+    release_first.set()
+    for _ in range(100):  # the first thread ends on its own
+        if stages:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    assert first.cancelled()
+    assert stages == ["first stage done"]
+    assert published == [(2, "findings of 2")]
+    assert not scheduler.running("doc")
+
+
+async def test_a_cancelled_check_of_a_closed_document_never_publishes():
+    started = threading.Event()
+    release = threading.Event()
+
+    def check(snapshot, token: CancelToken):
+        started.set()
+        release.wait(5)
+        token.check()
+        return "late"
+
+    published = []
+    scheduler = CheckScheduler(check, lambda snapshot, found: published.append(found))
+    task = scheduler.start("doc", 1)
+    await asyncio.to_thread(started.wait, 5)
+    scheduler.cancel("doc")
+    release.set()
+    await asyncio.sleep(0.1)
+    assert task.cancelled() and published == []
+
+
+def test_a_token_walks_until_cancelled():
+    token = CancelToken()
+    seen = []
+    try:
+        for item in token.each(range(10)):
+            seen.append(item)
+            if item == 3:
+                token.cancel()
+    except Cancelled:
+        pass
+    assert seen == [0, 1, 2, 3]

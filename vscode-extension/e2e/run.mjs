@@ -108,7 +108,10 @@ async function completeProjectVersion(vscode) {
   await vscode.selectLineContent();
   await vscode.page.keyboard.type("sigma_school = dist.Inverse");
   const rows = vscode.page.locator(".suggest-widget .monaco-list-row");
-  await rows.filter({ hasText: /^InverseGamma/ }).first().waitFor();
+  await rows
+    .filter({ hasText: /^InverseGamma/ })
+    .first()
+    .waitFor();
   const labels = await rows.allTextContents();
   if (labels.some((label) => label.startsWith("InverseWishart"))) {
     throw new Error(`numpyro 0.18 has no InverseWishart, yet it is offered: ${labels}`);

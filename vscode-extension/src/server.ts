@@ -151,7 +151,11 @@ export class NumpyroServer {
   private async serverCommand(interpreter: Interpreter, resource: Uri | undefined): Promise<ServerCommand> {
     const configured = workspace.getConfiguration(SECTION, resource).get<string>("server.path", "").trim();
     if (configured) {
-      return { command: expandPath(configured, resource), args: [], source: "the numpyro.server.path setting" };
+      return {
+        command: expandPath(configured, resource),
+        args: [],
+        source: "the numpyro.server.path setting",
+      };
     }
     const basePythons = [interpreter.path, "python3", "python"];
     const python = await this.environment.ensure(basePythons);

@@ -28,7 +28,9 @@ export class ServerEnvironment {
 
   get python(): string {
     const folder = join(this.storage, "server-env");
-    return process.platform === "win32" ? join(folder, "Scripts", "python.exe") : join(folder, "bin", "python");
+    return process.platform === "win32"
+      ? join(folder, "Scripts", "python.exe")
+      : join(folder, "bin", "python");
   }
 
   /** The environment's interpreter, made first (with a progress notification) when due. */
@@ -63,7 +65,9 @@ export class ServerEnvironment {
   private async wheel(): Promise<string> {
     const wheels = (await readdir(this.bundled).catch(() => [])).filter((name) => name.endsWith(".whl"));
     if (wheels.length !== 1) {
-      throw new Error(`the extension should carry one numpyro-lsp wheel in ${this.bundled}, found ${wheels.length}`);
+      throw new Error(
+        `the extension should carry one numpyro-lsp wheel in ${this.bundled}, found ${wheels.length}`,
+      );
     }
     return join(this.bundled, wheels[0]);
   }
@@ -91,13 +95,17 @@ export class ServerEnvironment {
   private async step(command: string, args: string[]): Promise<void> {
     this.log.info(`${command} ${args.join(" ")}`);
     try {
-      const { stdout, stderr } = await run(command, args, { timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 << 20 });
-      this.log.info(`${stdout}${stderr}`.trim());
+      const { stdout, stderr } = await run(command, args, {
+        timeout: INSTALL_TIMEOUT_MS,
+        maxBuffer: 16 << 20,
+      });
+      // pip's whole account is for the curious (log level Debug); the steps and errors show.
+      this.log.debug(`${stdout}${stderr}`.trim());
     } catch (error) {
       const failure = error as Error & { stderr?: string };
       this.log.error(failure.stderr ?? failure.message);
       const last = (failure.stderr ?? failure.message).trim().split("\n").slice(-1)[0];
-      throw new Error(`\`${command} ${args.slice(0, 3).join(" ")}\` failed: ${last}`);
+      throw new Error(`\`${command} ${args.slice(0, 3).join(" ")}\` failed: ${last}`, { cause: error });
     }
   }
 }

@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The version matrix: a virtualenv per numpyro version (only numpyro and its jax), built once
+# and cached in ~/.cache/numpyro-lsp/venvs ($NUMPYRO_LSP_VENVS); tests/test_version_matrix.py
+# serves each with the server installed in .venv.
+.venv/bin/python tests/numpyro_matrix.py
 # The VS Code extension: lint and type check (Node 20 and npm are enough for these).
 (
     cd vscode-extension

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 
 import pytest
 
 from numpyro_lsp.catalog import store
 from numpyro_lsp.catalog.provider import CatalogProvider
+from numpyro_lsp.environment import ProjectPython
 
 
 @pytest.fixture
 def other_numpyro(tmp_path, monkeypatch):
     """Pretend the interpreter has numpyro 9.9.9, with an empty cache."""
     monkeypatch.setenv("NUMPYRO_LSP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(store, "installed_numpyro_version", lambda python=None: "9.9.9")
+    monkeypatch.setattr(store, "probe", lambda python=None: ProjectPython(sys.executable, "9.9.9"))
     return tmp_path
 
 

@@ -1,5 +1,9 @@
-// Bundles the extension with esbuild and copies the snippet file from the repo's snippets/.
-import { copyFile, mkdir } from "node:fs/promises";
+// Bundles the extension with esbuild, copies the snippet file from the repo's snippets/ and,
+// for a package (--production), builds the numpyro-lsp wheel the extension carries into
+// bundled/: the extension installs it into an environment of its own on first start.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, rm } from "node:fs/promises";
 import * as esbuild from "esbuild";
 
 const production = process.argv.includes("--production");
@@ -18,3 +22,17 @@ await esbuild.build({
   sourcemap: !production,
   logLevel: "warning",
 });
+
+if (production) {
+  // The checkout's development environment has the build backend; another Python builds the
+  // wheel in an isolated environment of pip's.
+  const venv = "../.venv/bin/python";
+  const python = process.env.NUMPYRO_LSP_BUILD_PYTHON ?? (existsSync(venv) ? venv : "python3");
+  const isolation = python === venv ? ["--no-build-isolation"] : [];
+  await rm("bundled", { recursive: true, force: true });
+  execFileSync(
+    python,
+    ["-m", "pip", "wheel", "--quiet", "--no-deps", ...isolation, "--wheel-dir", "bundled", ".."],
+    { stdio: "inherit" },
+  );
+}

@@ -76,13 +76,17 @@ def override(
     )
 
 
-def catalog_for_checks() -> Catalog:
-    """The catalog of the installed numpyro, built once (then cached) if none matches yet."""
-    loaded = load_catalog()
+def catalog_for_checks(python: str | None = None) -> Catalog:
+    """The catalog of ``python``'s numpyro (this interpreter's when None), built once (then
+    cached) if none matches yet."""
+    loaded = load_catalog(python)
+    if loaded.problem is not None:
+        version = loaded.catalog.numpyro_version
+        print(f"numpyro-lsp: {loaded.problem} Checking with numpyro {version}.", file=sys.stderr)
     if not loaded.needs_rebuild:
         return loaded.catalog
     try:
-        return read_catalog(build_catalog())
+        return read_catalog(build_catalog(python))
     except (CatalogBuildError, OSError, ValueError) as error:
         print(f"numpyro-lsp: using the shipped catalog ({error})", file=sys.stderr)
         return loaded.catalog
@@ -152,7 +156,9 @@ def format_json(findings: list[FileFinding]) -> str:
     )
 
 
-def run_check(paths: list[Path], settings: RuleSettings) -> list[FileFinding]:
-    catalog = catalog_for_checks()
+def run_check(
+    paths: list[Path], settings: RuleSettings, python: str | None = None
+) -> list[FileFinding]:
+    catalog = catalog_for_checks(python)
     findings = [f for path in python_files(paths) for f in check_file(path, catalog, settings)]
     return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code))

@@ -47,12 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=codes, help="only these rules (codes or prefixes)")
     check.add_argument("--extend-select", type=codes, default=frozenset(), help="add rules")
     check.add_argument("--ignore", type=codes, default=frozenset(), help="skip these rules")
+    add_python_argument(check)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
 
     catalog = commands.add_parser("catalog", help="build the NumPyro catalog of this interpreter")
-    catalog.add_argument("--python", help="interpreter whose numpyro to describe")
+    add_python_argument(catalog)
     catalog.add_argument("--out", help="where to write it (default: the per-version cache)")
 
     smoke = commands.add_parser("smoke", help="run a quick NUTS smoke test of a model")
@@ -66,7 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument("--seed", type=int, help="random seed (default 0)")
     smoke.add_argument("--timeout", type=float, help="seconds for the whole run (default 120)")
     smoke.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_python_argument(smoke)
     return parser
+
+
+def add_python_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the project's Python interpreter, whose numpyro is described and runs the smoke "
+        "test (default: this one, if it has numpyro)",
+    )
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +90,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
+    add_python_argument(parser)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -86,7 +98,7 @@ def serve(args: argparse.Namespace) -> int:
         logging.basicConfig(filename=args.log_file, level=args.log_level)
     from numpyro_lsp.server import create_server
 
-    server = create_server()
+    server = create_server(args.python)
     if args.tcp:
         server.start_tcp(*args.tcp)
     else:
@@ -106,7 +118,7 @@ def check_command(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"numpyro-lsp: {problem}", file=sys.stderr)
     settings = override(settings, args.select, args.extend_select, args.ignore)
-    findings = run_check(args.paths, settings)
+    findings = run_check(args.paths, settings, args.python)
     output = format_json(findings) + "\n" if args.format == "json" else format_text(findings)
     sys.stdout.write(output)
     return 1 if any(f.severity >= Severity.WARNING for f in findings) else 0
@@ -143,7 +155,7 @@ def smoke_command(args: argparse.Namespace) -> int:
     import threading
     from pathlib import Path
 
-    from numpyro_lsp.catalog.store import load_catalog
+    from numpyro_lsp.check import catalog_for_checks
     from numpyro_lsp.smoke.engine import run_smoke_test
     from numpyro_lsp.smoke.runner import Progress, SmokeRunner
     from numpyro_lsp.smoke.settings import SmokeSettings
@@ -170,7 +182,7 @@ def smoke_command(args: argparse.Namespace) -> int:
             phases.append(progress.phase)
             print(f"numpyro-lsp smoke: {progress.phase}...", file=sys.stderr, flush=True)
 
-    runner = SmokeRunner()
+    runner = SmokeRunner(args.python)
     try:
         report = run_smoke_test(
             runner,
@@ -178,7 +190,7 @@ def smoke_command(args: argparse.Namespace) -> int:
             str(path),
             args.model,
             settings,
-            load_catalog().catalog,
+            catalog_for_checks(args.python),
             threading.Event(),
             show_phase,
         )

@@ -1,18 +1,154 @@
-"""The environment of the package's helper processes: the catalog builder and the smoke-test
-worker, both run with the user's interpreter."""
+"""The project's interpreter: which one it is, what numpyro it has, and how the package's
+helper processes (the catalog builder, the smoke-test worker) start there.
+
+The interpreter is the one given (``--python PATH``, the ``interpreter`` initialization
+option, which VS Code fills from ``numpyro.interpreter`` or the Python extension), else the
+server's own, when that one has numpyro.
+
+That interpreter has numpyro and its jax, and usually not numpyro-lsp (the server lives in an
+environment of its own). Each helper is therefore handed over as standalone code: a short
+bootstrap, given with ``python -c``, makes exactly the helper's own files importable under
+their package names (``numpyro_lsp.smoke.worker`` and ``numpyro_lsp.smoke.protocol``, say)
+and runs the main one. Nothing else of numpyro_lsp, and none of the server's environment, is
+reachable from there, so the helper sees the project's packages only; a numpyro-lsp that the
+project happens to have installed is shadowed by the files handed over.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 # The folder that holds the ``numpyro_lsp`` package.
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
+# The oldest numpyro the catalog builder and the smoke worker are tested with.
+MINIMUM_NUMPYRO = (0, 15)
+# What a user can do about a missing or unusable interpreter, in every message about one.
+HOW_TO_CHOOSE = (
+    "choose the project's interpreter with `--python PATH`, the `interpreter` "
+    "initialization option, or `numpyro.interpreter` in VS Code"
+)
+PROBE_TIMEOUT_S = 30
+_PROBE = """\
+import json, sys
+from importlib import metadata
+def version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+print(json.dumps({"python": sys.version.split()[0], "numpyro": version("numpyro")}))
+"""
+
+
+@dataclass(frozen=True)
+class ProjectPython:
+    """The interpreter that runs the user's code, as found by ``probe``."""
+
+    path: str
+    numpyro_version: str | None = None
+    # Why the interpreter could not be run (not found, not Python, timed out).
+    error: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """What stops the builder and the worker from running here, and what to do; None
+        when numpyro is there and new enough."""
+        if self.error is not None:
+            return f"The interpreter {self.path} could not be run ({self.error}): {HOW_TO_CHOOSE}."
+        if self.numpyro_version is None:
+            return (
+                f"numpyro is not installed for {self.path}: install it there "
+                f"(`{self.path} -m pip install numpyro`), or {HOW_TO_CHOOSE}."
+            )
+        if version_tuple(self.numpyro_version) < MINIMUM_NUMPYRO:
+            oldest = ".".join(map(str, MINIMUM_NUMPYRO))
+            return (
+                f"{self.path} has numpyro {self.numpyro_version}; numpyro-lsp needs numpyro "
+                f"{oldest} or newer: upgrade it (`{self.path} -m pip install -U numpyro`), "
+                f"or {HOW_TO_CHOOSE}."
+            )
+        return None
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"0.15.3"`` as ``(0, 15, 3)``; a pre-release or local tail is ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def is_server_python(python: str) -> bool:
+    # Not resolved: a virtualenv's ``python`` is a link to the base interpreter, which other
+    # environments share.
+    return Path(python).absolute() == Path(sys.executable).absolute()
+
+
+def probe(python: str | None = None) -> ProjectPython:
+    """``python``'s numpyro version (this interpreter's when None), without importing it."""
+    if python is None or is_server_python(python):
+        # Imported here: importlib.metadata costs ~30 ms of every server start otherwise.
+        from importlib import metadata
+
+        try:
+            version = metadata.version("numpyro")
+        except metadata.PackageNotFoundError:
+            version = None
+        return ProjectPython(python or sys.executable, version)
+    try:
+        result = subprocess.run(
+            [python, "-c", _PROBE], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return ProjectPython(python, error=str(error))
+    try:
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        detail = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+        return ProjectPython(python, error=detail)
+    return ProjectPython(python, found.get("numpyro"))
+
+
+# Run by ``python -c`` with the shipped files (module name -> file) and the module to run as
+# ``__main__``; the helper's own arguments follow on the command line.
+_BOOTSTRAP = """\
+import importlib.abc, importlib.util, runpy, sys
+FILES, MAIN = {files}, {main!r}
+class ShippedFiles(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        file = FILES.get(name)
+        if file is None:
+            return None
+        package = [] if file.endswith("__init__.py") else None
+        return importlib.util.spec_from_file_location(
+            name, file, submodule_search_locations=package
+        )
+sys.meta_path.insert(0, ShippedFiles())
+runpy.run_module(MAIN, run_name="__main__", alter_sys=True)
+"""
+
+
+def _module_file(module: str) -> Path:
+    relative = Path(*module.split("."))
+    package = PACKAGE_ROOT / relative / "__init__.py"
+    return package if package.exists() else (PACKAGE_ROOT / relative).with_suffix(".py")
+
+
+def helper_command(python: str, main: str, shipped: list[str], *args: str) -> list[str]:
+    """The command that runs module ``main`` with ``python``, where only ``main``, the
+    modules in ``shipped`` and their parent packages are importable from numpyro_lsp."""
+    names = {main, *shipped}
+    for name in list(names):
+        parts = name.split(".")
+        names.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    files = {name: str(_module_file(name)) for name in sorted(names)}
+    return [python, "-c", _BOOTSTRAP.format(files=json.dumps(files), main=main), *args]
+
 
 def helper_environment(**overrides: str) -> dict[str, str]:
-    """This process's environment with ``overrides``, and this package importable by the
-    helper's interpreter even where it is not installed (a development checkout)."""
-    env = {**os.environ, **overrides}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
-    return env
+    """This process's environment with ``overrides``."""
+    return {**os.environ, **overrides}

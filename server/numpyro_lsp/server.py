@@ -13,6 +13,7 @@ from numpyro_lsp.features import (
     diagnostics,
     hover,
     inlay_hints,
+    project_python,
     server_info,
     signature_help,
     site_navigation,
@@ -32,6 +33,11 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         # initialize is answered (docs/performance.md); ``initialized`` reads them, and comes
         # before any other message.
         ls.settings = configuration.numpyro_section(params.initialization_options)
+        # ``--python`` on the command line comes first, then this option, then the server's
+        # own interpreter.
+        interpreter = project_python.interpreter_option(ls.settings)
+        if python is None and interpreter is not None:
+            ls.python = interpreter
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: NumpyroLanguageServer, params: types.InitializedParams) -> None:
@@ -39,12 +45,8 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         # What worker threads share is created here, before any thread runs.
         ls.prepare()
         # Loads the catalog now, not on the first keystroke, and rebuilds it in the background
-        # when the installed numpyro differs from it.
-        ls.catalogs.rebuild_in_background_if_due(
-            lambda message: ls.window_log_message(
-                types.LogMessageParams(type=types.MessageType.Info, message=message)
-            )
-        )
+        # when the project's numpyro differs from it.
+        project_python.describe(ls)
         warm_up()
         # The catalog and the modules are loaded for good: freeze them out of the garbage
         # collector's view, so that its full collections (one check in three, on a large

@@ -1,6 +1,7 @@
 import { commands, ConfigurationChangeEvent, ExtensionContext, window, workspace } from "vscode";
 import { onPythonInterpreterChanged } from "./interpreter";
 import { NumpyroServer } from "./server";
+import { ServerEnvironment } from "./serverEnvironment";
 import { RESTART_SETTINGS, SECTION } from "./settings";
 import { runSmokeTest } from "./smokeTest";
 import { ServerStatus } from "./status";
@@ -10,7 +11,12 @@ let server: NumpyroServer | undefined;
 export async function activate(context: ExtensionContext): Promise<void> {
   const log = window.createOutputChannel("NumPyro", { log: true });
   const status = new ServerStatus();
-  const numpyro = new NumpyroServer(log, status);
+  const environment = new ServerEnvironment(
+    context.globalStorageUri.fsPath,
+    context.asAbsolutePath("bundled"),
+    log,
+  );
+  const numpyro = new NumpyroServer(log, status, environment);
   server = numpyro;
 
   const onConfigurationChanged = (event: ConfigurationChangeEvent): void => {

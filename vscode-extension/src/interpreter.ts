@@ -18,10 +18,6 @@ interface PythonEnvironments {
   onDidChangeActiveEnvironmentPath: Event<unknown>;
 }
 
-export function hasPythonExtension(): boolean {
-  return extensions.getExtension(PYTHON_EXTENSION_ID) !== undefined;
-}
-
 async function pythonEnvironments(): Promise<PythonEnvironments | undefined> {
   // Typed as possibly undefined: an extension may export nothing.
   const extension = extensions.getExtension<{ environments?: PythonEnvironments } | undefined>(
@@ -38,7 +34,10 @@ async function pythonEnvironments(): Promise<PythonEnvironments | undefined> {
   }
 }
 
-/** `numpyro.interpreter`, else the Python extension's interpreter, else `python3` on PATH. */
+/**
+ * The project's interpreter, the one with numpyro (the server runs the catalog builder and the
+ * smoke test there): `numpyro.interpreter`, else the Python extension's, else `python3` on PATH.
+ */
 export async function resolveInterpreter(resource?: Uri): Promise<Interpreter> {
   const configured = workspace.getConfiguration(SECTION, resource).get<string>("interpreter", "").trim();
   if (configured) {
@@ -56,7 +55,7 @@ export async function resolveInterpreter(resource?: Uri): Promise<Interpreter> {
 }
 
 /** `~` and `${workspaceFolder}`, as in the Python extension's interpreter setting. */
-function expandPath(path: string, resource?: Uri): string {
+export function expandPath(path: string, resource?: Uri): string {
   const folder = (resource && workspace.getWorkspaceFolder(resource)) ?? workspace.workspaceFolders?.[0];
   const expanded = path.replace(/^~(?=$|\/)/, homedir());
   return folder ? expanded.replaceAll("${workspaceFolder}", folder.uri.fsPath) : expanded;
@@ -71,10 +70,10 @@ export async function onPythonInterpreterChanged(listener: () => void): Promise<
 export type ServerCheck =
   { installed: true; version: string } | { installed: false; interpreterFound: boolean; detail: string };
 
-/** Whether `python -m numpyro_lsp` runs with this interpreter (about 50 ms). */
-export async function checkServer(python: string): Promise<ServerCheck> {
+/** Whether the server command runs: `command ...args --version` (about 50 ms). */
+export async function checkServer(command: string, args: string[]): Promise<ServerCheck> {
   try {
-    const { stdout } = await promisify(execFile)(python, ["-m", "numpyro_lsp", "--version"], {
+    const { stdout } = await promisify(execFile)(command, [...args, "--version"], {
       timeout: 30_000,
     });
     return { installed: true, version: stdout.trim() };

@@ -1,4 +1,4 @@
-import { commands, LogOutputChannel, ProgressLocation, window } from "vscode";
+import { commands, LogOutputChannel, ProgressLocation, Uri, window, workspace } from "vscode";
 import {
   DidChangeConfigurationNotification,
   ExecuteCommandSignature,
@@ -6,7 +6,8 @@ import {
   State,
   TransportKind,
 } from "vscode-languageclient/node";
-import { checkServer, hasPythonExtension, Interpreter, resolveInterpreter } from "./interpreter";
+import { checkServer, expandPath, Interpreter, resolveInterpreter } from "./interpreter";
+import { ServerEnvironment } from "./serverEnvironment";
 import { activeResource, SECTION, serverArgs, serverSettings } from "./settings";
 import { SMOKE_TEST_COMMAND, smokeTestRefused } from "./smokeTest";
 import { ServerStatus, SmokeTestResult } from "./status";
@@ -23,7 +24,19 @@ interface RebuildResult {
   numpyroVersion?: string;
 }
 
-/** Starts, restarts and stops `<interpreter> -m numpyro_lsp` through a language client. */
+/** How the server process is started. */
+interface ServerCommand {
+  command: string;
+  args: string[];
+  /** Where it comes from, for messages. */
+  source: string;
+}
+
+/**
+ * Starts, restarts and stops the server through a language client: `numpyro.server.path` when
+ * set, else `python -m numpyro_lsp` in the environment the extension manages for it. The
+ * project's interpreter is handed to the server as the `interpreter` initialization option.
+ */
 export class NumpyroServer {
   private client: LanguageClient | undefined;
   /** Starts and stops run one at a time, in the order asked (settings can change mid-start). */
@@ -32,6 +45,7 @@ export class NumpyroServer {
   constructor(
     private readonly log: LogOutputChannel,
     private readonly status: ServerStatus,
+    private readonly environment: ServerEnvironment,
   ) {}
 
   start(): Promise<void> {
@@ -73,23 +87,35 @@ export class NumpyroServer {
     const resource = activeResource();
     const interpreter = await resolveInterpreter(resource);
     this.status.starting(interpreter.path);
-    const check = await checkServer(interpreter.path);
-    if (!check.installed) {
-      const problem = check.interpreterFound
-        ? `numpyro-lsp is not installed for ${interpreter.path} (from ${interpreter.source}).`
-        : `The Python interpreter ${interpreter.path} (from ${interpreter.source}) was not found.`;
-      this.log.error(`${problem}\n${check.detail}`);
+    let server: ServerCommand;
+    try {
+      server = await this.serverCommand(interpreter, resource);
+    } catch (error) {
+      const problem = `The language server could not be set up: ${(error as Error).message}`;
+      this.log.error(problem);
       this.status.failed(problem);
-      void offerFix(problem, interpreter, check.interpreterFound);
+      void offerFix(problem);
       return;
     }
-    this.log.info(`Starting ${check.version} with ${interpreter.path} (from ${interpreter.source})`);
+    const check = await checkServer(server.command, server.args);
+    if (!check.installed) {
+      const problem = check.interpreterFound
+        ? `numpyro-lsp did not run (${server.command}, from ${server.source}).`
+        : `${server.command} (from ${server.source}) was not found.`;
+      this.log.error(`${problem}\n${check.detail}`);
+      this.status.failed(problem);
+      void offerFix(problem);
+      return;
+    }
+    this.log.info(
+      `Starting ${check.version} (${server.source}) for the project interpreter ${interpreter.path} (from ${interpreter.source})`,
+    );
     const client = new LanguageClient(
       SECTION,
       "NumPyro",
       {
-        command: interpreter.path,
-        args: ["-m", "numpyro_lsp", ...serverArgs(resource)],
+        command: server.command,
+        args: [...server.args, ...serverArgs(resource)],
         transport: TransportKind.stdio,
       },
       {
@@ -98,7 +124,7 @@ export class NumpyroServer {
           { scheme: "untitled", language: "python" },
         ],
         outputChannel: this.log,
-        initializationOptions: serverSettings(),
+        initializationOptions: { ...serverSettings(), interpreter: interpreter.path },
         middleware: { executeCommand: (command, args, next) => this.executeCommand(command, args, next) },
       },
     );
@@ -119,6 +145,21 @@ export class NumpyroServer {
     } catch (error) {
       this.log.error(`The server did not start: ${String(error)}`);
     }
+  }
+
+  /** `numpyro.server.path`, else the managed environment (made first, if due). */
+  private async serverCommand(interpreter: Interpreter, resource: Uri | undefined): Promise<ServerCommand> {
+    const configured = workspace.getConfiguration(SECTION, resource).get<string>("server.path", "").trim();
+    if (configured) {
+      return {
+        command: expandPath(configured, resource),
+        args: [],
+        source: "the numpyro.server.path setting",
+      };
+    }
+    const basePythons = [interpreter.path, "python3", "python"];
+    const python = await this.environment.ensure(basePythons);
+    return { command: python, args: ["-m", "numpyro_lsp"], source: "the extension's environment" };
   }
 
   private async stopClient(): Promise<void> {
@@ -152,26 +193,12 @@ export class NumpyroServer {
   }
 }
 
-/** The notification for a missing server or interpreter, with buttons that fix it. */
-async function offerFix(problem: string, interpreter: Interpreter, interpreterFound: boolean): Promise<void> {
-  const python = /\s/.test(interpreter.path) ? `"${interpreter.path}"` : interpreter.path;
-  const install = `${python} -m pip install numpyro-lsp`;
-  const actions = [
-    ...(interpreterFound ? ["Install in Terminal"] : []),
-    ...(hasPythonExtension() ? ["Select Interpreter"] : []),
-    "Open Settings",
-  ];
-  const how = interpreterFound
-    ? `Install it (${install}) or choose an interpreter that has it, then restart the server.`
-    : "Set numpyro.interpreter to a Python that has numpyro-lsp.";
-  const choice = await window.showErrorMessage(`NumPyro: ${problem} ${how}`, ...actions);
-  if (choice === "Install in Terminal") {
-    const terminal = window.createTerminal("NumPyro: install numpyro-lsp");
-    terminal.show();
-    terminal.sendText(install);
-  } else if (choice === "Select Interpreter") {
-    await commands.executeCommand("python.setInterpreter");
+/** The notification when the server cannot start, with the ways to look into it. */
+async function offerFix(problem: string): Promise<void> {
+  const choice = await window.showErrorMessage(`NumPyro: ${problem}`, "Show Output", "Open Settings");
+  if (choice === "Show Output") {
+    await commands.executeCommand("numpyro.showOutput");
   } else if (choice === "Open Settings") {
-    await commands.executeCommand("workbench.action.openSettings", `${SECTION}.interpreter`);
+    await commands.executeCommand("workbench.action.openSettings", SECTION);
   }
 }

@@ -25,7 +25,11 @@ export function smokeTestAllowed(): boolean {
 }
 
 /** Settings that change how the server process is started: changing one restarts it. */
-export const RESTART_SETTINGS = [`${SECTION}.interpreter`, `${SECTION}.server.args`];
+export const RESTART_SETTINGS = [
+  `${SECTION}.interpreter`,
+  `${SECTION}.server.path`,
+  `${SECTION}.server.args`,
+];
 
 export function serverArgs(resource?: Uri): string[] {
   return workspace.getConfiguration(SECTION, resource).get<string[]>("server.args", []);

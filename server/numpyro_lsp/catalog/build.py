@@ -1,21 +1,21 @@
 """Build the catalog of the installed NumPyro.
 
-Run as ``python -m numpyro_lsp.catalog.build OUT.json`` with the user's interpreter. This
-is the only module of the package that imports numpyro (and so jax); the server runs it in
-a subprocess and reads the JSON it writes, so the server process itself never pays the
-import.
+Runs in the project's interpreter as ``numpyro_lsp.catalog.build RAW.json``, handed over as
+standalone code (``environment.helper_command``): there only numpyro and its jax can be
+imported, so this module imports nothing else, not even the rest of numpyro_lsp. It is the
+only module of the package that imports numpyro besides the smoke worker; the server runs it
+in a subprocess, renders the docstrings it writes (``docstrings``) and stores the catalog, so
+the server process itself never pays the import.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-import re
 import sys
 import types
 from pathlib import Path
 
-import docstring_to_markdown
 import numpyro
 import numpyro.contrib.control_flow
 import numpyro.diagnostics
@@ -32,8 +32,6 @@ from numpyro.infer.elbo import ELBO
 from numpyro.infer.mcmc import MCMCKernel
 from numpyro.infer.reparam import Reparam
 from numpyro.primitives import Messenger
-
-from numpyro_lsp.catalog.schema import CATALOG_FORMAT
 
 # Shallow modules first: the first public path an object is found under is its canonical one
 # (``numpyro.infer.NUTS``, not ``numpyro.infer.hmc.NUTS``).
@@ -154,65 +152,6 @@ def kind_of(name: str, obj, module_name: str) -> str:
     if callable(obj):
         return "function"
     return "value"
-
-
-# --- docstrings -------------------------------------------------------------------------
-
-_ROLE = re.compile(
-    r":(?:py:)?(?:class|func|meth|attr|mod|obj|data|exc|ref):`~?([^`<]+?)(?:\s*<[^>]*>)?`"
-)
-_TILDE_CODE = re.compile(r"`~([\w.]+)`")
-_DIRECTIVE_LINE = re.compile(
-    r"^\s*\.\. (?:doctest|testcode|testoutput|currentmodule)(?:::?)?.*$", re.M
-)
-
-
-_OTHER_DIRECTIVE = re.compile(r"^(\s*)\.\. (\w+)::?\s*", re.M)
-# Field lines docstring-to-markdown leaves alone (``:param int | None length: ...``).
-_FIELD_PARAM = re.compile(r"^(\s*):param\s+(?:(.+?)\s+)?(\w+):\s*", re.M)
-_FIELD_OTHER = re.compile(r"^(\s*):(returns?|rtype|raises?\s*\w*|type\s+\w+):\s*", re.M)
-
-
-def _field_lines_as_markdown(markdown: str) -> str:
-    markdown = _FIELD_PARAM.sub(
-        lambda m: (
-            f"{m.group(1)}- `{m.group(3)}`" + (f" (`{m.group(2)}`): " if m.group(2) else ": ")
-        ),
-        markdown,
-    )
-    return _FIELD_OTHER.sub(lambda m: f"{m.group(1)}- *{m.group(2).strip()}*: ", markdown)
-
-
-_DISPLAY_MATH = re.compile(r"\$\$\n?(.*?)\n?\$\$", re.S)
-_INLINE_MATH = re.compile(r"(?<![\$\\])\$([^\$\n]+?)\$")
-
-
-def _math_as_code(markdown: str) -> str:
-    """Editors' hovers do not render LaTeX: show it as code rather than as ``$$...$$``."""
-    markdown = _DISPLAY_MATH.sub(lambda m: f"```latex\n{m.group(1).strip()}\n```", markdown)
-    return _INLINE_MATH.sub(lambda m: f"`{m.group(1)}`", markdown)
-
-
-def render_docstring(doc: str | None) -> str:
-    """Numpyro's Sphinx docstring as clean Markdown."""
-    if not doc:
-        return ""
-    text = inspect.cleandoc(doc)
-    text = _ROLE.sub(lambda m: f"`{m.group(1).strip()}`", text)
-    try:
-        markdown = docstring_to_markdown.convert(text)
-    except docstring_to_markdown.UnknownFormatError:
-        markdown = text
-    markdown = _TILDE_CODE.sub(lambda m: f"`{m.group(1).rsplit('.', 1)[-1]}`", markdown)
-    markdown = _DIRECTIVE_LINE.sub("", _field_lines_as_markdown(_math_as_code(markdown)))
-    # Any other directive left over (numpyro has ``.. warnings:``) reads as a bold label.
-    markdown = _OTHER_DIRECTIVE.sub(lambda m: f"{m.group(1)}**{m.group(2).title()}**: ", markdown)
-    return re.sub(r"\n{3,}", "\n\n", markdown).strip()
-
-
-def summary_of(markdown: str) -> str:
-    paragraph = markdown.split("\n\n", 1)[0]
-    return " ".join(line.strip() for line in paragraph.splitlines()).strip()
 
 
 # --- signatures and constraints ---------------------------------------------------------
@@ -364,9 +303,11 @@ def distribution_facts(cls) -> dict:
     support_info = describe_constraint(support)
     has_rsample = inspect.getattr_static(cls, "has_rsample", None)
     if not isinstance(has_rsample, bool):
-        has_rsample = set(getattr(cls, "reparametrized_params", [])) == set(arg_constraints) and (
-            bool(arg_constraints)
-        )
+        reparametrized = getattr(cls, "reparametrized_params", [])
+        # A property on the class in older numpyro (0.15's TruncatedPolyaGamma): unknown.
+        if not isinstance(reparametrized, list | tuple):
+            reparametrized = []
+        has_rsample = set(reparametrized) == set(arg_constraints) and bool(arg_constraints)
     base_support = support
     if isinstance(support, constraints.independent):
         base_support = support.base_constraint
@@ -427,7 +368,6 @@ def describe_object(path: str, name: str, obj, module_name: str) -> dict:
     doc = obj.__doc__ if not isinstance(obj, constraints.Constraint) else type(obj).__doc__
     if inspect.isclass(obj) and "__init__" in vars(obj) and obj.__init__.__doc__:
         doc = f"{doc or ''}\n\n{inspect.cleandoc(obj.__init__.__doc__)}"
-    markdown = render_docstring(doc)
     entry = {
         "name": name,
         "path": path,
@@ -435,12 +375,14 @@ def describe_object(path: str, name: str, obj, module_name: str) -> dict:
         "defined_in": defined_in(obj if not isinstance(obj, constraints.Constraint) else type(obj)),
         "signature": format_signature(name, params) if sig is not None else "",
         "params": params,
-        "summary": summary_of(markdown),
-        "doc": markdown,
+        # Rendered as Markdown by the server (catalog/docstrings.py), which has the library
+        # for it: this module runs where only numpyro is installed.
+        "docstring": doc or "",
         "url": docs_url(obj if not isinstance(obj, constraints.Constraint) else type(obj)),
     }
-    if kind == "distribution" and not entry["summary"]:
-        entry["summary"] = undocumented_distribution_summary(name, params, obj)
+    if kind == "distribution":
+        # The summary of a distribution whose docstring has none.
+        entry["fallback_summary"] = undocumented_distribution_summary(name, params, obj)
     if kind == "distribution" and inspect.isclass(obj):
         entry.update(distribution_facts(obj))
     elif kind == "distribution":
@@ -475,14 +417,13 @@ def build() -> dict:
                 objects[key] = describe_object(key, name, value, module_name)
             members[name] = key
         modules[module_name] = {
-            "doc": summary_of(render_docstring(module.__doc__)),
+            "docstring": module.__doc__ or "",
             "members": members,
             # Every attribute the module has, public API or not: a name outside this list
             # is an AttributeError at run time (``dist.Normall``).
             "attributes": sorted(n for n in dir(module) if not n.startswith("__")),
         }
     return {
-        "format": CATALOG_FORMAT,
         "numpyro_version": numpyro.__version__,
         "modules": modules,
         "objects": objects,
@@ -492,7 +433,7 @@ def build() -> dict:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m numpyro_lsp.catalog.build OUT.json", file=sys.stderr)
+        print("usage: numpyro_lsp.catalog.build RAW.json", file=sys.stderr)
         return 2
     out = Path(argv[0])
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """Where catalogs come from: the one shipped in the package, a per-version disk cache, or a
-fresh build in a subprocess with the user's interpreter.
+fresh build in a subprocess with the project's interpreter.
 
 Nothing here imports numpyro: the installed version is read from package metadata and the
-build runs ``python -m numpyro_lsp.catalog.build`` in another process.
+builder (``numpyro_lsp.catalog.build``, handed over as standalone code) runs in another
+process; its docstrings are rendered here (``docstrings``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from numpyro_lsp.catalog.docstrings import with_markdown
 from numpyro_lsp.catalog.schema import CATALOG_FORMAT, Catalog
-from numpyro_lsp.environment import helper_environment
+from numpyro_lsp.environment import helper_command, helper_environment, probe
 
 SHIPPED_DIR = Path(__file__).parent / "data"
 BUILD_TIMEOUT_S = 300
@@ -33,21 +36,9 @@ class LoadedCatalog:
     # the caller should rebuild in the background.
     needs_rebuild: bool
     installed_version: str | None
-
-
-def installed_numpyro_version(python: str | None = None) -> str | None:
-    """The numpyro version of ``python`` (this interpreter when None), without importing it."""
-    if python is None or Path(python).resolve() == Path(sys.executable).resolve():
-        # Imported here: importlib.metadata costs ~30 ms of every server start otherwise.
-        from importlib import metadata
-
-        try:
-            return metadata.version("numpyro")
-        except metadata.PackageNotFoundError:
-            return None
-    code = "from importlib import metadata; print(metadata.version('numpyro'))"
-    result = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=30)
-    return result.stdout.strip() or None if result.returncode == 0 else None
+    # Why the project's interpreter cannot be described (no numpyro, too old, not found), and
+    # what to do: the shipped catalog stands in meanwhile.
+    problem: str | None = None
 
 
 def cache_dir() -> Path:
@@ -78,10 +69,13 @@ def read_catalog(path: Path) -> Catalog:
 
 def load_catalog(python: str | None = None) -> LoadedCatalog:
     """The best catalog available at once; says whether a background rebuild is due."""
-    installed = installed_numpyro_version(python)
+    found = probe(python)
+    installed = found.numpyro_version
     shipped = shipped_catalog_path()
     shipped_catalog = read_catalog(shipped)
-    if installed is None or installed == shipped_catalog.numpyro_version:
+    if found.problem is not None:
+        return LoadedCatalog(shipped_catalog, shipped, False, installed, found.problem)
+    if installed == shipped_catalog.numpyro_version:
         return LoadedCatalog(shipped_catalog, shipped, False, installed)
     cached = cache_path(installed)
     if cached.exists():
@@ -96,17 +90,29 @@ def build_catalog(python: str | None = None, out: Path | None = None) -> Path:
     """Build the catalog of ``python``'s numpyro in a subprocess; returns the file written."""
     python = python or sys.executable
     if out is None:
-        version = installed_numpyro_version(python)
-        if version is None:
-            raise CatalogBuildError(f"numpyro is not installed for {python}")
-        out = cache_path(version)
-    result = subprocess.run(
-        [python, "-m", "numpyro_lsp.catalog.build", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-        env=helper_environment(JAX_PLATFORMS="cpu"),
-    )
-    if result.returncode != 0:
-        raise CatalogBuildError(result.stderr.strip().splitlines()[-1:] or "catalog build failed")
+        found = probe(python)
+        if found.problem is not None:
+            raise CatalogBuildError(found.problem)
+        out = cache_path(found.numpyro_version or "")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="numpyro-lsp-catalog-") as folder:
+        raw_path = Path(folder) / "raw.json"
+        try:
+            result = subprocess.run(
+                helper_command(python, "numpyro_lsp.catalog.build", [], str(raw_path)),
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_S,
+                env=helper_environment(JAX_PLATFORMS="cpu"),
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise CatalogBuildError(f"the catalog builder did not run: {error}") from error
+        if result.returncode != 0:
+            last = result.stderr.strip().splitlines()[-1:]
+            raise CatalogBuildError(last[0] if last else "catalog build failed")
+        raw = json.loads(raw_path.read_text(encoding="utf-8"))
+    catalog = {**with_markdown(raw), "format": CATALOG_FORMAT}
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text(json.dumps(catalog, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(out)
     return out

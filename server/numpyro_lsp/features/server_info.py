@@ -3,7 +3,6 @@ to refresh the catalog by hand."""
 
 from __future__ import annotations
 
-import resource
 import sys
 
 from lsprotocol import types
@@ -20,13 +19,15 @@ def register(server: NumpyroLanguageServer) -> None:
         return {
             "version": __version__,
             "python": sys.executable,
+            # The project's interpreter: its numpyro is described, and runs the smoke test.
+            "projectPython": ls.python,
             "numpyroInstalled": loaded.installed_version,
             "catalogNumpyroVersion": loaded.catalog.numpyro_version,
             "catalogSource": str(loaded.source),
             # The server must never pay for importing these: the catalog stands in for them.
             "jaxImported": "jax" in sys.modules,
             "numpyroImported": "numpyro" in sys.modules,
-            "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "maxRssKiB": max_rss_kib(),
             # Requests pygls still tracks (this one included): it must not grow with edits.
             "pendingRequests": len(request_futures(ls.protocol)),
             "settings": ls.settings,
@@ -53,3 +54,12 @@ def register(server: NumpyroLanguageServer) -> None:
             "path": str(path),
             "numpyroVersion": ls.catalogs.catalog.numpyro_version,
         }
+
+
+def max_rss_kib() -> int | None:
+    """The process's peak resident memory, where the platform says (not on Windows)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

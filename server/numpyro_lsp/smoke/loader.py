@@ -36,6 +36,14 @@ SMOKE_ARGS_HOW = "add a `# numpyro: smoke-args ...` comment right above `def {mo
 SMOKE_ARGS_HOW += "    # numpyro: smoke-args {example}"
 # Catalog kinds whose calls are inference: the smoke test never runs them.
 INFERENCE_KINDS = {"kernel", "inference"}
+# Module-level calls that set jax up for the rest of the file: kept, unlike other expression
+# statements, since the model runs differently without them (float64, the platform).
+SETUP_CALLS = {
+    "numpyro.enable_x64",
+    "numpyro.set_platform",
+    "numpyro.enable_validation",
+    "numpyro.set_host_device_count",
+}
 MCMC_PATH = "numpyro.infer.MCMC"
 # Keyword arguments of ``MCMC.run`` that are not the model's.
 RUN_OPTIONS = {"extra_fields", "init_params"}
@@ -224,7 +232,9 @@ def is_skipped(
     definitions = ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef
     if isinstance(statement, definitions | ast.ClassDef):
         return False
-    if isinstance(statement, ast.Expr) or is_main_guard(statement):
+    if isinstance(statement, ast.Expr):
+        return not is_setup_call(statement.value, analysis)
+    if is_main_guard(statement):
         return True
     for node in ast.walk(statement):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in skipped:
@@ -232,6 +242,16 @@ def is_skipped(
         if isinstance(node, ast.Call) and calls_inference(node, analysis, runs_inference):
             return True
     return False
+
+
+def is_setup_call(node: ast.expr, analysis: ModuleAnalysis) -> bool:
+    """``numpyro.enable_x64()``, ``numpyro.set_platform("cpu")``, ``jax.config.update(...)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    obj = analysis.catalog_object(node.func)
+    if obj is not None:
+        return obj["path"] in SETUP_CALLS
+    return isinstance(node.func, ast.Attribute) and ast.unparse(node.func) == "jax.config.update"
 
 
 def is_main_guard(statement: ast.stmt) -> bool:

@@ -26,13 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from numpyro_lsp.environment import helper_environment
+from numpyro_lsp.environment import helper_command, helper_environment, probe
 from numpyro_lsp.smoke import protocol
 from numpyro_lsp.smoke.protocol import RunRequest
 
 log = logging.getLogger(__name__)
 
 WORKER_MODULE = "numpyro_lsp.smoke.worker"
+# What the worker imports from numpyro_lsp: handed over with it to the project's interpreter.
+WORKER_SHIPPED = ["numpyro_lsp.smoke.protocol"]
 # How long a stopped worker may take to answer before it is killed.
 GRACE_S = 0.3
 # How long to wait for a stack dump, and for a dead worker's last words on stderr.
@@ -95,7 +97,7 @@ class WorkerProcess:
     def __init__(self, python: str) -> None:
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            [python, "-m", WORKER_MODULE],
+            helper_command(python, WORKER_MODULE, WORKER_SHIPPED),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -256,6 +258,10 @@ class SmokeRunner:
             raise RunnerBusy("a smoke test is already running")
         try:
             self._last_id += 1
+            if self._worker is None or not self._worker.alive:
+                problem = probe(self.python).problem
+                if problem is not None:
+                    return RunOutcome("crashed", "starting", message=problem)
             return _Run(self, request, self._last_id, timeout_s, cancel, on_progress).wait()
         finally:
             self._busy.release()

@@ -1,11 +1,12 @@
-"""The smoke-test worker: ``python -m numpyro_lsp.smoke.worker``.
+"""The smoke-test worker: ``numpyro_lsp.smoke.worker``, run in the project's interpreter.
 
 The only module of the package that imports jax and numpyro besides the catalog builder. It
-runs in its own long-lived process so that the server never pays for jax, a crash in user
-code cannot take the server down, and jax's import and each model's compiled sampler are
-reused from one run to the next. It reads ``protocol`` messages on stdin and answers on
-stdout; everything else the process prints (the user's ``print``, jax's logging) goes to
-stderr.
+is handed to that interpreter as standalone code with ``protocol``, its only other import from
+numpyro_lsp (``environment.helper_command``). It runs in its own long-lived process so that
+the server never pays for jax, a crash in user code cannot take the server down, and jax's
+import and each model's compiled sampler are reused from one run to the next. It reads
+``protocol`` messages on stdin and answers on stdout; everything else the process prints (the
+user's ``print``, jax's logging) goes to stderr.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import linecache
 import os
 import queue
 import signal
+import site
 import sys
+import sysconfig
 import threading
 import time
 import traceback
@@ -88,6 +91,55 @@ class CompiledModel:
     load_s: float
     compile_s: float
     warnings: list[dict[str, Any]]
+    # The workspace modules the model's file imported, by file, with a digest of their text:
+    # the sampler is stale once one of them changes.
+    dependencies: dict[str, str]
+    # The jax settings the file's module-level code chose (``numpyro.enable_x64()``,
+    # ``numpyro.set_platform(...)``), in force again whenever the sampler runs.
+    x64: bool
+    device: Any
+
+
+@dataclass(frozen=True)
+class JaxSettings:
+    """The jax settings a model file may change at module level: ``numpyro.enable_x64()``,
+    and ``numpyro.set_platform(...)``, which sets ``jax_platforms`` (``jax_platform_name``
+    before numpyro 0.19)."""
+
+    x64: bool
+    platforms: str | None
+    platform_name: str | None
+
+    @classmethod
+    def current(cls) -> JaxSettings:
+        return cls(
+            bool(jax_setting("jax_enable_x64")),
+            jax_setting("jax_platforms") or None,
+            jax_setting("jax_platform_name") or None,
+        )
+
+    def restore(self) -> None:
+        jax.config.update("jax_enable_x64", self.x64)
+        jax.config.update("jax_platforms", self.platforms)
+        jax.config.update("jax_platform_name", self.platform_name or "")
+
+    def platform_chosen_since(self, before: JaxSettings) -> str | None:
+        """The platform a file chose, when it changed the worker's: the backends are up by
+        then, so jax itself no longer follows the setting, and the worker places the run on
+        that platform's device instead."""
+        if self.platform_name != before.platform_name and self.platform_name:
+            return self.platform_name
+        if self.platforms != before.platforms and self.platforms:
+            return self.platforms.split(",")[0].strip()
+        return None
+
+
+def jax_setting(name: str) -> Any:
+    # Flags that have a context manager are attributes; the others are read.
+    try:
+        return getattr(jax.config, name)
+    except AttributeError:
+        return jax.config.read(name)
 
 
 @dataclass
@@ -147,6 +199,10 @@ class Worker:
         self._warmup = 0
         self._progress_step = 1
         self.device = jax.devices()[0]
+        self.defaults = JaxSettings.current()
+        # Every workspace module a model file has imported so far: dropped before the next
+        # load, so that a helper edited since is imported afresh.
+        self.workspace_modules: set[str] = set()
 
     def send(self, kind: str, **fields: Any) -> None:
         with self._send_lock:
@@ -163,6 +219,9 @@ class Worker:
         try:
             key = hashlib.sha256(request.compiled_key().encode()).hexdigest()
             compiled = self._compiled.get(key)
+            if compiled is not None and is_stale(compiled):
+                del self._compiled[key]  # a workspace module it imports was edited
+                compiled = None
             reused = compiled is not None
             if compiled is None:
                 with log.capturing():
@@ -171,6 +230,7 @@ class Worker:
             else:
                 self._compiled.move_to_end(key)
             self.phase = "sampling"
+            jax.config.update("jax_enable_x64", compiled.x64)
             result = self._sample(request, compiled)
         except BaseException as error:  # noqa: BLE001 - every failure of user code is reported
             if self.cancelled_id == request.id:
@@ -186,6 +246,8 @@ class Worker:
             return
         finally:
             self.current_id = None
+            # The next file starts from the worker's own settings, not this file's.
+            self.defaults.restore()
         self.send(protocol.RESULT, id=request.id, reused=reused, **result)
 
     def _remember(self, key: str, compiled: CompiledModel) -> None:
@@ -200,7 +262,14 @@ class Worker:
     def _compile(self, request: RunRequest, log: WarningLog) -> CompiledModel:
         self._enter(request, "loading")
         started = time.perf_counter()
+        self.defaults.restore()
+        forget_modules(self.workspace_modules)
+        before = set(sys.modules)
         model, args, kwargs = load_model(request)
+        imported = workspace_modules(set(sys.modules) - before)
+        self.workspace_modules |= set(imported)
+        platform = JaxSettings.current().platform_chosen_since(self.defaults)
+        device = jax.devices(platform)[0] if platform else self.device
         loaded = time.perf_counter()
         self._enter(request, "compiling")
         # numpyro's own first, un-jitted trace of the model, as a plain ``mcmc.run`` does it:
@@ -226,10 +295,16 @@ class Worker:
             )
 
         # The whole run is compiled once, ahead of time, so a repeat run only executes it.
-        with jax.default_device(self.device):
+        with jax.default_device(device):
             sampler = jax.jit(sample).lower(random.PRNGKey(request.seed)).compile()
         return CompiledModel(
-            sampler, loaded - started, time.perf_counter() - loaded, list(log.records)
+            sampler,
+            loaded - started,
+            time.perf_counter() - loaded,
+            list(log.records),
+            file_digests(dict.fromkeys(imported.values(), "")),
+            bool(jax_setting("jax_enable_x64")),
+            device,
         )
 
     def _on_iteration(self, iteration) -> None:
@@ -245,13 +320,13 @@ class Worker:
         self._warmup = request.warmup
         self._progress_step = progress_step(request)
         self._clock = RunClock(started=time.perf_counter())
-        with jax.default_device(self.device):
+        with jax.default_device(compiled.device):
             outputs = compiled.sampler(random.PRNGKey(request.seed))
             samples, extra, step_size = jax.device_get(jax.block_until_ready(outputs))
         finished = time.perf_counter()
         warmup_done = self._clock.warmup_done or self._clock.started
         return {
-            "device": describe_device(self.device),
+            "device": describe_device(compiled.device),
             "timings": {
                 "load_s": compiled.load_s,
                 "compile_s": compiled.compile_s,
@@ -303,6 +378,49 @@ def load_model(request: RunRequest) -> tuple[Callable, tuple, dict]:
     finally:
         sys.path.remove(folder)
     return module.__dict__[request.model], args, kwargs
+
+
+def installed_folders() -> tuple[str, ...]:
+    """Where installed packages and the standard library live: modules from there are not
+    the workspace's."""
+    paths = sysconfig.get_paths()
+    folders = {paths[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    folders.update(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
+    folders.add(site.getusersitepackages())
+    return tuple(os.path.join(os.path.abspath(f), "") for f in folders if f)
+
+
+def workspace_modules(names: set[str]) -> dict[str, str]:
+    """Of the modules ``names``, those loaded from a file outside the installed folders (the
+    user's own helpers), with their files."""
+    installed = installed_folders()
+    found = {}
+    for name in names:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file and not os.path.abspath(file).startswith(installed):
+            found[name] = os.path.abspath(file)
+    return found
+
+
+def forget_modules(names: set[str]) -> None:
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def file_digests(files: dict[str, str]) -> dict[str, str]:
+    """Each file's current digest ("" for one that cannot be read)."""
+    digests = {}
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                digests[file] = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            digests[file] = ""
+    return digests
+
+
+def is_stale(compiled: CompiledModel) -> bool:
+    return file_digests(compiled.dependencies) != compiled.dependencies
 
 
 def collect_arguments(*args: Any, **kwargs: Any) -> tuple[tuple, dict]:

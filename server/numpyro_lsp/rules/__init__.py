@@ -20,6 +20,7 @@ from numpyro_lsp.rules import (
     pyro_habits,
     real_latent_as_positive_parameter,
     sample_without_rng_key,
+    svi_result_unpacked,
     traced_control_flow,
     unknown_name,
     unknown_site_name,
@@ -49,6 +50,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     plate_shape_mismatch,
     vague_prior,
     unknown_site_name,
+    svi_result_unpacked,
 )
 
 

@@ -135,9 +135,8 @@ FLAGGED = [
     ),
     (
         "NPR015",
-        "def main():\n    key = random.PRNGKey(0)\n    mcmc.run(key)\n"
-        "    Predictive(m, num_samples=1)(key)\n",
-        "num_samples=1)(|key)",
+        "def main(key):\n    a = random.normal(key)\n    b = dist.Normal(0, 1).sample(key)\n",
+        "sample(|key)",
     ),
     (
         "NPR016",
@@ -243,6 +242,11 @@ SILENT = [
         "def main(flag):\n    key = random.PRNGKey(0)\n    key, sub = random.split(key)\n"
         "    mcmc.run(sub)\n    if flag:\n        random.normal(key)\n    else:\n"
         "        random.uniform(key)\n",
+    ),
+    (
+        "NPR015",
+        "def main():\n    key = random.PRNGKey(0)\n    mcmc.run(key)\n"
+        "    Predictive(m, num_samples=1)(key)\n",
     ),
     ("NPR016", "numpyro.set_host_device_count(4)\nx = jnp.ones(3)\n"),
     (

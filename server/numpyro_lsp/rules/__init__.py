@@ -19,6 +19,7 @@ from numpyro_lsp.rules import (
     prng_key_reuse,
     pyro_habits,
     real_latent_as_positive_parameter,
+    sample_in_plain_call,
     sample_without_rng_key,
     svi_result_unpacked,
     traced_control_flow,
@@ -51,6 +52,7 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     vague_prior,
     unknown_site_name,
     svi_result_unpacked,
+    sample_in_plain_call,
 )
 
 

@@ -2,7 +2,10 @@
 
 ## What it does
 Flags two sites of one model with the same name, including a site with a constant name
-inside a Python loop (every iteration reuses the name).
+inside a Python loop (every iteration reuses the name), and names repeated through calls:
+a helper with hard-coded site names called twice from one model, or in a loop, or naming a
+site like one of the model's own. Helpers are followed through the file and workspace
+imports.
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -37,9 +40,12 @@ def model(data=None):
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from numpyro_lsp.analysis.models import Site, exclusive_branches
+from numpyro_lsp.analysis.call_graph import calls_from, reached_sites
+from numpyro_lsp.analysis.models import FunctionInfo, Site, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR006"
@@ -75,3 +81,70 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     "use `numpyro.plate` or a name built from the loop index",
                 )
             first.setdefault(site.name, []).append(site)
+
+
+@dataclass
+class Named:
+    """A site name that a model's own statement brings: one of its sites, or a call of a
+    helper that has the site."""
+
+    name: str
+    node: ast.AST
+    branches: tuple[tuple[int, str], ...]
+    loops: tuple[ast.stmt, ...]
+    through: str | None  # the helper called, for a name that comes through a call
+
+
+def names_through_calls(analysis: ModuleAnalysis, model: FunctionInfo) -> list[Named]:
+    named = [
+        Named(s.name, s.name_node, s.branches, s.loops, None)
+        for s in model.sites
+        if s.name is not None
+    ]
+    for call in calls_from(analysis, model):
+        if call.handlers:
+            continue  # ``with handlers.scope(prefix=...)`` and the like rename or hide sites
+        for reached in reached_sites(call.callee, unhandled=True):
+            site = reached.site
+            if site.name is not None and reached.unconditional and not site.handlers:
+                through = call.callee.function.name
+                named.append(Named(site.name, call.node, call.branches, call.loops, through))
+    return sorted(named, key=lambda n: (n.node.lineno, n.node.col_offset))
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Site names repeated through calls of helpers (the model's own: ``check_chunk``)."""
+    runs = {id(f) for f in analysis.models}
+    runs |= {id(f) for f in analysis.functions if analysis.uses_of(f.name)}
+    for model in analysis.functions:
+        if id(model) not in runs:
+            continue
+        first: dict[str, list[Named]] = {}
+        reported: set[int] = set()
+        for named in names_through_calls(analysis, model):
+            earlier = [
+                n
+                for n in first.get(named.name, [])
+                if not exclusive_branches(n.branches, named.branches) and n.node is not named.node
+            ]
+            first.setdefault(named.name, []).append(named)
+            if named.through is None and not any(n.through for n in earlier):
+                continue  # two of the model's own sites: the chunk check's
+            if id(named.node) in reported:
+                continue
+            if earlier:
+                reported.add(id(named.node))
+                how = f"`{named.through}` adds" if named.through else "this site adds"
+                yield Report(
+                    named.node,
+                    f"{how} a site named `{named.name}`, already used in `{model.name}`: "
+                    "give each call its own names (a prefix argument, or `handlers.scope`)",
+                    related=(See(earlier[0].node, "first defined here"),),
+                )
+            elif named.through and named.loops:
+                reported.add(id(named.node))
+                yield Report(
+                    named.node,
+                    f"`{named.through}` adds a site named `{named.name}` on every iteration "
+                    "of this loop: use `numpyro.plate`, or names built from the loop index",
+                )

@@ -1,0 +1,202 @@
+"""Which functions a file's code calls: calls of the file's own top-level functions and of
+functions imported from workspace files, each with what surrounds it (branches, loops, the
+handlers of ``with`` blocks), and the sample sites a call reaches through helpers.
+
+A call is resolved to the definition in force where it is made: a notebook or script may
+define ``model`` again and again, and module-level code calls the last one above it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site, dotted_parts
+
+# How many calls deep sites are followed (a helper calling a helper calling ...).
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A function and the analysis of the file that defines it (another workspace file's,
+    for an imported helper)."""
+
+    function: FunctionInfo
+    analysis: ModuleAnalysis
+
+
+@dataclass(frozen=True)
+class Call:
+    node: ast.Call
+    callee: Callee
+    branches: tuple[tuple[int, str], ...]
+    loops: tuple[ast.stmt, ...]
+    # The paths of the handlers of the ``with`` blocks around the call.
+    handlers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReachedSite:
+    """A sample site that a call reaches, and the calls it goes through on the way."""
+
+    site: Site
+    path: tuple[Call, ...]
+
+    @property
+    def unconditional(self) -> bool:
+        """Whether every call on the way, and the site itself, sits outside any branch."""
+        return not self.site.branches and not any(call.branches for call in self.path)
+
+
+def top_level_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
+    """Functions defined at module level (in ``if``/``try`` blocks too), not methods or
+    nested functions, in source order."""
+    found: list[FunctionInfo] = []
+    pending = list(analysis.tree.body)
+    while pending:
+        statement = pending.pop(0)
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            info = analysis.infos.get(id(statement))
+            if info is not None:
+                found.append(info)
+        elif isinstance(statement, ast.If | ast.Try | ast.With):
+            pending += [s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)]
+            for handler in getattr(statement, "handlers", ()):
+                pending += handler.body
+    return sorted(found, key=lambda f: f.node.lineno)
+
+
+def resolve_callee(
+    analysis: ModuleAnalysis,
+    call: ast.Call,
+    functions: list[FunctionInfo],
+    caller: FunctionInfo | None,
+) -> Callee | None:
+    """The function a call runs: a workspace import, else the file's definition in force."""
+    parts = dotted_parts(call.func)
+    if parts is None:
+        return None
+    if caller is not None and (parts[0] in caller.params or parts[0] in caller.assignments):
+        return None  # a local name: a parameter may be any function
+    imported = analysis.imported_models.get(".".join(parts))
+    if imported is not None:
+        return Callee(imported.function, imported.analysis)
+    if len(parts) != 1:
+        return None
+    named = [f for f in functions if f.name == parts[0]]
+    before = [f for f in named if f.node.lineno < call.lineno]
+    if before:
+        return Callee(before[-1], analysis)
+    # Module-level code cannot call a function defined below it; a function body can.
+    return Callee(named[-1], analysis) if named and caller is not None else None
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int, str], ...]]]:
+    """The calls a statement's own expressions make when it runs, each with the branches of
+    the conditional expressions (``a if c else b``) it sits in: not the calls of nested
+    statements, function definitions or lambdas."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return
+    pending = [(c, ()) for c in ast.iter_child_nodes(statement) if not isinstance(c, ast.stmt)]
+    while pending:
+        node, branches = pending.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            yield node, branches
+        if isinstance(node, ast.IfExp):
+            pending += [
+                (node.test, branches),
+                (node.body, (*branches, (id(node), "body"))),
+                (node.orelse, (*branches, (id(node), "orelse"))),
+            ]
+            continue
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.stmt)]
+        pending += [(c, branches) for c in children]
+
+
+class _Walk:
+    def __init__(self, analysis: ModuleAnalysis, caller: FunctionInfo | None) -> None:
+        self.analysis = analysis
+        self.caller = caller
+        self.functions = top_level_functions(analysis)
+        self.calls: list[Call] = []
+
+    def block(self, body: list[ast.stmt], branches=(), loops=(), handlers=()) -> None:
+        for statement in body:
+            self.statement(statement, branches, loops, handlers)
+
+    def statement(self, node: ast.stmt, branches, loops, handlers) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return
+        self.own(node, branches, loops, handlers)
+        if isinstance(node, ast.If):
+            if _is_main_guard(node):
+                self.block(node.body, branches, loops, handlers)
+                return
+            self.block(node.body, (*branches, (id(node), "body")), loops, handlers)
+            self.block(node.orelse, (*branches, (id(node), "orelse")), loops, handlers)
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            self.block(node.body, branches, (*loops, node), handlers)
+            self.block(node.orelse, branches, loops, handlers)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            around = [self.handler(item.context_expr) for item in node.items]
+            self.block(node.body, branches, loops, (*handlers, *filter(None, around)))
+        elif isinstance(node, ast.Try | ast.TryStar):
+            parts = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
+            for i, part in enumerate(parts):
+                self.block(part, (*branches, (id(node), str(i))), loops, handlers)
+        elif isinstance(node, ast.Match):
+            for i, case in enumerate(node.cases):
+                self.block(case.body, (*branches, (id(node), f"case{i}")), loops, handlers)
+
+    def handler(self, node: ast.expr) -> str | None:
+        obj = self.analysis.catalog_object(node.func if isinstance(node, ast.Call) else node)
+        return obj["path"] if obj is not None and obj["kind"] == "handler" else None
+
+    def own(self, statement: ast.stmt, branches, loops, handlers) -> None:
+        for node, inner in _own_calls(statement):
+            callee = resolve_callee(self.analysis, node, self.functions, self.caller)
+            if callee is not None:
+                self.calls.append(Call(node, callee, (*branches, *inner), loops, handlers))
+
+
+def calls_from(analysis: ModuleAnalysis, function: FunctionInfo | None) -> list[Call]:
+    """The calls of file or workspace functions that a function's body makes (module-level
+    code for None), in source order."""
+    walk = _Walk(analysis, function)
+    walk.block(function.node.body if function is not None else analysis.tree.body)
+    return sorted(walk.calls, key=lambda c: (c.node.lineno, c.node.col_offset))
+
+
+def reached_sites(callee: Callee, unhandled: bool = False) -> Iterator[ReachedSite]:
+    """The sites a call of ``callee`` runs: its own, and those of the helpers it calls.
+    ``unhandled``: only through calls outside any handler's ``with`` block."""
+    yield from _reached(callee, unhandled, (), set())
+
+
+def _reached(
+    callee: Callee, unhandled: bool, path: tuple[Call, ...], seen: set[int]
+) -> Iterator[ReachedSite]:
+    if id(callee.function) in seen or len(path) > MAX_DEPTH:
+        return
+    seen = seen | {id(callee.function)}
+    for site in callee.function.sites:
+        yield ReachedSite(site, path)
+    for call in calls_from(callee.analysis, callee.function):
+        if not (unhandled and call.handlers):
+            yield from _reached(call.callee, unhandled, (*path, call), seen)

@@ -50,9 +50,9 @@ class ReachedSite:
         return not self.site.branches and not any(call.branches for call in self.path)
 
 
-def top_level_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
+def top_level_functions(analysis: ModuleAnalysis) -> dict[str, list[FunctionInfo]]:
     """Functions defined at module level (in ``if``/``try`` blocks too), not methods or
-    nested functions, in source order."""
+    nested functions, by name, in source order."""
     found: list[FunctionInfo] = []
     pending = list(analysis.tree.body)
     while pending:
@@ -65,13 +65,16 @@ def top_level_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
             pending += [s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)]
             for handler in getattr(statement, "handlers", ()):
                 pending += handler.body
-    return sorted(found, key=lambda f: f.node.lineno)
+    by_name: dict[str, list[FunctionInfo]] = {}
+    for info in sorted(found, key=lambda f: f.node.lineno):
+        by_name.setdefault(info.name, []).append(info)
+    return by_name
 
 
 def resolve_callee(
     analysis: ModuleAnalysis,
     call: ast.Call,
-    functions: list[FunctionInfo],
+    functions: dict[str, list[FunctionInfo]],
     caller: FunctionInfo | None,
 ) -> Callee | None:
     """The function a call runs: a workspace import, else the file's definition in force."""
@@ -85,7 +88,7 @@ def resolve_callee(
         return Callee(imported.function, imported.analysis)
     if len(parts) != 1:
         return None
-    named = [f for f in functions if f.name == parts[0]]
+    named = functions.get(parts[0], [])
     before = [f for f in named if f.node.lineno < call.lineno]
     if before:
         return Callee(before[-1], analysis)
@@ -130,10 +133,15 @@ def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int,
 
 
 class _Walk:
-    def __init__(self, analysis: ModuleAnalysis, caller: FunctionInfo | None) -> None:
+    def __init__(
+        self,
+        analysis: ModuleAnalysis,
+        caller: FunctionInfo | None,
+        functions: dict[str, list[FunctionInfo]],
+    ) -> None:
         self.analysis = analysis
         self.caller = caller
-        self.functions = top_level_functions(analysis)
+        self.functions = functions
         self.calls: list[Call] = []
 
     def block(self, body: list[ast.stmt], branches=(), loops=(), handlers=()) -> None:
@@ -175,28 +183,39 @@ class _Walk:
                 self.calls.append(Call(node, callee, (*branches, *inner), loops, handlers))
 
 
-def calls_from(analysis: ModuleAnalysis, function: FunctionInfo | None) -> list[Call]:
-    """The calls of file or workspace functions that a function's body makes (module-level
-    code for None), in source order."""
-    walk = _Walk(analysis, function)
-    walk.block(function.node.body if function is not None else analysis.tree.body)
-    return sorted(walk.calls, key=lambda c: (c.node.lineno, c.node.col_offset))
+class CallGraph:
+    """The calls of a file's functions, walked once each for one check of the file (the
+    analyses it reads do not change while it runs)."""
 
+    def __init__(self) -> None:
+        self._functions: dict[int, dict[str, list[FunctionInfo]]] = {}
+        self._calls: dict[tuple[int, int], list[Call]] = {}
 
-def reached_sites(callee: Callee, unhandled: bool = False) -> Iterator[ReachedSite]:
-    """The sites a call of ``callee`` runs: its own, and those of the helpers it calls.
-    ``unhandled``: only through calls outside any handler's ``with`` block."""
-    yield from _reached(callee, unhandled, (), set())
+    def calls_from(self, analysis: ModuleAnalysis, function: FunctionInfo | None) -> list[Call]:
+        """The calls of file or workspace functions that a function's body makes
+        (module-level code for None), in source order."""
+        key = (id(analysis), id(function))
+        if key not in self._calls:
+            if id(analysis) not in self._functions:
+                self._functions[id(analysis)] = top_level_functions(analysis)
+            walk = _Walk(analysis, function, self._functions[id(analysis)])
+            walk.block(function.node.body if function is not None else analysis.tree.body)
+            self._calls[key] = sorted(walk.calls, key=lambda c: (c.node.lineno, c.node.col_offset))
+        return self._calls[key]
 
+    def reached_sites(self, callee: Callee, unhandled: bool = False) -> Iterator[ReachedSite]:
+        """The sites a call of ``callee`` runs: its own, and those of the helpers it calls.
+        ``unhandled``: only through calls outside any handler's ``with`` block."""
+        yield from self._reached(callee, unhandled, (), set())
 
-def _reached(
-    callee: Callee, unhandled: bool, path: tuple[Call, ...], seen: set[int]
-) -> Iterator[ReachedSite]:
-    if id(callee.function) in seen or len(path) > MAX_DEPTH:
-        return
-    seen = seen | {id(callee.function)}
-    for site in callee.function.sites:
-        yield ReachedSite(site, path)
-    for call in calls_from(callee.analysis, callee.function):
-        if not (unhandled and call.handlers):
-            yield from _reached(call.callee, unhandled, (*path, call), seen)
+    def _reached(
+        self, callee: Callee, unhandled: bool, path: tuple[Call, ...], seen: set[int]
+    ) -> Iterator[ReachedSite]:
+        if id(callee.function) in seen or len(path) > MAX_DEPTH:
+            return
+        seen = seen | {id(callee.function)}
+        for site in callee.function.sites:
+            yield ReachedSite(site, path)
+        for call in self.calls_from(callee.analysis, callee.function):
+            if not (unhandled and call.handlers):
+                yield from self._reached(call.callee, unhandled, (*path, call), seen)

@@ -44,7 +44,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from numpyro_lsp.analysis.call_graph import calls_from, reached_sites
+from numpyro_lsp.analysis.call_graph import CallGraph
 from numpyro_lsp.analysis.models import FunctionInfo, Site, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
@@ -95,16 +95,18 @@ class Named:
     through: str | None  # the helper called, for a name that comes through a call
 
 
-def names_through_calls(analysis: ModuleAnalysis, model: FunctionInfo) -> list[Named]:
+def names_through_calls(
+    analysis: ModuleAnalysis, graph: CallGraph, model: FunctionInfo
+) -> list[Named]:
     named = [
         Named(s.name, s.name_node, s.branches, s.loops, None)
         for s in model.sites
         if s.name is not None
     ]
-    for call in calls_from(analysis, model):
+    for call in graph.calls_from(analysis, model):
         if call.handlers:
             continue  # ``with handlers.scope(prefix=...)`` and the like rename or hide sites
-        for reached in reached_sites(call.callee, unhandled=True):
+        for reached in graph.reached_sites(call.callee, unhandled=True):
             site = reached.site
             if site.name is not None and reached.unconditional and not site.handlers:
                 through = call.callee.function.name
@@ -116,12 +118,13 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Site names repeated through calls of helpers (the model's own: ``check_chunk``)."""
     runs = {id(f) for f in analysis.models}
     runs |= {id(f) for f in analysis.functions if analysis.uses_of(f.name)}
+    graph = CallGraph()
     for model in analysis.functions:
         if id(model) not in runs:
             continue
         first: dict[str, list[Named]] = {}
         reported: set[int] = set()
-        for named in names_through_calls(analysis, model):
+        for named in names_through_calls(analysis, graph, model):
             earlier = [
                 n
                 for n in first.get(named.name, [])

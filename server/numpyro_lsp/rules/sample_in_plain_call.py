@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.call_graph import Call, ReachedSite, calls_from, reached_sites
+from numpyro_lsp.analysis.call_graph import Call, CallGraph, ReachedSite
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR022"
@@ -66,10 +66,11 @@ def needs_key(reached: ReachedSite) -> bool:
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     reported: set[int] = set()
-    for root in calls_from(analysis, None):
+    graph = CallGraph()
+    for root in graph.calls_from(analysis, None):
         if root.handlers or root.callee.function.decorators:
             continue
-        for reached in reached_sites(root.callee, unhandled=True):
+        for reached in graph.reached_sites(root.callee, unhandled=True):
             if not needs_key(reached):
                 continue
             call: Call = reached.path[-1] if reached.path else root

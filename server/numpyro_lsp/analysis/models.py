@@ -29,6 +29,9 @@ STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
 # Builtins whose result is a plain Python value even for traced arguments.
 STATIC_BUILTINS = {"len", "isinstance", "issubclass", "type", "callable", "hasattr", "id", "print"}
 STATIC_BUILTINS |= {"repr", "str", "getattr", "bool", "int", "float", "range"}
+# Handlers under which plain code runs a model eagerly: calling a model there does not
+# make the caller a model.
+EAGER_HANDLERS = {"numpyro.handlers.seed", "numpyro.handlers.trace"}
 # Catalog kinds that take a model as their first argument.
 MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
 
@@ -140,6 +143,29 @@ class FunctionInfo:
     def traced(self) -> set[str]:
         """The names that hold values JAX traces when the function runs as a model."""
         return _traced_names(self.scope, self)
+
+    @cached_property
+    def local_names(self) -> dict[str, str | None]:
+        """The names this function binds itself, which hide the module's: a local import
+        gives its path (``import pyro.distributions as dist`` in one function leaves the
+        module's ``dist`` alone), a parameter or an assignment gives None."""
+        names: dict[str, str | None] = dict.fromkeys(self.params)
+        imports = []
+        hidden: set[str] = set()
+        for node in self.nodes:
+            kind = type(node)
+            if kind is ast.Name and type(node.ctx) is ast.Store:
+                names[node.id] = None
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                imports.append(node)
+            elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+                names[node.name] = None
+            elif kind is ast.Global or kind is ast.Nonlocal:
+                hidden.update(node.names)
+        names.update(bindings_from_imports(imports))
+        for name in hidden:
+            names.pop(name, None)
+        return names
 
     @property
     def name(self) -> str:
@@ -353,11 +379,23 @@ class ModuleAnalysis:
             return known[1]
         path = None
         parts = dotted_parts(node)
-        head = self.bindings.get(parts[0]) if parts else None
+        head = self.binding(node, parts[0]) if parts else None
         if head is not None:
             path = ".".join([head, *parts[1:]])
         self._resolved[id(node)] = (node, path)
         return path
+
+    def binding(self, node: ast.AST, name: str) -> str | None:
+        """The path ``name`` stands for where ``node`` is: the functions around it first
+        (their parameters, assignments and imports), then the module's imports."""
+        definition = self.owner_nodes.get(id(node))
+        info = self.infos.get(id(definition)) if definition is not None else None
+        while info is not None:
+            local = info.local_names
+            if name in local:
+                return local[name]
+            info = info.parent
+        return self.bindings.get(name)
 
     def catalog_object(self, node: ast.AST) -> dict | None:
         path = self.resolve(node)
@@ -696,7 +734,12 @@ class _Walker:
     def call(self, call: ast.Call, context: _Context, target: str | None) -> None:
         analysis = self.analysis
         function = context.function
-        if function is not None and isinstance(call.func, ast.Name):
+        if (
+            function is not None
+            and isinstance(call.func, ast.Name)
+            and not any(h.path in EAGER_HANDLERS for h in context.handlers)
+            and self.analysis.owner_nodes.get(id(call)) is not None  # not in a lambda
+        ):
             function.called_names.add(call.func.id)
         obj = analysis.catalog_object(call.func)
         if obj is None:
@@ -760,6 +803,12 @@ def distribution_use(
     return None
 
 
+def is_test_function(info: FunctionInfo) -> bool:
+    """A function pytest collects (module level or a method, named ``test*``): pytest runs
+    it eagerly, so it is never model code, whatever it calls."""
+    return info.parent is None and info.name.startswith("test")
+
+
 def _mark_models(analysis: ModuleAnalysis) -> None:
     by_name = {f.name: f for f in analysis.functions}
     models = analysis.model_ids
@@ -767,15 +816,20 @@ def _mark_models(analysis: ModuleAnalysis) -> None:
         if use.model in by_name:
             models.add(id(by_name[use.model]))
     for info in analysis.functions:
-        if info.primitive_calls or info.decorators:
+        if (info.primitive_calls or info.decorators) and not is_test_function(info):
             models.add(id(info))
     # A function that calls a model of the same file is one too (a helper-built model).
     changed = True
     while changed:
         changed = False
         for info in analysis.functions:
-            if id(info) not in models and any(
-                by_name.get(n) is not None and id(by_name[n]) in models for n in info.called_names
+            if (
+                id(info) not in models
+                and not is_test_function(info)
+                and any(
+                    by_name.get(n) is not None and id(by_name[n]) in models
+                    for n in info.called_names
+                )
             ):
                 models.add(id(info))
                 changed = True
@@ -856,8 +910,14 @@ def walk_statements(
 
 
 def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
+    """The names that module-level imports bind; a function's own imports bind in it alone
+    (``FunctionInfo.local_names``)."""
     imports = [
-        n for t in (ast.Import, ast.ImportFrom) for i in indexes for n in i.by_type.get(t, ())
+        n
+        for t in (ast.Import, ast.ImportFrom)
+        for i in indexes
+        for n in i.by_type.get(t, ())
+        if id(n) not in i.owners
     ]
     return bindings_from_imports(sorted(imports, key=lambda n: (n.lineno, n.col_offset)))
 

@@ -101,3 +101,124 @@ def test_parameter_hides_a_module_import():
     """
     assert findings(body, header=False) == []
     assert codes("from numpyro import optim\nparams = optim.get_params(3)\n") == {"NPR009"}
+
+
+# --- test code and guards ------------------------------------------------------------
+
+
+def test_pytest_bodies_are_not_model_code():
+    body = """\
+    from numpy.testing import assert_allclose
+
+
+    def test_seed():
+        def _sample():
+            x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+            return jnp.stack([x, x])
+
+        xs = []
+        for i in range(10):
+            with handlers.seed(rng_seed=i):
+                xs.append(_sample())
+        xs = jnp.stack(xs)
+        assert_allclose(xs, xs)
+        if jnp.all(xs[0] == xs[1]):
+            print("same")
+
+
+    def test_plate_subsample():
+        with handlers.seed(rng_seed=0):
+            with numpyro.plate("a", 10, subsample_size=3) as idx:
+                assert_allclose(idx, jnp.arange(3))
+    """
+    assert findings(body) == []
+
+
+def test_a_model_still_reports_numpy_testing_but_suggests_no_jnp_testing():
+    body = """\
+    from numpy.testing import assert_allclose
+
+
+    def model():
+        x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+        assert_allclose(x, 0.0)
+    """
+    [finding] = [f for f in check_source(HEADER + textwrap.dedent(body), CATALOG)]
+    assert finding.code == "NPR002"
+    assert "jnp.testing" not in finding.message
+
+
+def test_not_jax_tracer_guards_eager_only_checks():
+    body = """\
+    from numpyro.util import not_jax_tracer
+
+
+    def model(data, mask):
+        x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+        with numpyro.plate("plate", len(data)):
+            y = numpyro.sample("y", dist.Normal(x, 1.0), obs=data, obs_mask=mask)
+            if not_jax_tracer(y):
+                assert ((y == data) == mask).all()
+                print(np.asarray(y))
+        if x > 0:
+            numpyro.factor("f", x)
+    """
+    assert findings(body) == [(11, "NPR005")]
+
+
+def test_a_distribution_shape_is_static():
+    body = """\
+    def guide(n, d):
+        loc = numpyro.param("loc", jnp.zeros((n, d)))
+        base = dist.Normal(loc, 1.0).to_event(1)
+        assert base.shape() == (n, d)
+        assert base.event_shape == (d,)
+        numpyro.sample("z", base)
+    """
+    assert findings(body) == []
+
+
+# --- site names that cannot clash ------------------------------------------------------
+
+
+def test_repeated_params_are_memoized_not_duplicates():
+    body = """\
+    def model():
+        a = numpyro.param("loc", 0.0)
+        b = numpyro.param("loc", 0.0)
+        for i in range(3):
+            numpyro.param("scale", 1.0)
+        numpyro.sample("x", dist.Normal(a + b, 1.0))
+        numpyro.deterministic("x", a)
+    """
+    assert findings(body) == [(7, "NPR006")]
+
+
+def test_sites_after_an_early_return_exclude_the_returning_branch():
+    body = """\
+    def model(skip):
+        if skip:
+            r = numpyro.sample("log_rate", dist.Normal(0.0, 1.0))
+            return r
+        numpyro.deterministic("log_rate", jnp.zeros(()))
+    """
+    assert findings(body) == []
+
+
+def test_sites_under_contradicting_conditions_do_not_clash():
+    body = """\
+    def model(cfg, trend):
+        if not cfg.marginalize:
+            numpyro.sample("lnsigma", dist.Normal(0.0, 1.0))
+        if cfg.marginalize and cfg.length_scales:
+            numpyro.sample("lnsigma", dist.Normal(0.0, 2.0))
+        elif cfg.marginalize:
+            numpyro.deterministic("lnsigma", 0.0)
+        if trend == "linear":
+            numpyro.sample("delta", dist.Normal(0.0, 1.0))
+        if trend == "logistic":
+            numpyro.sample("delta", dist.Laplace(0.0, 1.0))
+        if cfg.extra:
+            numpyro.sample("delta", dist.Normal(0.0, 3.0))
+    """
+    assert findings(body) == [(13, "NPR006")]

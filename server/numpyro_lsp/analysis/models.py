@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from numpyro_lsp.analysis.conditions import Fact, facts
 from numpyro_lsp.analysis.imports import bindings_from_imports
 from numpyro_lsp.catalog.schema import Catalog
 
@@ -26,6 +27,11 @@ STATIC_JAX_FUNCTIONS = {"shape", "ndim", "size", "result_type", "dtype", "issubd
 STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
+# ... and a distribution's shapes and support, also static (``d.shape()`` is a method).
+STATIC_ATTRIBUTES |= {"batch_shape", "event_shape", "event_dim", "support"}
+# Functions that tell a concrete value from a tracer: their result is a plain bool, and
+# what runs where they say "concrete" is not traced (``if not_jax_tracer(y): ...``).
+CONCRETE_CHECKS = {"not_jax_tracer"}
 # Builtins whose result is a plain Python value even for traced arguments.
 STATIC_BUILTINS = {"len", "isinstance", "issubclass", "type", "callable", "hasattr", "id", "print"}
 STATIC_BUILTINS |= {"repr", "str", "getattr", "bool", "int", "float", "range"}
@@ -94,6 +100,8 @@ class Site:
     handlers: tuple[HandlerContext, ...]
     target: str | None
     function: FunctionInfo | None
+    # What the ``if`` tests around the site say holds there (analysis/conditions.py).
+    conditions: frozenset[Fact] = frozenset()
 
     @property
     def name_node(self) -> ast.expr | None:
@@ -138,6 +146,16 @@ class FunctionInfo:
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     # The nodes of its body, not those of nested functions, classes or lambdas.
     nodes: list[ast.AST] = field(default_factory=list)
+
+    @cached_property
+    def concrete_nodes(self) -> set[int]:
+        """The ids of the nodes that run only on concrete values: those under
+        ``if not_jax_tracer(x):``, numpyro's own guard for eager-only checks."""
+        found: set[int] = set()
+        for node in self.nodes:
+            if isinstance(node, ast.If) and _is_concrete_check(node.test):
+                found.update(id(n) for s in node.body for n in ast.walk(s))
+        return found
 
     @cached_property
     def traced(self) -> set[str]:
@@ -435,6 +453,18 @@ def exclusive_branches(a: tuple[tuple[int, str], ...], b: tuple[tuple[int, str],
     return any(node in branches_a and branches_a[node] != label for node, label in b)
 
 
+def _is_concrete_check(test: ast.expr) -> bool:
+    while isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        test = test.values[0]
+    callee = dotted_parts(test.func) if isinstance(test, ast.Call) else None
+    return callee is not None and callee[-1] in CONCRETE_CHECKS
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Whether a block always leaves the function (ends in ``return`` or ``raise``)."""
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
+
+
 def _is_none(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -478,6 +508,11 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
         if member is not None and member.obj is not None and member.obj["kind"] == "primitive":
             return member.obj["name"] in TRACED_PRIMITIVES
     if isinstance(call.func, ast.Name) and call.func.id in STATIC_BUILTINS:
+        return False
+    callee = dotted_parts(call.func)
+    if callee is not None and callee[-1] in CONCRETE_CHECKS:
+        return False
+    if isinstance(call.func, ast.Attribute) and call.func.attr in STATIC_ATTRIBUTES:
         return False
     if isinstance(call.func, ast.Attribute) and is_traced(analysis, call.func.value, traced):
         return True  # a method of a traced array: ``theta.sum()``
@@ -611,6 +646,7 @@ class _Context:
     loops: tuple[ast.stmt, ...] = ()
     branches: tuple[tuple[int, str], ...] = ()
     handlers: tuple[HandlerContext, ...] = ()
+    conditions: frozenset[Fact] = frozenset()
 
     def with_(self, **changes) -> _Context:
         return _Context(**{**self.__dict__, **changes})
@@ -627,6 +663,12 @@ class _Walker:
     def block(self, statements: list[ast.stmt], context: _Context) -> None:
         for statement in statements:
             self.statement(statement, context)
+            if isinstance(statement, ast.If) and _exits(statement.body):
+                # What follows ``if c: ... return`` runs only where ``c`` is false.
+                context = context.with_(
+                    branches=(*context.branches, (id(statement), "orelse")),
+                    conditions=context.conditions | facts(statement.test, False),
+                )
 
     def statement(self, node: ast.stmt, context: _Context) -> None:
         analysis = self.analysis
@@ -662,8 +704,15 @@ class _Walker:
             return
         if isinstance(node, ast.If):
             self.calls_of(node, context)
-            self.block(node.body, context.with_(branches=(*context.branches, (id(node), "body"))))
-            orelse = context.with_(branches=(*context.branches, (id(node), "orelse")))
+            body = context.with_(
+                branches=(*context.branches, (id(node), "body")),
+                conditions=context.conditions | facts(node.test, True),
+            )
+            self.block(node.body, body)
+            orelse = context.with_(
+                branches=(*context.branches, (id(node), "orelse")),
+                conditions=context.conditions | facts(node.test, False),
+            )
             self.block(node.orelse, orelse)
             return
         if isinstance(node, ast.Try | ast.TryStar):
@@ -774,6 +823,7 @@ class _Walker:
             handlers=context.handlers,
             target=target,
             function=context.function,
+            conditions=context.conditions,
         )
 
 

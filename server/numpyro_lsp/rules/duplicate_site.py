@@ -1,8 +1,11 @@
 """NPR006 duplicate-site-name
 
 ## What it does
-Flags two sites of one model with the same name, including a site with a constant name
-inside a Python loop (every iteration reuses the name).
+Flags two sample or deterministic sites of one model with the same name, including a site
+with a constant name inside a Python loop (every iteration reuses the name). Sites in
+branches that cannot both run (`if`/`else`, `if c: ... return`, `if x == "a"` and
+`if x == "b"`) may share a name, and so may repeated `numpyro.param` calls, which numpyro
+memoizes.
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.conditions import contradict
 from numpyro_lsp.analysis.models import Site, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
@@ -53,11 +57,17 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         for site in model.sites:
             if site.name is None:
                 continue
+            if site.primitive == "param":
+                # numpyro's trace keeps the first of repeated params (it memoizes them);
+                # only a sample or deterministic site may not reuse a recorded name.
+                first.setdefault(site.name, []).append(site)
+                continue
             name_node = site.name_node
             earlier = [
                 s
                 for s in first.get(site.name, [])
                 if not exclusive_branches(s.branches, site.branches)
+                and not contradict(s.conditions, site.conditions)
             ]
             if earlier:
                 yield Report(

@@ -65,7 +65,10 @@ CONVERSIONS = {
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         traced = model.traced
+        concrete = model.concrete_nodes
         for node in model.nodes:
+            if id(node) in concrete:
+                continue
             if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
                 keyword = KEYWORDS[type(node)]
                 if analysis.is_traced(node.test, traced):

@@ -56,7 +56,7 @@ def contradict(a: frozenset[Fact], b: frozenset[Fact]) -> bool:
             if value == other_value and holds != other_holds:
                 return True
             # Equal to two different constants at once.
-            if holds and other_holds and value is not True and other_value is not True:
-                if value != other_value:
-                    return True
+            compared = value is not True and other_value is not True
+            if holds and other_holds and compared and value != other_value:
+                return True
     return False

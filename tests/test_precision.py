@@ -222,3 +222,54 @@ def test_sites_under_contradicting_conditions_do_not_clash():
             numpyro.sample("delta", dist.Normal(0.0, 3.0))
     """
     assert findings(body) == [(13, "NPR006")]
+
+
+# --- the definition in force ------------------------------------------------------------
+
+
+def test_a_redefined_model_is_the_one_in_force_at_each_line():
+    body = """\
+    from numpyro.infer import DiscreteHMCGibbs, init_to_value
+
+
+    def model(y):
+        z = numpyro.sample("z", dist.Bernoulli(0.5))
+        numpyro.sample("obs", dist.Normal(z, 1.0), obs=y)
+
+
+    kernel = DiscreteHMCGibbs(NUTS(model), modified=True)
+    MCMC(kernel, num_warmup=10, num_samples=10).run(random.PRNGKey(0), 1.0)
+
+
+    def model(y):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+        numpyro.sample("obs", dist.Normal(mu, 1.0), obs=y)
+
+
+    init = init_to_value(values={"mu": 0.0})
+    mcmc = MCMC(NUTS(model, init_strategy=init), num_warmup=10, num_samples=10)
+    mcmc.run(random.PRNGKey(1), 1.0)
+    print(mcmc.get_samples()["mu"])
+    print(mcmc.get_samples()["muu"])
+    """
+    assert findings(body) == [(22, "NPR020")]
+
+
+def test_models_nested_in_tests_are_told_apart():
+    body = """\
+    def test_one():
+        def model():
+            numpyro.sample("x", dist.Normal(0.0, 1.0))
+
+        tr = handlers.trace(handlers.seed(model, 0)).get_trace()
+        assert tr["x"]["value"].shape == ()
+
+
+    def test_two():
+        def model():
+            numpyro.sample("z", dist.Normal(0.0, 1.0))
+
+        tr = handlers.trace(handlers.seed(model, 0)).get_trace()
+        assert tr["z"]["value"].shape == ()
+    """
+    assert findings(body) == []

@@ -205,6 +205,8 @@ class ModelUse:
     model: str
     chain: list[str]
     call: ast.Call  # the outermost call of the chain
+    # The definition of ``model`` in force where it is handed over (``function_at``).
+    function: FunctionInfo | None = None
 
 
 @dataclass(eq=False)
@@ -238,6 +240,9 @@ class ModuleAnalysis:
     sites: list[Site] = field(default_factory=list)
     catalog_calls: list[CatalogCall] = field(default_factory=list)
     model_uses: list[ModelUse] = field(default_factory=list)
+    # Every definition of each function name in the file, in source order (scripts and
+    # notebooks define ``model`` again and again).
+    functions_by_name: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     # Module-level names last assigned a call of a catalog callable, with its path
@@ -304,7 +309,7 @@ class ModuleAnalysis:
         identity, and a re-parsed chunk has new ones); and what module-level names hold
         (``instances``)."""
         models = tuple(
-            (id(f) in self.model_ids, tuple((tuple(u.chain), u.call) for u in self.uses_of(f.name)))
+            (id(f) in self.model_ids, tuple((tuple(u.chain), u.call) for u in self.uses_of(f)))
             for f in part.functions
         )
         return models, self.instances
@@ -321,6 +326,7 @@ class ModuleAnalysis:
             sites=part.sites,
             catalog_calls=part.catalog_calls,
             model_uses=self.model_uses,
+            functions_by_name=self.functions_by_name,
             assignments=part.assignments,
             indexes=part.indexes,
             owner_nodes=part.owner_nodes,
@@ -385,10 +391,34 @@ class ModuleAnalysis:
             return self.lookups.functions.get(name)
         return next((info for info in self.functions if info.name == name), None)
 
-    def uses_of(self, model: str) -> list[ModelUse]:
+    def function_at(self, name: str, node: ast.AST) -> FunctionInfo | None:
+        """The definition of ``name`` in force at ``node``: the innermost scope around it
+        that defines the name, and there the last definition above it (else the first)."""
+        candidates = self.functions_by_name.get(name, [])
+        if len(candidates) < 2:
+            return candidates[0] if candidates else None
+        line = getattr(node, "lineno", 0)
+        scope = self.owner(node)
+        while True:
+            here = [f for f in candidates if f.parent is scope]
+            if here:
+                above = [f for f in here if f.node.lineno <= line]
+                return above[-1] if above else here[0]
+            if scope is None:
+                return candidates[0]
+            scope = scope.parent
+
+    def uses_of(self, model: FunctionInfo | str) -> list[ModelUse]:
+        """What a model is handed to; given a definition, only the uses that name that one
+        (not those of another function with the same name)."""
+        name = model if isinstance(model, str) else model.name
         if self.lookups is not None:
-            return self.lookups.uses.get(model, [])
-        return [use for use in self.model_uses if use.model == model]
+            uses = self.lookups.uses.get(name, [])
+        else:
+            uses = [use for use in self.model_uses if use.model == name]
+        if isinstance(model, str):
+            return uses
+        return [use for use in uses if use.function is None or use.function is model]
 
     def resolve(self, node: ast.AST) -> str | None:
         """The fully qualified path a name chain stands for (``jnp.exp`` -> ``jax.numpy.exp``)."""
@@ -863,8 +893,8 @@ def _mark_models(analysis: ModuleAnalysis) -> None:
     by_name = {f.name: f for f in analysis.functions}
     models = analysis.model_ids
     for use in analysis.model_uses:
-        if use.model in by_name:
-            models.add(id(by_name[use.model]))
+        if use.function is not None:
+            models.add(id(use.function))
     for info in analysis.functions:
         if (info.primitive_calls or info.decorators) and not is_test_function(info):
             models.add(id(info))
@@ -889,12 +919,12 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     function_names = {f.name for f in analysis.functions}
     consumed_calls: set[int] = set()
 
-    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> str | None:
+    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> ast.Name | None:
         if depth > 8:
             return None
         if isinstance(node, ast.Name):
             if node.id in function_names:
-                return node.id
+                return node
             assigned = analysis.assignments.get(node.id)
             return model_of(assigned, chain, depth + 1) if assigned is not None else None
         if isinstance(node, ast.Call):
@@ -918,10 +948,12 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         chain: list[str] = []
         model = model_of(call, chain)
         if model is not None:
-            analysis.model_uses.append(ModelUse(model, chain, call))
+            function = analysis.function_at(model.id, model)
+            analysis.model_uses.append(ModelUse(model.id, chain, call, function))
     for info in analysis.functions:
         for decorator in info.decorators:
-            analysis.model_uses.append(ModelUse(info.name, [decorator.path], decorator.call))
+            use = ModelUse(info.name, [decorator.path], decorator.call, info)
+            analysis.model_uses.append(use)
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:
@@ -996,6 +1028,8 @@ def analyze_module(
         analysis.catalog_calls += part.catalog_calls
         analysis.assignments.update(part.assignments)
         analysis._resolved.update(part._resolved)
+    for info in analysis.functions:
+        analysis.functions_by_name.setdefault(info.name, []).append(info)
     for name, value in analysis.assignments.items():
         obj = analysis.catalog_object(value.func) if isinstance(value, ast.Call) else None
         if obj is not None:

@@ -71,7 +71,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         hmc_uses = [
             use
-            for use in analysis.uses_of(model.name)
+            for use in analysis.uses_of(model)
             if GRADIENT_KERNELS & set(use.chain) and not DISCRETE_KERNELS & set(use.chain)
         ]
         if not hmc_uses:

@@ -95,7 +95,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         arguments = bind_arguments(predictive_obj, construction)
         if "posterior_samples" not in arguments or not isinstance(arguments.get("model"), ast.Name):
             continue
-        model = analysis.function(arguments["model"].id)
+        model = analysis.function_at(arguments["model"].id, arguments["model"])
         if model is None:
             continue
         observed = observed_parameters(model)

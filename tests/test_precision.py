@@ -273,3 +273,38 @@ def test_models_nested_in_tests_are_told_apart():
         assert tr["z"]["value"].shape == ()
     """
     assert findings(body) == []
+
+
+def test_a_literal_outside_its_constraint_without_validation_is_asked_for():
+    body = """\
+    d = dist.Normal(0, -1, validate_args=False)
+    e = dist.Normal(0, -1)
+    """
+    assert findings(body) == [(2, "NPR011")]
+
+
+# --- discrete latents under HMC -----------------------------------------------------------
+
+
+def test_conditional_enumeration_and_unknown_wrappers_are_not_discrete_under_nuts():
+    body = """\
+    def model(enum=True):
+        infer = {"enumerate": "parallel"} if enum else {}
+        numpyro.sample("z", dist.Bernoulli(0.5), infer=infer)
+        numpyro.sample("w", dist.Bernoulli(0.5), infer={"enumerate": "parallel"} if enum else {})
+
+
+    def bernoulli_model():
+        numpyro.sample("x", dist.Bernoulli(0.5))
+
+
+    def plain_model():
+        numpyro.sample("y", dist.Bernoulli(0.5))
+
+
+    def run(kernel):
+        MCMC(NUTS(model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+        MCMC(kernel(NUTS(bernoulli_model)), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+        MCMC(NUTS(plain_model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+    """
+    assert findings(body) == [(12, "NPR013")]

@@ -207,6 +207,9 @@ class ModelUse:
     call: ast.Call  # the outermost call of the chain
     # The definition of ``model`` in force where it is handed over (``function_at``).
     function: FunctionInfo | None = None
+    # The outermost call is itself handed to a callable the catalog does not know
+    # (``kernel(HMC(model))`` with ``kernel`` a parameter): what finally runs it is unknown.
+    wrapped: bool = False
 
 
 @dataclass(eq=False)
@@ -309,7 +312,10 @@ class ModuleAnalysis:
         identity, and a re-parsed chunk has new ones); and what module-level names hold
         (``instances``)."""
         models = tuple(
-            (id(f) in self.model_ids, tuple((tuple(u.chain), u.call) for u in self.uses_of(f)))
+            (
+                id(f) in self.model_ids,
+                tuple((tuple(u.chain), u.call, u.wrapped) for u in self.uses_of(f)),
+            )
             for f in part.functions
         )
         return models, self.instances
@@ -941,6 +947,12 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
             return found
         return None
 
+    handed_to_unknown = {
+        id(argument)
+        for call in analysis.nodes(ast.Call)
+        if analysis.catalog_object(call.func) is None
+        for argument in [*call.args, *(k.value for k in call.keywords)]
+    }
     for catalog_call in analysis.catalog_calls:
         call = catalog_call.call
         if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
@@ -949,7 +961,8 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         model = model_of(call, chain)
         if model is not None:
             function = analysis.function_at(model.id, model)
-            analysis.model_uses.append(ModelUse(model.id, chain, call, function))
+            wrapped = id(call) in handed_to_unknown
+            analysis.model_uses.append(ModelUse(model.id, chain, call, function, wrapped))
     for info in analysis.functions:
         for decorator in info.decorators:
             use = ModelUse(info.name, [decorator.path], decorator.call, info)

@@ -308,3 +308,47 @@ def test_conditional_enumeration_and_unknown_wrappers_are_not_discrete_under_nut
         MCMC(NUTS(plain_model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
     """
     assert findings(body) == [(12, "NPR013")]
+
+
+# --- what is traced, and where --------------------------------------------------------------
+
+
+def test_a_later_rebinding_does_not_taint_earlier_reads():
+    body = """\
+    def model(age, y=None):
+        isnan = np.isnan(age)
+        age = jnp.where(isnan, 0.0, age)
+        if isnan.any():
+            age = numpyro.sample("age", dist.Normal(0.0, 1.0).mask(False))
+        if age.sum() > 0:
+            numpyro.sample("y", dist.Normal(age, 1.0), obs=y)
+    """
+    assert findings(body) == [(6, "NPR005")]
+
+
+def test_a_loop_carries_a_later_traced_binding_to_the_next_iteration():
+    body = """\
+    def model(n):
+        x = 0.0
+        for i in range(n):
+            if x > 1.0:
+                break
+            x = numpyro.sample(f"x{i}", dist.Normal(x, 1.0))
+    """
+    assert findings(body) == [(4, "NPR005")]
+
+
+def test_guards_and_dict_keys_are_concrete():
+    body = """\
+    def model(centered=None, nn_vars=None):
+        if centered is None:
+            centered = numpyro.param("centered", 0.5)
+        if isinstance(centered, (int, float, np.generic)) and centered == 0.0:
+            numpyro.deterministic("zero", jnp.zeros(()))
+        state = {"params": numpyro.param("p", jnp.ones(3))}
+        if "params" not in state:
+            raise ValueError("no parameters")
+        rest = {k: v for k, v in state.items() if k != "params"}
+        assert set(rest) == set(state.keys()) - {"params"}
+    """
+    assert findings(body) == []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from numpyro_lsp.analysis.conditions import Fact, facts
+from numpyro_lsp.analysis.flow import TracedNames, untraced_reads
 from numpyro_lsp.analysis.imports import bindings_from_imports
 from numpyro_lsp.catalog.schema import Catalog
 
@@ -35,6 +36,8 @@ CONCRETE_CHECKS = {"not_jax_tracer"}
 # Builtins whose result is a plain Python value even for traced arguments.
 STATIC_BUILTINS = {"len", "isinstance", "issubclass", "type", "callable", "hasattr", "id", "print"}
 STATIC_BUILTINS |= {"repr", "str", "getattr", "bool", "int", "float", "range"}
+# A set cannot hold arrays (they are unhashable): ``set(params)`` is a set of dict keys.
+STATIC_BUILTINS |= {"set", "frozenset"}
 # Handlers under which plain code runs a model eagerly: calling a model there does not
 # make the caller a model.
 EAGER_HANDLERS = {"numpyro.handlers.seed", "numpyro.handlers.trace"}
@@ -513,7 +516,7 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
     every jax/jnp/lax result, and whatever is computed from those. The model's arguments are
     concrete (MCMC's default ``jit_model_args=False``), and shapes are static."""
     if isinstance(node, ast.Name):
-        return node.id in traced
+        return node.id in traced and id(node) not in getattr(traced, "untraced", ())
     if isinstance(node, ast.Constant):
         return False
     if isinstance(node, ast.Attribute):
@@ -525,6 +528,10 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
     if isinstance(node, ast.Compare):
         if all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
             return False
+        if _is_key_test(node):
+            return False
+    if isinstance(node, ast.BoolOp):
+        return _bool_op_is_traced(analysis, node, traced)
         return any(is_traced(analysis, n, traced) for n in [node.left, *node.comparators])
     if isinstance(node, ast.Lambda | ast.FunctionDef):
         return False
@@ -548,12 +555,63 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
     callee = dotted_parts(call.func)
     if callee is not None and callee[-1] in CONCRETE_CHECKS:
         return False
-    if isinstance(call.func, ast.Attribute) and call.func.attr in STATIC_ATTRIBUTES:
-        return False
+    if isinstance(call.func, ast.Attribute) and call.func.attr in STATIC_ATTRIBUTES | {"keys"}:
+        return False  # shapes, and a dict's keys
     if isinstance(call.func, ast.Attribute) and is_traced(analysis, call.func.value, traced):
         return True  # a method of a traced array: ``theta.sum()``
     arguments = [*call.args, *(k.value for k in call.keywords)]
     return any(is_traced(analysis, a, traced) for a in arguments)
+
+
+def _is_key_test(node: ast.Compare) -> bool:
+    """``"params" in nn_vars``: a string in a container is a key or item test, never an
+    array operation (an array cannot hold strings)."""
+    return (
+        all(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+        and isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, str)
+    )
+
+
+def _concrete_after(test: ast.expr) -> set[str]:
+    """Names a true ``test`` shows to be concrete: ``isinstance(x, (int, float))`` for
+    Python or NumPy types, ``not_jax_tracer(x)``."""
+    if not isinstance(test, ast.Call) or not test.args or not isinstance(test.args[0], ast.Name):
+        return set()
+    callee = dotted_parts(test.func)
+    if callee is None:
+        return set()
+    if callee[-1] in CONCRETE_CHECKS:
+        return {test.args[0].id}
+    if callee == ["isinstance"] and len(test.args) == 2:
+        types = {n.id for n in ast.walk(test.args[1]) if isinstance(n, ast.Name)}
+        if not types & {"jax", "jnp", "Array", "Tracer", "ArrayLike"}:
+            return {test.args[0].id}
+    return set()
+
+
+def _bool_op_is_traced(analysis: ModuleAnalysis, node: ast.BoolOp, traced: set[str]) -> bool:
+    """Each operand of ``a and b`` runs only where the ones before it hold: after
+    ``isinstance(c, (int, float))`` the name ``c`` is concrete."""
+    names = traced
+    for value in node.values:
+        if is_traced(analysis, value, names):
+            return True
+        concrete = _concrete_after(value) if isinstance(node.op, ast.And) else set()
+        if concrete & names:
+            names = TracedNames(names - concrete, getattr(names, "untraced", frozenset()))
+    return False
+
+
+def _iterated_values(iterable: ast.expr, target: ast.AST) -> ast.AST:
+    """The part of a loop target that receives traced values: nothing for a dict's keys,
+    the value of ``for k, v in d.items()``."""
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
+        if iterable.func.attr == "keys":
+            return ast.Tuple(elts=[])
+        if iterable.func.attr == "items" and isinstance(target, ast.Tuple) and target.elts:
+            return target.elts[-1]
+    return target
 
 
 def assigned_names(target: ast.AST) -> Iterator[str]:
@@ -592,14 +650,17 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
                         traced.update(assigned_names(target))
             elif isinstance(node, ast.For | ast.comprehension):
                 if is_traced(analysis, node.iter, traced):
-                    traced.update(assigned_names(node.target))
+                    traced.update(assigned_names(_iterated_values(node.iter, node.target)))
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
                 call = node.context_expr
                 if isinstance(call, ast.Call) and analysis.primitive_name(call) == "plate":
                     traced.update(assigned_names(node.optional_vars))
             elif isinstance(node, ast.NamedExpr) and is_traced(analysis, node.value, traced):
                 traced.add(node.target.id)
-    return traced
+    untraced = untraced_reads(
+        info.nodes, info.params, traced, lambda value, names: is_traced(analysis, value, names)
+    )
+    return TracedNames(traced, untraced)
 
 
 @dataclass

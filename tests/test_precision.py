@@ -352,3 +352,35 @@ def test_guards_and_dict_keys_are_concrete():
         assert set(rest) == set(state.keys()) - {"params"}
     """
     assert findings(body) == []
+
+
+def test_a_model_that_tests_only_run_eagerly_is_not_traced():
+    body = """\
+    def test_lift_memoize():
+        def model():
+            a = numpyro.param("loc")
+            b = numpyro.param("loc")
+            assert a == b
+
+        with handlers.seed(rng_seed=1):
+            with handlers.lift(prior=dist.Normal(0, 1)):
+                model()
+
+
+    def test_trace():
+        def model():
+            x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+            assert np.isfinite(x)
+
+        handlers.trace(handlers.seed(model, 0)).get_trace()
+
+
+    def test_nuts():
+        def model():
+            x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+            assert np.isfinite(x)
+
+        handlers.trace(handlers.seed(model, 0)).get_trace()
+        MCMC(NUTS(model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+    """
+    assert findings(body) == [(23, "NPR002"), (23, "NPR005")]

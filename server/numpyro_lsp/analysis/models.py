@@ -246,6 +246,9 @@ class ModuleAnalysis:
     sites: list[Site] = field(default_factory=list)
     catalog_calls: list[CatalogCall] = field(default_factory=list)
     model_uses: list[ModelUse] = field(default_factory=list)
+    # Calls of a name under ``with handlers.seed(...)``/``trace``, with those handlers:
+    # plain code running a model eagerly (``ModelUse`` with the handlers as its chain).
+    eager_calls: list[tuple[ast.Call, list[str]]] = field(default_factory=list)
     # Every definition of each function name in the file, in source order (scripts and
     # notebooks define ``model`` again and again).
     functions_by_name: dict[str, list[FunctionInfo]] = field(default_factory=dict)
@@ -416,6 +419,18 @@ class ModuleAnalysis:
             if scope is None:
                 return candidates[0]
             scope = scope.parent
+
+    def runs_eagerly(self, model: FunctionInfo) -> bool:
+        """Whether the file only ever runs the model eagerly, under ``seed``/``trace``
+        handlers (as tests do), never under inference or a kernel: its values are concrete.
+        A model handed to nothing here (a library's) may be traced."""
+        objects = self.catalog.objects
+        uses = self.uses_of(model)
+        return bool(uses) and all(
+            EAGER_HANDLERS & set(use.chain)
+            and all(objects.get(path, {}).get("kind") == "handler" for path in use.chain)
+            for use in uses
+        )
 
     def uses_of(self, model: FunctionInfo | str) -> list[ModelUse]:
         """What a model is handed to; given a definition, only the uses that name that one
@@ -880,10 +895,12 @@ class _Walker:
     def call(self, call: ast.Call, context: _Context, target: str | None) -> None:
         analysis = self.analysis
         function = context.function
-        if (
+        eager = any(h.path in EAGER_HANDLERS for h in context.handlers)
+        if isinstance(call.func, ast.Name) and eager:
+            analysis.eager_calls.append((call, [h.path for h in context.handlers]))
+        elif (
             function is not None
             and isinstance(call.func, ast.Name)
-            and not any(h.path in EAGER_HANDLERS for h in context.handlers)
             and self.analysis.owner_nodes.get(id(call)) is not None  # not in a lambda
         ):
             function.called_names.add(call.func.id)
@@ -1028,6 +1045,11 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         for decorator in info.decorators:
             use = ModelUse(info.name, [decorator.path], decorator.call, info)
             analysis.model_uses.append(use)
+    for call, handlers in analysis.eager_calls:
+        name = call.func.id
+        if name in function_names:
+            function = analysis.function_at(name, call.func)
+            analysis.model_uses.append(ModelUse(name, handlers, call, function))
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:
@@ -1100,6 +1122,7 @@ def analyze_module(
         analysis.functions += part.functions
         analysis.sites += part.sites
         analysis.catalog_calls += part.catalog_calls
+        analysis.eager_calls += part.eager_calls
         analysis.assignments.update(part.assignments)
         analysis._resolved.update(part._resolved)
     for info in analysis.functions:

@@ -50,34 +50,32 @@ class ReachedSite:
         return not self.site.branches and not any(call.branches for call in self.path)
 
 
-def top_level_functions(analysis: ModuleAnalysis) -> dict[str, list[FunctionInfo]]:
-    """Functions defined at module level (in ``if``/``try`` blocks too), not methods or
-    nested functions, by name, in source order."""
-    found: list[FunctionInfo] = []
+def top_level_functions(analysis: ModuleAnalysis) -> set[int]:
+    """The ids of the functions defined at module level (in ``if``/``try`` blocks too), not
+    methods or nested functions."""
+    found: set[int] = set()
     pending = list(analysis.tree.body)
     while pending:
         statement = pending.pop(0)
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             info = analysis.infos.get(id(statement))
             if info is not None:
-                found.append(info)
+                found.add(id(info))
         elif isinstance(statement, ast.If | ast.Try | ast.With):
             pending += [s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)]
             for handler in getattr(statement, "handlers", ()):
                 pending += handler.body
-    by_name: dict[str, list[FunctionInfo]] = {}
-    for info in sorted(found, key=lambda f: f.node.lineno):
-        by_name.setdefault(info.name, []).append(info)
-    return by_name
+    return found
 
 
 def resolve_callee(
     analysis: ModuleAnalysis,
     call: ast.Call,
-    functions: dict[str, list[FunctionInfo]],
+    functions: set[int],
     caller: FunctionInfo | None,
 ) -> Callee | None:
-    """The function a call runs: a workspace import, else the file's definition in force."""
+    """The function a call runs: a workspace import, else the file's definition in force
+    (``functions``: the ids of the file's top-level functions)."""
     parts = dotted_parts(call.func)
     if parts is None:
         return None
@@ -88,12 +86,12 @@ def resolve_callee(
         return Callee(imported.function, imported.analysis)
     if len(parts) != 1:
         return None
-    named = functions.get(parts[0], [])
-    before = [f for f in named if f.node.lineno < call.lineno]
-    if before:
-        return Callee(before[-1], analysis)
-    # Module-level code cannot call a function defined below it; a function body can.
-    return Callee(named[-1], analysis) if named and caller is not None else None
+    function = analysis.function_at(parts[0], call)
+    if function is None or (function.parent is None and id(function) not in functions):
+        return None  # a method, not a function the name calls
+    if caller is None and function.node.lineno > call.lineno:
+        return None  # module-level code cannot call a function defined below it
+    return Callee(function, analysis)
 
 
 def _is_main_guard(node: ast.If) -> bool:
@@ -137,7 +135,7 @@ class _Walk:
         self,
         analysis: ModuleAnalysis,
         caller: FunctionInfo | None,
-        functions: dict[str, list[FunctionInfo]],
+        functions: set[int],
     ) -> None:
         self.analysis = analysis
         self.caller = caller
@@ -188,7 +186,7 @@ class CallGraph:
     analyses it reads do not change while it runs)."""
 
     def __init__(self) -> None:
-        self._functions: dict[int, dict[str, list[FunctionInfo]]] = {}
+        self._functions: dict[int, set[int]] = {}
         self._calls: dict[tuple[int, int], list[Call]] = {}
 
     def calls_from(self, analysis: ModuleAnalysis, function: FunctionInfo | None) -> list[Call]:

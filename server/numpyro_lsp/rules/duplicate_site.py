@@ -1,11 +1,13 @@
 """NPR006 duplicate-site-name
 
 ## What it does
-Flags two sites of one model with the same name, including a site with a constant name
-inside a Python loop (every iteration reuses the name), and names repeated through calls:
-a helper with hard-coded site names called twice from one model, or in a loop, or naming a
-site like one of the model's own. Helpers are followed through the file and workspace
-imports.
+Flags two sample or deterministic sites of one model with the same name, including a site
+with a constant name inside a Python loop (every iteration reuses the name), and names
+repeated through calls: a helper with hard-coded site names called twice from one model,
+or in a loop, or naming a site like one of the model's own (helpers are followed through
+the file and workspace imports). Sites in branches that cannot both run (`if`/`else`,
+`if c: ... return`, `if x == "a"` and `if x == "b"`) may share a name, and so may repeated
+`numpyro.param` calls, which numpyro memoizes.
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -45,6 +47,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.call_graph import CallGraph
+from numpyro_lsp.analysis.conditions import contradict
 from numpyro_lsp.analysis.models import FunctionInfo, Site, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
@@ -59,11 +62,17 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         for site in model.sites:
             if site.name is None:
                 continue
+            if site.primitive == "param":
+                # numpyro's trace keeps the first of repeated params (it memoizes them);
+                # only a sample or deterministic site may not reuse a recorded name.
+                first.setdefault(site.name, []).append(site)
+                continue
             name_node = site.name_node
             earlier = [
                 s
                 for s in first.get(site.name, [])
                 if not exclusive_branches(s.branches, site.branches)
+                and not contradict(s.conditions, site.conditions)
             ]
             if earlier:
                 yield Report(
@@ -101,14 +110,16 @@ def names_through_calls(
     named = [
         Named(s.name, s.name_node, s.branches, s.loops, None)
         for s in model.sites
-        if s.name is not None
+        if s.name is not None and s.primitive != "param"
     ]
     for call in graph.calls_from(analysis, model):
         if call.handlers:
             continue  # ``with handlers.scope(prefix=...)`` and the like rename or hide sites
         for reached in graph.reached_sites(call.callee, unhandled=True):
             site = reached.site
-            if site.name is not None and reached.unconditional and not site.handlers:
+            if site.name is None or site.primitive == "param" or site.handlers:
+                continue
+            if reached.unconditional:
                 through = call.callee.function.name
                 named.append(Named(site.name, call.node, call.branches, call.loops, through))
     return sorted(named, key=lambda n: (n.node.lineno, n.node.col_offset))
@@ -117,7 +128,7 @@ def names_through_calls(
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Site names repeated through calls of helpers (the model's own: ``check_chunk``)."""
     runs = {id(f) for f in analysis.models}
-    runs |= {id(f) for f in analysis.functions if analysis.uses_of(f.name)}
+    runs |= {id(f) for f in analysis.functions if analysis.uses_of(f)}
     graph = CallGraph()
     for model in analysis.functions:
         if id(model) not in runs:

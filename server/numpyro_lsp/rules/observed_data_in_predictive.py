@@ -98,7 +98,7 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         posterior = "posterior_samples" in arguments or "guide" in arguments
         if not posterior or not isinstance(arguments.get("model"), ast.Name):
             continue
-        model = analysis.function(arguments["model"].id)
+        model = analysis.function_at(arguments["model"].id, arguments["model"])
         if model is None:
             continue
         observed = observed_parameters(model)

@@ -48,24 +48,16 @@ def untraced_reads(
     reads: list[ast.Name] = []
     loops: list[ast.AST] = []
     for node in nodes:
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for name in ast.walk(target):
-                    if isinstance(name, ast.Name) and name.id in bindings:
-                        bindings[name.id].append((_end(node), node.value))
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            if node.target.id in bindings:
-                bindings[node.target.id].append((_end(node), None))
-        elif isinstance(node, ast.NamedExpr) and node.target.id in bindings:
-            bindings[node.target.id].append((_end(node), node.value))
-        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension | ast.withitem):
-            target = node.optional_vars if isinstance(node, ast.withitem) else node.target
-            unordered.update(n.id for n in ast.walk(target or node) if isinstance(n, ast.Name))
-        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+        kind = type(node)
+        if kind is ast.Name:
+            if node.id in traced and type(node.ctx) is ast.Load:
+                reads.append(node)
+        elif kind in _BINDINGS:
+            _add_binding(node, kind, bindings, unordered)
+        if kind in _LOOPS:
             loops.append(node)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in traced:
-            reads.append(node)
+    if not reads:
+        return frozenset()
     for name in params:
         if name in bindings:
             bindings[name].insert(0, ((0, 0), ast.Constant(None)))
@@ -85,6 +77,40 @@ def untraced_reads(
             break
         untraced = found
     return untraced
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_BINDINGS = (
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.NamedExpr,
+    ast.For,
+    ast.AsyncFor,
+    ast.comprehension,
+    ast.withitem,
+)
+
+
+def _add_binding(node: ast.AST, kind: type, bindings: dict, unordered: set[str]) -> None:
+    if kind is ast.Assign or kind is ast.AnnAssign:
+        if node.value is None:
+            return
+        targets = node.targets if kind is ast.Assign else [node.target]
+        for target in targets:
+            for name in ast.walk(target):
+                if type(name) is ast.Name and name.id in bindings:
+                    bindings[name.id].append((_end(node), node.value))
+    elif kind is ast.AugAssign:
+        if type(node.target) is ast.Name and node.target.id in bindings:
+            bindings[node.target.id].append((_end(node), None))
+    elif kind is ast.NamedExpr:
+        if node.target.id in bindings:
+            bindings[node.target.id].append((_end(node), node.value))
+    else:
+        target = node.optional_vars if kind is ast.withitem else node.target
+        if target is not None:
+            unordered.update(n.id for n in ast.walk(target) if type(n) is ast.Name)
 
 
 def _reached_by_traced(read: ast.Name, bindings: list, loops: list[ast.AST]) -> bool:

@@ -165,29 +165,6 @@ class FunctionInfo:
         """The names that hold values JAX traces when the function runs as a model."""
         return _traced_names(self.scope, self)
 
-    @cached_property
-    def local_names(self) -> dict[str, str | None]:
-        """The names this function binds itself, which hide the module's: a local import
-        gives its path (``import pyro.distributions as dist`` in one function leaves the
-        module's ``dist`` alone), a parameter or an assignment gives None."""
-        names: dict[str, str | None] = dict.fromkeys(self.params)
-        imports = []
-        hidden: set[str] = set()
-        for node in self.nodes:
-            kind = type(node)
-            if kind is ast.Name and type(node.ctx) is ast.Store:
-                names[node.id] = None
-            elif kind is ast.Import or kind is ast.ImportFrom:
-                imports.append(node)
-            elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-                names[node.name] = None
-            elif kind is ast.Global or kind is ast.Nonlocal:
-                hidden.update(node.names)
-        names.update(bindings_from_imports(imports))
-        for name in hidden:
-            names.pop(name, None)
-        return names
-
     @property
     def name(self) -> str:
         return self.node.name
@@ -460,14 +437,47 @@ class ModuleAnalysis:
     def binding(self, node: ast.AST, name: str) -> str | None:
         """The path ``name`` stands for where ``node`` is: the functions around it first
         (their parameters, assignments and imports), then the module's imports."""
-        definition = self.owner_nodes.get(id(node))
-        info = self.infos.get(id(definition)) if definition is not None else None
-        while info is not None:
-            local = info.local_names
-            if name in local:
-                return local[name]
-            info = info.parent
+        local = self.local_bindings.get(name)
+        definition = self.owner_nodes.get(id(node)) if local else None
+        while definition is not None:
+            if id(definition) in local:
+                return local[id(definition)]
+            parent = self.infos[id(definition)].parent
+            definition = parent.node if parent is not None else None
         return self.bindings.get(name)
+
+    @cached_property
+    def local_bindings(self) -> dict[str, dict[int, str | None]]:
+        """For each name that functions bind themselves, by id(definition): the path of a
+        local import (``import pyro.distributions as dist`` in one function leaves the
+        module's ``dist`` alone), or None for a parameter, an assignment, a nested def."""
+        found: dict[str, dict[int, str | None]] = {}
+        hidden: list[tuple[str, int]] = []
+        for index in self.indexes:
+            owners, by_type = index.owners, index.by_type
+            for node in by_type.get(ast.Name, ()):
+                owner = owners.get(id(node))
+                if owner is not None and type(node.ctx) is ast.Store:
+                    found.setdefault(node.id, {})[id(owner)] = None
+            for kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+                for node in by_type.get(kind, ()):
+                    owner = owners.get(id(node))
+                    if owner is not None:
+                        name = node.arg if kind is ast.arg else node.name
+                        found.setdefault(name, {})[id(owner)] = None
+            for kind in (ast.Import, ast.ImportFrom):
+                for node in by_type.get(kind, ()):
+                    owner = owners.get(id(node))
+                    if owner is not None:
+                        for name, path in bindings_from_imports([node]).items():
+                            found.setdefault(name, {})[id(owner)] = path
+            for kind in (ast.Global, ast.Nonlocal):
+                for node in by_type.get(kind, ()):
+                    owner = owners.get(id(node))
+                    hidden += [(name, id(owner)) for name in node.names if owner is not None]
+        for name, owner in hidden:
+            found.get(name, {}).pop(owner, None)
+        return found
 
     def catalog_object(self, node: ast.AST) -> dict | None:
         path = self.resolve(node)
@@ -1025,12 +1035,19 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
             return found
         return None
 
-    handed_to_unknown = {
-        id(argument)
-        for call in analysis.nodes(ast.Call)
-        if analysis.catalog_object(call.func) is None
-        for argument in [*call.args, *(k.value for k in call.keywords)]
-    }
+    handed_to_unknown: set[int] | None = None
+
+    def wrapped(call: ast.Call) -> bool:
+        nonlocal handed_to_unknown
+        if handed_to_unknown is None:  # found once, and only for files that use a model
+            handed_to_unknown = {
+                id(argument)
+                for outer in analysis.nodes(ast.Call)
+                for argument in [*outer.args, *(k.value for k in outer.keywords)]
+                if type(argument) is ast.Call and analysis.catalog_object(outer.func) is None
+            }
+        return id(call) in handed_to_unknown
+
     for catalog_call in analysis.catalog_calls:
         call = catalog_call.call
         if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
@@ -1039,8 +1056,8 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         model = model_of(call, chain)
         if model is not None:
             function = analysis.function_at(model.id, model)
-            wrapped = id(call) in handed_to_unknown
-            analysis.model_uses.append(ModelUse(model.id, chain, call, function, wrapped))
+            use = ModelUse(model.id, chain, call, function, wrapped(call))
+            analysis.model_uses.append(use)
     for info in analysis.functions:
         for decorator in info.decorators:
             use = ModelUse(info.name, [decorator.path], decorator.call, info)
@@ -1089,7 +1106,7 @@ def walk_statements(
 
 def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
     """The names that module-level imports bind; a function's own imports bind in it alone
-    (``FunctionInfo.local_names``)."""
+    (``ModuleAnalysis.local_bindings``)."""
     imports = [
         n
         for t in (ast.Import, ast.ImportFrom)

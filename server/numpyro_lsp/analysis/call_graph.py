@@ -106,6 +106,10 @@ def _is_main_guard(node: ast.If) -> bool:
     )
 
 
+def _ends(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise | ast.Continue | ast.Break)
+
+
 def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int, str], ...]]]:
     """The calls a statement's own expressions make when it runs, each with the branches of
     the conditional expressions (``a if c else b``) it sits in: not the calls of nested
@@ -145,6 +149,12 @@ class _Walk:
     def block(self, body: list[ast.stmt], branches=(), loops=(), handlers=()) -> None:
         for statement in body:
             self.statement(statement, branches, loops, handlers)
+            if isinstance(statement, ast.If) and not _is_main_guard(statement):
+                # After ``if c: return ...``, the rest of the block runs only when c is false.
+                if _ends(statement.body):
+                    branches = (*branches, (id(statement), "orelse"))
+                elif _ends(statement.orelse):
+                    branches = (*branches, (id(statement), "body"))
 
     def statement(self, node: ast.stmt, branches, loops, handlers) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

@@ -35,6 +35,7 @@ noise = random.normal(key_noise, (100,))
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,12 +58,40 @@ NOT_DRAWS = {
 }
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+COMPARISON = re.compile(r"assert|allclose|isclose|array_equal", re.I)
 
 
 @dataclass
 class Use:
     node: ast.AST
     branches: tuple[tuple[int, str], ...]
+    statement: ast.stmt
+    # The names the draw's statement assigns (``x = random.normal(key)``).
+    targets: frozenset[str]
+
+
+def is_comparison(node: ast.AST) -> bool:
+    """An ``assert``, or a call such as ``assert_allclose(...)`` or ``jnp.allclose(...)``."""
+    if isinstance(node, ast.Expr):
+        node = node.value
+    if isinstance(node, ast.Assert):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return COMPARISON.search(name) is not None
+
+
+def compared_names(body: list[ast.stmt]) -> list[set[str]]:
+    """The names each comparison of a body reads. Tests draw twice from one key on purpose,
+    to compare the draws."""
+    return [
+        {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        for statement in body
+        for node in ast.walk(statement)
+        if is_comparison(node)
+    ]
 
 
 def builds_distribution(analysis: ModuleAnalysis, node: ast.expr, local: dict) -> bool:
@@ -153,9 +182,13 @@ class _Scope:
     """Walks one function or module body in source order: which draws each key fed since it
     was last assigned."""
 
-    def __init__(self, analysis: ModuleAnalysis, local: dict[str, ast.expr]) -> None:
+    def __init__(
+        self, analysis: ModuleAnalysis, local: dict[str, ast.expr], body: list[ast.stmt]
+    ) -> None:
         self.analysis = analysis
         self.local = local
+        self.body = body
+        self._compared: list[set[str]] | None = None
         self.uses: dict[str, list[Use]] = {}
         # The loops each name was last assigned in: a draw in a deeper loop repeats.
         self.assigned_in: dict[str, tuple[int, ...]] = {}
@@ -222,6 +255,11 @@ class _Scope:
         if not any(may_draw(self.analysis, call) for call in calls):
             return
         enclosing = enclosing_bindings(statement)
+        targets = frozenset(
+            name
+            for target in (statement.targets if isinstance(statement, ast.Assign) else [])
+            for name in assigned_names(target)
+        )
         for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
             key = drawn_key(self.analysis, call, self.local)
             if not isinstance(key, ast.Name):
@@ -229,7 +267,21 @@ class _Scope:
             bound, repeated = enclosing.get(id(call), (set(), False))
             if key.id in bound:
                 continue  # a comprehension's or lambda's own variable: a new key each time
-            self.use(key, Use(call, branches), loops, repeated)
+            self.use(key, Use(call, branches, statement, targets), loops, repeated)
+
+    def apart(self, earlier: list[Use], later: Use) -> bool:
+        """Whether the later draw is never used with the earlier ones: it overwrites their
+        result, or a comparison reads it with one of them (a test that checks draws from one
+        key are equal)."""
+        if all(u.targets and u.targets <= later.targets for u in earlier):
+            return True
+        if any(u.statement is later.statement for u in earlier):
+            return is_comparison(later.statement)
+        if self._compared is None:
+            self._compared = compared_names(self.body)
+        return any(
+            u.targets & names and later.targets & names for u in earlier for names in self._compared
+        )
 
     def use(self, key: ast.Name, use: Use, loops, in_comprehension: bool) -> None:
         earlier = [
@@ -237,6 +289,8 @@ class _Scope:
             for u in self.uses.setdefault(key.id, [])
             if not exclusive_branches(u.branches, use.branches)
         ]
+        if earlier and self.apart(earlier, use):
+            earlier = []
         assigned_in = self.assigned_in.get(key.id, ())
         repeated = in_comprehension or any(
             loop not in assigned_in and key.id not in self.loop_bound[loop] for loop in loops
@@ -272,13 +326,13 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     }
     for function in analysis.functions:
         if id(function) in drawing:
-            scope = _Scope(analysis, function.assignments)
+            scope = _Scope(analysis, function.assignments, function.node.body)
             scope.block(function.node.body)
             yield from scope.reports
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Draws at module level: keys flow from statement to statement."""
-    scope = _Scope(analysis, analysis.assignments)
+    scope = _Scope(analysis, analysis.assignments, analysis.tree.body)
     scope.block(analysis.tree.body)  # functions and classes are skipped, not walked
     yield from scope.reports

@@ -25,14 +25,18 @@ def _subject(node: ast.expr) -> str | None:
     return ast.dump(node) if isinstance(plain, ast.Name) else None
 
 
-def facts(test: ast.expr, holds: bool = True) -> frozenset[Fact]:
+# Tests nested deeper than this (``a and (b and (c ...``) say nothing more.
+MAX_DEPTH = 20
+
+
+def facts(test: ast.expr, holds: bool = True, depth: int = 0) -> frozenset[Fact]:
     """The facts that ``test`` being ``holds`` implies."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return facts(test.operand, not holds)
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, holds = test.operand, not holds
     if isinstance(test, ast.BoolOp):
         # ``a and b`` true, or ``a or b`` false: each part is known.
-        if isinstance(test.op, ast.And) == holds:
-            return frozenset().union(*(facts(v, holds) for v in test.values))
+        if isinstance(test.op, ast.And) == holds and depth < MAX_DEPTH:
+            return frozenset().union(*(facts(v, holds, depth + 1) for v in test.values))
         return frozenset()
     if (
         isinstance(test, ast.Compare)

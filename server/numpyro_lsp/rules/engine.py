@@ -106,6 +106,12 @@ def check_source(
     source: str, catalog: Catalog, settings: RuleSettings | None = None
 ) -> list[Finding]:
     """Findings for a whole source text; raises SyntaxError when it does not parse."""
-    tree = ast.parse(source)
+    return check_tree(ast.parse(source), source, catalog, settings)
+
+
+def check_tree(
+    tree: ast.Module, source: str, catalog: Catalog, settings: RuleSettings | None = None
+) -> list[Finding]:
+    """Findings for a parsed module (``source`` is its text, for ``# noqa`` comments)."""
     analysis = analyze_module(tree, catalog)
     return run_rules(analysis, split_lines(source), settings or RuleSettings())

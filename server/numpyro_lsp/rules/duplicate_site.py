@@ -125,13 +125,21 @@ def names_through_calls(
     return sorted(named, key=lambda n: (n.node.lineno, n.node.col_offset))
 
 
+def may_call_helpers(analysis: ModuleAnalysis, model: FunctionInfo) -> bool:
+    """A cheap first look: does the model call a function of the file by name, or could it
+    call an imported one?"""
+    return bool(analysis.imported_models) or any(
+        name in analysis.functions_by_name for name in model.called_names
+    )
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Site names repeated through calls of helpers (the model's own: ``check_chunk``)."""
     runs = {id(f) for f in analysis.models}
     runs |= {id(f) for f in analysis.functions if analysis.uses_of(f)}
     graph = CallGraph()
     for model in analysis.functions:
-        if id(model) not in runs:
+        if id(model) not in runs or not may_call_helpers(analysis, model):
             continue
         first: dict[str, list[Named]] = {}
         reported: set[int] = set()

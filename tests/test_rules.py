@@ -38,6 +38,24 @@ def position(source: str, marker: str) -> tuple[int, int]:
 
 
 FLAGGED = [
+    (
+        "NPR006",
+        "def h():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "def m():\n    h()\n    x = h()\nk = NUTS(m)\n",
+        "x = |h()",
+    ),
+    (
+        "NPR021",
+        "svi = SVI(m, AutoNormal(m), None, Trace_ELBO())\n"
+        "params, losses = svi.run(random.PRNGKey(0), 10)\n",
+        "|params, losses",
+    ),
+    (
+        "NPR022",
+        "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\ndef main():\n"
+        "    return 2 * h()\nif __name__ == '__main__':\n    main()\n",
+        "2 * |h()",
+    ),
     ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1))\n', "numpyro.sample("),
     (
         "NPR001",
@@ -161,6 +179,25 @@ def test_flags_at_the_right_place(code, body, marker):
 
 
 SILENT = [
+    (
+        "NPR006",
+        "def h():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "def m(flag):\n    if flag:\n        h()\n    if not flag:\n        h()\n"
+        "    if flag:\n        return\n    numpyro.sample('b', dist.Normal(0, 1))\n"
+        "k = NUTS(m)\n",
+    ),
+    (
+        "NPR021",
+        "svi = SVI(m, AutoNormal(m), None, Trace_ELBO())\n"
+        "params, state, losses = svi.run(random.PRNGKey(0), 10)\n"
+        "state, loss = svi.update(state)\n",
+    ),
+    (
+        "NPR022",
+        "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\n"
+        "with handlers.seed(rng_seed=0):\n    h()\n"
+        "def run(h):\n    return h()\nrun(lambda: 1)\n",
+    ),
     ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1), rng_key=random.PRNGKey(1))\n'),
     (
         "NPR001",

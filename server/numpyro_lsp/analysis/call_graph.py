@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from numpyro_lsp.analysis.conditions import Fact, facts
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site, dotted_parts
 
 # How many calls deep sites are followed (a helper calling a helper calling ...).
@@ -35,6 +36,8 @@ class Call:
     loops: tuple[ast.stmt, ...]
     # The paths of the handlers of the ``with`` blocks around the call.
     handlers: tuple[str, ...]
+    # What the ``if`` tests around the call say holds there (analysis/conditions.py).
+    conditions: frozenset[Fact] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,10 @@ class ReachedSite:
 
     @property
     def unconditional(self) -> bool:
-        """Whether every call on the way, and the site itself, sits outside any branch."""
-        return not self.site.branches and not any(call.branches for call in self.path)
+        """Whether every call on the way, and the site itself, sits outside any branch (or
+        after an early return)."""
+        site = self.site
+        return not (site.branches or site.conditions or any(c.branches for c in self.path))
 
 
 def top_level_functions(analysis: ModuleAnalysis) -> set[int]:
@@ -134,6 +139,23 @@ def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int,
         pending += [(c, branches) for c in children]
 
 
+@dataclass(frozen=True)
+class _Around:
+    """What surrounds a statement in the body being walked."""
+
+    branches: tuple[tuple[int, str], ...] = ()
+    loops: tuple[ast.stmt, ...] = ()
+    handlers: tuple[str, ...] = ()
+    conditions: frozenset[Fact] = frozenset()
+
+    def branch(self, node: ast.stmt, label: str, conditions=frozenset()) -> _Around:
+        return replace(
+            self,
+            branches=(*self.branches, (id(node), label)),
+            conditions=self.conditions | conditions,
+        )
+
+
 class _Walk:
     def __init__(
         self,
@@ -146,49 +168,52 @@ class _Walk:
         self.functions = functions
         self.calls: list[Call] = []
 
-    def block(self, body: list[ast.stmt], branches=(), loops=(), handlers=()) -> None:
+    def block(self, body: list[ast.stmt], around: _Around) -> None:
         for statement in body:
-            self.statement(statement, branches, loops, handlers)
+            self.statement(statement, around)
             if isinstance(statement, ast.If) and not _is_main_guard(statement):
                 # After ``if c: return ...``, the rest of the block runs only when c is false.
                 if _ends(statement.body):
-                    branches = (*branches, (id(statement), "orelse"))
+                    around = around.branch(statement, "orelse", facts(statement.test, False))
                 elif _ends(statement.orelse):
-                    branches = (*branches, (id(statement), "body"))
+                    around = around.branch(statement, "body", facts(statement.test, True))
 
-    def statement(self, node: ast.stmt, branches, loops, handlers) -> None:
+    def statement(self, node: ast.stmt, around: _Around) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return
-        self.own(node, branches, loops, handlers)
+        self.own(node, around)
         if isinstance(node, ast.If):
             if _is_main_guard(node):
-                self.block(node.body, branches, loops, handlers)
+                self.block(node.body, around)
                 return
-            self.block(node.body, (*branches, (id(node), "body")), loops, handlers)
-            self.block(node.orelse, (*branches, (id(node), "orelse")), loops, handlers)
+            self.block(node.body, around.branch(node, "body", facts(node.test, True)))
+            self.block(node.orelse, around.branch(node, "orelse", facts(node.test, False)))
         elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
-            self.block(node.body, branches, (*loops, node), handlers)
-            self.block(node.orelse, branches, loops, handlers)
+            self.block(node.body, replace(around, loops=(*around.loops, node)))
+            self.block(node.orelse, around)
         elif isinstance(node, ast.With | ast.AsyncWith):
-            around = [self.handler(item.context_expr) for item in node.items]
-            self.block(node.body, branches, loops, (*handlers, *filter(None, around)))
+            handlers = [h for item in node.items if (h := self.handler(item.context_expr))]
+            self.block(node.body, replace(around, handlers=(*around.handlers, *handlers)))
         elif isinstance(node, ast.Try | ast.TryStar):
             parts = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
             for i, part in enumerate(parts):
-                self.block(part, (*branches, (id(node), str(i))), loops, handlers)
+                self.block(part, around.branch(node, str(i)))
         elif isinstance(node, ast.Match):
             for i, case in enumerate(node.cases):
-                self.block(case.body, (*branches, (id(node), f"case{i}")), loops, handlers)
+                self.block(case.body, around.branch(node, f"case{i}"))
 
     def handler(self, node: ast.expr) -> str | None:
         obj = self.analysis.catalog_object(node.func if isinstance(node, ast.Call) else node)
         return obj["path"] if obj is not None and obj["kind"] == "handler" else None
 
-    def own(self, statement: ast.stmt, branches, loops, handlers) -> None:
+    def own(self, statement: ast.stmt, around: _Around) -> None:
         for node, inner in _own_calls(statement):
             callee = resolve_callee(self.analysis, node, self.functions, self.caller)
             if callee is not None:
-                self.calls.append(Call(node, callee, (*branches, *inner), loops, handlers))
+                branches = (*around.branches, *inner)
+                self.calls.append(
+                    Call(node, callee, branches, around.loops, around.handlers, around.conditions)
+                )
 
 
 class CallGraph:
@@ -207,7 +232,8 @@ class CallGraph:
             if id(analysis) not in self._functions:
                 self._functions[id(analysis)] = top_level_functions(analysis)
             walk = _Walk(analysis, function, self._functions[id(analysis)])
-            walk.block(function.node.body if function is not None else analysis.tree.body)
+            body = function.node.body if function is not None else analysis.tree.body
+            walk.block(body, _Around())
             self._calls[key] = sorted(walk.calls, key=lambda c: (c.node.lineno, c.node.col_offset))
         return self._calls[key]
 

@@ -101,6 +101,7 @@ class Named:
     node: ast.AST
     branches: tuple[tuple[int, str], ...]
     loops: tuple[ast.stmt, ...]
+    conditions: frozenset
     through: str | None  # the helper called, for a name that comes through a call
 
 
@@ -108,7 +109,7 @@ def names_through_calls(
     analysis: ModuleAnalysis, graph: CallGraph, model: FunctionInfo
 ) -> list[Named]:
     named = [
-        Named(s.name, s.name_node, s.branches, s.loops, None)
+        Named(s.name, s.name_node, s.branches, s.loops, s.conditions, None)
         for s in model.sites
         if s.name is not None and s.primitive != "param"
     ]
@@ -121,7 +122,9 @@ def names_through_calls(
                 continue
             if reached.unconditional:
                 through = call.callee.function.name
-                named.append(Named(site.name, call.node, call.branches, call.loops, through))
+                named.append(
+                    Named(site.name, call.node, call.branches, call.loops, call.conditions, through)
+                )
     return sorted(named, key=lambda n: (n.node.lineno, n.node.col_offset))
 
 
@@ -147,7 +150,9 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
             earlier = [
                 n
                 for n in first.get(named.name, [])
-                if not exclusive_branches(n.branches, named.branches) and n.node is not named.node
+                if not exclusive_branches(n.branches, named.branches)
+                and not contradict(n.conditions, named.conditions)
+                and n.node is not named.node
             ]
             first.setdefault(named.name, []).append(named)
             if named.through is None and not any(n.through for n in earlier):

@@ -5,9 +5,9 @@ Flags two sample or deterministic sites of one model with the same name, includi
 with a constant name inside a Python loop (every iteration reuses the name), and names
 repeated through calls: a helper with hard-coded site names called twice from one model,
 or in a loop, or naming a site like one of the model's own (helpers are followed through
-the file and workspace imports). Sites in branches that cannot both run (`if`/`else`,
-`if c: ... return`, `if x == "a"` and `if x == "b"`) may share a name, and so may repeated
-`numpyro.param` calls, which numpyro memoizes.
+the file and, in the editor, workspace imports). Sites in branches that cannot both run
+(`if`/`else`, `if c: ... return`, `if x == "a"` and `if x == "b"`) may share a name, and so
+may repeated `numpyro.param` calls, which numpyro memoizes.
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with

@@ -4,7 +4,7 @@
 Flags a call, from plain module-level code (or a function that code calls), of a model or
 helper that runs `numpyro.sample` with no handler or inference around it: no
 `handlers.seed`, no `Predictive`, no MCMC or SVI. Helpers are followed through calls in the
-file and through imports of workspace files.
+file and, in the editor, through imports of workspace files.
 
 ## Why is this bad?
 Outside inference nothing provides a PRNG key, so the first latent `numpyro.sample` stops

@@ -113,10 +113,7 @@ class Shapes:
             assigned = self.assigned(node.id)
             if assigned is None:
                 return None
-            value = assigned[1]
-            if isinstance(value, ast.Tuple):  # ``N, K = 50, 3``
-                value = unpacked(self.analysis, node.id, value)
-            return self.dim(value, depth + 1) if value is not None else None
+            return assigned[0].dim(assigned[1], depth + 1)
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.value, ast.Attribute)
@@ -131,21 +128,34 @@ class Shapes:
         return None
 
     def dims(self, node: ast.AST, depth: int) -> Shape | None:
-        """A shape written out: ``(n, 1)``, ``[K]``, ``n``."""
+        """A shape as written: ``(n, 1)``, ``[K]``, ``n`` (a known int), ``x.shape``, or a
+        name assigned one of those. Anything else may be an int or a tuple: no shape."""
+        if depth > MAX_DEPTH:
+            return None
         if isinstance(node, ast.Tuple | ast.List):
-            return tuple(self.dim(e, depth) for e in node.elts)
-        return (self.dim(node, depth),)
+            return tuple(self.dim(e, depth + 1) for e in node.elts)
+        if isinstance(node, ast.Attribute) and node.attr == "shape":
+            return self.of(node.value, depth + 1)
+        if isinstance(node, ast.Name):
+            assigned = self.assigned(node.id)
+            if assigned is not None and isinstance(assigned[1], ast.Tuple | ast.List):
+                return assigned[0].dims(assigned[1], depth + 1)
+        size = self.dim(node, depth + 1)
+        return None if size is None else (size,)
 
     def assigned(self, name: str) -> tuple[Shapes, ast.expr] | None:
         """Where a name's value comes from: the function's own assignment, else the
-        module's (an argument is not an assignment)."""
+        module's (an argument is not an assignment); for ``N, K = 50, 3`` its element."""
+        scope, value = self, None
         if self.function is not None:
             if name in self.function.assignments:
-                return self, self.function.assignments[name]
-            if name in self.function.params:
+                value = self.function.assignments[name]
+            elif name in self.function.params:
                 return None
-        value = self.analysis.assignments.get(name)
-        return (Shapes(self.analysis, None), value) if value is not None else None
+        if value is None:
+            scope, value = Shapes(self.analysis, None), self.analysis.assignments.get(name)
+        value = own_value(self.analysis, name, value) if value is not None else None
+        return (scope, value) if value is not None else None
 
     def name(self, name: str, depth: int) -> Shape | None:
         if self.function is not None:
@@ -294,17 +304,22 @@ class Shapes:
         )
 
 
-def unpacked(analysis: ModuleAnalysis, name: str, value: ast.Tuple) -> ast.expr | None:
-    """The element of ``N, K = 50, 3`` that a name takes."""
+def own_value(analysis: ModuleAnalysis, name: str, value: ast.expr) -> ast.expr | None:
+    """The part of an assigned value that a name takes: all of it for ``name = value``, an
+    element for ``N, K = 50, 3``, nothing known for ``x, y = load()``."""
     for node in analysis.nodes(ast.Assign):
         if node.value is not value:
             continue
         for target in node.targets:
-            if isinstance(target, ast.Tuple) and len(target.elts) == len(value.elts):
-                for element, item in zip(target.elts, value.elts, strict=True):
-                    if isinstance(element, ast.Name) and element.id == name:
-                        return item
-    return None
+            if isinstance(target, ast.Name) and target.id == name:
+                return value
+            if isinstance(target, ast.Tuple | ast.List):
+                names = [e.id if isinstance(e, ast.Name) else None for e in target.elts]
+                if name in names:
+                    if isinstance(value, ast.Tuple) and len(value.elts) == len(names):
+                        return value.elts[names.index(name)]
+                    return None
+    return value
 
 
 def parameter_event_dim(obj: dict, name: str) -> int:

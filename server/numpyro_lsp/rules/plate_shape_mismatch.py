@@ -161,7 +161,8 @@ def shape_report(site: Site, shapes: Shapes) -> Report | None:
                 "`.squeeze(-1)`)",
                 related=(See(plate.call, "the plate"),),
             )
-        if last not in (None, 1) and size is not None and last != size:
+        subsampled = any(k.arg == "subsample_size" for k in plate.call.keywords)
+        if last not in (None, 1) and size is not None and last != size and not subsampled:
             return Report(
                 node,
                 f"`{ast.unparse(node)}` has shape {shape_text(shape)} {where} of size {size}: "

@@ -180,6 +180,11 @@ def test_flags_at_the_right_place(code, body, marker):
 
 SILENT = [
     (
+        "NPR018",
+        "def m():\n    with numpyro.plate('a', 10, 5):\n"
+        "        numpyro.sample('y', dist.Normal(0, 1), obs=jnp.ones(5))\nk = NUTS(m)\n",
+    ),
+    (
         "NPR006",
         "def h():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
         "def m(flag):\n    if flag:\n        h()\n    if not flag:\n        h()\n"

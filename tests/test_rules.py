@@ -38,6 +38,24 @@ def position(source: str, marker: str) -> tuple[int, int]:
 
 
 FLAGGED = [
+    (
+        "NPR006",
+        "def h():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "def m():\n    h()\n    x = h()\nk = NUTS(m)\n",
+        "x = |h()",
+    ),
+    (
+        "NPR021",
+        "svi = SVI(m, AutoNormal(m), None, Trace_ELBO())\n"
+        "params, losses = svi.run(random.PRNGKey(0), 10)\n",
+        "|params, losses",
+    ),
+    (
+        "NPR022",
+        "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\ndef main():\n"
+        "    return 2 * h()\nif __name__ == '__main__':\n    main()\n",
+        "2 * |h()",
+    ),
     ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1))\n', "numpyro.sample("),
     (
         "NPR001",
@@ -135,9 +153,8 @@ FLAGGED = [
     ),
     (
         "NPR015",
-        "def main():\n    key = random.PRNGKey(0)\n    mcmc.run(key)\n"
-        "    Predictive(m, num_samples=1)(key)\n",
-        "num_samples=1)(|key)",
+        "def main(key):\n    a = random.normal(key)\n    b = dist.Normal(0, 1).sample(key)\n",
+        "sample(|key)",
     ),
     (
         "NPR016",
@@ -162,6 +179,30 @@ def test_flags_at_the_right_place(code, body, marker):
 
 
 SILENT = [
+    (
+        "NPR018",
+        "def m():\n    with numpyro.plate('a', 10, 5):\n"
+        "        numpyro.sample('y', dist.Normal(0, 1), obs=jnp.ones(5))\nk = NUTS(m)\n",
+    ),
+    (
+        "NPR006",
+        "def h():\n    numpyro.sample('a', dist.Normal(0, 1))\n"
+        "def m(flag):\n    if flag:\n        h()\n    if not flag:\n        h()\n"
+        "    if flag:\n        return\n    numpyro.sample('b', dist.Normal(0, 1))\n"
+        "k = NUTS(m)\n",
+    ),
+    (
+        "NPR021",
+        "svi = SVI(m, AutoNormal(m), None, Trace_ELBO())\n"
+        "params, state, losses = svi.run(random.PRNGKey(0), 10)\n"
+        "state, loss = svi.update(state)\n",
+    ),
+    (
+        "NPR022",
+        "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\n"
+        "with handlers.seed(rng_seed=0):\n    h()\n"
+        "def run(h):\n    return h()\nrun(lambda: 1)\n",
+    ),
     ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1), rng_key=random.PRNGKey(1))\n'),
     (
         "NPR001",
@@ -243,6 +284,11 @@ SILENT = [
         "def main(flag):\n    key = random.PRNGKey(0)\n    key, sub = random.split(key)\n"
         "    mcmc.run(sub)\n    if flag:\n        random.normal(key)\n    else:\n"
         "        random.uniform(key)\n",
+    ),
+    (
+        "NPR015",
+        "def main():\n    key = random.PRNGKey(0)\n    mcmc.run(key)\n"
+        "    Predictive(m, num_samples=1)(key)\n",
     ),
     ("NPR016", "numpyro.set_host_device_count(4)\nx = jnp.ones(3)\n"),
     (

@@ -5,21 +5,21 @@ Never imports jax or numpyro: the catalog is read from the package or the cache.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import sys
 import tomllib
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
+from numpyro_lsp.discovery import python_files
 from numpyro_lsp.options import rule_settings
 from numpyro_lsp.rules.base import Severity
 from numpyro_lsp.rules.engine import RuleSettings, check_text
-
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
 
 
 @dataclass(frozen=True)
@@ -32,16 +32,6 @@ class FileFinding:
     code: str
     severity: Severity
     message: str
-
-
-def python_files(paths: Iterable[Path]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*.py")):
-                if not SKIPPED_DIRS & set(child.relative_to(path).parts[:-1]):
-                    yield child
-        else:
-            yield path
 
 
 def project_settings(start: Path) -> tuple[RuleSettings, Path | None, list[str]]:
@@ -60,6 +50,32 @@ def project_settings(start: Path) -> tuple[RuleSettings, Path | None, list[str]]
         problems: list[str] = []
         return rule_settings(section, problems), pyproject, [f"{pyproject}: {p}" for p in problems]
     return RuleSettings(), None, []
+
+
+# The lowest Python a ``requires-python`` specifier admits: ">=3.12", "~=3.12", "==3.12.*".
+_LOWEST_PYTHON = re.compile(r"(?:>=|~=|==)\s*(\d+)\.(\d+)")
+
+
+@functools.cache
+def required_python(folder: Path) -> tuple[int, int] | None:
+    """The lowest Python that ``project.requires-python`` of the nearest pyproject.toml at or
+    above ``folder`` admits."""
+    for candidate in [folder, *folder.parents]:
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return None
+            specifier = table.get("project", {}).get("requires-python", "")
+            lowest = [(int(a), int(b)) for a, b in _LOWEST_PYTHON.findall(str(specifier))]
+            return max(lowest) if lowest else None
+    return None
+
+
+def written_for_newer_python(path: Path) -> bool:
+    required = required_python(path.resolve().parent)
+    return required is not None and required > sys.version_info[:2]
 
 
 def override(
@@ -98,7 +114,15 @@ def check_file(path: Path, catalog: Catalog, settings: RuleSettings) -> list[Fil
     except (OSError, UnicodeDecodeError) as error:
         return [FileFinding(str(path), 1, 1, 1, 1, "E902", Severity.ERROR, f"cannot read: {error}")]
     lines = split_lines(source)
-    findings, broken = check_text(source, catalog, settings)
+    try:
+        findings, broken = check_text(source, catalog, settings)
+    except RecursionError:
+        message = "not checked: nested deeper than the analysis follows"
+        return [FileFinding(str(path), 1, 1, 1, 1, "E999", Severity.INFORMATION, message)]
+    if broken and written_for_newer_python(path):
+        # Valid code for the project's Python may be newer syntax than ours: what parses is
+        # checked, and nothing is said of the rest.
+        broken = []
 
     def column(line: int, byte_column: int) -> int:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
@@ -156,9 +180,24 @@ def format_json(findings: list[FileFinding]) -> str:
     )
 
 
+def project_exclude(pyproject: Path | None) -> list[str]:
+    """``exclude`` of ``[tool.numpyro-lsp]``: gitignore-style patterns, relative to the
+    pyproject.toml's folder."""
+    if pyproject is None:
+        return []
+    table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    patterns = table.get("tool", {}).get("numpyro-lsp", {}).get("exclude", [])
+    return [p for p in patterns if isinstance(p, str)] if isinstance(patterns, list) else []
+
+
 def run_check(
-    paths: list[Path], settings: RuleSettings, python: str | None = None
+    paths: list[Path],
+    settings: RuleSettings,
+    pyproject: Path | None = None,
+    python: str | None = None,
 ) -> list[FileFinding]:
     catalog = catalog_for_checks(python)
-    findings = [f for path in python_files(paths) for f in check_file(path, catalog, settings)]
+    root = pyproject.parent if pyproject is not None else None
+    files = python_files(paths, project_exclude(pyproject), root)
+    findings = [f for path in files for f in check_file(path, catalog, settings)]
     return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code))

@@ -114,11 +114,11 @@ def check_command(args: argparse.Namespace) -> int:
     if missing:
         print(f"numpyro-lsp: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    settings, _, problems = project_settings(Path.cwd())
+    settings, pyproject, problems = project_settings(Path.cwd())
     for problem in problems:
         print(f"numpyro-lsp: {problem}", file=sys.stderr)
     settings = override(settings, args.select, args.extend_select, args.ignore)
-    findings = run_check(args.paths, settings, args.python)
+    findings = run_check(args.paths, settings, pyproject, args.python)
     output = format_json(findings) + "\n" if args.format == "json" else format_text(findings)
     sys.stdout.write(output)
     return 1 if any(f.severity >= Severity.WARNING for f in findings) else 0

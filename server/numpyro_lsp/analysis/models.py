@@ -13,6 +13,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from numpyro_lsp.analysis.conditions import Fact, facts
+from numpyro_lsp.analysis.flow import TracedNames, untraced_reads
 from numpyro_lsp.analysis.imports import bindings_from_imports
 from numpyro_lsp.catalog.schema import Catalog
 
@@ -26,9 +28,19 @@ STATIC_JAX_FUNCTIONS = {"shape", "ndim", "size", "result_type", "dtype", "issubd
 STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
+# ... and a distribution's shapes and support, also static (``d.shape()`` is a method).
+STATIC_ATTRIBUTES |= {"batch_shape", "event_shape", "event_dim", "support"}
+# Functions that tell a concrete value from a tracer: their result is a plain bool, and
+# what runs where they say "concrete" is not traced (``if not_jax_tracer(y): ...``).
+CONCRETE_CHECKS = {"not_jax_tracer"}
 # Builtins whose result is a plain Python value even for traced arguments.
 STATIC_BUILTINS = {"len", "isinstance", "issubclass", "type", "callable", "hasattr", "id", "print"}
 STATIC_BUILTINS |= {"repr", "str", "getattr", "bool", "int", "float", "range"}
+# A set cannot hold arrays (they are unhashable): ``set(params)`` is a set of dict keys.
+STATIC_BUILTINS |= {"set", "frozenset"}
+# Handlers under which plain code runs a model eagerly: calling a model there does not
+# make the caller a model.
+EAGER_HANDLERS = {"numpyro.handlers.seed", "numpyro.handlers.trace"}
 # Catalog kinds that take a model as their first argument.
 MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
 
@@ -91,6 +103,8 @@ class Site:
     handlers: tuple[HandlerContext, ...]
     target: str | None
     function: FunctionInfo | None
+    # What the ``if`` tests around the site say holds there (analysis/conditions.py).
+    conditions: frozenset[Fact] = frozenset()
 
     @property
     def name_node(self) -> ast.expr | None:
@@ -137,6 +151,16 @@ class FunctionInfo:
     nodes: list[ast.AST] = field(default_factory=list)
 
     @cached_property
+    def concrete_nodes(self) -> set[int]:
+        """The ids of the nodes that run only on concrete values: those under
+        ``if not_jax_tracer(x):``, numpyro's own guard for eager-only checks."""
+        found: set[int] = set()
+        for node in self.nodes:
+            if isinstance(node, ast.If) and _is_concrete_check(node.test):
+                found.update(id(n) for s in node.body for n in ast.walk(s))
+        return found
+
+    @cached_property
     def traced(self) -> set[str]:
         """The names that hold values JAX traces when the function runs as a model."""
         return _traced_names(self.scope, self)
@@ -161,6 +185,11 @@ class ModelUse:
     model: str
     chain: list[str]
     call: ast.Call  # the outermost call of the chain
+    # The definition of ``model`` in force where it is handed over (``function_at``).
+    function: FunctionInfo | None = None
+    # The outermost call is itself handed to a callable the catalog does not know
+    # (``kernel(HMC(model))`` with ``kernel`` a parameter): what finally runs it is unknown.
+    wrapped: bool = False
 
 
 @dataclass(eq=False)
@@ -194,6 +223,12 @@ class ModuleAnalysis:
     sites: list[Site] = field(default_factory=list)
     catalog_calls: list[CatalogCall] = field(default_factory=list)
     model_uses: list[ModelUse] = field(default_factory=list)
+    # Calls of a name under ``with handlers.seed(...)``/``trace``, with those handlers:
+    # plain code running a model eagerly (``ModelUse`` with the handlers as its chain).
+    eager_calls: list[tuple[ast.Call, list[str]]] = field(default_factory=list)
+    # Every definition of each function name in the file, in source order (scripts and
+    # notebooks define ``model`` again and again).
+    functions_by_name: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     # Module-level names last assigned a call of a catalog callable, with its path
@@ -260,7 +295,10 @@ class ModuleAnalysis:
         identity, and a re-parsed chunk has new ones); and what module-level names hold
         (``instances``)."""
         models = tuple(
-            (id(f) in self.model_ids, tuple((tuple(u.chain), u.call) for u in self.uses_of(f.name)))
+            (
+                id(f) in self.model_ids,
+                tuple((tuple(u.chain), u.call, u.wrapped) for u in self.uses_of(f)),
+            )
             for f in part.functions
         )
         return models, self.instances
@@ -277,6 +315,7 @@ class ModuleAnalysis:
             sites=part.sites,
             catalog_calls=part.catalog_calls,
             model_uses=self.model_uses,
+            functions_by_name=self.functions_by_name,
             assignments=part.assignments,
             indexes=part.indexes,
             owner_nodes=part.owner_nodes,
@@ -341,10 +380,46 @@ class ModuleAnalysis:
             return self.lookups.functions.get(name)
         return next((info for info in self.functions if info.name == name), None)
 
-    def uses_of(self, model: str) -> list[ModelUse]:
+    def function_at(self, name: str, node: ast.AST) -> FunctionInfo | None:
+        """The definition of ``name`` in force at ``node``: the innermost scope around it
+        that defines the name, and there the last definition above it (else the first)."""
+        candidates = self.functions_by_name.get(name, [])
+        if len(candidates) < 2:
+            return candidates[0] if candidates else None
+        line = getattr(node, "lineno", 0)
+        scope = self.owner(node)
+        while True:
+            here = [f for f in candidates if f.parent is scope]
+            if here:
+                above = [f for f in here if f.node.lineno <= line]
+                return above[-1] if above else here[0]
+            if scope is None:
+                return candidates[0]
+            scope = scope.parent
+
+    def runs_eagerly(self, model: FunctionInfo) -> bool:
+        """Whether the file only ever runs the model eagerly, under ``seed``/``trace``
+        handlers (as tests do), never under inference or a kernel: its values are concrete.
+        A model handed to nothing here (a library's) may be traced."""
+        objects = self.catalog.objects
+        uses = self.uses_of(model)
+        return bool(uses) and all(
+            EAGER_HANDLERS & set(use.chain)
+            and all(objects.get(path, {}).get("kind") == "handler" for path in use.chain)
+            for use in uses
+        )
+
+    def uses_of(self, model: FunctionInfo | str) -> list[ModelUse]:
+        """What a model is handed to; given a definition, only the uses that name that one
+        (not those of another function with the same name)."""
+        name = model if isinstance(model, str) else model.name
         if self.lookups is not None:
-            return self.lookups.uses.get(model, [])
-        return [use for use in self.model_uses if use.model == model]
+            uses = self.lookups.uses.get(name, [])
+        else:
+            uses = [use for use in self.model_uses if use.model == name]
+        if isinstance(model, str):
+            return uses
+        return [use for use in uses if use.function is None or use.function is model]
 
     def resolve(self, node: ast.AST) -> str | None:
         """The fully qualified path a name chain stands for (``jnp.exp`` -> ``jax.numpy.exp``)."""
@@ -353,11 +428,56 @@ class ModuleAnalysis:
             return known[1]
         path = None
         parts = dotted_parts(node)
-        head = self.bindings.get(parts[0]) if parts else None
+        head = self.binding(node, parts[0]) if parts else None
         if head is not None:
             path = ".".join([head, *parts[1:]])
         self._resolved[id(node)] = (node, path)
         return path
+
+    def binding(self, node: ast.AST, name: str) -> str | None:
+        """The path ``name`` stands for where ``node`` is: the functions around it first
+        (their parameters, assignments and imports), then the module's imports."""
+        local = self.local_bindings.get(name)
+        definition = self.owner_nodes.get(id(node)) if local else None
+        while definition is not None:
+            if id(definition) in local:
+                return local[id(definition)]
+            parent = self.infos[id(definition)].parent
+            definition = parent.node if parent is not None else None
+        return self.bindings.get(name)
+
+    @cached_property
+    def local_bindings(self) -> dict[str, dict[int, str | None]]:
+        """For each name that functions bind themselves, by id(definition): the path of a
+        local import (``import pyro.distributions as dist`` in one function leaves the
+        module's ``dist`` alone), or None for a parameter, an assignment, a nested def."""
+        found: dict[str, dict[int, str | None]] = {}
+        hidden: list[tuple[str, int]] = []
+        for index in self.indexes:
+            owners, by_type = index.owners, index.by_type
+            for node in by_type.get(ast.Name, ()):
+                owner = owners.get(id(node))
+                if owner is not None and type(node.ctx) is ast.Store:
+                    found.setdefault(node.id, {})[id(owner)] = None
+            for kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+                for node in by_type.get(kind, ()):
+                    owner = owners.get(id(node))
+                    if owner is not None:
+                        name = node.arg if kind is ast.arg else node.name
+                        found.setdefault(name, {})[id(owner)] = None
+            for kind in (ast.Import, ast.ImportFrom):
+                for node in by_type.get(kind, ()):
+                    owner = owners.get(id(node))
+                    if owner is not None:
+                        for name, path in bindings_from_imports([node]).items():
+                            found.setdefault(name, {})[id(owner)] = path
+            for kind in (ast.Global, ast.Nonlocal):
+                for node in by_type.get(kind, ()):
+                    owner = owners.get(id(node))
+                    hidden += [(name, id(owner)) for name in node.names if owner is not None]
+        for name, owner in hidden:
+            found.get(name, {}).pop(owner, None)
+        return found
 
     def catalog_object(self, node: ast.AST) -> dict | None:
         path = self.resolve(node)
@@ -397,6 +517,18 @@ def exclusive_branches(a: tuple[tuple[int, str], ...], b: tuple[tuple[int, str],
     return any(node in branches_a and branches_a[node] != label for node, label in b)
 
 
+def _is_concrete_check(test: ast.expr) -> bool:
+    while isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        test = test.values[0]
+    callee = dotted_parts(test.func) if isinstance(test, ast.Call) else None
+    return callee is not None and callee[-1] in CONCRETE_CHECKS
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Whether a block always leaves the function (ends in ``return`` or ``raise``)."""
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
+
+
 def _is_none(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -409,7 +541,7 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
     every jax/jnp/lax result, and whatever is computed from those. The model's arguments are
     concrete (MCMC's default ``jit_model_args=False``), and shapes are static."""
     if isinstance(node, ast.Name):
-        return node.id in traced
+        return node.id in traced and id(node) not in getattr(traced, "untraced", ())
     if isinstance(node, ast.Constant):
         return False
     if isinstance(node, ast.Attribute):
@@ -421,6 +553,10 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
     if isinstance(node, ast.Compare):
         if all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
             return False
+        if _is_key_test(node):
+            return False
+    if isinstance(node, ast.BoolOp):
+        return _bool_op_is_traced(analysis, node, traced)
         return any(is_traced(analysis, n, traced) for n in [node.left, *node.comparators])
     if isinstance(node, ast.Lambda | ast.FunctionDef):
         return False
@@ -441,10 +577,66 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
             return member.obj["name"] in TRACED_PRIMITIVES
     if isinstance(call.func, ast.Name) and call.func.id in STATIC_BUILTINS:
         return False
+    callee = dotted_parts(call.func)
+    if callee is not None and callee[-1] in CONCRETE_CHECKS:
+        return False
+    if isinstance(call.func, ast.Attribute) and call.func.attr in STATIC_ATTRIBUTES | {"keys"}:
+        return False  # shapes, and a dict's keys
     if isinstance(call.func, ast.Attribute) and is_traced(analysis, call.func.value, traced):
         return True  # a method of a traced array: ``theta.sum()``
     arguments = [*call.args, *(k.value for k in call.keywords)]
     return any(is_traced(analysis, a, traced) for a in arguments)
+
+
+def _is_key_test(node: ast.Compare) -> bool:
+    """``"params" in nn_vars``: a string in a container is a key or item test, never an
+    array operation (an array cannot hold strings)."""
+    return (
+        all(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+        and isinstance(node.left, ast.Constant)
+        and isinstance(node.left.value, str)
+    )
+
+
+def _concrete_after(test: ast.expr) -> set[str]:
+    """Names a true ``test`` shows to be concrete: ``isinstance(x, (int, float))`` for
+    Python or NumPy types, ``not_jax_tracer(x)``."""
+    if not isinstance(test, ast.Call) or not test.args or not isinstance(test.args[0], ast.Name):
+        return set()
+    callee = dotted_parts(test.func)
+    if callee is None:
+        return set()
+    if callee[-1] in CONCRETE_CHECKS:
+        return {test.args[0].id}
+    if callee == ["isinstance"] and len(test.args) == 2:
+        types = {n.id for n in ast.walk(test.args[1]) if isinstance(n, ast.Name)}
+        if not types & {"jax", "jnp", "Array", "Tracer", "ArrayLike"}:
+            return {test.args[0].id}
+    return set()
+
+
+def _bool_op_is_traced(analysis: ModuleAnalysis, node: ast.BoolOp, traced: set[str]) -> bool:
+    """Each operand of ``a and b`` runs only where the ones before it hold: after
+    ``isinstance(c, (int, float))`` the name ``c`` is concrete."""
+    names = traced
+    for value in node.values:
+        if is_traced(analysis, value, names):
+            return True
+        concrete = _concrete_after(value) if isinstance(node.op, ast.And) else set()
+        if concrete & names:
+            names = TracedNames(names - concrete, getattr(names, "untraced", frozenset()))
+    return False
+
+
+def _iterated_values(iterable: ast.expr, target: ast.AST) -> ast.AST:
+    """The part of a loop target that receives traced values: nothing for a dict's keys,
+    the value of ``for k, v in d.items()``."""
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
+        if iterable.func.attr == "keys":
+            return ast.Tuple(elts=[])
+        if iterable.func.attr == "items" and isinstance(target, ast.Tuple) and target.elts:
+            return target.elts[-1]
+    return target
 
 
 def assigned_names(target: ast.AST) -> Iterator[str]:
@@ -483,14 +675,17 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
                         traced.update(assigned_names(target))
             elif isinstance(node, ast.For | ast.comprehension):
                 if is_traced(analysis, node.iter, traced):
-                    traced.update(assigned_names(node.target))
+                    traced.update(assigned_names(_iterated_values(node.iter, node.target)))
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
                 call = node.context_expr
                 if isinstance(call, ast.Call) and analysis.primitive_name(call) == "plate":
                     traced.update(assigned_names(node.optional_vars))
             elif isinstance(node, ast.NamedExpr) and is_traced(analysis, node.value, traced):
                 traced.add(node.target.id)
-    return traced
+    untraced = untraced_reads(
+        info.nodes, info.params, traced, lambda value, names: is_traced(analysis, value, names)
+    )
+    return TracedNames(traced, untraced)
 
 
 @dataclass
@@ -573,6 +768,7 @@ class _Context:
     loops: tuple[ast.stmt, ...] = ()
     branches: tuple[tuple[int, str], ...] = ()
     handlers: tuple[HandlerContext, ...] = ()
+    conditions: frozenset[Fact] = frozenset()
 
     def with_(self, **changes) -> _Context:
         return _Context(**{**self.__dict__, **changes})
@@ -589,6 +785,12 @@ class _Walker:
     def block(self, statements: list[ast.stmt], context: _Context) -> None:
         for statement in statements:
             self.statement(statement, context)
+            if isinstance(statement, ast.If) and _exits(statement.body):
+                # What follows ``if c: ... return`` runs only where ``c`` is false.
+                context = context.with_(
+                    branches=(*context.branches, (id(statement), "orelse")),
+                    conditions=context.conditions | facts(statement.test, False),
+                )
 
     def statement(self, node: ast.stmt, context: _Context) -> None:
         analysis = self.analysis
@@ -624,8 +826,15 @@ class _Walker:
             return
         if isinstance(node, ast.If):
             self.calls_of(node, context)
-            self.block(node.body, context.with_(branches=(*context.branches, (id(node), "body"))))
-            orelse = context.with_(branches=(*context.branches, (id(node), "orelse")))
+            body = context.with_(
+                branches=(*context.branches, (id(node), "body")),
+                conditions=context.conditions | facts(node.test, True),
+            )
+            self.block(node.body, body)
+            orelse = context.with_(
+                branches=(*context.branches, (id(node), "orelse")),
+                conditions=context.conditions | facts(node.test, False),
+            )
             self.block(node.orelse, orelse)
             return
         if isinstance(node, ast.Try | ast.TryStar):
@@ -696,7 +905,14 @@ class _Walker:
     def call(self, call: ast.Call, context: _Context, target: str | None) -> None:
         analysis = self.analysis
         function = context.function
-        if function is not None and isinstance(call.func, ast.Name):
+        eager = any(h.path in EAGER_HANDLERS for h in context.handlers)
+        if isinstance(call.func, ast.Name) and eager:
+            analysis.eager_calls.append((call, [h.path for h in context.handlers]))
+        elif (
+            function is not None
+            and isinstance(call.func, ast.Name)
+            and self.analysis.owner_nodes.get(id(call)) is not None  # not in a lambda
+        ):
             function.called_names.add(call.func.id)
         obj = analysis.catalog_object(call.func)
         if obj is None:
@@ -731,6 +947,7 @@ class _Walker:
             handlers=context.handlers,
             target=target,
             function=context.function,
+            conditions=context.conditions,
         )
 
 
@@ -760,22 +977,33 @@ def distribution_use(
     return None
 
 
+def is_test_function(info: FunctionInfo) -> bool:
+    """A function pytest collects (module level or a method, named ``test*``): pytest runs
+    it eagerly, so it is never model code, whatever it calls."""
+    return info.parent is None and info.name.startswith("test")
+
+
 def _mark_models(analysis: ModuleAnalysis) -> None:
     by_name = {f.name: f for f in analysis.functions}
     models = analysis.model_ids
     for use in analysis.model_uses:
-        if use.model in by_name:
-            models.add(id(by_name[use.model]))
+        if use.function is not None:
+            models.add(id(use.function))
     for info in analysis.functions:
-        if info.primitive_calls or info.decorators:
+        if (info.primitive_calls or info.decorators) and not is_test_function(info):
             models.add(id(info))
     # A function that calls a model of the same file is one too (a helper-built model).
     changed = True
     while changed:
         changed = False
         for info in analysis.functions:
-            if id(info) not in models and any(
-                by_name.get(n) is not None and id(by_name[n]) in models for n in info.called_names
+            if (
+                id(info) not in models
+                and not is_test_function(info)
+                and any(
+                    by_name.get(n) is not None and id(by_name[n]) in models
+                    for n in info.called_names
+                )
             ):
                 models.add(id(info))
                 changed = True
@@ -785,12 +1013,12 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     function_names = {f.name for f in analysis.functions}
     consumed_calls: set[int] = set()
 
-    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> str | None:
+    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> ast.Name | None:
         if depth > 8:
             return None
         if isinstance(node, ast.Name):
             if node.id in function_names:
-                return node.id
+                return node
             assigned = analysis.assignments.get(node.id)
             return model_of(assigned, chain, depth + 1) if assigned is not None else None
         if isinstance(node, ast.Call):
@@ -807,6 +1035,19 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
             return found
         return None
 
+    handed_to_unknown: set[int] | None = None
+
+    def wrapped(call: ast.Call) -> bool:
+        nonlocal handed_to_unknown
+        if handed_to_unknown is None:  # found once, and only for files that use a model
+            handed_to_unknown = {
+                id(argument)
+                for outer in analysis.nodes(ast.Call)
+                for argument in [*outer.args, *(k.value for k in outer.keywords)]
+                if type(argument) is ast.Call and analysis.catalog_object(outer.func) is None
+            }
+        return id(call) in handed_to_unknown
+
     for catalog_call in analysis.catalog_calls:
         call = catalog_call.call
         if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
@@ -814,10 +1055,18 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         chain: list[str] = []
         model = model_of(call, chain)
         if model is not None:
-            analysis.model_uses.append(ModelUse(model, chain, call))
+            function = analysis.function_at(model.id, model)
+            use = ModelUse(model.id, chain, call, function, wrapped(call))
+            analysis.model_uses.append(use)
     for info in analysis.functions:
         for decorator in info.decorators:
-            analysis.model_uses.append(ModelUse(info.name, [decorator.path], decorator.call))
+            use = ModelUse(info.name, [decorator.path], decorator.call, info)
+            analysis.model_uses.append(use)
+    for call, handlers in analysis.eager_calls:
+        name = call.func.id
+        if name in function_names:
+            function = analysis.function_at(name, call.func)
+            analysis.model_uses.append(ModelUse(name, handlers, call, function))
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:
@@ -856,8 +1105,14 @@ def walk_statements(
 
 
 def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
+    """The names that module-level imports bind; a function's own imports bind in it alone
+    (``ModuleAnalysis.local_bindings``)."""
     imports = [
-        n for t in (ast.Import, ast.ImportFrom) for i in indexes for n in i.by_type.get(t, ())
+        n
+        for t in (ast.Import, ast.ImportFrom)
+        for i in indexes
+        for n in i.by_type.get(t, ())
+        if id(n) not in i.owners
     ]
     return bindings_from_imports(sorted(imports, key=lambda n: (n.lineno, n.col_offset)))
 
@@ -884,8 +1139,11 @@ def analyze_module(
         analysis.functions += part.functions
         analysis.sites += part.sites
         analysis.catalog_calls += part.catalog_calls
+        analysis.eager_calls += part.eager_calls
         analysis.assignments.update(part.assignments)
         analysis._resolved.update(part._resolved)
+    for info in analysis.functions:
+        analysis.functions_by_name.setdefault(info.name, []).append(info)
     for name, value in analysis.assignments.items():
         obj = analysis.catalog_object(value.func) if isinstance(value, ast.Call) else None
         if obj is not None:

@@ -69,7 +69,7 @@ def model_outline(analysis: ModuleAnalysis, lines: list[str]) -> list[OutlineEnt
 def model_detail(analysis: ModuleAnalysis, function: FunctionInfo) -> str:
     """``model · NUTS → MCMC``: what the file hands the model to."""
     chains = []
-    for use in analysis.uses_of(function.name):
+    for use in analysis.uses_of(function):
         chain = " → ".join(path.rsplit(".", 1)[-1] for path in use.chain)
         if chain not in chains:
             chains.append(chain)

@@ -246,7 +246,7 @@ class SiteIndex:
             if imported is not None:
                 return (imported,)
         if isinstance(node, ast.Name):
-            function = analysis.function(node.id)
+            function = analysis.function_at(node.id, node)
             if function is not None:
                 return (ModelDefinition(analysis, function),)
             value = self._assigned(node.id, owner)
@@ -314,7 +314,7 @@ def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
         if imported is not None:
             helpers.append(imported)
         elif isinstance(node, ast.Name):
-            local = analysis.function(node.id)
+            local = analysis.function_at(node.id, node)
             if local is not None and local is not function:
                 helpers.append(ModelDefinition(analysis, local, model.uri))
     complete = all(_accounted_for(analysis, name) for name in function.called_names)

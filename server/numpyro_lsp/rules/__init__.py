@@ -19,7 +19,9 @@ from numpyro_lsp.rules import (
     prng_key_reuse,
     pyro_habits,
     real_latent_as_positive_parameter,
+    sample_in_plain_call,
     sample_without_rng_key,
+    svi_result_unpacked,
     traced_control_flow,
     unknown_name,
     unknown_site_name,
@@ -49,6 +51,8 @@ RULE_MODULES: tuple[ModuleType, ...] = (
     plate_shape_mismatch,
     vague_prior,
     unknown_site_name,
+    svi_result_unpacked,
+    sample_in_plain_call,
 )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import difflib
 import enum
+import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -135,14 +137,40 @@ def did_you_mean(name: str, candidates: Iterable[str], cutoff: float = 0.75) -> 
     return by_lower[match[0]] if match else None
 
 
+# Arithmetic folded in literals such as ``100**2`` or ``1 / 1000``.
+_FOLDED = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Pow: operator.pow,
+}
+# Larger exponents are not "simple arithmetic"; folding them could take long or overflow.
+_MAX_EXPONENT = 64
+
+
 def literal_number(node: ast.AST) -> float | None:
-    """The value of a numeric literal, ``-1`` and ``+2.5`` included."""
-    sign = 1.0
-    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        sign = -sign if isinstance(node.op, ast.USub) else sign
-        node = node.operand
+    """The value of a numeric literal, or of simple arithmetic on literals: ``-1``, ``+2.5``,
+    ``100**2``, ``1 / 1000``."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = literal_number(node.operand)
+        if value is None:
+            return None
+        return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sign * float(node.value)
+        return float(node.value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLDED:
+        left, right = literal_number(node.left), literal_number(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Pow) and abs(right) > _MAX_EXPONENT:
+            return None
+        try:
+            value = _FOLDED[type(node.op)](left, right)
+        except (ArithmeticError, ValueError):
+            return None
+        return value if isinstance(value, float) and math.isfinite(value) else None
     return None
 
 

@@ -112,7 +112,7 @@ def candidates(analysis: ModuleAnalysis) -> Iterator[tuple[FunctionInfo, Site, l
     """Centered hierarchical sites: shared with the LocScaleReparam code actions."""
     for model in analysis.models:
         depends = latent_dependencies(model)
-        uses = analysis.uses_of(model.name)
+        uses = analysis.uses_of(model)
         for site in model.sites:
             use = site.distribution
             if not site.latent or site.name is None or use is None or "loc_scale" not in use.obj:

@@ -61,8 +61,11 @@ DISCRETE_KERNELS = {
 
 
 def enumerated(infer: ast.expr | None) -> bool:
-    """``infer={"enumerate": "parallel"}`` on the site."""
-    return isinstance(infer, ast.Dict) and any(
+    """``infer={"enumerate": "parallel"}`` on the site, or an ``infer`` that may hold it:
+    one computed (``{"enumerate": "parallel"} if enum else {}``, a variable)."""
+    if infer is None or (isinstance(infer, ast.Constant) and infer.value is None):
+        return False
+    return not isinstance(infer, ast.Dict) or any(
         isinstance(k, ast.Constant) and k.value == "enumerate" for k in infer.keys
     )
 
@@ -71,8 +74,10 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         hmc_uses = [
             use
-            for use in analysis.uses_of(model.name)
-            if GRADIENT_KERNELS & set(use.chain) and not DISCRETE_KERNELS & set(use.chain)
+            for use in analysis.uses_of(model)
+            if GRADIENT_KERNELS & set(use.chain)
+            and not DISCRETE_KERNELS & set(use.chain)
+            and not use.wrapped
         ]
         if not hmc_uses:
             continue

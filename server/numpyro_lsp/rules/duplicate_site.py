@@ -1,8 +1,13 @@
 """NPR006 duplicate-site-name
 
 ## What it does
-Flags two sites of one model with the same name, including a site with a constant name
-inside a Python loop (every iteration reuses the name).
+Flags two sample or deterministic sites of one model with the same name, including a site
+with a constant name inside a Python loop (every iteration reuses the name), and names
+repeated through calls: a helper with hard-coded site names called twice from one model,
+or in a loop, or naming a site like one of the model's own (helpers are followed through
+the file and, in the editor, workspace imports). Sites in branches that cannot both run
+(`if`/`else`, `if c: ... return`, `if x == "a"` and `if x == "b"`) may share a name, and so
+may repeated `numpyro.param` calls, which numpyro memoizes.
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -37,9 +42,13 @@ def model(data=None):
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from numpyro_lsp.analysis.models import Site, exclusive_branches
+from numpyro_lsp.analysis.call_graph import CallGraph
+from numpyro_lsp.analysis.conditions import contradict
+from numpyro_lsp.analysis.models import FunctionInfo, Site, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR006"
@@ -53,11 +62,17 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         for site in model.sites:
             if site.name is None:
                 continue
+            if site.primitive == "param":
+                # numpyro's trace keeps the first of repeated params (it memoizes them);
+                # only a sample or deterministic site may not reuse a recorded name.
+                first.setdefault(site.name, []).append(site)
+                continue
             name_node = site.name_node
             earlier = [
                 s
                 for s in first.get(site.name, [])
                 if not exclusive_branches(s.branches, site.branches)
+                and not contradict(s.conditions, site.conditions)
             ]
             if earlier:
                 yield Report(
@@ -75,3 +90,88 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     "use `numpyro.plate` or a name built from the loop index",
                 )
             first.setdefault(site.name, []).append(site)
+
+
+@dataclass
+class Named:
+    """A site name that a model's own statement brings: one of its sites, or a call of a
+    helper that has the site."""
+
+    name: str
+    node: ast.AST
+    branches: tuple[tuple[int, str], ...]
+    loops: tuple[ast.stmt, ...]
+    conditions: frozenset
+    through: str | None  # the helper called, for a name that comes through a call
+
+
+def names_through_calls(
+    analysis: ModuleAnalysis, graph: CallGraph, model: FunctionInfo
+) -> list[Named]:
+    named = [
+        Named(s.name, s.name_node, s.branches, s.loops, s.conditions, None)
+        for s in model.sites
+        if s.name is not None and s.primitive != "param"
+    ]
+    for call in graph.calls_from(analysis, model):
+        if call.handlers:
+            continue  # ``with handlers.scope(prefix=...)`` and the like rename or hide sites
+        for reached in graph.reached_sites(call.callee, unhandled=True):
+            site = reached.site
+            if site.name is None or site.primitive == "param" or site.handlers:
+                continue
+            if reached.unconditional:
+                through = call.callee.function.name
+                named.append(
+                    Named(site.name, call.node, call.branches, call.loops, call.conditions, through)
+                )
+    return sorted(named, key=lambda n: (n.node.lineno, n.node.col_offset))
+
+
+def may_call_helpers(analysis: ModuleAnalysis, model: FunctionInfo) -> bool:
+    """A cheap first look: does the model call a function of the file by name, or could it
+    call an imported one?"""
+    return bool(analysis.imported_models) or any(
+        name in analysis.functions_by_name for name in model.called_names
+    )
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Site names repeated through calls of helpers (the model's own: ``check_chunk``)."""
+    runs = {id(f) for f in analysis.models}
+    runs |= {id(f) for f in analysis.functions if analysis.uses_of(f)}
+    graph = CallGraph()
+    for model in analysis.functions:
+        if id(model) not in runs or not may_call_helpers(analysis, model):
+            continue
+        first: dict[str, list[Named]] = {}
+        reported: set[int] = set()
+        for named in names_through_calls(analysis, graph, model):
+            earlier = [
+                n
+                for n in first.get(named.name, [])
+                if not exclusive_branches(n.branches, named.branches)
+                and not contradict(n.conditions, named.conditions)
+                and n.node is not named.node
+            ]
+            first.setdefault(named.name, []).append(named)
+            if named.through is None and not any(n.through for n in earlier):
+                continue  # two of the model's own sites: the chunk check's
+            if id(named.node) in reported:
+                continue
+            if earlier:
+                reported.add(id(named.node))
+                how = f"`{named.through}` adds" if named.through else "this site adds"
+                yield Report(
+                    named.node,
+                    f"{how} a site named `{named.name}`, already used in `{model.name}`: "
+                    "give each call its own names (a prefix argument, or `handlers.scope`)",
+                    related=(See(earlier[0].node, "first defined here"),),
+                )
+            elif named.through and named.loops:
+                reported.add(id(named.node))
+                yield Report(
+                    named.node,
+                    f"`{named.through}` adds a site named `{named.name}` on every iteration "
+                    "of this loop: use `numpyro.plate`, or names built from the loop index",
+                )

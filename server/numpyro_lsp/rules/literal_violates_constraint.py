@@ -2,7 +2,8 @@
 
 ## What it does
 Flags a literal argument outside its parameter's constraint, read from numpyro's own
-`arg_constraints`: `dist.HalfNormal(-1)`, `dist.Beta(0, 1)`, `dist.Normal(0, 0)`.
+`arg_constraints`: `dist.HalfNormal(-1)`, `dist.Beta(0, 1)`, `dist.Normal(0, 0)`. A call
+that passes `validate_args=False` asked for no check and gets none.
 
 ## Why is this bad?
 With validation on (numpyro's default) the distribution raises `ValueError` as soon as it is
@@ -26,6 +27,7 @@ prior = dist.HalfNormal(1.0)
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.models import bind_arguments
@@ -66,7 +68,11 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         if obj["kind"] != "distribution":
             continue
         params = {p["name"]: p for p in obj["params"]}
-        for name, node in bind_arguments(obj, catalog_call.call).items():
+        arguments = bind_arguments(obj, catalog_call.call)
+        unchecked = arguments.get("validate_args")
+        if isinstance(unchecked, ast.Constant) and unchecked.value is False:
+            continue  # numpyro checks nothing: the code asked for an invalid one on purpose
+        for name, node in arguments.items():
             constraint = (params.get(name) or {}).get("constraint")
             value = literal_number(node)
             if constraint is None or value is None or not violates(value, constraint):

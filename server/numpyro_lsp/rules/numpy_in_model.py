@@ -51,17 +51,28 @@ SEVERITY = Severity.ERROR
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
         model = analysis.in_model(node)
+        if model is not None and analysis.runs_eagerly(model):
+            continue
         path = analysis.resolve(node.func) if model is not None else None
         if path is None or not path.startswith("numpy.") or path.startswith("numpy.random"):
             continue
         if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS:
             continue
+        if id(node) in model.concrete_nodes:
+            continue
         arguments = [*node.args, *(k.value for k in node.keywords)]
         if any(analysis.is_traced(a, model.traced) for a in arguments):
+            problem = (
+                f"`{ast.unparse(node.func)}` on a traced value fails under jit "
+                "(TracerArrayConversionError)"
+            )
+            if path.startswith("numpy.testing."):
+                # jax.numpy has no testing module: such checks belong outside the model.
+                yield Report(node, f"{problem}: check the values outside the model")
+                continue
             jax_path = "jnp." + path.removeprefix("numpy.")
             yield Report(
                 node,
-                f"`{ast.unparse(node.func)}` on a traced value fails under jit "
-                f"(TracerArrayConversionError): use `{jax_path}`",
+                f"{problem}: use `{jax_path}`",
                 fix={"kind": "numpy_to_jnp", "path": path},
             )

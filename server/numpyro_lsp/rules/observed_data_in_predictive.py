@@ -1,12 +1,14 @@
 """NPR017 observed-data-in-predictive
 
 ## What it does
-Flags a `Predictive` built with posterior samples and then called with the observed data,
-for example `Predictive(model, samples)(key, x, y=y)`.
+Flags a `Predictive` built with posterior samples or with a fitted guide, then called with
+the observed data: `Predictive(model, samples)(key, x, y=y)`, or
+`Predictive(model, guide=guide, params=params)(key, x, y=y)`.
 
 ## Why is this bad?
 An observed site returns its `obs` value: with the data passed in, the "predictions" are the
-observed data, with no error. Pass `None` (or leave the argument out) for the observations.
+observed data, with no error, and their intervals have zero width. Pass `None` (or leave
+the argument out) for the observations.
 
 ## Example
 ```python
@@ -93,9 +95,10 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     predictive_obj = analysis.catalog.objects["numpyro.infer.Predictive"]
     for construction, call in predictive_calls(analysis):
         arguments = bind_arguments(predictive_obj, construction)
-        if "posterior_samples" not in arguments or not isinstance(arguments.get("model"), ast.Name):
+        posterior = "posterior_samples" in arguments or "guide" in arguments
+        if not posterior or not isinstance(arguments.get("model"), ast.Name):
             continue
-        model = analysis.function(arguments["model"].id)
+        model = analysis.function_at(arguments["model"].id, arguments["model"])
         if model is None:
             continue
         observed = observed_parameters(model)

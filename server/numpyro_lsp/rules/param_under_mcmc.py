@@ -52,7 +52,7 @@ SVI_KINDS = {"autoguide", "elbo"}
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
-        uses = analysis.uses_of(model.name)
+        uses = analysis.uses_of(model)
         kinds = {analysis.catalog.objects[p]["kind"] for use in uses for p in use.chain}
         paths = {p for use in uses for p in use.chain}
         if "kernel" not in kinds or SVI_KINDS & kinds or "numpyro.infer.SVI" in paths:

@@ -4,7 +4,11 @@
 Flags shape mistakes the code shows without running it: a vector-valued distribution (its
 parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) inside a plate of
 another size without `.to_event(1)`, and observations reshaped to a trailing singleton
-dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate.
+dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate. Shapes are
+followed through the file (analysis/shapes.py): an `(n, 1)` column-vector mean, or an
+`(n, k)` observation or a vector-valued latent mean, inside a plate of size `n`, where the
+file shows those shapes (array constructors, draws with a shape, `[:, None]`, `.reshape`,
+`.expand`, and what the file passes to the model).
 
 ## Why is this bad?
 The extra dimension broadcasts against the plate instead of matching it: numpyro only warns
@@ -40,7 +44,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import DistributionUse, Site
+from numpyro_lsp.analysis.models import DistributionUse, Plate, Site
+from numpyro_lsp.analysis.shapes import Shape, Shapes, literal_int
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR018"
@@ -87,8 +92,8 @@ def same(a: ast.expr | None, b: ast.expr | None) -> bool:
 
 
 def check_site(analysis: ModuleAnalysis, site: Site) -> Iterator[Report]:
-    if not site.plates:
-        return
+    if not site.plates or plate_dim(site.plates[-1]) != -1:
+        return  # a plate on another dimension leaves the last one to the data
     plate = site.plates[-1]
     use = site.distribution
     obs = site.arguments.get("obs")
@@ -121,3 +126,70 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         for site in model.sites:
             if site.primitive == "sample":
                 yield from check_site(analysis, site)
+
+
+def plate_dim(plate: Plate) -> int | None:
+    dim = next((k.value for k in plate.call.keywords if k.arg == "dim"), None)
+    return -1 if dim is None else literal_int(dim)
+
+
+def shape_text(shape: Shape) -> str:
+    dims = ["?" if d is None else str(d) for d in shape]
+    return f"({dims[0]},)" if len(dims) == 1 else f"({', '.join(dims)})"
+
+
+def shape_report(site: Site, shapes: Shapes) -> Report | None:
+    """A column or a vector that the plate's dimension broadcasts against."""
+    plate = site.plates[0]
+    use = site.distribution
+    size = shapes.dim(plate.size) if plate.size is not None else None
+    obs = site.arguments.get("obs")
+    values = [*use.arguments.values()]
+    if obs is not None and not trailing_singleton(obs):
+        values.append(obs)  # an inline ``y[:, None]`` is the chunk check's
+    for node in values:
+        shape = shapes.of(node)
+        if not shape:
+            continue
+        last = shape[-1]
+        where = f"inside the plate `{plate.name or '?'}`"
+        if len(shape) >= 2 and last == 1 and size != 1:
+            return Report(
+                node,
+                f"`{ast.unparse(node)}` has shape {shape_text(shape)} {where}: it broadcasts "
+                "against the plate to (n, n); make it one-dimensional (`x[:, 0]`, "
+                "`.squeeze(-1)`)",
+                related=(See(plate.call, "the plate"),),
+            )
+        # ``plate("data", n, 100)`` or ``subsample_size=100``: the batch is the subsample.
+        subsampled = len(plate.call.args) > 2 or any(
+            k.arg == "subsample_size" for k in plate.call.keywords
+        )
+        if last not in (None, 1) and size is not None and last != size and not subsampled:
+            return Report(
+                node,
+                f"`{ast.unparse(node)}` has shape {shape_text(shape)} {where} of size {size}: "
+                "for one vector-valued variable per plate entry, add `.to_event(1)`",
+                related=(See(plate.call, "the plate"),),
+            )
+    return None
+
+
+def check(analysis: ModuleAnalysis) -> Iterator[Report]:
+    """Shapes followed through the file: a model's arguments take those of what the file
+    passes, so this reads the whole file."""
+    for model in analysis.models:
+        shapes = Shapes(analysis, model)
+        for site in model.sites:
+            use = site.distribution
+            if site.primitive != "sample" or len(site.plates) != 1 or use is None:
+                continue
+            if plate_dim(site.plates[0]) != -1 or use.has_method("to_event"):
+                continue
+            if (use.obj.get("support") or {}).get("event_dim", 0) != 0:
+                continue  # a multivariate distribution: its vector is the event
+            if vector_size(analysis, use) is not None:
+                continue  # ``jnp.zeros(k)``, ``.expand([k])``: the chunk check's
+            report = shape_report(site, shapes)
+            if report is not None:
+                yield report

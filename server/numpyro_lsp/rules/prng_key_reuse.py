@@ -1,13 +1,16 @@
 """NPR015 prng-key-reuse
 
 ## What it does
-Flags a JAX PRNG key handed to two random consumers (`jax.random` functions, `mcmc.run`,
-`svi.run`, a `Predictive`, `rng_key=`, `seed(rng_seed=...)`) without a `random.split` in
-between, and a key used inside a loop that never replaces it.
+Flags a JAX PRNG key that feeds two random draws (`jax.random` samplers,
+`Distribution.sample(key)`, `numpyro.sample(..., rng_key=key)`) with no `random.split` in
+between, and a draw in a loop or comprehension from a key that the loop never replaces.
+Handing one key to `mcmc.run` and then to a `Predictive` is not flagged: those are
+separate computations, as in numpyro's own docs.
 
 ## Why is this bad?
 The same key gives the same random numbers. Nothing fails: the draws are perfectly
-correlated (two A/B arms clicking together, a simulated slope off by 25%).
+correlated (two A/B arms clicking together, a simulated slope off by 25%), and the
+"replicates" of a loop are identical.
 
 ## Example
 ```python
@@ -32,6 +35,7 @@ noise = random.normal(key_noise, (100,))
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,174 +45,294 @@ from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 CODE = "NPR015"
 NAME = "prng-key-reuse"
 SEVERITY = Severity.WARNING
-KEY_MAKERS = {"jax.random.PRNGKey", "jax.random.key", "jax.random.split", "jax.random.fold_in"}
-NOT_CONSUMERS = {"jax.random.PRNGKey", "jax.random.key", "jax.random.key_data"}
-KEY_KEYWORDS = {"rng_key", "key", "rng_seed"}
-PREDICTIVE = "numpyro.infer.Predictive"
+# jax.random functions that make or handle keys rather than draw random numbers.
+NOT_DRAWS = {
+    "jax.random.PRNGKey",
+    "jax.random.key",
+    "jax.random.key_data",
+    "jax.random.wrap_key_data",
+    "jax.random.key_impl",
+    "jax.random.clone",
+    "jax.random.split",
+    "jax.random.fold_in",
+}
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+COMPARISON = re.compile(r"assert|allclose|isclose|array_equal", re.I)
 
 
 @dataclass
 class Use:
     node: ast.AST
-    loops: tuple[int, ...]
     branches: tuple[tuple[int, str], ...]
+    statement: ast.stmt
+    # The names the draw's statement assigns (``x = random.normal(key)``).
+    targets: frozenset[str]
 
 
-def makes_key(analysis: ModuleAnalysis, value: ast.expr, keys: set[str]) -> bool:
-    while isinstance(value, ast.Subscript):
-        value = value.value
-    if isinstance(value, ast.Name):
-        return value.id in keys
-    return isinstance(value, ast.Call) and analysis.resolve(value.func) in KEY_MAKERS
+def is_comparison(node: ast.AST) -> bool:
+    """An ``assert``, or a call such as ``assert_allclose(...)`` or ``jnp.allclose(...)``."""
+    if isinstance(node, ast.Expr):
+        node = node.value
+    if isinstance(node, ast.Assert):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return COMPARISON.search(name) is not None
 
 
-def is_predictive(analysis: ModuleAnalysis, node: ast.expr) -> bool:
-    """``Predictive(...)`` itself, or a module-level variable assigned one."""
-    if isinstance(node, ast.Name):
-        return analysis.instances.get(node.id) == PREDICTIVE
-    maker = analysis.catalog_object(node.func) if isinstance(node, ast.Call) else None
-    return maker is not None and maker["path"] == PREDICTIVE
+def compared_names(body: list[ast.stmt]) -> list[set[str]]:
+    """The names each comparison of a body reads. Tests draw twice from one key on purpose,
+    to compare the draws."""
+    return [
+        {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        for statement in body
+        for node in ast.walk(statement)
+        if is_comparison(node)
+    ]
 
 
-def consumed_key(analysis: ModuleAnalysis, call: ast.Call, keys: set[str]) -> ast.Name | None:
-    """The key variable a call consumes, if it is a random consumer of one."""
+def builds_distribution(analysis: ModuleAnalysis, node: ast.expr, local: dict) -> bool:
+    """``dist.Gamma(2, 1)`` (through ``.expand``/``.to_event``), or a name assigned one in
+    the same function or at module level."""
+    for _ in range(10):
+        if isinstance(node, ast.Name):
+            if node.id in local:
+                node, local = local[node.id], {}
+                continue
+            path = analysis.instances.get(node.id)
+            member = analysis.catalog.lookup(path) if path else None
+            return member is not None and member.obj["kind"] == "distribution"
+        if not isinstance(node, ast.Call):
+            return False
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("expand", "to_event"):
+            node = node.func.value
+            continue
+        obj = analysis.catalog_object(node.func)
+        return obj is not None and obj["kind"] == "distribution"
+    return False
+
+
+def drawn_key(analysis: ModuleAnalysis, call: ast.Call, local: dict) -> ast.expr | None:
+    """The key a call draws random numbers from: a ``jax.random`` sampler's first argument,
+    ``Distribution.sample(key, ...)``, ``numpyro.sample(..., rng_key=key)``."""
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
     path = analysis.resolve(call.func)
-    candidates = [k.value for k in call.keywords if k.arg in KEY_KEYWORDS]
-    if path is not None and path.startswith("jax.random.") and path not in NOT_CONSUMERS:
-        candidates += call.args[:1]
-    elif isinstance(call.func, ast.Attribute) and call.func.attr == "run":
-        candidates += call.args[:1]  # mcmc.run(key, ...), svi.run(key, ...)
-    elif is_predictive(analysis, call.func):
-        candidates += call.args[:1]  # predictive(key, ...)
-    for node in candidates:
-        if isinstance(node, ast.Name) and node.id in keys:
-            return node
+    if path is not None and path.startswith("jax.random.") and path not in NOT_DRAWS:
+        return call.args[0] if call.args else keywords.get("key")
+    if (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr == "sample"
+        and builds_distribution(analysis, call.func.value, local)
+    ):
+        return call.args[0] if call.args else keywords.get("key")
+    if analysis.primitive_name(call) == "sample":
+        return keywords.get("rng_key")
     return None
 
 
-class _Scope:
-    """Walks one function or module body in source order, tracking key variables."""
+def may_draw(analysis: ModuleAnalysis, call: ast.Call) -> bool:
+    """A cheap first look: could this call draw from a key?"""
+    if isinstance(call.func, ast.Attribute) and call.func.attr == "sample":
+        return True
+    path = analysis.resolve(call.func)
+    return path is not None and path.startswith("jax.random.") and path not in NOT_DRAWS
 
-    def __init__(self, analysis: ModuleAnalysis) -> None:
+
+def bound_by_loop(node: ast.For | ast.AsyncFor | ast.While) -> set[str]:
+    """The names a loop gives a new value on each iteration: its target and assignments."""
+    names = set(assigned_names(node.target)) if isinstance(node, ast.For | ast.AsyncFor) else set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Assign):
+            names.update(n for t in child.targets for n in assigned_names(t))
+        elif isinstance(child, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+            names.update(assigned_names(child.target))
+        elif isinstance(child, ast.NamedExpr):
+            names.add(child.target.id)
+    return names
+
+
+def enclosing_bindings(statement: ast.stmt) -> dict[int, tuple[set[str], bool]]:
+    """For each call in a statement's own expressions that sits in a comprehension or lambda:
+    the names those bind, and whether a comprehension repeats it."""
+    found: dict[int, tuple[set[str], bool]] = {}
+
+    def visit(node: ast.AST, bound: set[str], repeated: bool) -> None:
+        if isinstance(node, ast.stmt) and node is not statement:
+            return
+        if isinstance(node, COMPREHENSIONS):
+            bound = bound | {n for g in node.generators for n in assigned_names(g.target)}
+            repeated = True
+        elif isinstance(node, ast.Lambda):
+            arguments = node.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            bound = bound | {a.arg for a in every}
+        if isinstance(node, ast.Call) and (bound or repeated):
+            found[id(node)] = (bound, repeated)
+        for child in ast.iter_child_nodes(node):
+            visit(child, bound, repeated)
+
+    visit(statement, set(), False)
+    return found
+
+
+class _Scope:
+    """Walks one function or module body in source order: which draws each key fed since it
+    was last assigned."""
+
+    def __init__(
+        self, analysis: ModuleAnalysis, local: dict[str, ast.expr], body: list[ast.stmt]
+    ) -> None:
         self.analysis = analysis
-        self.keys: set[str] = set()
+        self.local = local
+        self.body = body
+        self._compared: list[set[str]] | None = None
         self.uses: dict[str, list[Use]] = {}
-        # The loops each key was made in: a use inside a deeper loop repeats every iteration.
-        self.defined_loops: dict[str, tuple[int, ...]] = {}
-        self.loop_assigns: dict[int, set[str]] = {}
+        # The loops each name was last assigned in: a draw in a deeper loop repeats.
+        self.assigned_in: dict[str, tuple[int, ...]] = {}
+        self.loop_bound: dict[int, set[str]] = {}
         self.reports: list[Report] = []
 
     def block(self, body: list[ast.stmt], loops=(), branches=()) -> None:
         for statement in body:
             self.statement(statement, loops, branches)
 
+    def branch(self, body: list[ast.stmt], loops, branches) -> None:
+        """A branch that ends in ``return``/``raise``/``continue``/``break``: its draws do not
+        reach the statements after it."""
+        before = {name: len(uses) for name, uses in self.uses.items()}
+        self.block(body, loops, branches)
+        if body and isinstance(body[-1], TERMINATORS):
+            for name, uses in self.uses.items():
+                del uses[before.get(name, 0) :]
+
     def statement(self, node: ast.stmt, loops, branches) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return
         if isinstance(node, ast.If):
             self.expression(node, loops, branches)
-            self.block(node.body, loops, (*branches, (id(node), "body")))
-            self.block(node.orelse, loops, (*branches, (id(node), "orelse")))
+            self.branch(node.body, loops, (*branches, (id(node), "body")))
+            self.branch(node.orelse, loops, (*branches, (id(node), "orelse")))
             return
-        if isinstance(node, ast.For | ast.While):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
             self.expression(node, loops, branches)
-            self.loop_assigns[id(node)] = {
-                name
-                for child in ast.walk(node)
-                if isinstance(child, ast.Assign | ast.AugAssign | ast.AnnAssign)
-                for target in (child.targets if isinstance(child, ast.Assign) else [child.target])
-                for name in assigned_names(target)
-            }
+            self.loop_bound[id(node)] = bound_by_loop(node)
+            if not isinstance(node, ast.While):
+                self.assign(assigned_names(node.target), (*loops, id(node)))
             self.block(node.body, (*loops, id(node)), branches)
             self.block(node.orelse, loops, branches)
             return
-        if isinstance(node, ast.With):
-            self.expression(node, loops, branches)
-            self.block(node.body, loops, branches)
-            return
-        if isinstance(node, ast.Try):
-            for i, part in enumerate([node.body, node.orelse, node.finalbody]):
-                self.block(part, loops, (*branches, (id(node), str(i))))
-            return
-        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value:
-            self.expression(node, loops, branches)
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = {n for t in targets for n in assigned_names(t)}
-            for name in names:
-                self.uses.pop(name, None)  # a new value: earlier uses no longer count
-            if makes_key(self.analysis, node.value, self.keys):
-                self.keys |= names
-                for name in names:
-                    self.defined_loops[name] = loops
-            else:
-                self.keys -= names
+        if isinstance(node, ast.Try | ast.TryStar):
+            parts = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
+            for i, part in enumerate(parts):
+                self.branch(part, loops, (*branches, (id(node), str(i))))
             return
         if isinstance(node, ast.Match):
             self.expression(node, loops, branches)
             for i, case in enumerate(node.cases):
-                self.block(case.body, loops, (*branches, (id(node), f"case{i}")))
+                self.branch(case.body, loops, (*branches, (id(node), f"case{i}")))
             return
         self.expression(node, loops, branches)
-        # Any other compound statement (async for/with, try*): its nested statements in order.
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            self.assign((n for t in targets for n in assigned_names(t)), loops)
+            return
+        # Any other compound statement (with, async with): its nested statements in order.
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.stmt):
                 self.statement(child, loops, branches)
 
-    def expression(self, statement: ast.stmt, loops, branches) -> None:
-        """The key uses in a statement's own expressions (its header, for a compound one)."""
-        calls = self.analysis.calls_by_statement.get(id(statement), [])
-        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
-            name = consumed_key(self.analysis, call, self.keys)
-            if name is None:
-                continue
-            self.use(name, Use(call, loops, branches))
+    def assign(self, names, loops) -> None:
+        for name in names:
+            self.uses.pop(name, None)  # a new value: earlier draws no longer count
+            self.assigned_in[name] = loops
 
-    def use(self, name: ast.Name, use: Use) -> None:
+    def expression(self, statement: ast.stmt, loops, branches) -> None:
+        """The draws in a statement's own expressions (its header, for a compound one)."""
+        calls = self.analysis.calls_by_statement.get(id(statement), [])
+        if not any(may_draw(self.analysis, call) for call in calls):
+            return
+        enclosing = enclosing_bindings(statement)
+        targets = frozenset(
+            name
+            for target in (statement.targets if isinstance(statement, ast.Assign) else [])
+            for name in assigned_names(target)
+        )
+        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+            key = drawn_key(self.analysis, call, self.local)
+            if not isinstance(key, ast.Name):
+                continue
+            bound, repeated = enclosing.get(id(call), (set(), False))
+            if key.id in bound:
+                continue  # a comprehension's or lambda's own variable: a new key each time
+            self.use(key, Use(call, branches, statement, targets), loops, repeated)
+
+    def apart(self, earlier: list[Use], later: Use) -> bool:
+        """Whether the later draw is never used with the earlier ones: it overwrites their
+        result, or a comparison reads it with one of them (a test that checks draws from one
+        key are equal)."""
+        if all(u.targets and u.targets <= later.targets for u in earlier):
+            return True
+        if any(u.statement is later.statement for u in earlier):
+            return is_comparison(later.statement)
+        if self._compared is None:
+            self._compared = compared_names(self.body)
+        return any(
+            u.targets & names and later.targets & names for u in earlier for names in self._compared
+        )
+
+    def use(self, key: ast.Name, use: Use, loops, in_comprehension: bool) -> None:
         earlier = [
             u
-            for u in self.uses.setdefault(name.id, [])
+            for u in self.uses.setdefault(key.id, [])
             if not exclusive_branches(u.branches, use.branches)
         ]
-        defined_in = self.defined_loops.get(name.id, ())
+        if earlier and self.apart(earlier, use):
+            earlier = []
+        assigned_in = self.assigned_in.get(key.id, ())
+        repeated = in_comprehension or any(
+            loop not in assigned_in and key.id not in self.loop_bound[loop] for loop in loops
+        )
         if earlier:
             self.reports.append(
                 Report(
-                    name,
-                    f"`{name.id}` was already used as a random key: split it first "
-                    f"(`key, subkey = random.split({name.id})`) or the draws are identical",
-                    related=(See(earlier[0].node, "first used here"),),
+                    key,
+                    f"`{key.id}` already drew random numbers on line {earlier[0].node.lineno}: "
+                    f"split it (`key_a, key_b = random.split({key.id})`) or the draws are "
+                    "correlated",
+                    related=(See(earlier[0].node, "first drawn here"),),
                 )
             )
-        elif any(
-            loop not in defined_in and name.id not in self.loop_assigns[loop] for loop in use.loops
-        ):
+        elif repeated:
             self.reports.append(
                 Report(
-                    name,
-                    f"`{name.id}` is used on every iteration of a loop without being replaced: "
-                    "split a fresh key in the loop (`key, subkey = random.split(key)`)",
+                    key,
+                    f"`{key.id}` draws the same numbers on every iteration: split a fresh key "
+                    f"in the loop (`{key.id}, subkey = random.split({key.id})`)",
                 )
             )
-        self.uses[name.id].append(use)
+        self.uses[key.id].append(use)
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
-    """Keys made and used in a function: its own statements."""
-    # Only functions that make a key can reuse one: skip the others without walking them.
-    with_keys = {
+    """Draws in a function: its own statements."""
+    # Only functions that may draw can reuse a key: skip the others without walking them.
+    drawing = {
         id(owner)
         for call in analysis.nodes(ast.Call)
-        if (owner := analysis.owner(call)) is not None and analysis.resolve(call.func) in KEY_MAKERS
+        if (owner := analysis.owner(call)) is not None and may_draw(analysis, call)
     }
     for function in analysis.functions:
-        if id(function) in with_keys:
-            scope = _Scope(analysis)
+        if id(function) in drawing:
+            scope = _Scope(analysis, function.assignments, function.node.body)
             scope.block(function.node.body)
             yield from scope.reports
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    """Keys made and used at module level: they flow from statement to statement."""
-    scope = _Scope(analysis)
+    """Draws at module level: keys flow from statement to statement."""
+    scope = _Scope(analysis, analysis.assignments, analysis.tree.body)
     scope.block(analysis.tree.body)  # functions and classes are skipped, not walked
     yield from scope.reports

@@ -3,7 +3,8 @@
 ## What it does
 Flags Python control flow on a traced value inside a model: `if`, `while`, `assert`, a
 conditional expression, or `bool()`, `int()`, `float()`, `range()` of a sample site's value or
-of any `jnp`/`lax` result.
+of any `jnp`/`lax` result. Code under `if not_jax_tracer(x):` and models that the file
+only runs eagerly (under `handlers.seed` or `handlers.trace`, as tests do) are not traced.
 
 ## Why is this bad?
 Under NUTS the model is traced by JAX: traced values have no concrete value to branch on.
@@ -64,8 +65,13 @@ CONVERSIONS = {
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
+        if analysis.runs_eagerly(model):
+            continue
         traced = model.traced
+        concrete = model.concrete_nodes
         for node in model.nodes:
+            if id(node) in concrete:
+                continue
             if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
                 keyword = KEYWORDS[type(node)]
                 if analysis.is_traced(node.test, traced):

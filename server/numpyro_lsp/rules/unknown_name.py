@@ -53,6 +53,8 @@ def unknown_attribute(analysis: ModuleAnalysis, node: ast.Attribute) -> Report |
     module, _, name = path.rpartition(".")
     if module not in analysis.catalog.modules or analysis.catalog.has_attribute(module, name):
         return None
+    if name.startswith("__") and name.endswith("__"):
+        return None  # every module has dunders the catalog does not list (__file__, __version__)
     return missing_from_module(analysis, node, module, name)
 
 
@@ -97,6 +99,8 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     catalog_names = {
         o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
     }
+    if any(a.name == "*" for n in analysis.nodes(ast.ImportFrom) for a in n.names):
+        return  # a star import may bind any name
     bound = bound_names(analysis)
     for node in analysis.nodes(ast.Name):
         if not isinstance(node.ctx, ast.Load) or node.id in bound or node.id in catalog_names:

@@ -199,7 +199,7 @@ def choose_model(
         raise LoadError(f"No model `{name}` at module level in this file: {found}.")
     if len(models) == 1:
         return models[0]
-    run = [m for m in models if any(MCMC_PATH in use.chain for use in analysis.uses_of(m.name))]
+    run = [m for m in models if any(MCMC_PATH in use.chain for use in analysis.uses_of(m))]
     if len(run) == 1:
         return run[0]
     if not models:
@@ -351,7 +351,7 @@ def smoke_args_comment(lines: list[str], function: FunctionInfo) -> ModelCall | 
 def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> ModelCall | None:
     """The arguments of the file's first ``.run(rng_key, ...)`` of an MCMC built on the
     model, the key and MCMC's own options left out."""
-    mcmc_calls = {id(use.call) for use in analysis.uses_of(function.name) if MCMC_PATH in use.chain}
+    mcmc_calls = {id(use.call) for use in analysis.uses_of(function) if MCMC_PATH in use.chain}
     if not mcmc_calls:
         return None
     runs = [

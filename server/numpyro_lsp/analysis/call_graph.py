@@ -1,0 +1,255 @@
+"""Which functions a file's code calls: calls of the file's own top-level functions and of
+functions imported from workspace files, each with what surrounds it (branches, loops, the
+handlers of ``with`` blocks), and the sample sites a call reaches through helpers.
+
+A call is resolved to the definition in force where it is made: a notebook or script may
+define ``model`` again and again, and module-level code calls the last one above it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from numpyro_lsp.analysis.conditions import Fact, facts
+from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site, dotted_parts
+
+# How many calls deep sites are followed (a helper calling a helper calling ...).
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A function and the analysis of the file that defines it (another workspace file's,
+    for an imported helper)."""
+
+    function: FunctionInfo
+    analysis: ModuleAnalysis
+
+
+@dataclass(frozen=True)
+class Call:
+    node: ast.Call
+    callee: Callee
+    branches: tuple[tuple[int, str], ...]
+    loops: tuple[ast.stmt, ...]
+    # The paths of the handlers of the ``with`` blocks around the call.
+    handlers: tuple[str, ...]
+    # What the ``if`` tests around the call say holds there (analysis/conditions.py).
+    conditions: frozenset[Fact] = frozenset()
+
+
+@dataclass(frozen=True)
+class ReachedSite:
+    """A sample site that a call reaches, and the calls it goes through on the way."""
+
+    site: Site
+    path: tuple[Call, ...]
+
+    @property
+    def unconditional(self) -> bool:
+        """Whether every call on the way, and the site itself, sits outside any branch (or
+        after an early return)."""
+        site = self.site
+        return not (site.branches or site.conditions or any(c.branches for c in self.path))
+
+
+def top_level_functions(analysis: ModuleAnalysis) -> set[int]:
+    """The ids of the functions defined at module level (in ``if``/``try`` blocks too), not
+    methods or nested functions."""
+    found: set[int] = set()
+    pending = list(analysis.tree.body)
+    while pending:
+        statement = pending.pop(0)
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            info = analysis.infos.get(id(statement))
+            if info is not None:
+                found.add(id(info))
+        elif isinstance(statement, ast.If | ast.Try | ast.With):
+            pending += [s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)]
+            for handler in getattr(statement, "handlers", ()):
+                pending += handler.body
+    return found
+
+
+def resolve_callee(
+    analysis: ModuleAnalysis,
+    call: ast.Call,
+    functions: set[int],
+    caller: FunctionInfo | None,
+) -> Callee | None:
+    """The function a call runs: a workspace import, else the file's definition in force
+    (``functions``: the ids of the file's top-level functions)."""
+    parts = dotted_parts(call.func)
+    if parts is None:
+        return None
+    if caller is not None and (parts[0] in caller.params or parts[0] in caller.assignments):
+        return None  # a local name: a parameter may be any function
+    imported = analysis.imported_models.get(".".join(parts))
+    if imported is not None:
+        return Callee(imported.function, imported.analysis)
+    if len(parts) != 1:
+        return None
+    function = analysis.function_at(parts[0], call)
+    if function is None or (function.parent is None and id(function) not in functions):
+        return None  # a method, not a function the name calls
+    if caller is None and function.node.lineno > call.lineno:
+        return None  # module-level code cannot call a function defined below it
+    return Callee(function, analysis)
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _ends(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise | ast.Continue | ast.Break)
+
+
+def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int, str], ...]]]:
+    """The calls a statement's own expressions make when it runs, each with the branches of
+    the conditional expressions (``a if c else b``) it sits in: not the calls of nested
+    statements, function definitions or lambdas."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return
+    pending = [(c, ()) for c in ast.iter_child_nodes(statement) if not isinstance(c, ast.stmt)]
+    while pending:
+        node, branches = pending.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            yield node, branches
+        if isinstance(node, ast.IfExp):
+            pending += [
+                (node.test, branches),
+                (node.body, (*branches, (id(node), "body"))),
+                (node.orelse, (*branches, (id(node), "orelse"))),
+            ]
+            continue
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.stmt)]
+        pending += [(c, branches) for c in children]
+
+
+@dataclass(frozen=True)
+class _Around:
+    """What surrounds a statement in the body being walked."""
+
+    branches: tuple[tuple[int, str], ...] = ()
+    loops: tuple[ast.stmt, ...] = ()
+    handlers: tuple[str, ...] = ()
+    conditions: frozenset[Fact] = frozenset()
+
+    def branch(self, node: ast.stmt, label: str, conditions=frozenset()) -> _Around:
+        return replace(
+            self,
+            branches=(*self.branches, (id(node), label)),
+            conditions=self.conditions | conditions,
+        )
+
+
+class _Walk:
+    def __init__(
+        self,
+        analysis: ModuleAnalysis,
+        caller: FunctionInfo | None,
+        functions: set[int],
+    ) -> None:
+        self.analysis = analysis
+        self.caller = caller
+        self.functions = functions
+        self.calls: list[Call] = []
+
+    def block(self, body: list[ast.stmt], around: _Around) -> None:
+        for statement in body:
+            self.statement(statement, around)
+            if isinstance(statement, ast.If) and not _is_main_guard(statement):
+                # After ``if c: return ...``, the rest of the block runs only when c is false.
+                if _ends(statement.body):
+                    around = around.branch(statement, "orelse", facts(statement.test, False))
+                elif _ends(statement.orelse):
+                    around = around.branch(statement, "body", facts(statement.test, True))
+
+    def statement(self, node: ast.stmt, around: _Around) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return
+        self.own(node, around)
+        if isinstance(node, ast.If):
+            if _is_main_guard(node):
+                self.block(node.body, around)
+                return
+            self.block(node.body, around.branch(node, "body", facts(node.test, True)))
+            self.block(node.orelse, around.branch(node, "orelse", facts(node.test, False)))
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            self.block(node.body, replace(around, loops=(*around.loops, node)))
+            self.block(node.orelse, around)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            handlers = [h for item in node.items if (h := self.handler(item.context_expr))]
+            self.block(node.body, replace(around, handlers=(*around.handlers, *handlers)))
+        elif isinstance(node, ast.Try | ast.TryStar):
+            parts = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
+            for i, part in enumerate(parts):
+                self.block(part, around.branch(node, str(i)))
+        elif isinstance(node, ast.Match):
+            for i, case in enumerate(node.cases):
+                self.block(case.body, around.branch(node, f"case{i}"))
+
+    def handler(self, node: ast.expr) -> str | None:
+        obj = self.analysis.catalog_object(node.func if isinstance(node, ast.Call) else node)
+        return obj["path"] if obj is not None and obj["kind"] == "handler" else None
+
+    def own(self, statement: ast.stmt, around: _Around) -> None:
+        for node, inner in _own_calls(statement):
+            callee = resolve_callee(self.analysis, node, self.functions, self.caller)
+            if callee is not None:
+                branches = (*around.branches, *inner)
+                self.calls.append(
+                    Call(node, callee, branches, around.loops, around.handlers, around.conditions)
+                )
+
+
+class CallGraph:
+    """The calls of a file's functions, walked once each for one check of the file (the
+    analyses it reads do not change while it runs)."""
+
+    def __init__(self) -> None:
+        self._functions: dict[int, set[int]] = {}
+        self._calls: dict[tuple[int, int], list[Call]] = {}
+
+    def calls_from(self, analysis: ModuleAnalysis, function: FunctionInfo | None) -> list[Call]:
+        """The calls of file or workspace functions that a function's body makes
+        (module-level code for None), in source order."""
+        key = (id(analysis), id(function))
+        if key not in self._calls:
+            if id(analysis) not in self._functions:
+                self._functions[id(analysis)] = top_level_functions(analysis)
+            walk = _Walk(analysis, function, self._functions[id(analysis)])
+            body = function.node.body if function is not None else analysis.tree.body
+            walk.block(body, _Around())
+            self._calls[key] = sorted(walk.calls, key=lambda c: (c.node.lineno, c.node.col_offset))
+        return self._calls[key]
+
+    def reached_sites(self, callee: Callee, unhandled: bool = False) -> Iterator[ReachedSite]:
+        """The sites a call of ``callee`` runs: its own, and those of the helpers it calls.
+        ``unhandled``: only through calls outside any handler's ``with`` block."""
+        yield from self._reached(callee, unhandled, (), set())
+
+    def _reached(
+        self, callee: Callee, unhandled: bool, path: tuple[Call, ...], seen: set[int]
+    ) -> Iterator[ReachedSite]:
+        if id(callee.function) in seen or len(path) > MAX_DEPTH:
+            return
+        seen = seen | {id(callee.function)}
+        for site in callee.function.sites:
+            yield ReachedSite(site, path)
+        for call in self.calls_from(callee.analysis, callee.function):
+            if not (unhandled and call.handlers):
+                yield from self._reached(call.callee, unhandled, (*path, call), seen)

@@ -1,0 +1,66 @@
+"""What the ``if`` tests around a place say must hold there, so that two places whose
+conditions contradict each other are known never to run together:
+``if not cfg.marginalize:`` and ``if cfg.marginalize and cfg.scales:``, or
+``if self.trend == "linear":`` and ``if self.trend == "logistic":``.
+
+A fact is ``(subject, value, holds)``: the source of an expression, ``True`` for its truth
+or a constant it is compared with by ``==``, and whether that holds. Only plain subjects
+count (names, attributes, subscripts by constants), whose value the code between two tests
+is unlikely to change.
+"""
+
+from __future__ import annotations
+
+import ast
+
+Fact = tuple[str, object, bool]
+
+
+def _subject(node: ast.expr) -> str | None:
+    plain = node
+    while isinstance(plain, ast.Attribute | ast.Subscript):
+        if isinstance(plain, ast.Subscript) and not isinstance(plain.slice, ast.Constant):
+            return None
+        plain = plain.value
+    return ast.dump(node) if isinstance(plain, ast.Name) else None
+
+
+# Tests nested deeper than this (``a and (b and (c ...``) say nothing more.
+MAX_DEPTH = 20
+
+
+def facts(test: ast.expr, holds: bool = True, depth: int = 0) -> frozenset[Fact]:
+    """The facts that ``test`` being ``holds`` implies."""
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, holds = test.operand, not holds
+    if isinstance(test, ast.BoolOp):
+        # ``a and b`` true, or ``a or b`` false: each part is known.
+        if isinstance(test.op, ast.And) == holds and depth < MAX_DEPTH:
+            return frozenset().union(*(facts(v, holds, depth + 1) for v in test.values))
+        return frozenset()
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq | ast.NotEq)
+        and isinstance(test.comparators[0], ast.Constant)
+    ):
+        subject = _subject(test.left)
+        equal = isinstance(test.ops[0], ast.Eq) == holds
+        return frozenset({(subject, test.comparators[0].value, equal)}) if subject else frozenset()
+    subject = _subject(test)
+    return frozenset({(subject, True, holds)}) if subject else frozenset()
+
+
+def contradict(a: frozenset[Fact], b: frozenset[Fact]) -> bool:
+    """Whether no run can satisfy both sets of facts."""
+    for subject, value, holds in a:
+        for other_subject, other_value, other_holds in b:
+            if subject != other_subject:
+                continue
+            if value == other_value and holds != other_holds:
+                return True
+            # Equal to two different constants at once.
+            compared = value is not True and other_value is not True
+            if holds and other_holds and compared and value != other_value:
+                return True
+    return False

@@ -1,0 +1,17 @@
+# expect: NPR019
+# fails: AssertionError: prior predictive
+import jax.numpy as jnp
+import numpyro
+import numpyro.distributions as dist
+from jax import random
+from numpyro.infer import Predictive
+
+
+def model(n, y=None):
+    precision = numpyro.sample("precision", dist.Gamma(1e-3, 1 / 1000))
+    with numpyro.plate("n", n):
+        numpyro.sample("y", dist.Normal(0.0, 1.0 / jnp.sqrt(precision)), obs=y)
+
+
+prior = Predictive(model, num_samples=500)(random.PRNGKey(0), 20)
+assert float(jnp.median(jnp.abs(prior["y"]))) < 100, "prior predictive far wider than the data"

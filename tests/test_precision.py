@@ -1,0 +1,386 @@
+"""Quiet on other people's correct code: each class of false finding seen on real NumPyro
+projects (issue 15), as a small program that must stay silent, next to the true case that
+must still be reported."""
+
+from __future__ import annotations
+
+import textwrap
+
+from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.rules.base import Severity
+from numpyro_lsp.rules.engine import check_source
+
+CATALOG = read_catalog(shipped_catalog_path())
+
+HEADER = """\
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax import random
+from numpyro import handlers
+from numpyro.infer import MCMC, NUTS, Predictive
+"""
+
+
+def findings(body: str, *, header: bool = True) -> list[tuple[int, str]]:
+    """(line in ``body``, code) of each finding at warning or above."""
+    source = (HEADER if header else "") + textwrap.dedent(body)
+    offset = HEADER.count("\n") if header else 0
+    return [
+        (f.span.line - offset, f.code)
+        for f in check_source(source, CATALOG)
+        if f.severity >= Severity.WARNING
+    ]
+
+
+def codes(body: str, **kwargs) -> set[str]:
+    return {code for _, code in findings(body, **kwargs)}
+
+
+# --- names ---------------------------------------------------------------------------
+
+
+def test_module_dunders_are_not_unknown_names():
+    assert codes("print(numpyro.__version__, numpyro.__file__, dist.__name__)\n") == set()
+    assert codes("prior = dist.Normall(0.0, 1.0)\n") == {"NPR009"}
+
+
+def test_star_import_binds_names():
+    body = """\
+    from mypackage.distributions import *
+
+    prior = LogitNormal(0.0, 1.0)
+    """
+    assert "NPR009" not in codes(body, header=False)
+    assert codes("prior = LogitNormal(0.0, 1.0)\n", header=False) == {"NPR009"}
+
+
+def test_function_local_imports_bind_in_their_function_alone():
+    body = """\
+    def pyro_model(y):
+        import pyro
+        import pyro.distributions as dist
+
+        mu = pyro.sample("mu", dist.Normal(0, 5))
+        pyro.sample("obs", dist.Normal(mu, 1), obs=y)
+
+
+    def run_pyro(y):
+        from pyro.infer import MCMC, NUTS
+
+        MCMC(NUTS(pyro_model, jit_compile=True), num_samples=10, warmup_steps=10).run(y)
+
+
+    def numpyro_model(y):
+        import numpyro
+        import numpyro.distributions as dist
+
+        mu = numpyro.sample("mu", dist.Normal(0, 5))
+        numpyro.sample("obs", dist.Normal(mu, 1), obs=y)
+
+
+    def run_numpyro(y):
+        from jax.random import PRNGKey
+        from numpyro.infer import MCMC, NUTS
+
+        MCMC(NUTS(numpyro_model), num_warmup=10, num_samples=10).run(PRNGKey(0), y)
+    """
+    assert findings(body, header=False) == []
+
+
+def test_parameter_hides_a_module_import():
+    body = """\
+    from numpyro import optim
+
+
+    def step(opt_state, optim):
+        params = optim.get_params(opt_state)
+        return optim.update(params, opt_state)
+    """
+    assert findings(body, header=False) == []
+    assert codes("from numpyro import optim\nparams = optim.get_params(3)\n") == {"NPR009"}
+
+
+# --- test code and guards ------------------------------------------------------------
+
+
+def test_pytest_bodies_are_not_model_code():
+    body = """\
+    from numpy.testing import assert_allclose
+
+
+    def test_seed():
+        def _sample():
+            x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+            return jnp.stack([x, x])
+
+        xs = []
+        for i in range(10):
+            with handlers.seed(rng_seed=i):
+                xs.append(_sample())
+        xs = jnp.stack(xs)
+        assert_allclose(xs, xs)
+        if jnp.all(xs[0] == xs[1]):
+            print("same")
+
+
+    def test_plate_subsample():
+        with handlers.seed(rng_seed=0):
+            with numpyro.plate("a", 10, subsample_size=3) as idx:
+                assert_allclose(idx, jnp.arange(3))
+    """
+    assert findings(body) == []
+
+
+def test_a_model_still_reports_numpy_testing_but_suggests_no_jnp_testing():
+    body = """\
+    from numpy.testing import assert_allclose
+
+
+    def model():
+        x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+        assert_allclose(x, 0.0)
+    """
+    [finding] = [f for f in check_source(HEADER + textwrap.dedent(body), CATALOG)]
+    assert finding.code == "NPR002"
+    assert "jnp.testing" not in finding.message
+
+
+def test_not_jax_tracer_guards_eager_only_checks():
+    body = """\
+    from numpyro.util import not_jax_tracer
+
+
+    def model(data, mask):
+        x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+        with numpyro.plate("plate", len(data)):
+            y = numpyro.sample("y", dist.Normal(x, 1.0), obs=data, obs_mask=mask)
+            if not_jax_tracer(y):
+                assert ((y == data) == mask).all()
+                print(np.asarray(y))
+        if x > 0:
+            numpyro.factor("f", x)
+    """
+    assert findings(body) == [(11, "NPR005")]
+
+
+def test_a_distribution_shape_is_static():
+    body = """\
+    def guide(n, d):
+        loc = numpyro.param("loc", jnp.zeros((n, d)))
+        base = dist.Normal(loc, 1.0).to_event(1)
+        assert base.shape() == (n, d)
+        assert base.event_shape == (d,)
+        numpyro.sample("z", base)
+    """
+    assert findings(body) == []
+
+
+# --- site names that cannot clash ------------------------------------------------------
+
+
+def test_repeated_params_are_memoized_not_duplicates():
+    body = """\
+    def model():
+        a = numpyro.param("loc", 0.0)
+        b = numpyro.param("loc", 0.0)
+        for i in range(3):
+            numpyro.param("scale", 1.0)
+        numpyro.sample("x", dist.Normal(a + b, 1.0))
+        numpyro.deterministic("x", a)
+    """
+    assert findings(body) == [(7, "NPR006")]
+
+
+def test_sites_after_an_early_return_exclude_the_returning_branch():
+    body = """\
+    def model(skip):
+        if skip:
+            r = numpyro.sample("log_rate", dist.Normal(0.0, 1.0))
+            return r
+        numpyro.deterministic("log_rate", jnp.zeros(()))
+    """
+    assert findings(body) == []
+
+
+def test_sites_under_contradicting_conditions_do_not_clash():
+    body = """\
+    def model(cfg, trend):
+        if not cfg.marginalize:
+            numpyro.sample("lnsigma", dist.Normal(0.0, 1.0))
+        if cfg.marginalize and cfg.length_scales:
+            numpyro.sample("lnsigma", dist.Normal(0.0, 2.0))
+        elif cfg.marginalize:
+            numpyro.deterministic("lnsigma", 0.0)
+        if trend == "linear":
+            numpyro.sample("delta", dist.Normal(0.0, 1.0))
+        if trend == "logistic":
+            numpyro.sample("delta", dist.Laplace(0.0, 1.0))
+        if cfg.extra:
+            numpyro.sample("delta", dist.Normal(0.0, 3.0))
+    """
+    assert findings(body) == [(13, "NPR006")]
+
+
+# --- the definition in force ------------------------------------------------------------
+
+
+def test_a_redefined_model_is_the_one_in_force_at_each_line():
+    body = """\
+    from numpyro.infer import DiscreteHMCGibbs, init_to_value
+
+
+    def model(y):
+        z = numpyro.sample("z", dist.Bernoulli(0.5))
+        numpyro.sample("obs", dist.Normal(z, 1.0), obs=y)
+
+
+    kernel = DiscreteHMCGibbs(NUTS(model), modified=True)
+    MCMC(kernel, num_warmup=10, num_samples=10).run(random.PRNGKey(0), 1.0)
+
+
+    def model(y):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+        numpyro.sample("obs", dist.Normal(mu, 1.0), obs=y)
+
+
+    init = init_to_value(values={"mu": 0.0})
+    mcmc = MCMC(NUTS(model, init_strategy=init), num_warmup=10, num_samples=10)
+    mcmc.run(random.PRNGKey(1), 1.0)
+    print(mcmc.get_samples()["mu"])
+    print(mcmc.get_samples()["muu"])
+    """
+    assert findings(body) == [(22, "NPR020")]
+
+
+def test_models_nested_in_tests_are_told_apart():
+    body = """\
+    def test_one():
+        def model():
+            numpyro.sample("x", dist.Normal(0.0, 1.0))
+
+        tr = handlers.trace(handlers.seed(model, 0)).get_trace()
+        assert tr["x"]["value"].shape == ()
+
+
+    def test_two():
+        def model():
+            numpyro.sample("z", dist.Normal(0.0, 1.0))
+
+        tr = handlers.trace(handlers.seed(model, 0)).get_trace()
+        assert tr["z"]["value"].shape == ()
+    """
+    assert findings(body) == []
+
+
+def test_a_literal_outside_its_constraint_without_validation_is_asked_for():
+    body = """\
+    d = dist.Normal(0, -1, validate_args=False)
+    e = dist.Normal(0, -1)
+    """
+    assert findings(body) == [(2, "NPR011")]
+
+
+# --- discrete latents under HMC -----------------------------------------------------------
+
+
+def test_conditional_enumeration_and_unknown_wrappers_are_not_discrete_under_nuts():
+    body = """\
+    def model(enum=True):
+        infer = {"enumerate": "parallel"} if enum else {}
+        numpyro.sample("z", dist.Bernoulli(0.5), infer=infer)
+        numpyro.sample("w", dist.Bernoulli(0.5), infer={"enumerate": "parallel"} if enum else {})
+
+
+    def bernoulli_model():
+        numpyro.sample("x", dist.Bernoulli(0.5))
+
+
+    def plain_model():
+        numpyro.sample("y", dist.Bernoulli(0.5))
+
+
+    def run(kernel):
+        MCMC(NUTS(model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+        MCMC(kernel(NUTS(bernoulli_model)), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+        MCMC(NUTS(plain_model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+    """
+    assert findings(body) == [(12, "NPR013")]
+
+
+# --- what is traced, and where --------------------------------------------------------------
+
+
+def test_a_later_rebinding_does_not_taint_earlier_reads():
+    body = """\
+    def model(age, y=None):
+        isnan = np.isnan(age)
+        age = jnp.where(isnan, 0.0, age)
+        if isnan.any():
+            age = numpyro.sample("age", dist.Normal(0.0, 1.0).mask(False))
+        if age.sum() > 0:
+            numpyro.sample("y", dist.Normal(age, 1.0), obs=y)
+    """
+    assert findings(body) == [(6, "NPR005")]
+
+
+def test_a_loop_carries_a_later_traced_binding_to_the_next_iteration():
+    body = """\
+    def model(n):
+        x = 0.0
+        for i in range(n):
+            if x > 1.0:
+                break
+            x = numpyro.sample(f"x{i}", dist.Normal(x, 1.0))
+    """
+    assert findings(body) == [(4, "NPR005")]
+
+
+def test_guards_and_dict_keys_are_concrete():
+    body = """\
+    def model(centered=None, nn_vars=None):
+        if centered is None:
+            centered = numpyro.param("centered", 0.5)
+        if isinstance(centered, (int, float, np.generic)) and centered == 0.0:
+            numpyro.deterministic("zero", jnp.zeros(()))
+        state = {"params": numpyro.param("p", jnp.ones(3))}
+        if "params" not in state:
+            raise ValueError("no parameters")
+        rest = {k: v for k, v in state.items() if k != "params"}
+        assert set(rest) == set(state.keys()) - {"params"}
+    """
+    assert findings(body) == []
+
+
+def test_a_model_that_tests_only_run_eagerly_is_not_traced():
+    body = """\
+    def test_lift_memoize():
+        def model():
+            a = numpyro.param("loc")
+            b = numpyro.param("loc")
+            assert a == b
+
+        with handlers.seed(rng_seed=1):
+            with handlers.lift(prior=dist.Normal(0, 1)):
+                model()
+
+
+    def test_trace():
+        def model():
+            x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+            assert np.isfinite(x)
+
+        handlers.trace(handlers.seed(model, 0)).get_trace()
+
+
+    def test_nuts():
+        def model():
+            x = numpyro.sample("x", dist.Normal(0.0, 1.0))
+            assert np.isfinite(x)
+
+        handlers.trace(handlers.seed(model, 0)).get_trace()
+        MCMC(NUTS(model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
+    """
+    assert findings(body) == [(23, "NPR002"), (23, "NPR005")]

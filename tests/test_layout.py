@@ -246,3 +246,20 @@ def test_versions_checked_in_threads_at_once_leave_the_newest_right():
         list(pool.map(findings_of, reversed(versions)))  # older versions last, at worst
     newest = versions[-1]
     assert findings_of(newest) == check_source(newest.source, CATALOG, EVERY_RULE)
+
+
+def test_an_older_version_read_after_a_newer_one_moved_its_nodes_reads_its_own_text():
+    """The rule for nodes moved in place (analysis/document.py): a request for a version
+    that arrived before an edit answers about that version's text, even when the edit's
+    version has moved the nodes the two shared."""
+    documents = DocumentIndex()
+    old_source = SOURCES[0]
+    older = documents.get("file:///m.py", 1, old_source)
+    old_findings = findings_of(older)  # computed first: its nodes are the shared ones
+    newer = documents.get("file:///m.py", 2, "\n\n\n" + old_source)
+    assert spliced_dump(newer.tree) == full_dump(newer.source)  # moves the shared nodes
+    assert spliced_dump(older.tree) == full_dump(old_source)
+    assert findings_of(older) == old_findings == check_source(old_source, CATALOG, EVERY_RULE)
+    # The newer version is untouched by the older one's second reading.
+    assert spliced_dump(newer.tree) == full_dump(newer.source)
+    assert findings_of(newer) == check_source(newer.source, CATALOG, EVERY_RULE)

@@ -1,4 +1,20 @@
-"""Per-document analysis state, computed lazily and cached per document version."""
+"""Per-document analysis state, computed lazily and cached per document version.
+
+Who owns the AST nodes. Successive versions of a document share the nodes of the statements
+an edit did not touch, and a version whose edit added or removed lines moves the shared
+nodes below it in place (``layout.moved``): re-parsing them would cost a whole parse per
+keystroke. So:
+
+1. Node positions are right for the newest version parsed so far, and only for it.
+2. Nodes are moved, and positions read, only under the document's lock
+   (``ParsedDocument.lock``): a check, a code action or a lookup holds it for as long as it
+   reads positions, so no move happens under it.
+3. A version older than the newest parsed one is read again from its own text the next time
+   it is asked for its layout, tree or analysis (``is_newest``): a request that arrived
+   before an edit still answers about the text it was asked about.
+
+tests/test_layout.py holds these rules.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +51,17 @@ class ParsedDocument:
     source: str
     memory: LayoutMemory = field(default_factory=LayoutMemory, repr=False, compare=False)
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while reading node positions (see the module's docstring)."""
+        return self.memory.lock
+
+    def is_newest(self) -> bool:
+        """Whether no later version of the document has been parsed: a later one may have
+        moved the nodes this one shares with it."""
+        memory = self.memory
+        return None in (memory.version, self.version) or self.version >= memory.version
+
     @cached_property
     def bindings(self) -> dict[str, str]:
         """Imported names and the paths they stand for; robust to code that does not parse."""
@@ -49,15 +76,21 @@ class ParsedDocument:
         only for text no parser can read, e.g. nesting deeper than Python's stack)."""
         memory = self.memory
         with memory.lock:
+            newest = self.is_newest()
             if "_layout" in self.__dict__:
-                return self.__dict__["_layout"]
-            newest = None in (memory.version, self.version) or self.version >= memory.version
+                if newest or self.__dict__.get("_own_nodes"):
+                    return self.__dict__["_layout"]
+                # A later version has been parsed: the nodes shared with it may have moved.
+                for cached in ("_layout", "_tree", "_analysis"):
+                    self.__dict__.pop(cached, None)
             try:
                 layout = update_layout(memory.latest if newest else None, self.lines)
             except PARSE_ERRORS:
                 layout = None
             if newest and layout is not None:
                 memory.latest, memory.version = layout, self.version
+            # Parsed on its own, an older version's nodes are its own: nothing moves them.
+            self.__dict__["_own_nodes"] = not newest
             self.__dict__["_layout"] = layout
             return layout
 
@@ -65,8 +98,8 @@ class ParsedDocument:
     def tree(self) -> ast.Module | None:
         """The stdlib AST of what parses (see ``layout``)."""
         with self.memory.lock:
+            layout = self.layout  # first: it drops what a later version may have moved
             if "_tree" not in self.__dict__:
-                layout = self.layout
                 self.__dict__["_tree"] = None if layout is None else layout.tree
             return self.__dict__["_tree"]
 
@@ -75,10 +108,11 @@ class ParsedDocument:
         # The chunks' analyses are kept for later versions: none may be computed while a
         # newer version moves the nodes (a walk compares positions).
         with self.memory.lock:
+            layout = self.layout  # first: it drops what a later version may have moved
             cached = self.__dict__.get("_analysis")
             if cached is not None and cached[0] is catalog:
                 return cached[1]
-            tree, layout = self.tree, self.layout
+            tree = self.tree
             try:
                 analysis = None
                 if tree is not None and layout is not None:

@@ -55,29 +55,32 @@ def code_actions_for(
     # (and every editor that never asks for a code action) should not pay for.
     from numpyro_lsp.actions import non_center_actions, quick_fixes
 
-    analysis = document.analysis(catalog)
-    if analysis is None:
-        return None
-    # The smoke test's divergence warnings sit on the same sites as the NPR012 hints: the
-    # non-centering action fixes both.
-    ours = [d for d in params.context.diagnostics if d.source in (SOURCE, SMOKE_SOURCE)]
-    actions: list[Action] = []
-    for diagnostic in ours:
-        fix = fix_of(diagnostic.data)
-        if fix is None:
-            continue
-        try:
-            span = to_span(document, diagnostic.range)
-            actions += quick_fixes(document, analysis, str(diagnostic.code), span, fix)
-        except Exception:  # one bad fix must not take the other actions down
-            logger.exception("the quick fix of %s was skipped", diagnostic.code)
-    actions += non_center_actions(document, analysis, to_span(document, params.range))
-    wanted = params.context.only
-    result = [
-        to_code_action(document, a, ours)
-        for a in actions
-        if a.edits and (not wanted or any(KINDS[a.kind].startswith(k) for k in wanted))
-    ]
+    # Positions are read under the document's lock: no later version moves them meanwhile
+    # (analysis/document.py).
+    with document.lock:
+        analysis = document.analysis(catalog)
+        if analysis is None:
+            return None
+        # The smoke test's divergence warnings sit on the same sites as the NPR012 hints: the
+        # non-centering action fixes both.
+        ours = [d for d in params.context.diagnostics if d.source in (SOURCE, SMOKE_SOURCE)]
+        actions: list[Action] = []
+        for diagnostic in ours:
+            fix = fix_of(diagnostic.data)
+            if fix is None:
+                continue
+            try:
+                span = to_span(document, diagnostic.range)
+                actions += quick_fixes(document, analysis, str(diagnostic.code), span, fix)
+            except Exception:  # one bad fix must not take the other actions down
+                logger.exception("the quick fix of %s was skipped", diagnostic.code)
+        actions += non_center_actions(document, analysis, to_span(document, params.range))
+        wanted = params.context.only
+        result = [
+            to_code_action(document, a, ours)
+            for a in actions
+            if a.edits and (not wanted or any(KINDS[a.kind].startswith(k) for k in wanted))
+        ]
     return result or None
 
 

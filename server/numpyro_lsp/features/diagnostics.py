@@ -34,15 +34,21 @@ def diagnostics_for(
     options = ls.options
     if not options.diagnostics_enabled or len(document.source) > options.max_check_chars:
         return []
+    # The linked analysis takes the locks of the files it imports from, one at a time; the
+    # positions are then read under this document's lock alone (no later version moves
+    # them meanwhile: analysis/document.py), and a superseded version is not checked.
     analysis = ls.linked_analysis(document)
     if analysis is None:
         return None
-    if token is not None:
-        token.check()
-    findings = run_rules(analysis, document.lines, options.rules)
-    if token is not None:
-        token.check()
-    return [to_diagnostic(document, f, SOURCE, fix_data(f.fix)) for f in findings]
+    with document.lock:
+        if not document.is_newest():
+            return None
+        if token is not None:
+            token.check()
+        findings = run_rules(analysis, document.lines, options.rules)
+        if token is not None:
+            token.check()
+        return [to_diagnostic(document, f, SOURCE, fix_data(f.fix)) for f in findings]
 
 
 def check(

@@ -121,3 +121,55 @@ async def test_neovim_completes_site_names_before_the_quote_is_closed(neovim):
     )
     items = result.items if isinstance(result, types.CompletionList) else result or []
     assert {"mu", "tau", "theta", "obs"} <= {item.label for item in items}
+
+
+async def test_every_feature_answers_for_the_rest_of_a_half_typed_file(client, editor):
+    uri = editor.open("half_typed_features.py", ALIASED + CONDITIONED + 'data={"mu": 0.0})\n')
+    text = ALIASED + CONDITIONED + 'data={"mu": 0.0})\n' + UNFINISHED_FUNCTION
+    editor.replace_all(uri, text)
+    document = types.TextDocumentIdentifier(uri=uri)
+
+    def at(marker: str, offset: int = 1) -> types.Position:
+        return editor.position(uri, marker, offset)
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=document, position=at("HalfCauchy"))
+    )
+    assert hover is not None and "Cauchy" in hover.contents.value
+    signature = await client.text_document_signature_help_async(
+        types.SignatureHelpParams(text_document=document, position=at("D.Normal(mu", 9))
+    )
+    assert signature is not None and signature.signatures
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=document)
+    )
+    assert "eight_schools" in {symbol.name for symbol in symbols}
+    definition = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=document, position=at('"mu": 0.0'))
+    )
+    assert definition, "the site string names the model's site"
+    references = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=document,
+            position=at('"mu", D.Normal'),
+            context=types.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert len(references) >= 2  # the site and the condition's key
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=document)
+    )
+    assert lenses, "the smoke test's code lens above the model"
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"numpyro": {"inlayHints": {"enabled": True}}})
+    )
+    end = types.Position(line=len(text.split("\n")) - 1, character=0)
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=document, range=types.Range(start=types.Position(0, 0), end=end)
+        )
+    )
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"numpyro": {"inlayHints": {"enabled": False}}})
+    )
+    assert hints, "the plate's size and the sites' supports"

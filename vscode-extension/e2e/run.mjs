@@ -140,21 +140,24 @@ async function hoverReparam(vscode) {
   await vscode.hover("handlers.reparam", "reparam", ".monaco-hover", "effect handler");
 }
 
-async function problems(vscode) {
+/** The cursor on the empty last line of eight_schools.py (the file ends with a newline). */
+async function endOfEightSchools(vscode) {
   await vscode.page.mouse.move(0, 0);
   await vscode.page.locator(".tab", { hasText: "eight_schools.py" }).click();
   await vscode.page.locator(".tab.active", { hasText: "eight_schools.py" }).waitFor();
-  // The file ends with a newline: Ctrl+End lands on the empty last line.
   await vscode.page.keyboard.press("Control+End");
+}
+
+async function problems(vscode) {
+  await endOfEightSchools(vscode);
   await vscode.page.keyboard.type("prior = dist.HalfNormal(-1)");
   await vscode.runCommand("View: Focus Problems");
   await vscode.waitForText(".markers-panel", "NPR011");
   await vscode.waitForText(".markers-panel", "must be positive");
 }
 
-async function nonCenter(vscode) {
-  await vscode.runCommand("File: Revert File");
-  await vscode.runCommand("View: Focus Active Editor Group");
+/** The lightbulb (Ctrl+.) on the centered `theta`: its LocScaleReparam action, applied. */
+async function nonCenterThetaFromTheLightbulb(vscode) {
   await vscode.goToEndOfLine('theta = numpyro.sample("theta"');
   await vscode.page.keyboard.press("Home");
   await vscode.page.keyboard.press("Control+.");
@@ -164,6 +167,12 @@ async function nonCenter(vscode) {
   await action.first().waitFor({ timeout: 30_000 });
   await action.first().click();
   await vscode.waitForEditorText("LocScaleReparam(centered=0)");
+}
+
+async function nonCenter(vscode) {
+  await vscode.runCommand("File: Revert File");
+  await vscode.runCommand("View: Focus Active Editor Group");
+  await nonCenterThetaFromTheLightbulb(vscode);
 }
 
 async function insertSnippet(vscode) {
@@ -200,11 +209,7 @@ async function siteNames(vscode) {
 
 /** A new function at the end of the file, left unfinished at `a = dist.` (as typed). */
 async function typeUnfinishedFunction(vscode) {
-  await vscode.page.mouse.move(0, 0);
-  await vscode.page.locator(".tab", { hasText: "eight_schools.py" }).click();
-  await vscode.page.locator(".tab.active", { hasText: "eight_schools.py" }).waitFor();
-  // The file ends with a newline: Ctrl+End lands on the empty last line.
-  await vscode.page.keyboard.press("Control+End");
+  await endOfEightSchools(vscode);
   // Typed Enter could accept a completion: the header and its line break go in at once,
   // and the editor indents the new line.
   await vscode.page.keyboard.insertText("def probe():\n");
@@ -219,15 +224,7 @@ async function nonCenterWhileTyping(vscode) {
   await vscode.page.keyboard.press("Escape");
   await vscode.runCommand("File: Revert File");
   await typeUnfinishedFunction(vscode);
-  await vscode.goToEndOfLine('theta = numpyro.sample("theta"');
-  await vscode.page.keyboard.press("Home");
-  await vscode.page.keyboard.press("Control+.");
-  const action = vscode.page.locator(".action-widget .monaco-list-row", {
-    hasText: "Non-center `theta` with LocScaleReparam",
-  });
-  await action.first().waitFor({ timeout: 30_000 });
-  await action.first().click();
-  await vscode.waitForEditorText("LocScaleReparam(centered=0)");
+  await nonCenterThetaFromTheLightbulb(vscode);
   // The line being typed is still there, as it was (the editor renders only what is in view).
   await vscode.page.keyboard.press("Control+End");
   await vscode.waitForEditorText("a = dist.");

@@ -8,6 +8,7 @@ Plain data for the rules, code actions and navigation; nothing here runs user co
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -257,6 +258,10 @@ class ModuleAnalysis:
     # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
     imported_models: dict[str, ModelDefinition] = field(default_factory=dict)
     lookups: Lookups | None = field(default=None, repr=False, compare=False)
+    # function_at()'s definitions of a name per scope, lines ascending (built per name).
+    _scoped_definitions: dict[str, dict[int, tuple[list[int], list[FunctionInfo]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     # resolve()'s answers by id(node), with the node (an id alone may be reused).
     _resolved: dict[int, tuple[ast.AST, str | None]] = field(
         default_factory=dict, repr=False, compare=False
@@ -387,12 +392,22 @@ class ModuleAnalysis:
         if len(candidates) < 2:
             return candidates[0] if candidates else None
         line = getattr(node, "lineno", 0)
+        by_scope = self._scoped_definitions.get(name)
+        if by_scope is None:
+            # One bisection per use: a long script defines a name thousands of times.
+            by_scope = {}
+            for info in sorted(candidates, key=lambda f: f.node.lineno):
+                lines, infos = by_scope.setdefault(id(info.parent), ([], []))
+                lines.append(info.node.lineno)
+                infos.append(info)
+            self._scoped_definitions[name] = by_scope
         scope = self.owner(node)
         while True:
-            here = [f for f in candidates if f.parent is scope]
+            here = by_scope.get(id(scope))
             if here:
-                above = [f for f in here if f.node.lineno <= line]
-                return above[-1] if above else here[0]
+                lines, infos = here
+                above = bisect_right(lines, line)
+                return infos[above - 1] if above else infos[0]
             if scope is None:
                 return candidates[0]
             scope = scope.parent

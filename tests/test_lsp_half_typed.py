@@ -98,7 +98,9 @@ async def site_labels(client: LanguageClient, editor: Editor, uri: str) -> set[s
 async def neovim(lsp_client: LanguageClient):
     await lsp_client.initialize_session(
         types.InitializeParams(
-            capabilities=pytest_lsp.client_capabilities("neovim"), root_uri=ROOT.as_uri()
+            # 0.7: the version that showed no diagnostics at all on a half-typed file.
+            capabilities=pytest_lsp.client_capabilities("neovim@v0.7.0"),
+            root_uri=ROOT.as_uri(),
         )
     )
     yield
@@ -109,7 +111,12 @@ async def test_neovim_completes_site_names_before_the_quote_is_closed(neovim):
     """Neovim does not close quotes as they are typed: the string stays open while the user
     types the site name, on the last line and on a line with more code after it."""
     editor = Editor(neovim)
-    uri = editor.open("half_typed_neovim.py", ALIASED + CONDITIONED + 'data={"th')
+    uri = editor.uri_for("half_typed_neovim.py")
+    published = neovim.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    editor.open("half_typed_neovim.py", ALIASED + CONDITIONED + 'data={"th')
+    await published
+    # The findings of the rest of the file, with the last line unfinished.
+    assert {d.code for d in neovim.diagnostics[uri]} == {"NPR011", "NPR012"}
     assert {"mu", "tau", "theta", "obs"} <= await site_labels(neovim, editor, uri)
     below = ALIASED + CONDITIONED + 'data={"th\nprint(conditioned)\n'
     editor.replace_all(uri, below)

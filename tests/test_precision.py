@@ -384,3 +384,39 @@ def test_a_model_that_tests_only_run_eagerly_is_not_traced():
         MCMC(NUTS(model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
     """
     assert findings(body) == [(23, "NPR002"), (23, "NPR005")]
+
+
+# --- handlers followed ----------------------------------------------------------------------
+
+
+def test_lift_and_condition_are_followed():
+    body = """\
+    def model():
+        loc = numpyro.param("loc", 0.0)
+        scale = numpyro.param("scale", 1.0)
+        numpyro.sample("x", dist.Normal(loc, scale))
+
+
+    lifted = handlers.lift(model, prior={"loc": dist.Normal(0.0, 1.0)})
+    MCMC(NUTS(lifted), num_warmup=10, num_samples=10)
+
+
+    def mixture(y=None):
+        z = numpyro.sample("z", dist.Bernoulli(0.5))
+        k = numpyro.sample("k", dist.Bernoulli(0.5))
+        numpyro.sample("y", dist.Normal(z + k, 1.0), obs=y)
+
+
+    conditioned = handlers.condition(mixture, data={"z": 1})
+    MCMC(NUTS(conditioned), num_warmup=10, num_samples=10)
+
+
+    def guarded():
+        with handlers.lift(prior={"w": dist.Normal(0.0, 1.0)}):
+            w = numpyro.param("w", 0.0)
+        numpyro.sample("v", dist.Normal(w, 1.0))
+
+
+    MCMC(NUTS(guarded), num_warmup=10, num_samples=10)
+    """
+    assert findings(body) == [(3, "NPR014"), (13, "NPR013")]

@@ -190,6 +190,23 @@ class ModelUse:
     # The outermost call is itself handed to a callable the catalog does not know
     # (``kernel(HMC(model))`` with ``kernel`` a parameter): what finally runs it is unknown.
     wrapped: bool = False
+    # The calls of the chain, in the same order (``handlers.condition(model, data={...})``).
+    calls: list[ast.Call] = field(default_factory=list)
+
+    def handled_sites(self, catalog: Catalog, handlers: set[str]) -> set[str] | None:
+        """The site names that these handlers of the chain take over (``condition``'s
+        data, ``lift``'s prior): None when a handler's dict is not written out (any site
+        may be), empty when the chain has none of them."""
+        names: set[str] = set()
+        for path, call in zip(self.chain, self.calls, strict=False):
+            if path not in handlers:
+                continue
+            arguments = bind_arguments(catalog.objects[path], call)
+            given = next((arguments[k] for k in ("data", "prior") if k in arguments), None)
+            if not isinstance(given, ast.Dict):
+                return None
+            names |= {k.value for k in given.keys if isinstance(k, ast.Constant)}
+        return names
 
 
 @dataclass(eq=False)
@@ -1013,14 +1030,17 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     function_names = {f.name for f in analysis.functions}
     consumed_calls: set[int] = set()
 
-    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> ast.Name | None:
+    def model_of(
+        node: ast.AST, chain: list[str], depth: int = 0, calls: list | None = None
+    ) -> ast.Name | None:
+        calls = [] if calls is None else calls
         if depth > 8:
             return None
         if isinstance(node, ast.Name):
             if node.id in function_names:
                 return node
             assigned = analysis.assignments.get(node.id)
-            return model_of(assigned, chain, depth + 1) if assigned is not None else None
+            return model_of(assigned, chain, depth + 1, calls) if assigned is not None else None
         if isinstance(node, ast.Call):
             obj = analysis.catalog_object(node.func)
             if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
@@ -1029,9 +1049,10 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
             first = first_model_argument(node)
             if first is None:
                 return None
-            found = model_of(first, chain, depth + 1)
+            found = model_of(first, chain, depth + 1, calls)
             if found is not None:
                 chain.append(obj["path"])
+                calls.append(node)
             return found
         return None
 
@@ -1053,10 +1074,11 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
             continue
         chain: list[str] = []
-        model = model_of(call, chain)
+        calls: list[ast.Call] = []
+        model = model_of(call, chain, 0, calls)
         if model is not None:
             function = analysis.function_at(model.id, model)
-            use = ModelUse(model.id, chain, call, function, wrapped(call))
+            use = ModelUse(model.id, chain, call, function, wrapped(call), calls)
             analysis.model_uses.append(use)
     for info in analysis.functions:
         for decorator in info.decorators:

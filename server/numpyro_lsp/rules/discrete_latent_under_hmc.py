@@ -2,7 +2,10 @@
 
 ## What it does
 Flags a latent site with a discrete distribution (Bernoulli, Categorical, Poisson...) in a
-model given to NUTS or HMC without a kernel that handles discrete sites.
+model given to NUTS or HMC without a kernel that handles discrete sites. Sites that
+`handlers.condition`, `substitute` or `do` give a value, sites whose `infer` is computed
+(it may hold `"enumerate"`), and kernels handed on to a callable it does not know are left
+alone.
 
 ## Why is this bad?
 HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns that
@@ -60,6 +63,10 @@ DISCRETE_KERNELS = {
 }
 
 
+# Handlers that give a site a value, so that HMC never samples it.
+CONDITIONING = {"numpyro.handlers.condition", "numpyro.handlers.substitute", "numpyro.handlers.do"}
+
+
 def enumerated(infer: ast.expr | None) -> bool:
     """``infer={"enumerate": "parallel"}`` on the site, or an ``infer`` that may hold it:
     one computed (``{"enumerate": "parallel"} if enum else {}``, a variable)."""
@@ -82,9 +89,14 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         if not hmc_uses:
             continue
         kernel = hmc_uses[0]
+        conditioned = [u.handled_sites(analysis.catalog, CONDITIONING) for u in hmc_uses]
         for site in model.sites:
             use = site.distribution
             if not site.latent or use is None or not use.obj.get("is_discrete"):
+                continue
+            if any(h.path in CONDITIONING for h in site.handlers):
+                continue  # given a value by a handler around it
+            if any(names is None or site.name in names for names in conditioned):
                 continue
             bounded = use.obj.get("has_enumerate_support")
             if enumerated(site.arguments.get("infer")) and bounded:

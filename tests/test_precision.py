@@ -420,3 +420,43 @@ def test_lift_and_condition_are_followed():
     MCMC(NUTS(guarded), num_warmup=10, num_samples=10)
     """
     assert findings(body) == [(3, "NPR014"), (13, "NPR013")]
+
+
+# --- event shapes -----------------------------------------------------------------------------
+
+
+def test_vector_parameters_of_multivariate_distributions_are_events():
+    body = """\
+    def model(k=3):
+        with numpyro.plate("groups", 5):
+            numpyro.sample("p", dist.Dirichlet(jnp.full(k, 10.0)))
+            numpyro.sample("m", dist.MultivariateNormal(jnp.zeros(k), jnp.eye(k)))
+            numpyro.sample("c", dist.Multinomial(10, jnp.ones(k) / k))
+            numpyro.sample("L", dist.LKJCholesky(k, 2.0))
+            numpyro.sample("bad", dist.Normal(jnp.zeros(k), 1.0))
+    """
+    assert findings(body) == [(7, "NPR018")]
+
+
+# --- device setup -------------------------------------------------------------------------------
+
+
+def test_device_setup_after_configuration_and_wrappers_is_in_time():
+    body = """\
+    import argparse
+
+    jax.config.update("jax_enable_x64", True)
+    step = jax.jit(lambda x: jnp.sin(x))
+    leaves = jax.tree_util.tree_leaves({"a": 1})
+    make_key = lambda seed: random.PRNGKey(seed)
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--device", default="cpu")
+        args = parser.parse_args()
+        numpyro.set_platform(args.device)
+        numpyro.set_host_device_count(2)
+        key = random.PRNGKey(0)
+        numpyro.set_host_device_count(4)
+    """
+    assert findings(body) == [(15, "NPR016")]

@@ -4,7 +4,10 @@
 Flags shape mistakes the code shows without running it: a vector-valued distribution (its
 parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) inside a plate of
 another size without `.to_event(1)`, and observations reshaped to a trailing singleton
-dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate.
+dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate. A parameter
+whose constraint has an event dimension (Dirichlet's `concentration`, MultivariateNormal's
+`loc`, Multinomial's `probs`, read from numpyro's `arg_constraints`) is the event, not a
+batch.
 
 ## Why is this bad?
 The extra dimension broadcasts against the plate instead of matching it: numpyro only warns
@@ -65,13 +68,20 @@ def trailing_singleton(node: ast.expr) -> bool:
 
 
 def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | None:
-    """The ``k`` of a batch built as ``jnp.zeros(k)`` or ``.expand([k])``."""
+    """The ``k`` of a batch built as ``jnp.zeros(k)`` or ``.expand([k])``; a parameter whose
+    constraint has an event dimension (numpyro's ``arg_constraints``, in the catalog) holds
+    the event, not the batch."""
     for method, call in use.methods:
         if method == "expand" and call.args and isinstance(call.args[0], ast.List | ast.Tuple):
             sizes = call.args[0].elts
             if len(sizes) == 1:
                 return sizes[0]
-    for value in use.arguments.values():
+    event_dims = {
+        p["name"]: (p.get("constraint") or {}).get("event_dim", 0) for p in use.obj["params"]
+    }
+    for name, value in use.arguments.items():
+        if event_dims.get(name, 0) > 0:
+            continue  # a vector that is the event (Dirichlet's concentration, MVN's loc)
         if (
             isinstance(value, ast.Call)
             and analysis.resolve(value.func) in VECTOR_BUILDERS

@@ -460,3 +460,39 @@ def test_device_setup_after_configuration_and_wrappers_is_in_time():
         numpyro.set_host_device_count(4)
     """
     assert findings(body) == [(15, "NPR016")]
+
+
+def test_a_local_variable_is_not_the_function_of_the_same_name():
+    body = """\
+    def kernel(x, z):
+        return jnp.exp(-((x - z) ** 2))
+
+
+    def model(x, y=None):
+        k = kernel(x, x)
+        numpyro.sample("y", dist.MultivariateNormal(jnp.zeros(x.shape[0]), k), obs=y)
+
+
+    def run_inference(model, x, y):
+        kernel = NUTS(model)
+        mcmc = MCMC(kernel, num_warmup=10, num_samples=10)
+        mcmc.run(random.PRNGKey(0), x, y)
+        return mcmc.get_samples()
+
+
+    def summarize(samples, x):
+        k = jnp.exp(kernel(x, x))
+        if np.any(np.asarray(k) < 0):
+            print("not positive")
+        return np.mean(samples["y"])
+
+
+    def main():
+        return jax.vmap(lambda c: jnp.bincount(c, length=4))(jnp.zeros((3, 2), dtype=int))
+
+
+    if __name__ == "__main__":
+        numpyro.set_platform("cpu")
+        main()
+    """
+    assert findings(body) == []

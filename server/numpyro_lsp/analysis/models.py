@@ -401,9 +401,10 @@ class ModuleAnalysis:
         """The definition of ``name`` in force at ``node``: the innermost scope around it
         that defines the name, and there the last definition above it (else the first)."""
         candidates = self.functions_by_name.get(name, [])
-        if len(candidates) < 2:
-            return candidates[0] if candidates else None
+        if not candidates:
+            return None
         line = getattr(node, "lineno", 0)
+        local = self.local_bindings.get(name, {})
         scope = self.owner(node)
         while True:
             here = [f for f in candidates if f.parent is scope]
@@ -412,6 +413,8 @@ class ModuleAnalysis:
                 return above[-1] if above else here[0]
             if scope is None:
                 return candidates[0]
+            if id(scope.node) in local:
+                return None  # a local variable of that name: ``kernel = NUTS(model)``
             scope = scope.parent
 
     def runs_eagerly(self, model: FunctionInfo) -> bool:
@@ -1037,7 +1040,7 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         if depth > 8:
             return None
         if isinstance(node, ast.Name):
-            if node.id in function_names:
+            if node.id in function_names and analysis.function_at(node.id, node) is not None:
                 return node
             assigned = analysis.assignments.get(node.id)
             return model_of(assigned, chain, depth + 1, calls) if assigned is not None else None

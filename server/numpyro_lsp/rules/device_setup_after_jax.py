@@ -56,7 +56,7 @@ def starts_backend(path: str) -> bool:
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     # Module-level code runs top to bottom; code in functions and lambdas runs only when
     # called.
-    lambdas = [n for n in analysis.nodes(ast.Lambda) if analysis.owner(n) is None]
+    lambdas = analysis.nodes(ast.Lambda)
 
     def in_lambda(call: ast.Call) -> bool:
         place = (call.lineno, call.col_offset)

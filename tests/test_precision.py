@@ -496,3 +496,53 @@ def test_a_local_variable_is_not_the_function_of_the_same_name():
         main()
     """
     assert findings(body) == []
+
+
+def test_stochastic_support_config_enumerate_contrib_sites_and_lambdas():
+    body = """\
+    from numpyro.contrib.funsor import config_enumerate
+    from numpyro.contrib.hsgp.approximation import hsgp_squared_exponential
+    from numpyro.contrib.stochastic_support.dcc import DCC
+
+
+    def branching():
+        k = numpyro.sample("k", dist.Bernoulli(0.5), infer={"branching": True})
+        mean = 1.0 if k == 0 else 2.0
+        numpyro.sample("obs", dist.Normal(mean, 1.0), obs=0.2)
+
+
+    dcc = DCC(branching, mcmc_kwargs={})
+
+
+    @config_enumerate
+    def gmm(data):
+        z = numpyro.sample("z", dist.Categorical(jnp.ones(3) / 3))
+        numpyro.sample("obs", dist.Normal(z, 1.0), obs=data)
+
+
+    MCMC(NUTS(gmm), num_warmup=10, num_samples=10)
+
+
+    def gp(x, y=None):
+        f = hsgp_squared_exponential(x=x, alpha=1.0, length=1.0, ell=1.0, m=10)
+        numpyro.sample("y", dist.Normal(f, 1.0), obs=y)
+
+
+    tr = handlers.trace(handlers.seed(gp, 0)).get_trace(jnp.ones(3))
+    print(tr["beta"], tr["_y_log_det"] if "y" in tr else None)
+
+
+    def test_one():
+        def guide():
+            numpyro.sample("a", dist.Normal(0.0, 1.0))
+
+
+    def test_two():
+        def guide():
+            numpyro.sample("z", dist.Normal(0.0, 1.0))
+
+        zs = jax.vmap(lambda k: handlers.trace(handlers.seed(guide, k)).get_trace()["z"])(
+            random.split(random.PRNGKey(0), 2)
+        )
+    """
+    assert findings(body) == []

@@ -406,6 +406,10 @@ class ModuleAnalysis:
         line = getattr(node, "lineno", 0)
         local = self.local_bindings.get(name, {})
         scope = self.owner(node)
+        if scope is None and len(candidates) > 1:
+            # In a lambda (the index gives its body no owner): the function around it.
+            around = [f for f in self.functions if f.node.lineno <= line <= f.node.end_lineno]
+            scope = max(around, key=lambda f: f.node.lineno, default=None)
         while True:
             here = [f for f in candidates if f.parent is scope]
             if here:
@@ -594,7 +598,7 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
             return False
         member = analysis.catalog.lookup(path)
         if member is not None and member.obj is not None and member.obj["kind"] == "primitive":
-            return member.obj["name"] in TRACED_PRIMITIVES
+            return member.obj["name"] in TRACED_PRIMITIVES and not _branching(call)
     if isinstance(call.func, ast.Name) and call.func.id in STATIC_BUILTINS:
         return False
     callee = dotted_parts(call.func)
@@ -606,6 +610,17 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
         return True  # a method of a traced array: ``theta.sum()``
     arguments = [*call.args, *(k.value for k in call.keywords)]
     return any(is_traced(analysis, a, traced) for a in arguments)
+
+
+def _branching(call: ast.Call) -> bool:
+    """``infer={"branching": True}``: a site that stochastic-support inference (``DCC``,
+    ``SDVI``) fixes for each branch, so the model branches on a concrete value."""
+    for keyword in call.keywords:
+        if keyword.arg == "infer" and isinstance(keyword.value, ast.Dict):
+            return any(
+                isinstance(k, ast.Constant) and k.value == "branching" for k in keyword.value.keys
+            )
+    return False
 
 
 def _is_key_test(node: ast.Compare) -> bool:

@@ -50,6 +50,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.models import dotted_parts
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR013"
@@ -88,6 +89,12 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         ]
         if not hmc_uses:
             continue
+        if any(
+            (dotted_parts(d.func if isinstance(d, ast.Call) else d) or [""])[-1]
+            == "config_enumerate"
+            for d in model.node.decorator_list
+        ):
+            continue  # every discrete site is enumerated, as the user intends
         kernel = hmc_uses[0]
         conditioned = [u.handled_sites(analysis.catalog, CONDITIONING) for u in hmc_uses]
         for site in model.sites:

@@ -66,8 +66,11 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         if not all(sites.complete for sites in every):
             continue
         names = set().union(*(sites.names for sites in every))
-        # Reparameterizers add sites named after the site: ``theta_decentered``.
-        if reference.name in names or any(reference.name.startswith(f"{n}_") for n in names):
+        # Reparameterizers and numpyro's transforms add sites named after the site:
+        # ``theta_decentered``, ``_theta_log_det``.
+        if reference.name in names or any(
+            reference.name.startswith((f"{n}_", f"_{n}_")) for n in names
+        ):
             continue
         models = ", ".join(f"`{model.function.name}`" for model in reference.models)
         suggestion = did_you_mean(reference.name, names)

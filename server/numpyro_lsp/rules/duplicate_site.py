@@ -36,6 +36,10 @@ def model(data=None):
     else:
         numpyro.sample("y", dist.Normal(0.0, 1.0), obs=data[0])
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 2 findings, 2 true.
 """
 
 from __future__ import annotations

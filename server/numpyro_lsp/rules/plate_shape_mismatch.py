@@ -36,6 +36,10 @@ def model(x, y):
     with numpyro.plate("data", x.shape[0]):
         numpyro.sample("obs", dist.Normal(mu * x, 1.0), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

@@ -43,6 +43,10 @@ def model(y=None):
 
 conditioned = handlers.condition(model, data={"mu": 0.5})
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

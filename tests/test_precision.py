@@ -546,3 +546,15 @@ def test_stochastic_support_config_enumerate_contrib_sites_and_lambdas():
         )
     """
     assert findings(body) == []
+
+
+def test_draws_with_their_own_key_are_not_sites_of_a_trace():
+    body = """\
+    def predict(key, means):
+        draws = []
+        for mean in means:
+            key, subkey = random.split(key)
+            draws.append(numpyro.sample("prediction", dist.Normal(mean, 1.0), rng_key=subkey))
+        return jnp.array(draws)
+    """
+    assert findings(body) == []

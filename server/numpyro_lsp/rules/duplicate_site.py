@@ -5,7 +5,7 @@ Flags two sample or deterministic sites of one model with the same name, includi
 with a constant name inside a Python loop (every iteration reuses the name). Sites in
 branches that cannot both run (`if`/`else`, `if c: ... return`, `if x == "a"` and
 `if x == "b"`) may share a name, and so may repeated `numpyro.param` calls, which numpyro
-memoizes.
+memoizes, and draws given their own `rng_key` (plain code, outside any handler).
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -61,6 +61,8 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         for site in model.sites:
             if site.name is None:
                 continue
+            if "rng_key" in site.arguments:
+                continue  # a draw with its own key, in plain code: no handler records it
             if site.primitive == "param":
                 # numpyro's trace keeps the first of repeated params (it memoizes them);
                 # only a sample or deterministic site may not reuse a recorded name.

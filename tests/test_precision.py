@@ -384,3 +384,177 @@ def test_a_model_that_tests_only_run_eagerly_is_not_traced():
         MCMC(NUTS(model), num_warmup=10, num_samples=10).run(random.PRNGKey(0))
     """
     assert findings(body) == [(23, "NPR002"), (23, "NPR005")]
+
+
+# --- handlers followed ----------------------------------------------------------------------
+
+
+def test_lift_and_condition_are_followed():
+    body = """\
+    def model():
+        loc = numpyro.param("loc", 0.0)
+        scale = numpyro.param("scale", 1.0)
+        numpyro.sample("x", dist.Normal(loc, scale))
+
+
+    lifted = handlers.lift(model, prior={"loc": dist.Normal(0.0, 1.0)})
+    MCMC(NUTS(lifted), num_warmup=10, num_samples=10)
+
+
+    def mixture(y=None):
+        z = numpyro.sample("z", dist.Bernoulli(0.5))
+        k = numpyro.sample("k", dist.Bernoulli(0.5))
+        numpyro.sample("y", dist.Normal(z + k, 1.0), obs=y)
+
+
+    conditioned = handlers.condition(mixture, data={"z": 1})
+    MCMC(NUTS(conditioned), num_warmup=10, num_samples=10)
+
+
+    def guarded():
+        with handlers.lift(prior={"w": dist.Normal(0.0, 1.0)}):
+            w = numpyro.param("w", 0.0)
+        numpyro.sample("v", dist.Normal(w, 1.0))
+
+
+    MCMC(NUTS(guarded), num_warmup=10, num_samples=10)
+    """
+    assert findings(body) == [(3, "NPR014"), (13, "NPR013")]
+
+
+# --- event shapes -----------------------------------------------------------------------------
+
+
+def test_vector_parameters_of_multivariate_distributions_are_events():
+    body = """\
+    def model(k=3):
+        with numpyro.plate("groups", 5):
+            numpyro.sample("p", dist.Dirichlet(jnp.full(k, 10.0)))
+            numpyro.sample("m", dist.MultivariateNormal(jnp.zeros(k), jnp.eye(k)))
+            numpyro.sample("c", dist.Multinomial(10, jnp.ones(k) / k))
+            numpyro.sample("L", dist.LKJCholesky(k, 2.0))
+            numpyro.sample("bad", dist.Normal(jnp.zeros(k), 1.0))
+    """
+    assert findings(body) == [(7, "NPR018")]
+
+
+# --- device setup -------------------------------------------------------------------------------
+
+
+def test_device_setup_after_configuration_and_wrappers_is_in_time():
+    body = """\
+    import argparse
+
+    jax.config.update("jax_enable_x64", True)
+    step = jax.jit(lambda x: jnp.sin(x))
+    leaves = jax.tree_util.tree_leaves({"a": 1})
+    make_key = lambda seed: random.PRNGKey(seed)
+
+    if __name__ == "__main__":
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--device", default="cpu")
+        args = parser.parse_args()
+        numpyro.set_platform(args.device)
+        numpyro.set_host_device_count(2)
+        key = random.PRNGKey(0)
+        numpyro.set_host_device_count(4)
+    """
+    assert findings(body) == [(15, "NPR016")]
+
+
+def test_a_local_variable_is_not_the_function_of_the_same_name():
+    body = """\
+    def kernel(x, z):
+        return jnp.exp(-((x - z) ** 2))
+
+
+    def model(x, y=None):
+        k = kernel(x, x)
+        numpyro.sample("y", dist.MultivariateNormal(jnp.zeros(x.shape[0]), k), obs=y)
+
+
+    def run_inference(model, x, y):
+        kernel = NUTS(model)
+        mcmc = MCMC(kernel, num_warmup=10, num_samples=10)
+        mcmc.run(random.PRNGKey(0), x, y)
+        return mcmc.get_samples()
+
+
+    def summarize(samples, x):
+        k = jnp.exp(kernel(x, x))
+        if np.any(np.asarray(k) < 0):
+            print("not positive")
+        return np.mean(samples["y"])
+
+
+    def main():
+        return jax.vmap(lambda c: jnp.bincount(c, length=4))(jnp.zeros((3, 2), dtype=int))
+
+
+    if __name__ == "__main__":
+        numpyro.set_platform("cpu")
+        main()
+    """
+    assert findings(body) == []
+
+
+def test_stochastic_support_config_enumerate_contrib_sites_and_lambdas():
+    body = """\
+    from numpyro.contrib.funsor import config_enumerate
+    from numpyro.contrib.hsgp.approximation import hsgp_squared_exponential
+    from numpyro.contrib.stochastic_support.dcc import DCC
+
+
+    def branching():
+        k = numpyro.sample("k", dist.Bernoulli(0.5), infer={"branching": True})
+        mean = 1.0 if k == 0 else 2.0
+        numpyro.sample("obs", dist.Normal(mean, 1.0), obs=0.2)
+
+
+    dcc = DCC(branching, mcmc_kwargs={})
+
+
+    @config_enumerate
+    def gmm(data):
+        z = numpyro.sample("z", dist.Categorical(jnp.ones(3) / 3))
+        numpyro.sample("obs", dist.Normal(z, 1.0), obs=data)
+
+
+    MCMC(NUTS(gmm), num_warmup=10, num_samples=10)
+
+
+    def gp(x, y=None):
+        f = hsgp_squared_exponential(x=x, alpha=1.0, length=1.0, ell=1.0, m=10)
+        numpyro.sample("y", dist.Normal(f, 1.0), obs=y)
+
+
+    tr = handlers.trace(handlers.seed(gp, 0)).get_trace(jnp.ones(3))
+    print(tr["beta"], tr["_y_log_det"] if "y" in tr else None)
+
+
+    def test_one():
+        def guide():
+            numpyro.sample("a", dist.Normal(0.0, 1.0))
+
+
+    def test_two():
+        def guide():
+            numpyro.sample("z", dist.Normal(0.0, 1.0))
+
+        zs = jax.vmap(lambda k: handlers.trace(handlers.seed(guide, k)).get_trace()["z"])(
+            random.split(random.PRNGKey(0), 2)
+        )
+    """
+    assert findings(body) == []
+
+
+def test_draws_with_their_own_key_are_not_sites_of_a_trace():
+    body = """\
+    def predict(key, means):
+        draws = []
+        for mean in means:
+            key, subkey = random.split(key)
+            draws.append(numpyro.sample("prediction", dist.Normal(mean, 1.0), rng_key=subkey))
+        return jnp.array(draws)
+    """
+    assert findings(body) == []

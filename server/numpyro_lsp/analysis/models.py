@@ -191,6 +191,23 @@ class ModelUse:
     # The outermost call is itself handed to a callable the catalog does not know
     # (``kernel(HMC(model))`` with ``kernel`` a parameter): what finally runs it is unknown.
     wrapped: bool = False
+    # The calls of the chain, in the same order (``handlers.condition(model, data={...})``).
+    calls: list[ast.Call] = field(default_factory=list)
+
+    def handled_sites(self, catalog: Catalog, handlers: set[str]) -> set[str] | None:
+        """The site names that these handlers of the chain take over (``condition``'s
+        data, ``lift``'s prior): None when a handler's dict is not written out (any site
+        may be), empty when the chain has none of them."""
+        names: set[str] = set()
+        for path, call in zip(self.chain, self.calls, strict=False):
+            if path not in handlers:
+                continue
+            arguments = bind_arguments(catalog.objects[path], call)
+            given = next((arguments[k] for k in ("data", "prior") if k in arguments), None)
+            if not isinstance(given, ast.Dict):
+                return None
+            names |= {k.value for k in given.keys if isinstance(k, ast.Constant)}
+        return names
 
 
 @dataclass(eq=False)
@@ -258,6 +275,10 @@ class ModuleAnalysis:
     # (``eight_schools``, ``model.eight_schools``); filled in by the workspace index.
     imported_models: dict[str, ModelDefinition] = field(default_factory=dict)
     lookups: Lookups | None = field(default=None, repr=False, compare=False)
+    # function_around()'s functions by first line, and their first lines (built once).
+    _function_starts: tuple[list[int], list[FunctionInfo]] | None = field(
+        default=None, repr=False, compare=False
+    )
     # function_at()'s definitions of a name per scope, lines ascending (built per name).
     _scoped_definitions: dict[str, dict[int, tuple[list[int], list[FunctionInfo]]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -389,8 +410,8 @@ class ModuleAnalysis:
         """The definition of ``name`` in force at ``node``: the innermost scope around it
         that defines the name, and there the last definition above it (else the first)."""
         candidates = self.functions_by_name.get(name, [])
-        if len(candidates) < 2:
-            return candidates[0] if candidates else None
+        if not candidates:
+            return None
         line = getattr(node, "lineno", 0)
         by_scope = self._scoped_definitions.get(name)
         if by_scope is None:
@@ -401,7 +422,11 @@ class ModuleAnalysis:
                 lines.append(info.node.lineno)
                 infos.append(info)
             self._scoped_definitions[name] = by_scope
+        local = self.local_bindings.get(name, {})
         scope = self.owner(node)
+        if scope is None and len(candidates) > 1:
+            # In a lambda (the index gives its body no owner): the function around it.
+            scope = self.function_around(line)
         while True:
             here = by_scope.get(id(scope))
             if here:
@@ -410,7 +435,25 @@ class ModuleAnalysis:
                 return infos[above - 1] if above else infos[0]
             if scope is None:
                 return candidates[0]
+            if id(scope.node) in local:
+                return None  # a local variable of that name: ``kernel = NUTS(model)``
             scope = scope.parent
+
+    def function_around(self, line: int) -> FunctionInfo | None:
+        """The innermost function whose lines hold ``line``: the nearest one starting above
+        it that holds it; the search stops at a module-level function that does not, since
+        none before it can."""
+        if self._function_starts is None:
+            ordered = sorted(self.functions, key=lambda f: f.node.lineno)
+            self._function_starts = ([f.node.lineno for f in ordered], ordered)
+        lines, ordered = self._function_starts
+        for index in range(bisect_right(lines, line) - 1, -1, -1):
+            info = ordered[index]
+            if line <= info.node.end_lineno:
+                return info
+            if info.parent is None:
+                return None
+        return None
 
     def runs_eagerly(self, model: FunctionInfo) -> bool:
         """Whether the file only ever runs the model eagerly, under ``seed``/``trace``
@@ -589,7 +632,7 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
             return False
         member = analysis.catalog.lookup(path)
         if member is not None and member.obj is not None and member.obj["kind"] == "primitive":
-            return member.obj["name"] in TRACED_PRIMITIVES
+            return member.obj["name"] in TRACED_PRIMITIVES and not _branching(call)
     if isinstance(call.func, ast.Name) and call.func.id in STATIC_BUILTINS:
         return False
     callee = dotted_parts(call.func)
@@ -601,6 +644,17 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
         return True  # a method of a traced array: ``theta.sum()``
     arguments = [*call.args, *(k.value for k in call.keywords)]
     return any(is_traced(analysis, a, traced) for a in arguments)
+
+
+def _branching(call: ast.Call) -> bool:
+    """``infer={"branching": True}``: a site that stochastic-support inference (``DCC``,
+    ``SDVI``) fixes for each branch, so the model branches on a concrete value."""
+    for keyword in call.keywords:
+        if keyword.arg == "infer" and isinstance(keyword.value, ast.Dict):
+            return any(
+                isinstance(k, ast.Constant) and k.value == "branching" for k in keyword.value.keys
+            )
+    return False
 
 
 def _is_key_test(node: ast.Compare) -> bool:
@@ -1028,14 +1082,17 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     function_names = {f.name for f in analysis.functions}
     consumed_calls: set[int] = set()
 
-    def model_of(node: ast.AST, chain: list[str], depth: int = 0) -> ast.Name | None:
+    def model_of(
+        node: ast.AST, chain: list[str], depth: int = 0, calls: list | None = None
+    ) -> ast.Name | None:
+        calls = [] if calls is None else calls
         if depth > 8:
             return None
         if isinstance(node, ast.Name):
-            if node.id in function_names:
+            if node.id in function_names and analysis.function_at(node.id, node) is not None:
                 return node
             assigned = analysis.assignments.get(node.id)
-            return model_of(assigned, chain, depth + 1) if assigned is not None else None
+            return model_of(assigned, chain, depth + 1, calls) if assigned is not None else None
         if isinstance(node, ast.Call):
             obj = analysis.catalog_object(node.func)
             if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
@@ -1044,9 +1101,10 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
             first = first_model_argument(node)
             if first is None:
                 return None
-            found = model_of(first, chain, depth + 1)
+            found = model_of(first, chain, depth + 1, calls)
             if found is not None:
                 chain.append(obj["path"])
+                calls.append(node)
             return found
         return None
 
@@ -1068,10 +1126,11 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
             continue
         chain: list[str] = []
-        model = model_of(call, chain)
+        calls: list[ast.Call] = []
+        model = model_of(call, chain, 0, calls)
         if model is not None:
             function = analysis.function_at(model.id, model)
-            use = ModelUse(model.id, chain, call, function, wrapped(call))
+            use = ModelUse(model.id, chain, call, function, wrapped(call), calls)
             analysis.model_uses.append(use)
     for info in analysis.functions:
         for decorator in info.decorators:

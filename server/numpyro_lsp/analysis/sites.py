@@ -342,9 +342,15 @@ def _accounted_for(analysis: ModuleAnalysis, name: str) -> bool:
     return path is not None and _adds_no_sites(path)
 
 
+SITE_READING_CONTRIB = ("numpyro.contrib.control_flow",)
+
+
 def _adds_no_sites(path: str) -> bool:
     """Whether a library function adds no site a model would not show (numpyro's own
-    primitives are read as sites)."""
+    primitives are read as sites; ``numpyro.contrib`` builds models of its own, such as
+    ``hsgp_squared_exponential``'s ``beta``, except for ``scan``, read as a primitive)."""
+    if path.startswith("numpyro.contrib.") and not path.startswith(SITE_READING_CONTRIB):
+        return False
     return path.startswith("numpyro") or any(
         path == library or path.startswith(library + ".") for library in SITE_FREE_LIBRARIES
     )

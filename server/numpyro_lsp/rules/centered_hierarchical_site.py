@@ -40,6 +40,10 @@ def eight_schools(J, sigma, y=None):
             theta = numpyro.sample("theta", dist.Normal(mu, tau))
         numpyro.sample("obs", dist.Normal(theta, sigma), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 30 hints, below warning, so not reviewed one by one.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 ## What it does
 Flags `numpyro.set_host_device_count` or `numpyro.set_platform` called after the file has
-already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it).
+already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it). Imports,
+`jax.config.update`, `jax.jit`/`vmap`/`grad` wrapping a function, pytree utilities and code
+in functions or lambdas start no backend and do not count.
 
 ## Why is this bad?
 JAX fixes its devices the first time it is used. A later call only warns, and chains do not
@@ -25,6 +27,10 @@ import numpyro
 numpyro.set_host_device_count(4)
 data = jnp.arange(10.0)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 1 finding, 1 true.
 """
 
 from __future__ import annotations
@@ -38,18 +44,35 @@ CODE = "NPR016"
 NAME = "device-setup-after-jax-use"
 SEVERITY = Severity.WARNING
 DEVICE_SETUP = {"numpyro.set_host_device_count", "numpyro.set_platform"}
+# JAX calls that start no backend: configuration, transformations that only wrap a
+# function, pytree utilities.
+NO_BACKEND = {"jax.config", "jax.tree_util", "jax.tree", "jax.jit", "jax.vmap", "jax.grad"}
+NO_BACKEND |= {"jax.value_and_grad", "jax.pmap", "jax.checkpoint", "jax.remat", "jax.custom_jvp"}
+NO_BACKEND |= {"jax.custom_vjp", "jax.named_call", "jax.disable_jit"}
+
+
+def starts_backend(path: str) -> bool:
+    if path != "jax" and not path.startswith("jax."):
+        return False
+    return not any(path == p or path.startswith(p + ".") for p in NO_BACKEND)
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    # Module-level code runs top to bottom; code in functions runs only when called.
-    module_calls = [c for c in analysis.nodes(ast.Call) if analysis.owner(c) is None]
+    # Module-level code runs top to bottom; code in functions and lambdas runs only when
+    # called.
+    lambdas = analysis.nodes(ast.Lambda)
+
+    def in_lambda(call: ast.Call) -> bool:
+        place = (call.lineno, call.col_offset)
+        return any(
+            (n.lineno, n.col_offset) <= place <= (n.end_lineno, n.end_col_offset) for n in lambdas
+        )
+
+    module_calls = [
+        c for c in analysis.nodes(ast.Call) if analysis.owner(c) is None and not in_lambda(c)
+    ]
     first_use = next(
-        (
-            c
-            for c in module_calls
-            if (path := analysis.resolve(c.func) or "") == "jax" or path.startswith("jax.")
-        ),
-        None,
+        (c for c in module_calls if starts_backend(analysis.resolve(c.func) or "")), None
     )
     if first_use is None:
         return

@@ -2,7 +2,10 @@
 
 ## What it does
 Flags a latent site with a discrete distribution (Bernoulli, Categorical, Poisson...) in a
-model given to NUTS or HMC without a kernel that handles discrete sites.
+model given to NUTS or HMC without a kernel that handles discrete sites. Sites that
+`handlers.condition`, `substitute` or `do` give a value, sites whose `infer` is computed
+(it may hold `"enumerate"`), and kernels handed on to a callable it does not know are left
+alone.
 
 ## Why is this bad?
 HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns that
@@ -40,6 +43,10 @@ def model(y=None):
 
 mcmc = MCMC(DiscreteHMCGibbs(NUTS(model)), num_warmup=100, num_samples=100)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.models import dotted_parts
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR013"
@@ -58,6 +66,10 @@ DISCRETE_KERNELS = {
     "numpyro.infer.MixedHMC",
     "numpyro.infer.HMCGibbs",
 }
+
+
+# Handlers that give a site a value, so that HMC never samples it.
+CONDITIONING = {"numpyro.handlers.condition", "numpyro.handlers.substitute", "numpyro.handlers.do"}
 
 
 def enumerated(infer: ast.expr | None) -> bool:
@@ -81,10 +93,21 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         ]
         if not hmc_uses:
             continue
+        if any(
+            (dotted_parts(d.func if isinstance(d, ast.Call) else d) or [""])[-1]
+            == "config_enumerate"
+            for d in model.node.decorator_list
+        ):
+            continue  # every discrete site is enumerated, as the user intends
         kernel = hmc_uses[0]
+        conditioned = [u.handled_sites(analysis.catalog, CONDITIONING) for u in hmc_uses]
         for site in model.sites:
             use = site.distribution
             if not site.latent or use is None or not use.obj.get("is_discrete"):
+                continue
+            if any(h.path in CONDITIONING for h in site.handlers):
+                continue  # given a value by a handler around it
+            if any(names is None or site.name in names for names in conditioned):
                 continue
             bounded = use.obj.get("has_enumerate_support")
             if enumerated(site.arguments.get("infer")) and bounded:

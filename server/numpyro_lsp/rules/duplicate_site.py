@@ -7,7 +7,8 @@ repeated through calls: a helper with hard-coded site names called twice from on
 or in a loop, or naming a site like one of the model's own (helpers are followed through
 the file and, in the editor, workspace imports). Sites in branches that cannot both run
 (`if`/`else`, `if c: ... return`, `if x == "a"` and `if x == "b"`) may share a name, and so
-may repeated `numpyro.param` calls, which numpyro memoizes.
+may repeated `numpyro.param` calls, which numpyro memoizes, and draws given their own
+`rng_key` (plain code, outside any handler).
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -38,6 +39,10 @@ def model(data=None):
     else:
         numpyro.sample("y", dist.Normal(0.0, 1.0), obs=data[0])
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 2 findings, 2 true.
 """
 
 from __future__ import annotations
@@ -62,6 +67,8 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         for site in model.sites:
             if site.name is None:
                 continue
+            if "rng_key" in site.arguments:
+                continue  # a draw with its own key, in plain code: no handler records it
             if site.primitive == "param":
                 # numpyro's trace keeps the first of repeated params (it memoizes them);
                 # only a sample or deterministic site may not reuse a recorded name.

@@ -23,6 +23,10 @@ import numpyro.distributions as dist
 
 prior = dist.HalfNormal(1.0)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 2 findings, 2 true.
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ def model(n):
     with numpyro.plate("n", n):
         numpyro.sample("x", dist.Normal(0.0, 1.0))
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 3 informations, below warning, so not reviewed one by one.
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ def model(x, y=None):
     scaled = np.log1p(x)  # NumPy on the model's data arguments is fine
     numpyro.sample("obs", dist.Poisson(jnp.exp(theta * scaled)), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ def model(n, y=None):
     mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
     numpyro.sample("obs", dist.Normal(mu + noise, 1.0), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

@@ -45,6 +45,10 @@ def predict(samples, x):
     predictive = Predictive(model, samples)
     return predictive(random.PRNGKey(1), x)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

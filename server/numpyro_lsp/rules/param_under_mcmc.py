@@ -2,6 +2,8 @@
 
 ## What it does
 Flags `numpyro.param` in a model that the file only samples with MCMC (never fits with SVI).
+A param that `handlers.lift` gives a prior (around the model or around the site) is sampled,
+and is not flagged.
 
 ## Why is this bad?
 MCMC does not learn parameters: a `param` site is silently held at its initial value and is
@@ -36,6 +38,10 @@ def model(y=None):
 
 mcmc = MCMC(NUTS(model), num_warmup=100, num_samples=100)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from collections.abc import Iterator
 
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
+LIFT = "numpyro.handlers.lift"
 CODE = "NPR014"
 NAME = "param-under-mcmc"
 SEVERITY = Severity.WARNING
@@ -57,10 +64,16 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         paths = {p for use in uses for p in use.chain}
         if "kernel" not in kinds or SVI_KINDS & kinds or "numpyro.infer.SVI" in paths:
             continue
-        kernel_use = next(
+        kernel_uses = [
             u for u in uses if "kernel" in {analysis.catalog.objects[p]["kind"] for p in u.chain}
-        )
+        ]
+        kernel_use = kernel_uses[0]
+        lifted = [u.handled_sites(analysis.catalog, {LIFT}) for u in kernel_uses]
         for site in model.sites:
+            if any(h.path == LIFT for h in site.handlers):
+                continue  # ``with handlers.lift(prior=...)``: sampled from its prior
+            if any(names is None or site.name in names for names in lifted):
+                continue
             if site.primitive == "param":
                 yield Report(
                     site.call,

@@ -4,11 +4,13 @@
 Flags shape mistakes the code shows without running it: a vector-valued distribution (its
 parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) inside a plate of
 another size without `.to_event(1)`, and observations reshaped to a trailing singleton
-dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate. Shapes are
-followed through the file (analysis/shapes.py): an `(n, 1)` column-vector mean, or an
-`(n, k)` observation or a vector-valued latent mean, inside a plate of size `n`, where the
-file shows those shapes (array constructors, draws with a shape, `[:, None]`, `.reshape`,
-`.expand`, and what the file passes to the model).
+dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate. A parameter
+whose constraint has an event dimension (Dirichlet's `concentration`, MultivariateNormal's
+`loc`, Multinomial's `probs`, read from numpyro's `arg_constraints`) is the event, not a
+batch. Shapes are followed through the file (analysis/shapes.py): an `(n, 1)` column-vector
+mean, or an `(n, k)` observation or a vector-valued latent mean, inside a plate of size
+`n`, where the file shows those shapes (array constructors, draws with a shape, `[:, None]`,
+`.reshape`, `.expand`, and what the file passes to the model).
 
 ## Why is this bad?
 The extra dimension broadcasts against the plate instead of matching it: numpyro only warns
@@ -37,6 +39,10 @@ def model(x, y):
     with numpyro.plate("data", x.shape[0]):
         numpyro.sample("obs", dist.Normal(mu * x, 1.0), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations
@@ -70,13 +76,20 @@ def trailing_singleton(node: ast.expr) -> bool:
 
 
 def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | None:
-    """The ``k`` of a batch built as ``jnp.zeros(k)`` or ``.expand([k])``."""
+    """The ``k`` of a batch built as ``jnp.zeros(k)`` or ``.expand([k])``; a parameter whose
+    constraint has an event dimension (numpyro's ``arg_constraints``, in the catalog) holds
+    the event, not the batch."""
     for method, call in use.methods:
         if method == "expand" and call.args and isinstance(call.args[0], ast.List | ast.Tuple):
             sizes = call.args[0].elts
             if len(sizes) == 1:
                 return sizes[0]
-    for value in use.arguments.values():
+    event_dims = {
+        p["name"]: (p.get("constraint") or {}).get("event_dim", 0) for p in use.obj["params"]
+    }
+    for name, value in use.arguments.items():
+        if event_dims.get(name, 0) > 0:
+            continue  # a vector that is the event (Dirichlet's concentration, MVN's loc)
         if (
             isinstance(value, ast.Call)
             and analysis.resolve(value.func) in VECTOR_BUILDERS

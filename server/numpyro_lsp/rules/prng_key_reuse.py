@@ -30,6 +30,12 @@ key_x, key_noise = random.split(key)
 x = random.normal(key_x, (100,))
 noise = random.normal(key_noise, (100,))
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 5 findings, 5 true. Keys handed to inference (`mcmc.run`, `Predictive`) no
+longer count: on numpyro's own examples and notebooks that took 29 findings, none true,
+to none.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ def model(y=None):
     sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
     numpyro.sample("obs", dist.Normal(0.0, sigma), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

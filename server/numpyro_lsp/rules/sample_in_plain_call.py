@@ -38,6 +38,11 @@ def draw_weights(k):
 with handlers.seed(rng_seed=0):
     weights = draw_weights(3)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding. None either in numpyro's own examples and
+notebooks.
 """
 
 from __future__ import annotations

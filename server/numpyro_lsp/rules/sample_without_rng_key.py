@@ -26,6 +26,10 @@ x = numpyro.sample("x", dist.Normal(0.0, 1.0), rng_key=random.PRNGKey(0))
 with numpyro.handlers.seed(rng_seed=0):
     y = numpyro.sample("y", dist.Normal(0.0, 1.0))
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

@@ -36,6 +36,11 @@ def fit(model, data):
     result = svi.run(random.PRNGKey(0), 1000, data)
     return result.params, result.losses
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding. In numpyro's own examples folder: 1 finding, true
+(`examples/thompson_sampling.py` unpacks `svi.run` into two names).
 """
 
 from __future__ import annotations

@@ -42,6 +42,10 @@ def model(x, y=None):
         raise ValueError("x and y differ in length")
     numpyro.sample("obs", dist.Normal(theta * x, scale), obs=y)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): 5 findings, 5 true.
 """
 
 from __future__ import annotations

@@ -23,6 +23,10 @@ from numpyro.infer import NUTS
 
 prior = dist.Normal(0.0, 1.0)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

@@ -43,6 +43,10 @@ def model(y=None):
 
 conditioned = handlers.condition(model, data={"mu": 0.5})
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations
@@ -66,8 +70,11 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         if not all(sites.complete for sites in every):
             continue
         names = set().union(*(sites.names for sites in every))
-        # Reparameterizers add sites named after the site: ``theta_decentered``.
-        if reference.name in names or any(reference.name.startswith(f"{n}_") for n in names):
+        # Reparameterizers and numpyro's transforms add sites named after the site:
+        # ``theta_decentered``, ``_theta_log_det``.
+        if reference.name in names or any(
+            reference.name.startswith((f"{n}_", f"_{n}_")) for n in names
+        ):
             continue
         models = ", ".join(f"`{model.function.name}`" for model in reference.models)
         suggestion = did_you_mean(reference.name, names)

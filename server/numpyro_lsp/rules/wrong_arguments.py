@@ -23,6 +23,10 @@ import numpyro.distributions as dist
 
 prior = dist.Normal(loc=0.0, scale=1.0)
 ```
+
+## Precision
+On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
+projects): no finding (its precision there is not measured yet).
 """
 
 from __future__ import annotations

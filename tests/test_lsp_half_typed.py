@@ -180,3 +180,16 @@ async def test_every_feature_answers_for_the_rest_of_a_half_typed_file(client, e
         types.DidChangeConfigurationParams(settings={"numpyro": {"inlayHints": {"enabled": False}}})
     )
     assert hints, "the plate's size and the sites' supports"
+
+
+async def test_imports_are_added_around_a_half_typed_opening_block(client, editor):
+    """`dist.` typed before the module docstring leaves lines 1-5 unreadable: the action that
+    adds imports there still works and leaves those lines as they are."""
+    text = "dist." + ALIASED
+    uri = editor.open("half_typed_opening.py", text)
+    actions = await code_actions(client, editor, uri, '"theta"', 1)
+    (site_action,) = [a for a in actions if a.title.startswith("Non-center `theta` with Loc")]
+    rewritten = apply_action(editor, uri, site_action)
+    assert rewritten.startswith('dist."""Eight schools')
+    assert "from numpyro.infer.reparam import LocScaleReparam" in rewritten
+    assert "LocScaleReparam(centered=0)" in rewritten

@@ -140,9 +140,8 @@ def _config_in_scope(site: Site, model: FunctionInfo) -> ast.Dict | None:
 def _with_imports(
     document: ParsedDocument, segments: list[Segment], imports: tuple[Import, ...]
 ) -> list[TextEdit]:
-    # The actions are offered on an analysis, so the document parses.
     body = document.tree.body if document.tree is not None else []
-    head = import_segment(document.source, body, imports)
+    head = import_segment(document.source, body, imports, document.masked_lines())
     return segment_edits(document.source, [*segments, *([head] if head else [])])
 
 
@@ -158,7 +157,7 @@ def _rewrite_at(
     if region is None:
         raise RewriteError("no statement holds that line")
     # Lines of the statement the user is still typing go through the rewrite unchanged.
-    masked = {line: stand_in for r in document.broken for line, stand_in in r.masked}
+    masked = document.masked_lines()
     segment = rewrite_region(document.source, region, lambda text: rewrite(text, region), masked)
     return _with_imports(document, [segment], imports)
 

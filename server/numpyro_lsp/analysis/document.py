@@ -132,6 +132,11 @@ class ParsedDocument:
         layout = self.layout
         return [] if layout is None else layout.broken
 
+    def masked_lines(self) -> dict[int, str]:
+        """The lines that do not parse, 0-based, with what stands in for each when the rest
+        is read (analysis/recovery.py): a rewrite goes around them and leaves them as typed."""
+        return {line: stand_in for region in self.broken for line, stand_in in region.masked}
+
     @cached_property
     def lines(self) -> list[str]:
         """Lines without their endings, split the way LSP counts lines."""

@@ -47,7 +47,7 @@ class BrokenRegion:
     column: int  # 0-based code-point column of the first syntax error
     unbalanced: bool  # an open bracket or string, or a closing one without its opening
     # The lines masked so that the rest of the region parses, with what stood in for each
-    # (``pass`` at the line's indentation, or nothing).
+    # (``pass`` at the line's indentation, or nothing); all of them when nothing parsed.
     masked: tuple[tuple[int, str], ...] = ()
 
     def moved(self, lines: int) -> BrokenRegion:
@@ -103,14 +103,15 @@ def _masked_parse(
     lines: list[str], start: int, end: int, error: Exception
 ) -> tuple[list[ast.stmt], tuple[tuple[int, str], ...]]:
     """The segment's statements with the lines that stop it from parsing masked, and those
-    lines with what stands in for each; nothing when its first line is at fault (nothing of
-    the statement can be read then)."""
+    lines with what stands in for each; no statement when its first line is at fault
+    (nothing of the statement can be read then), every line masked."""
     text = list(lines[start:end])
     masked: dict[int, str] = {}
+    nothing = tuple((line, "") for line in range(start, end))
     for _ in range(MAX_MASKED_LINES):
         position = _error_position(error)
         if position is None or not start < position[0] < end:
-            return [], ()
+            return [], nothing
         offset = position[0] - start
         line = text[offset]
         if offset in masked or not line.strip():
@@ -124,7 +125,7 @@ def _masked_parse(
             error = next_error
             continue
         return statements, tuple((start + offset, stand_in) for offset, stand_in in masked.items())
-    return [], ()
+    return [], nothing
 
 
 def _broken_region(

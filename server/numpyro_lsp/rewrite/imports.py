@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 
-from numpyro_lsp.analysis.text import split_lines_keepends
 from numpyro_lsp.rewrite.edits import Segment
+from numpyro_lsp.rewrite.regions import Region, rewrite_region
 
 
 @dataclass(frozen=True)
@@ -53,18 +53,26 @@ def with_imports_added(head: str, imports: tuple[Import, ...]) -> str:
     return AddImportsVisitor(context).transform_module(cst.parse_module(head)).code
 
 
-def import_segment(source: str, body: list[ast.stmt], imports: Sequence[Import]) -> Segment | None:
+def import_segment(
+    source: str,
+    body: list[ast.stmt],
+    imports: Sequence[Import],
+    masked: Mapping[int, str] | None = None,
+) -> Segment | None:
     """The file's opening block with these imports added in the file's style (None when none
-    is needed). ``body``: the file's statements, as the document's analysis parsed them.
+    is needed). ``body``: the file's statements, as the document's analysis parsed them;
+    ``masked``: lines being typed there (``rewrite_region``).
 
     Only that block goes through libcst: its import visitor is slow on a long file and
     recurses once per top-level statement.
     """
     if not imports:
         return None
-    lines = split_lines_keepends(source)
     split = _opening_block_lines(body)
-    new_head = with_imports_added("".join(lines[:split]), tuple(imports))
-    if split == 0 and lines:
-        new_head += "\n"  # keep a blank line between new imports and the code below
-    return Segment(0, split, new_head)
+    head = rewrite_region(
+        source, Region(1, split), lambda text: with_imports_added(text, tuple(imports)), masked
+    )
+    if split == 0 and source:
+        # keep a blank line between new imports and the code below
+        return Segment(0, 0, head.text + "\n")
+    return head

@@ -182,9 +182,8 @@ async def test_lsp_completion_hover_and_checks_follow_the_version(version, cache
             if d.code == "NPR009" and f"has no `{name}`" in d.message
         }
         assert found == {name for name, present in EXPECTED[version].items() if not present}
-        await client.shutdown_session()
     finally:
-        await client.stop()
+        await client.shutdown_session()
 
 
 async def wait_for_catalog(client, version: str) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +23,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 
-from conftest import EXAMPLES
-from numpyro_lsp.catalog.store import build_catalog, read_catalog
+from conftest import EXAMPLES, ROOT
+from numpyro_lsp.catalog.store import build_catalog, read_catalog, shipped_catalog_path
 from numpyro_matrix import MATRIX, ensure
 
 NAMES = ("Levy", "InverseWishart", "HurdlePoisson")
@@ -86,6 +87,48 @@ def test_the_environment_has_numpyro_and_not_numpyro_lsp(version):
     }
 
 
+@pytest.fixture(scope="module")
+def server_wheel(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        + ["--wheel-dir", str(folder), str(ROOT)],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = folder.glob("numpyro_lsp-*.whl")
+    return wheel
+
+
+def normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_installing_the_server_beside_numpyro_changes_no_version(version, server_wheel):
+    """pip would only add packages: numpyro, jax and every other installed version stay."""
+    python = ensure(version)
+    freeze = subprocess.run(
+        [str(python), "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    ).stdout
+    installed = {normalized(line.partition("==")[0]) for line in freeze.split()}
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--report", "-"]
+        + ["--disable-pip-version-check", str(server_wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    planned = {
+        normalized(item["metadata"]["name"]): item["metadata"]["version"]
+        for item in report["install"]
+    }
+    assert "numpyro-lsp" in planned
+    # Anything already installed that pip plans to install again would change version.
+    assert {name: v for name, v in planned.items() if name in installed} == {}
+
+
 def test_the_catalog_is_built_for_the_version(version, tmp_path):
     python = ensure(version)
     catalog = read_catalog(build_catalog(str(python), tmp_path / "catalog.json"))
@@ -130,11 +173,12 @@ def test_smoke_test_runs_in_the_version(version, cache_dir):
     assert set(report["sites"]) >= {"mu", "tau", "theta"}
 
 
-async def test_lsp_completion_hover_and_checks_follow_the_version(version, cache_dir):
+async def test_lsp_completion_hover_and_checks_follow_the_version(version, tmp_path):
     python = ensure(version)
     client = await ClientServerConfig(
         server_command=[sys.executable, "-m", "numpyro_lsp", "--python", str(python)],
-        server_env={**os.environ, "NUMPYRO_LSP_CACHE_DIR": str(cache_dir)},
+        # An empty cache: the catalog of a version other than the shipped one is built.
+        server_env={**os.environ, "NUMPYRO_LSP_CACHE_DIR": str(tmp_path)},
     ).start()
     try:
         await client.initialize_session(
@@ -145,6 +189,17 @@ async def test_lsp_completion_hover_and_checks_follow_the_version(version, cache
         )
         info = await wait_for_catalog(client, version)
         assert info["projectPython"] == str(python) and info["numpyroImported"] is False
+        if info["catalogSource"] != str(shipped_catalog_path()):
+            # Built in the background for this version, with progress from begin to end.
+            async with asyncio.timeout(10):
+                while not any(
+                    isinstance(reports[-1], types.WorkDoneProgressEnd)
+                    for reports in client.progress_reports.values()
+                ):
+                    await asyncio.sleep(0.1)
+            (reports,) = client.progress_reports.values()
+            assert reports[0].title == f"NumPyro: describing numpyro {version}"
+            assert f"rebuilt for numpyro {version}" in reports[-1].message
         uri = (EXAMPLES / "_matrix_model.py").as_uri()
         client.text_document_did_open(
             types.DidOpenTextDocumentParams(
@@ -182,9 +237,8 @@ async def test_lsp_completion_hover_and_checks_follow_the_version(version, cache
             if d.code == "NPR009" and f"has no `{name}`" in d.message
         }
         assert found == {name for name, present in EXPECTED[version].items() if not present}
-        await client.shutdown_session()
     finally:
-        await client.stop()
+        await client.shutdown_session()
 
 
 async def wait_for_catalog(client, version: str) -> dict:

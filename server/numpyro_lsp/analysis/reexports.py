@@ -7,6 +7,7 @@ in a background thread and answers None; the result is cached for the requests a
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -35,18 +36,30 @@ def worth_asking(target: str) -> bool:
     return top != "numpyro" and top not in KNOWN_ELSEWHERE
 
 
-def infer_full_name(source: str, name: str, path: str | None, root: str | None) -> str | None:
-    """jedi's full name of what the module-level ``name`` stands for in ``source``."""
+def infer_full_name(
+    source: str, name: str, path: str | None, root: str | None, python: str | None = None
+) -> str | None:
+    """jedi's full name of what the module-level ``name`` stands for in ``source``, with the
+    packages of the project's interpreter ``python`` (the server's own when None)."""
     import jedi  # here, not at the server's start
 
     probe = f"{source}\n{name}\n"
     # A file outside the workspace gets jedi's default project (its own folder on the path).
     inside = root and path and Path(path).resolve().is_relative_to(Path(root).resolve())
-    project = jedi.Project(root) if inside else None
-    script = jedi.Script(probe, path=path, project=project)
+    project = jedi.Project(root, environment_path=python) if inside else None
+    environment = None if inside or python is None else jedi_environment(python)
+    script = jedi.Script(probe, path=path, project=project, environment=environment)
     line = probe.count("\n")
     names = [d.full_name for d in script.infer(line, len(name) // 2) if d.full_name]
     return names[0] if names else None
+
+
+@functools.cache
+def jedi_environment(python: str):
+    """jedi's view of an interpreter's packages (asked of it once, in a subprocess)."""
+    import jedi
+
+    return jedi.create_environment(python, safe=False)
 
 
 class ReexportResolver:

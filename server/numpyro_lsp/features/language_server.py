@@ -57,7 +57,7 @@ class ReexportAwareBindings(Mapping[str, str]):
         path = to_fs_path(document.uri)
         full_name = ls.reexports.resolved(
             (document.uri, name, target),
-            lambda: infer_full_name(document.source, name, path, ls.workspace.root_path),
+            lambda: infer_full_name(document.source, name, path, ls.workspace.root_path, ls.python),
         )
         found = ls.catalogs.catalog.path_for_full_name(full_name) if full_name else None
         return found or target

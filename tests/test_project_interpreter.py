@@ -1,0 +1,144 @@
+"""Choosing the project's interpreter: the ``interpreter`` initialization option, jedi looking
+at that interpreter's packages, and what is said when it has no numpyro or one too old."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig
+
+from conftest import EXAMPLES
+from numpyro_matrix import ensure
+
+MODEL = "from mypriors import P\n\nx = P.Normal(0, 1)\ny = P.\n"
+
+
+def purelib(python: Path) -> Path:
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    output = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True)
+    return Path(output.stdout.strip())
+
+
+def bare_venv(folder: Path, also: Path | None = None) -> Path:
+    """A virtualenv with nothing installed; ``also``'s packages reachable through a ``.pth``
+    file when given."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if also is not None:
+        (purelib(python) / "matrix.pth").write_text(f"{purelib(also)}\n")
+    return python
+
+
+async def start_server(interpreter: Path, cache: Path, root: Path):
+    client = await ClientServerConfig(
+        server_command=[sys.executable, "-m", "numpyro_lsp"],
+        server_env={**os.environ, "NUMPYRO_LSP_CACHE_DIR": str(cache)},
+    ).start()
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=pytest_lsp.client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            initialization_options={"interpreter": str(interpreter)},
+        )
+    )
+    return client
+
+
+async def eventually(request, timeout: float = 120.0):
+    async with asyncio.timeout(timeout):
+        while True:
+            result = await request()
+            if result:
+                return result
+            await asyncio.sleep(0.1)
+
+
+async def test_the_interpreter_option_and_a_reexport_from_its_packages(tmp_path):
+    """``mypriors`` is installed only in the project's environment (numpyro 0.18): jedi finds
+    it there, and completion after its ``P.`` lists 0.18's distributions."""
+    project = bare_venv(tmp_path / "venv", also=ensure("0.18.0"))
+    (purelib(project) / "mypriors.py").write_text("import numpyro.distributions as P\n")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    model = workspace / "model.py"
+    model.write_text(MODEL)
+    client = await start_server(project, tmp_path / "cache", workspace)
+    try:
+
+        async def described():
+            info = await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="numpyro.serverInfo")
+            )
+            return info if info["catalogNumpyroVersion"] == "0.18.0" else None
+
+        info = await eventually(described)
+        assert info["projectPython"] == str(project)
+        uri = model.as_uri()
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=MODEL
+                )
+            )
+        )
+
+        async def complete():
+            result = await client.text_document_completion_async(
+                types.CompletionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    position=types.Position(3, len("y = P.")),
+                )
+            )
+            items = result.items if isinstance(result, types.CompletionList) else result
+            return {item.label for item in items or []}
+
+        labels = await eventually(complete, timeout=30)
+        assert "Levy" in labels and "InverseWishart" not in labels
+    finally:
+        await client.shutdown_session()
+
+
+async def test_an_interpreter_without_numpyro_is_reported(tmp_path):
+    project = bare_venv(tmp_path / "venv")
+    client = await start_server(project, tmp_path / "cache", EXAMPLES)
+    try:
+        message = await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+        assert message.type == types.MessageType.Warning
+        assert f"numpyro is not installed for {project}" in message.message
+        assert f"{project} -m pip install numpyro" in message.message
+        assert "numpyro.interpreter" in message.message
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.fixture
+def numpyro_0_14(tmp_path, monkeypatch) -> str:
+    """An interpreter whose numpyro says it is 0.14.0 (its metadata comes first on the path)."""
+    info = tmp_path / "old" / "numpyro-0.14.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: numpyro\nVersion: 0.14.0\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "old"))
+    # Another path to this interpreter: asked in a subprocess, which sees PYTHONPATH.
+    return str(Path(sysconfig.get_paths()["scripts"]) / "python3")
+
+
+def test_an_old_numpyro_is_reported_by_the_cli(numpyro_0_14, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "numpyro_lsp", "smoke", "--python", numpyro_0_14]
+        + [str(EXAMPLES / "eight_schools.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NUMPYRO_LSP_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 1
+    expected = f"{numpyro_0_14} has numpyro 0.14.0; numpyro-lsp needs numpyro 0.15 or newer"
+    assert expected in result.stdout and "pip install -U numpyro" in result.stdout

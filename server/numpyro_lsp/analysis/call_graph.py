@@ -202,12 +202,20 @@ class _Walk:
             for i, case in enumerate(node.cases):
                 self.block(case.body, around.branch(node, f"case{i}"))
 
+    def own_calls(self, statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple]]:
+        """``_own_calls`` read from the analysis's index where no conditional expression or
+        lambda makes it differ: the calls of the statement's own expressions."""
+        analysis = self.analysis
+        if id(statement) in analysis.forking_statements:
+            return _own_calls(statement)
+        return ((call, ()) for call in analysis.calls_by_statement.get(id(statement), ()))
+
     def handler(self, node: ast.expr) -> str | None:
         obj = self.analysis.catalog_object(node.func if isinstance(node, ast.Call) else node)
         return obj["path"] if obj is not None and obj["kind"] == "handler" else None
 
     def own(self, statement: ast.stmt, around: _Around) -> None:
-        for node, inner in _own_calls(statement):
+        for node, inner in self.own_calls(statement):
             callee = resolve_callee(self.analysis, node, self.functions, self.caller)
             if callee is not None:
                 branches = (*around.branches, *inner)

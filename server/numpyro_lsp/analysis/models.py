@@ -243,6 +243,9 @@ class ModuleAnalysis:
     owner_nodes: dict[int, ast.AST] = field(default_factory=dict)
     # The calls inside each statement's own expressions (not its nested statements).
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    # The statements among those whose expressions hold a conditional expression or a
+    # lambda (their calls may not all run), by id(statement).
+    forking_statements: set[int] = field(default_factory=set)
     infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by id(definition)
     model_ids: set[int] = field(default_factory=set)  # id(FunctionInfo) of the models
     # The walks of its chunks (``walk_statements``), in order; one part for a whole tree.
@@ -320,6 +323,7 @@ class ModuleAnalysis:
             indexes=part.indexes,
             owner_nodes=part.owner_nodes,
             calls_by_statement=part.calls_by_statement,
+            forking_statements=part.forking_statements,
             infos=part.infos,
             model_ids=self.model_ids,
             instances=self.instances,
@@ -698,6 +702,7 @@ class NodeIndex:
     by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
     owners: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    forking_statements: set[int] = field(default_factory=set)
     # (definition, enclosing definition or None, the nodes of its body): not those of
     # nested functions, classes or lambdas.
     functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
@@ -731,6 +736,8 @@ def index_statements(statements: list[ast.stmt]) -> NodeIndex:
             statement = node
         elif kind is ast.Call:
             calls.setdefault(id(statement), []).append(node)
+        elif kind is ast.IfExp or kind is ast.Lambda:
+            index.forking_statements.add(id(statement))
         nodes = by_type.get(kind)
         if nodes is None:
             nodes = by_type[kind] = []
@@ -1092,6 +1099,7 @@ def walk_statements(
         indexes=[index],
         owner_nodes=index.owners,
         calls_by_statement=index.calls_by_statement,
+        forking_statements=index.forking_statements,
     )
     for definition, parent, nodes in index.functions:
         outer = part.infos[id(parent)] if parent is not None else None
@@ -1135,6 +1143,7 @@ def analyze_module(
         analysis.indexes += part.indexes
         analysis.owner_nodes.update(part.owner_nodes)
         analysis.calls_by_statement.update(part.calls_by_statement)
+        analysis.forking_statements |= part.forking_statements
         analysis.infos.update(part.infos)
         analysis.functions += part.functions
         analysis.sites += part.sites

@@ -91,15 +91,24 @@ class FileValues:
         return names
 
     @cached_property
-    def argument_calls(self) -> list[ast.Call]:
-        """The calls that may pass a model its arguments: a call's result called
-        (``seed(model, 0)(x)``), ``.get_trace(x)`` and ``.run(key, x)``; in source order."""
-        return [
-            call
-            for call in self.analysis.nodes(ast.Call)
-            if type(call.func) is ast.Call
-            or (type(call.func) is ast.Attribute and call.func.attr in ("get_trace", "run"))
-        ]
+    def argument_calls(self) -> tuple[dict[int, list], dict[str, list]]:
+        """The calls that may pass a model its arguments, each with its place in source
+        order: by id of the call whose result they call (``seed(model, 0)(x)``,
+        ``trace(seed(model, 0)).get_trace(x)``), and ``.run(key, x)`` by the name it is
+        called on."""
+        by_call: dict[int, list[tuple[int, ast.Call]]] = {}
+        by_runner: dict[str, list[tuple[int, ast.Call]]] = {}
+        for place, call in enumerate(self.analysis.nodes(ast.Call)):
+            func = call.func
+            if type(func) is ast.Call:
+                by_call.setdefault(id(func), []).append((place, call))
+            elif type(func) is ast.Attribute and func.attr == "get_trace":
+                by_call.setdefault(id(func.value), []).append((place, call))
+            elif (
+                type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr == "run"
+            ):
+                by_runner.setdefault(func.value.id, []).append((place, call))
+        return by_call, by_runner
 
 
 @dataclass
@@ -394,22 +403,12 @@ def model_arguments(file: FileValues, model: FunctionInfo | None) -> dict[str, l
     if not runners and not wrapped:
         return passed
     params = model.params
-    for call in file.argument_calls:
-        func = call.func
-        if id(func) in wrapped:
-            given = call.args  # seed(model, 0)(x, y)
-        elif isinstance(func, ast.Attribute) and id(func.value) in wrapped:
-            given = call.args if func.attr == "get_trace" else None
-        elif (
-            isinstance(func, ast.Attribute)
-            and func.attr == "run"
-            and isinstance(func.value, ast.Name)
-            and func.value.id in runners
-        ):
-            given = call.args[runners[func.value.id] :]
-        else:
-            given = None
-        if given is None or any(isinstance(a, ast.Starred) for a in given):
+    by_call, by_runner = file.argument_calls
+    calls = [(p, c, c.args) for w in wrapped for p, c in by_call.get(w, ())]
+    for name, offset in runners.items():
+        calls += [(p, c, c.args[offset:]) for p, c in by_runner.get(name, ())]
+    for _, call, given in sorted(calls, key=lambda entry: entry[0]):
+        if any(isinstance(a, ast.Starred) for a in given):
             continue
         for name, value in zip(params, given, strict=False):
             passed.setdefault(name, []).append(value)

@@ -96,9 +96,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Bare names: whether one is defined depends on the whole file."""
-    catalog_names = {
-        o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
-    }
+    catalog_names = analysis.catalog.capitalized_names
     if any(a.name == "*" for n in analysis.nodes(ast.ImportFrom) for a in n.names):
         return  # a star import may bind any name
     bound = bound_names(analysis)

@@ -61,14 +61,19 @@ def top_level_functions(analysis: ModuleAnalysis) -> set[int]:
     found: set[int] = set()
     pending = list(analysis.tree.body)
     while pending:
-        statement = pending.pop(0)
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+        statement = pending.pop()
+        kind = type(statement)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             info = analysis.infos.get(id(statement))
             if info is not None:
                 found.add(id(info))
-        elif isinstance(statement, ast.If | ast.Try | ast.With):
-            pending += [s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)]
-            for handler in getattr(statement, "handlers", ()):
+        elif kind is ast.If:
+            pending += statement.body + statement.orelse
+        elif kind is ast.With:
+            pending += statement.body
+        elif kind is ast.Try:
+            pending += statement.body + statement.orelse + statement.finalbody
+            for handler in statement.handlers:
                 pending += handler.body
     return found
 

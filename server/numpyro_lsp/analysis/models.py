@@ -1047,11 +1047,15 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     def wrapped(call: ast.Call) -> bool:
         nonlocal handed_to_unknown
         if handed_to_unknown is None:  # found once, and only for files that use a model
+            # Only the callee of a call handed a model's consumer is resolved.
+            consumers = {
+                id(c.call) for c in analysis.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
+            }
             handed_to_unknown = {
                 id(argument)
                 for outer in analysis.nodes(ast.Call)
                 for argument in [*outer.args, *(k.value for k in outer.keywords)]
-                if type(argument) is ast.Call and analysis.catalog_object(outer.func) is None
+                if id(argument) in consumers and analysis.catalog_object(outer.func) is None
             }
         return id(call) in handed_to_unknown
 

@@ -721,47 +721,75 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return fields
 
 
+# What the index does at a node of each kind besides listing it: note a call or a
+# conditional expression of the statement, or enter a statement, a function or a lambda
+# (whose body is not its function's: its parameters shadow names).
+_PLAIN, _CALL, _FORK, _STATEMENT, _FUNCTION, _LAMBDA = range(6)
+_KINDS: dict[type, tuple[int, tuple[str, ...]]] = {}
+
+
+def _kind(kind: type) -> tuple[int, tuple[str, ...]]:
+    """The kind's role, and its child fields last first (they are pushed on a stack)."""
+    if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+        role = _FUNCTION
+    elif issubclass(kind, ast.stmt):
+        role = _STATEMENT
+    elif kind is ast.Lambda:
+        role = _LAMBDA
+    else:
+        role = {ast.Call: _CALL, ast.IfExp: _FORK}.get(kind, _PLAIN)
+    found = _KINDS[kind] = (role, _child_fields(kind)[::-1])
+    return found
+
+
 def index_statements(statements: list[ast.stmt]) -> NodeIndex:
     index = NodeIndex()
     by_type, owners, calls = index.by_type, index.owners, index.calls_by_statement
-    body_nodes: dict[int, list[ast.AST]] = {}
-    stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [
-        (statement, None, None) for statement in reversed(statements)
-    ]
-    AST = ast.AST
+    forking, functions = index.forking_statements, index.functions
+    # One pre-order walk with a stack of nodes; where a statement, function or lambda
+    # begins, the context to return to after its subtree is pushed below its children.
+    owner: ast.AST | None = None
+    statement: ast.AST | None = None
+    body: list[ast.AST] | None = None  # the owner's body nodes
+    stack: list = statements[::-1]
+    AST, kinds = ast.AST, _KINDS
     while stack:
-        node, owner, statement = stack.pop()
+        node = stack.pop()
         kind = type(node)
-        if isinstance(node, ast.stmt):
-            statement = node
-        elif kind is ast.Call:
-            calls.setdefault(id(statement), []).append(node)
-        elif kind is ast.IfExp or kind is ast.Lambda:
-            index.forking_statements.add(id(statement))
+        if kind is tuple:
+            owner, statement, body = node
+            continue
+        role, fields = kinds.get(kind) or _kind(kind)
         nodes = by_type.get(kind)
         if nodes is None:
             nodes = by_type[kind] = []
         nodes.append(node)
         if owner is not None:
             owners[id(node)] = owner
-            body_nodes[id(owner)].append(node)
-        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            body = body_nodes[id(node)] = []
-            index.functions.append((node, owner, body))
-            owner = node
-        elif kind is ast.Lambda:
-            owner = None  # a lambda's parameters shadow names; its body is not the model's
-        children = []
-        for name in _child_fields(kind):
+            body.append(node)
+        if role is not _PLAIN:
+            if role is _CALL:
+                calls.setdefault(id(statement), []).append(node)
+            elif role is _FORK:
+                forking.add(id(statement))
+            else:
+                stack.append((owner, statement, body))
+                if role is _STATEMENT:
+                    statement = node
+                elif role is _FUNCTION:
+                    functions.append((node, owner, []))
+                    owner, statement, body = node, node, functions[-1][2]
+                else:  # a lambda
+                    forking.add(id(statement))
+                    owner = body = None
+        for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
-                for item in value:
+                for item in reversed(value):
                     if isinstance(item, AST):
-                        children.append((item, owner, statement))
+                        stack.append(item)
             elif isinstance(value, AST):
-                children.append((value, owner, statement))
-        children.reverse()
-        stack += children
+                stack.append(value)
     return index
 
 

@@ -208,8 +208,9 @@ class _Walk:
                 self.block(case.body, around.branch(node, f"case{i}"))
 
     def own_calls(self, statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple]]:
-        """``_own_calls`` read from the analysis's index where no conditional expression or
-        lambda makes it differ: the calls of the statement's own expressions."""
+        """``_own_calls`` read from the analysis's index where no conditional expression,
+        lambda or comprehension may make it differ: the calls of the statement's own
+        expressions."""
         analysis = self.analysis
         if id(statement) in analysis.forking_statements:
             return _own_calls(statement)

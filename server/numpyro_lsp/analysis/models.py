@@ -243,8 +243,9 @@ class ModuleAnalysis:
     owner_nodes: dict[int, ast.AST] = field(default_factory=dict)
     # The calls inside each statement's own expressions (not its nested statements).
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
-    # The statements among those whose expressions hold a conditional expression or a
-    # lambda (their calls may not all run), by id(statement).
+    # The statements among those whose expressions hold a conditional expression, a lambda
+    # or a comprehension (their calls may run once, never or many times), by id(statement).
+    # A rule that reads calls or names in those needs a walk; for the rest the index says.
     forking_statements: set[int] = field(default_factory=set)
     infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by id(definition)
     model_ids: set[int] = field(default_factory=set)  # id(FunctionInfo) of the models
@@ -721,9 +722,9 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return fields
 
 
-# What the index does at a node of each kind besides listing it: note a call or a
-# conditional expression of the statement, or enter a statement, a function or a lambda
-# (whose body is not its function's: its parameters shadow names).
+# What the index does at a node of each kind besides listing it: note a call, or a
+# conditional expression or comprehension, of the statement; or enter a statement, a
+# function or a lambda (whose body is not its function's: its parameters shadow names).
 _PLAIN, _CALL, _FORK, _STATEMENT, _FUNCTION, _LAMBDA = range(6)
 _KINDS: dict[type, tuple[int, tuple[str, ...]]] = {}
 
@@ -737,7 +738,8 @@ def _kind(kind: type) -> tuple[int, tuple[str, ...]]:
     elif kind is ast.Lambda:
         role = _LAMBDA
     else:
-        role = {ast.Call: _CALL, ast.IfExp: _FORK}.get(kind, _PLAIN)
+        forks = (ast.IfExp, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        role = _CALL if kind is ast.Call else _FORK if kind in forks else _PLAIN
     found = _KINDS[kind] = (role, _child_fields(kind)[::-1])
     return found
 

@@ -254,6 +254,9 @@ class ModuleAnalysis:
     # What the rules' chunk checks reported on this part, and the module context they saw
     # (``chunk_context``): rules/engine.py keeps it while the context stays the same.
     chunk_reports: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
+    # What whole-file checks read of this part's statements alone, by rule code: kept with
+    # the part, so an edit reads again only the parts it re-parsed.
+    part_facts: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     # Held while rules fill the parts' caches: the document's lock when its parts are kept
     # for later versions (analysis/document.py).
     lock: AbstractContextManager = field(default_factory=nullcontext, repr=False, compare=False)

@@ -40,27 +40,41 @@ SEVERITY = Severity.WARNING
 DEVICE_SETUP = {"numpyro.set_host_device_count", "numpyro.set_platform"}
 
 
+def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Call, dict]]]:
+    """A part's first module-level call of JAX, and its module-level device setup calls;
+    kept with the part (module-level names resolve through the file's imports alone)."""
+    kept = part.part_facts.get(CODE)
+    if kept is None:
+        module_calls = [c for c in part.nodes(ast.Call) if part.owner(c) is None]
+        first_use = next(
+            (
+                c
+                for c in module_calls
+                if (path := part.resolve(c.func) or "") == "jax" or path.startswith("jax.")
+            ),
+            None,
+        )
+        setups = []
+        for call in module_calls:
+            obj = part.catalog_object(call.func)
+            if obj is not None and obj["path"] in DEVICE_SETUP:
+                setups.append((call, obj))
+        kept = part.part_facts[CODE] = (first_use, setups)
+    return kept
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     # Module-level code runs top to bottom; code in functions runs only when called.
-    module_calls = [c for c in analysis.nodes(ast.Call) if analysis.owner(c) is None]
-    first_use = next(
-        (
-            c
-            for c in module_calls
-            if (path := analysis.resolve(c.func) or "") == "jax" or path.startswith("jax.")
-        ),
-        None,
-    )
+    calls = [part_calls(part) for part in analysis.parts]
+    first_use = next((first for first, _ in calls if first is not None), None)
     if first_use is None:
         return
-    for call in module_calls:
-        obj = analysis.catalog_object(call.func)
-        if obj is None or obj["path"] not in DEVICE_SETUP:
-            continue
-        if (call.lineno, call.col_offset) > (first_use.lineno, first_use.col_offset):
-            yield Report(
-                call,
-                f"`{obj['name']}` after JAX was used has no effect: call it first, right "
-                "after the imports",
-                related=(See(first_use, "JAX is first used here"),),
-            )
+    for _, setups in calls:
+        for call, obj in setups:
+            if (call.lineno, call.col_offset) > (first_use.lineno, first_use.col_offset):
+                yield Report(
+                    call,
+                    f"`{obj['name']}` after JAX was used has no effect: call it first, right "
+                    "after the imports",
+                    related=(See(first_use, "JAX is first used here"),),
+                )

@@ -254,8 +254,8 @@ class ModuleAnalysis:
     # What the rules' chunk checks reported on this part, and the module context they saw
     # (``chunk_context``): rules/engine.py keeps it while the context stays the same.
     chunk_reports: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
-    # What whole-file checks read of this part's statements alone, by rule code: kept with
-    # the part, so an edit reads again only the parts it re-parsed.
+    # What whole-file steps read of this part's statements alone, by rule code (or by what
+    # reads them): kept with the part, so an edit reads again only the parts it re-parsed.
     part_facts: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     # Held while rules fill the parts' caches: the document's lock when its parts are kept
     # for later versions (analysis/document.py).
@@ -1080,16 +1080,7 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     def wrapped(call: ast.Call) -> bool:
         nonlocal handed_to_unknown
         if handed_to_unknown is None:  # found once, and only for files that use a model
-            # Only the callee of a call handed a model's consumer is resolved.
-            consumers = {
-                id(c.call) for c in analysis.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
-            }
-            handed_to_unknown = {
-                id(argument)
-                for outer in analysis.nodes(ast.Call)
-                for argument in [*outer.args, *(k.value for k in outer.keywords)]
-                if id(argument) in consumers and analysis.catalog_object(outer.func) is None
-            }
+            handed_to_unknown = set().union(*map(_handed_to_unknown, analysis.parts))
         return id(call) in handed_to_unknown
 
     for catalog_call in analysis.catalog_calls:
@@ -1111,6 +1102,25 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         if name in function_names:
             function = analysis.function_at(name, call.func)
             analysis.model_uses.append(ModelUse(name, handlers, call, function))
+
+
+def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
+    """The ids of a part's calls of model consumers that are handed to a callable the catalog
+    does not know (a call and its arguments are in one statement, so in one part); kept with
+    the part."""
+    kept = part.part_facts.get("handed to unknown")
+    if kept is None:
+        # Only the callee of a call handed a model's consumer is resolved.
+        consumers = {
+            id(c.call) for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
+        }
+        kept = part.part_facts["handed to unknown"] = {
+            id(argument)
+            for outer in part.nodes(ast.Call)
+            for argument in [*outer.args, *(k.value for k in outer.keywords)]
+            if id(argument) in consumers and part.catalog_object(outer.func) is None
+        }
+    return kept
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:

@@ -61,14 +61,19 @@ def top_level_functions(analysis: ModuleAnalysis) -> set[int]:
     found: set[int] = set()
     pending = list(analysis.tree.body)
     while pending:
-        statement = pending.pop(0)
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+        statement = pending.pop()
+        kind = type(statement)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
             info = analysis.infos.get(id(statement))
             if info is not None:
                 found.add(id(info))
-        elif isinstance(statement, ast.If | ast.Try | ast.With):
-            pending += [s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)]
-            for handler in getattr(statement, "handlers", ()):
+        elif kind is ast.If:
+            pending += statement.body + statement.orelse
+        elif kind is ast.With:
+            pending += statement.body
+        elif kind is ast.Try:
+            pending += statement.body + statement.orelse + statement.finalbody
+            for handler in statement.handlers:
                 pending += handler.body
     return found
 
@@ -202,12 +207,21 @@ class _Walk:
             for i, case in enumerate(node.cases):
                 self.block(case.body, around.branch(node, f"case{i}"))
 
+    def own_calls(self, statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple]]:
+        """``_own_calls`` read from the analysis's index where no conditional expression,
+        lambda or comprehension may make it differ: the calls of the statement's own
+        expressions."""
+        analysis = self.analysis
+        if id(statement) in analysis.forking_statements:
+            return _own_calls(statement)
+        return ((call, ()) for call in analysis.calls_by_statement.get(id(statement), ()))
+
     def handler(self, node: ast.expr) -> str | None:
         obj = self.analysis.catalog_object(node.func if isinstance(node, ast.Call) else node)
         return obj["path"] if obj is not None and obj["kind"] == "handler" else None
 
     def own(self, statement: ast.stmt, around: _Around) -> None:
-        for node, inner in _own_calls(statement):
+        for node, inner in self.own_calls(statement):
             callee = resolve_callee(self.analysis, node, self.functions, self.caller)
             if callee is not None:
                 branches = (*around.branches, *inner)

@@ -7,7 +7,8 @@ document's lines with chunks of whole top-level statements (with their decorator
 the blank and comment lines after them); the next version keeps the chunks before the edit
 and after it (moved down or up when the edit added or removed lines) and parses only the
 text in between. The chunks keep their share of the analysis (``Chunk.index``,
-``Chunk.part``) and the rules' reports on it (rules/engine.py).
+``Chunk.part``), the rules' reports on it (rules/engine.py) and what whole-file checks read
+of it alone (``ModuleAnalysis.part_facts``).
 
 Why splicing is exact: kept chunks are complete statements that start at column 0. When
 the re-parsed text parses on its own, it ends outside any bracket or string, so the text

@@ -261,6 +261,10 @@ class ModuleAnalysis:
     owner_nodes: dict[int, ast.AST] = field(default_factory=dict)
     # The calls inside each statement's own expressions (not its nested statements).
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    # The statements among those whose expressions hold a conditional expression, a lambda
+    # or a comprehension (their calls may run once, never or many times), by id(statement).
+    # A rule that reads calls or names in those needs a walk; for the rest the index says.
+    forking_statements: set[int] = field(default_factory=set)
     infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by id(definition)
     model_ids: set[int] = field(default_factory=set)  # id(FunctionInfo) of the models
     # The walks of its chunks (``walk_statements``), in order; one part for a whole tree.
@@ -268,6 +272,9 @@ class ModuleAnalysis:
     # What the rules' chunk checks reported on this part, and the module context they saw
     # (``chunk_context``): rules/engine.py keeps it while the context stays the same.
     chunk_reports: tuple[tuple, dict] | None = field(default=None, repr=False, compare=False)
+    # What whole-file steps read of this part's statements alone, by rule code (or by what
+    # reads them): kept with the part, so an edit reads again only the parts it re-parsed.
+    part_facts: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     # Held while rules fill the parts' caches: the document's lock when its parts are kept
     # for later versions (analysis/document.py).
     lock: AbstractContextManager = field(default_factory=nullcontext, repr=False, compare=False)
@@ -346,6 +353,7 @@ class ModuleAnalysis:
             indexes=part.indexes,
             owner_nodes=part.owner_nodes,
             calls_by_statement=part.calls_by_statement,
+            forking_statements=part.forking_statements,
             infos=part.infos,
             model_ids=self.model_ids,
             instances=self.instances,
@@ -767,6 +775,7 @@ class NodeIndex:
     by_type: dict[type, list[ast.AST]] = field(default_factory=dict)
     owners: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
     calls_by_statement: dict[int, list[ast.Call]] = field(default_factory=dict)
+    forking_statements: set[int] = field(default_factory=set)
     # (definition, enclosing definition or None, the nodes of its body): not those of
     # nested functions, classes or lambdas.
     functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
@@ -785,45 +794,76 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return fields
 
 
+# What the index does at a node of each kind besides listing it: note a call, or a
+# conditional expression or comprehension, of the statement; or enter a statement, a
+# function or a lambda (whose body is not its function's: its parameters shadow names).
+_PLAIN, _CALL, _FORK, _STATEMENT, _FUNCTION, _LAMBDA = range(6)
+_KINDS: dict[type, tuple[int, tuple[str, ...]]] = {}
+
+
+def _kind(kind: type) -> tuple[int, tuple[str, ...]]:
+    """The kind's role, and its child fields last first (they are pushed on a stack)."""
+    if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+        role = _FUNCTION
+    elif issubclass(kind, ast.stmt):
+        role = _STATEMENT
+    elif kind is ast.Lambda:
+        role = _LAMBDA
+    else:
+        forks = (ast.IfExp, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        role = _CALL if kind is ast.Call else _FORK if kind in forks else _PLAIN
+    found = _KINDS[kind] = (role, _child_fields(kind)[::-1])
+    return found
+
+
 def index_statements(statements: list[ast.stmt]) -> NodeIndex:
     index = NodeIndex()
     by_type, owners, calls = index.by_type, index.owners, index.calls_by_statement
-    body_nodes: dict[int, list[ast.AST]] = {}
-    stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None]] = [
-        (statement, None, None) for statement in reversed(statements)
-    ]
-    AST = ast.AST
+    forking, functions = index.forking_statements, index.functions
+    # One pre-order walk with a stack of nodes; where a statement, function or lambda
+    # begins, the context to return to after its subtree is pushed below its children.
+    owner: ast.AST | None = None
+    statement: ast.AST | None = None
+    body: list[ast.AST] | None = None  # the owner's body nodes
+    stack: list = statements[::-1]
+    AST, kinds = ast.AST, _KINDS
     while stack:
-        node, owner, statement = stack.pop()
+        node = stack.pop()
         kind = type(node)
-        if isinstance(node, ast.stmt):
-            statement = node
-        elif kind is ast.Call:
-            calls.setdefault(id(statement), []).append(node)
+        if kind is tuple:
+            owner, statement, body = node
+            continue
+        role, fields = kinds.get(kind) or _kind(kind)
         nodes = by_type.get(kind)
         if nodes is None:
             nodes = by_type[kind] = []
         nodes.append(node)
         if owner is not None:
             owners[id(node)] = owner
-            body_nodes[id(owner)].append(node)
-        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            body = body_nodes[id(node)] = []
-            index.functions.append((node, owner, body))
-            owner = node
-        elif kind is ast.Lambda:
-            owner = None  # a lambda's parameters shadow names; its body is not the model's
-        children = []
-        for name in _child_fields(kind):
+            body.append(node)
+        if role is not _PLAIN:
+            if role is _CALL:
+                calls.setdefault(id(statement), []).append(node)
+            elif role is _FORK:
+                forking.add(id(statement))
+            else:
+                stack.append((owner, statement, body))
+                if role is _STATEMENT:
+                    statement = node
+                elif role is _FUNCTION:
+                    functions.append((node, owner, []))
+                    owner, statement, body = node, node, functions[-1][2]
+                else:  # a lambda
+                    forking.add(id(statement))
+                    owner = body = None
+        for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
-                for item in value:
+                for item in reversed(value):
                     if isinstance(item, AST):
-                        children.append((item, owner, statement))
+                        stack.append(item)
             elif isinstance(value, AST):
-                children.append((value, owner, statement))
-        children.reverse()
-        stack += children
+                stack.append(value)
     return index
 
 
@@ -1113,12 +1153,7 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     def wrapped(call: ast.Call) -> bool:
         nonlocal handed_to_unknown
         if handed_to_unknown is None:  # found once, and only for files that use a model
-            handed_to_unknown = {
-                id(argument)
-                for outer in analysis.nodes(ast.Call)
-                for argument in [*outer.args, *(k.value for k in outer.keywords)]
-                if type(argument) is ast.Call and analysis.catalog_object(outer.func) is None
-            }
+            handed_to_unknown = set().union(*map(_handed_to_unknown, analysis.parts))
         return id(call) in handed_to_unknown
 
     for catalog_call in analysis.catalog_calls:
@@ -1141,6 +1176,25 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         if name in function_names:
             function = analysis.function_at(name, call.func)
             analysis.model_uses.append(ModelUse(name, handlers, call, function))
+
+
+def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
+    """The ids of a part's calls of model consumers that are handed to a callable the catalog
+    does not know (a call and its arguments are in one statement, so in one part); kept with
+    the part."""
+    kept = part.part_facts.get("handed to unknown")
+    if kept is None:
+        # Only the callee of a call handed a model's consumer is resolved.
+        consumers = {
+            id(c.call) for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
+        }
+        kept = part.part_facts["handed to unknown"] = {
+            id(argument)
+            for outer in part.nodes(ast.Call)
+            for argument in [*outer.args, *(k.value for k in outer.keywords)]
+            if id(argument) in consumers and part.catalog_object(outer.func) is None
+        }
+    return kept
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:
@@ -1166,6 +1220,7 @@ def walk_statements(
         indexes=[index],
         owner_nodes=index.owners,
         calls_by_statement=index.calls_by_statement,
+        forking_statements=index.forking_statements,
     )
     for definition, parent, nodes in index.functions:
         outer = part.infos[id(parent)] if parent is not None else None
@@ -1209,6 +1264,7 @@ def analyze_module(
         analysis.indexes += part.indexes
         analysis.owner_nodes.update(part.owner_nodes)
         analysis.calls_by_statement.update(part.calls_by_statement)
+        analysis.forking_statements |= part.forking_statements
         analysis.infos.update(part.infos)
         analysis.functions += part.functions
         analysis.sites += part.sites

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site
 
@@ -69,13 +70,60 @@ def matmul(a: Shape | None, b: Shape | None) -> Shape | None:
     return None if batch is None else batch + (a[-2], b[-1])
 
 
+@dataclass(eq=False)
+class FileValues:
+    """What the shapes look up in the whole file, indexed once per analysis: a lookup per
+    name or per model scanning every assignment or call grew with the square of the file."""
+
+    analysis: ModuleAnalysis
+
+    @cached_property
+    def assignment_of(self) -> dict[int, ast.Assign]:
+        """The assignment statement of each assigned value, by id(value)."""
+        return {id(node.value): node for node in self.analysis.nodes(ast.Assign)}
+
+    @cached_property
+    def names_of(self) -> dict[int, list[str]]:
+        """The module-level names that hold each value, by id(value)."""
+        names: dict[int, list[str]] = {}
+        for name, value in self.analysis.assignments.items():
+            names.setdefault(id(value), []).append(name)
+        return names
+
+    @cached_property
+    def argument_calls(self) -> tuple[dict[int, list], dict[str, list]]:
+        """The calls that may pass a model its arguments, each with its place in source
+        order: by id of the call whose result they call (``seed(model, 0)(x)``,
+        ``trace(seed(model, 0)).get_trace(x)``), and ``.run(key, x)`` by the name it is
+        called on."""
+        by_call: dict[int, list[tuple[int, ast.Call]]] = {}
+        by_runner: dict[str, list[tuple[int, ast.Call]]] = {}
+        for place, call in enumerate(self.analysis.nodes(ast.Call)):
+            func = call.func
+            if type(func) is ast.Call:
+                by_call.setdefault(id(func), []).append((place, call))
+            elif type(func) is ast.Attribute and func.attr == "get_trace":
+                by_call.setdefault(id(func.value), []).append((place, call))
+            elif (
+                type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr == "run"
+            ):
+                by_runner.setdefault(func.value.id, []).append((place, call))
+        return by_call, by_runner
+
+
 @dataclass
 class Shapes:
     """Shapes of expressions in one function's body (module-level code for None)."""
 
     analysis: ModuleAnalysis
     function: FunctionInfo | None
+    # Shared by the Shapes of one file's functions (one per check of the file).
+    file: FileValues | None = field(default=None, repr=False)
     _arguments: dict[str, list[ast.expr]] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.file is None:
+            self.file = FileValues(self.analysis)
 
     def of(self, node: ast.AST, depth: int = 0) -> Shape | None:
         if depth > MAX_DEPTH:
@@ -153,8 +201,9 @@ class Shapes:
             elif name in self.function.params:
                 return None
         if value is None:
-            scope, value = Shapes(self.analysis, None), self.analysis.assignments.get(name)
-        value = own_value(self.analysis, name, value) if value is not None else None
+            scope = Shapes(self.analysis, None, self.file)
+            value = self.analysis.assignments.get(name)
+        value = own_value(self.file, name, value) if value is not None else None
         return (scope, value) if value is not None else None
 
     def name(self, name: str, depth: int) -> Shape | None:
@@ -170,12 +219,12 @@ class Shapes:
     def argument(self, name: str, depth: int) -> Shape | None:
         """A model argument: the shape of what every call in the file passes, if they agree."""
         passed = self.arguments().get(name, [])
-        shapes = {Shapes(self.analysis, None).of(value, depth) for value in passed}
+        shapes = {Shapes(self.analysis, None, self.file).of(value, depth) for value in passed}
         return shapes.pop() if len(shapes) == 1 else None
 
     def arguments(self) -> dict[str, list[ast.expr]]:
         if self._arguments is None:
-            self._arguments = model_arguments(self.analysis, self.function)
+            self._arguments = model_arguments(self.file, self.function)
         return self._arguments
 
     def site(self, site: Site, depth: int) -> Shape | None:
@@ -304,12 +353,11 @@ class Shapes:
         )
 
 
-def own_value(analysis: ModuleAnalysis, name: str, value: ast.expr) -> ast.expr | None:
+def own_value(file: FileValues, name: str, value: ast.expr) -> ast.expr | None:
     """The part of an assigned value that a name takes: all of it for ``name = value``, an
     element for ``N, K = 50, 3``, nothing known for ``x, y = load()``."""
-    for node in analysis.nodes(ast.Assign):
-        if node.value is not value:
-            continue
+    node = file.assignment_of.get(id(value))
+    if node is not None and node.value is value:
         for target in node.targets:
             if isinstance(target, ast.Name) and target.id == name:
                 return value
@@ -335,42 +383,32 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def model_arguments(analysis: ModuleAnalysis, model: FunctionInfo | None) -> dict[str, list]:
+def model_arguments(file: FileValues, model: FunctionInfo | None) -> dict[str, list]:
     """What the file passes for each of a model's arguments: to ``mcmc.run``/``svi.run``
     (``mcmc``/``svi`` a module-level name for the inference of that model), and to a model
     wrapped in handlers (``seed(model, 0)(x)``, ``trace(seed(model, 0)).get_trace(x)``)."""
     passed: dict[str, list[ast.expr]] = {}
     if model is None:
         return passed
+    analysis = file.analysis
     runners: dict[str, int] = {}
     wrapped: set[int] = set()
     kinds = analysis.catalog.objects
     for use in analysis.uses_of(model):
         if use.chain and use.chain[-1] in RUN_OFFSETS:
-            for name, value in analysis.assignments.items():
-                if value is use.call:
-                    runners[name] = RUN_OFFSETS[use.chain[-1]]
+            for name in file.names_of.get(id(use.call), ()):
+                runners[name] = RUN_OFFSETS[use.chain[-1]]
         elif use.chain and all(kinds.get(p, {}).get("kind") == "handler" for p in use.chain):
             wrapped.add(id(use.call))
     if not runners and not wrapped:
         return passed
     params = model.params
-    for call in analysis.nodes(ast.Call):
-        func = call.func
-        if id(func) in wrapped:
-            given = call.args  # seed(model, 0)(x, y)
-        elif isinstance(func, ast.Attribute) and id(func.value) in wrapped:
-            given = call.args if func.attr == "get_trace" else None
-        elif (
-            isinstance(func, ast.Attribute)
-            and func.attr == "run"
-            and isinstance(func.value, ast.Name)
-            and func.value.id in runners
-        ):
-            given = call.args[runners[func.value.id] :]
-        else:
-            given = None
-        if given is None or any(isinstance(a, ast.Starred) for a in given):
+    by_call, by_runner = file.argument_calls
+    calls = [(p, c, c.args) for w in wrapped for p, c in by_call.get(w, ())]
+    for name, offset in runners.items():
+        calls += [(p, c, c.args[offset:]) for p, c in by_runner.get(name, ())]
+    for _, call, given in sorted(calls, key=lambda entry: entry[0]):
+        if any(isinstance(a, ast.Starred) for a in given):
             continue
         for name, value in zip(params, given, strict=False):
             passed.setdefault(name, []).append(value)

@@ -7,6 +7,7 @@ older builder are rebuilt.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 CATALOG_FORMAT = 1
 
@@ -37,6 +38,12 @@ class Catalog:
             for name, target in module["members"].items():
                 catalog._paths[f"{module_path}.{name}"] = target
         return catalog
+
+    @cached_property
+    def capitalized_names(self) -> frozenset[str]:
+        """The names of its objects that start with a capital letter (distributions,
+        classes); computed once, not on every check that looks for near-misses of them."""
+        return frozenset(o["name"] for o in self.objects.values() if o["name"][:1].isupper())
 
     def lookup(self, path: str) -> Member | None:
         """The module or object a fully qualified dotted path names, if numpyro has it."""

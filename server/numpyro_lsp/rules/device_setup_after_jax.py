@@ -57,33 +57,49 @@ def starts_backend(path: str) -> bool:
     return not any(path == p or path.startswith(p + ".") for p in NO_BACKEND)
 
 
+def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Call, dict]]]:
+    """A part's first module-level call that starts JAX's backend (not in a lambda), and its
+    module-level device setup calls; kept with the part (module-level names resolve through
+    the file's imports alone)."""
+    kept = part.part_facts.get(CODE)
+    if kept is None:
+        lambdas = part.nodes(ast.Lambda)
+
+        def in_lambda(call: ast.Call) -> bool:
+            place = (call.lineno, call.col_offset)
+            return any(
+                (n.lineno, n.col_offset) <= place <= (n.end_lineno, n.end_col_offset)
+                for n in lambdas
+            )
+
+        module_calls = [
+            c for c in part.nodes(ast.Call) if part.owner(c) is None and not in_lambda(c)
+        ]
+        first_use = next(
+            (c for c in module_calls if starts_backend(part.resolve(c.func) or "")), None
+        )
+        setups = []
+        for call in module_calls:
+            obj = part.catalog_object(call.func)
+            if obj is not None and obj["path"] in DEVICE_SETUP:
+                setups.append((call, obj))
+        kept = part.part_facts[CODE] = (first_use, setups)
+    return kept
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     # Module-level code runs top to bottom; code in functions and lambdas runs only when
     # called.
-    lambdas = analysis.nodes(ast.Lambda)
-
-    def in_lambda(call: ast.Call) -> bool:
-        place = (call.lineno, call.col_offset)
-        return any(
-            (n.lineno, n.col_offset) <= place <= (n.end_lineno, n.end_col_offset) for n in lambdas
-        )
-
-    module_calls = [
-        c for c in analysis.nodes(ast.Call) if analysis.owner(c) is None and not in_lambda(c)
-    ]
-    first_use = next(
-        (c for c in module_calls if starts_backend(analysis.resolve(c.func) or "")), None
-    )
+    calls = [part_calls(part) for part in analysis.parts]
+    first_use = next((first for first, _ in calls if first is not None), None)
     if first_use is None:
         return
-    for call in module_calls:
-        obj = analysis.catalog_object(call.func)
-        if obj is None or obj["path"] not in DEVICE_SETUP:
-            continue
-        if (call.lineno, call.col_offset) > (first_use.lineno, first_use.col_offset):
-            yield Report(
-                call,
-                f"`{obj['name']}` after JAX was used has no effect: call it first, right "
-                "after the imports",
-                related=(See(first_use, "JAX is first used here"),),
-            )
+    for _, setups in calls:
+        for call, obj in setups:
+            if (call.lineno, call.col_offset) > (first_use.lineno, first_use.col_offset):
+                yield Report(
+                    call,
+                    f"`{obj['name']}` after JAX was used has no effect: call it first, right "
+                    "after the imports",
+                    related=(See(first_use, "JAX is first used here"),),
+                )

@@ -76,23 +76,42 @@ def observed_parameters(model: FunctionInfo) -> set[str]:
     }
 
 
+def part_predictives(part: ModuleAnalysis) -> tuple[list, dict[str, list[ast.Call]], list]:
+    """What one part of the file shows, kept with it: ``name = Predictive(...)`` assignments
+    in order, the calls of each bare name, and ``Predictive(...)(...)`` called at once."""
+    kept = part.part_facts.get(CODE)
+    if kept is None:
+        constructions: list[tuple[str, ast.Call]] = []
+        for node in part.nodes(ast.Assign):
+            if isinstance(node.value, ast.Call):
+                obj = part.catalog_object(node.value.func)
+                if obj is not None and obj["path"] == "numpyro.infer.Predictive":
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            constructions.append((target.id, node.value))
+        by_name: dict[str, list[ast.Call]] = {}
+        direct: list[tuple[ast.Call, ast.Call]] = []
+        for node in part.nodes(ast.Call):
+            if isinstance(node.func, ast.Name):
+                by_name.setdefault(node.func.id, []).append(node)
+            elif isinstance(node.func, ast.Call):
+                obj = part.catalog_object(node.func.func)
+                if obj is not None and obj["path"] == "numpyro.infer.Predictive":
+                    direct.append((node.func, node))
+        kept = part.part_facts[CODE] = (constructions, by_name, direct)
+    return kept
+
+
 def predictive_calls(analysis: ModuleAnalysis) -> Iterator[tuple[ast.Call, ast.Call]]:
-    """(Predictive(...) construction, call of it) pairs: direct, or through a variable."""
-    constructions: dict[str, ast.Call] = {}
-    for node in analysis.nodes(ast.Assign):
-        if isinstance(node.value, ast.Call):
-            obj = analysis.catalog_object(node.value.func)
-            if obj is not None and obj["path"] == "numpyro.infer.Predictive":
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        constructions[target.id] = node.value
-    for node in analysis.nodes(ast.Call):
-        if isinstance(node.func, ast.Name) and node.func.id in constructions:
-            yield constructions[node.func.id], node
-        elif isinstance(node.func, ast.Call):
-            obj = analysis.catalog_object(node.func.func)
-            if obj is not None and obj["path"] == "numpyro.infer.Predictive":
-                yield node.func, node
+    """(Predictive(...) construction, call of it) pairs: direct, or through a variable (the
+    file's last assignment of it)."""
+    facts = [part_predictives(part) for part in analysis.parts]
+    constructions = {name: call for found, _, _ in facts for name, call in found}
+    for _, by_name, direct in facts:
+        for name, construction in constructions.items():
+            for call in by_name.get(name, ()):
+                yield construction, call
+        yield from direct
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:

@@ -51,7 +51,7 @@ import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.models import DistributionUse, Plate, Site
-from numpyro_lsp.analysis.shapes import Shape, Shapes, literal_int
+from numpyro_lsp.analysis.shapes import FileValues, Shape, Shapes, literal_int
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR018"
@@ -191,8 +191,9 @@ def shape_report(site: Site, shapes: Shapes) -> Report | None:
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Shapes followed through the file: a model's arguments take those of what the file
     passes, so this reads the whole file."""
+    file = FileValues(analysis)
     for model in analysis.models:
-        shapes = Shapes(analysis, model)
+        shapes = Shapes(analysis, model, file)
         for site in model.sites:
             use = site.distribution
             if site.primitive != "sample" or len(site.plates) != 1 or use is None:

@@ -260,7 +260,9 @@ class _Scope:
         calls = self.analysis.calls_by_statement.get(id(statement), [])
         if not any(may_draw(self.analysis, call) for call in calls):
             return
-        enclosing = enclosing_bindings(statement)
+        # Only a comprehension or lambda binds names around a call (models.forking_statements).
+        forking = id(statement) in self.analysis.forking_statements
+        enclosing = enclosing_bindings(statement) if forking else {}
         targets = frozenset(
             name
             for target in (statement.targets if isinstance(statement, ast.Assign) else [])

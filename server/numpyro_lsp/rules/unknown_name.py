@@ -72,10 +72,9 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
 
 
 def bound_names(analysis: ModuleAnalysis) -> set[str]:
-    """Every name the file binds anywhere: the Python server reports undefined names in
-    general; this rule only speaks up for near-misses of NumPyro names."""
-    names = set(dir(builtins))
-    names |= {n.id for n in analysis.nodes(ast.Name) if not isinstance(n.ctx, ast.Load)}
+    """Every name some statements bind anywhere: the Python server reports undefined names
+    in general; this rule only speaks up for near-misses of NumPyro names."""
+    names = {n.id for n in analysis.nodes(ast.Name) if not isinstance(n.ctx, ast.Load)}
     for node in analysis.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
         names.add(node.name)
     names |= {n.arg for n in analysis.nodes(ast.arg)}
@@ -98,19 +97,33 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         yield from unknown_imports(analysis, node)
 
 
+def part_names(part: ModuleAnalysis) -> tuple[set[str], dict[str, list[ast.Name]]]:
+    """The names a part of the file binds, and the nodes that read each name there."""
+    kept = part.part_facts.get(CODE)
+    if kept is None:
+        read: dict[str, list[ast.Name]] = {}
+        for node in part.nodes(ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                read.setdefault(node.id, []).append(node)
+        kept = part.part_facts[CODE] = (bound_names(part), read)
+    return kept
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    """Bare names: whether one is defined depends on the whole file."""
-    catalog_names = {
-        o["name"] for o in analysis.catalog.objects.values() if o["name"][:1].isupper()
-    }
+    """Bare names: whether one is defined depends on the whole file (each part's names are
+    kept with it)."""
+    catalog_names = analysis.catalog.capitalized_names
     if any(a.name == "*" for n in analysis.nodes(ast.ImportFrom) for a in n.names):
         return  # a star import may bind any name
-    bound = bound_names(analysis)
-    for node in analysis.nodes(ast.Name):
-        if not isinstance(node.ctx, ast.Load) or node.id in bound or node.id in catalog_names:
-            continue
-        suggestion = did_you_mean(node.id, catalog_names, cutoff=0.85)
-        if suggestion:
-            yield Report(
-                node, f"`{node.id}` is not defined: did you mean NumPyro's `{suggestion}`?"
-            )
+    names = [part_names(part) for part in analysis.parts]
+    bound = set(dir(builtins)).union(*(part_bound for part_bound, _ in names))
+    for _, read in names:
+        for name, nodes in read.items():
+            if name in bound or name in catalog_names:
+                continue
+            suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
+            if suggestion:
+                for node in nodes:
+                    yield Report(
+                        node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?"
+                    )

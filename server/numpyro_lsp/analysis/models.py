@@ -8,6 +8,7 @@ Plain data for the rules, code actions and navigation; nothing here runs user co
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -400,26 +401,75 @@ class ModuleAnalysis:
     def function_at(self, name: str, node: ast.AST) -> FunctionInfo | None:
         """The definition of ``name`` in force at ``node``: the innermost scope around it
         that defines the name, and there the last definition above it (else the first)."""
-        candidates = self.functions_by_name.get(name, [])
+        candidates = self.functions_by_name.get(name)
         if not candidates:
             return None
         line = getattr(node, "lineno", 0)
         local = self.local_bindings.get(name, {})
         scope = self.owner(node)
         if scope is None and len(candidates) > 1:
-            # In a lambda (the index gives its body no owner): the function around it.
-            around = [f for f in self.functions if f.node.lineno <= line <= f.node.end_lineno]
-            scope = max(around, key=lambda f: f.node.lineno, default=None)
+            scope = self._function_around(line)  # in a lambda: the index gives it no owner
+        definitions = self._definitions
         while True:
-            here = [f for f in candidates if f.parent is scope]
-            if here:
-                above = [f for f in here if f.node.lineno <= line]
-                return above[-1] if above else here[0]
+            found = definitions.get((name, id(scope) if scope is not None else None))
+            if found is not None:
+                lines, infos = found
+                above = bisect.bisect_right(lines, line)
+                return infos[above - 1] if above else infos[0]
             if scope is None:
                 return candidates[0]
             if id(scope.node) in local:
                 return None  # a local variable of that name: ``kernel = NUTS(model)``
             scope = scope.parent
+
+    @cached_property
+    def _definitions(self) -> dict[tuple[str, int | None], tuple[list[int], list[FunctionInfo]]]:
+        """Each scope's definitions of each name (by name and id(enclosing function)), with
+        their lines, in source order: ``function_at`` bisects them."""
+        found: dict[tuple[str, int | None], tuple[list[int], list[FunctionInfo]]] = {}
+        every = sorted(
+            (f for infos in self.functions_by_name.values() for f in infos),
+            key=lambda f: f.node.lineno,
+        )
+        for info in every:
+            key = (info.name, id(info.parent) if info.parent is not None else None)
+            lines, infos = found.setdefault(key, ([], []))
+            lines.append(info.node.lineno)
+            infos.append(info)
+        return found
+
+    @cached_property
+    def _spans(self) -> tuple[list[int], list[FunctionInfo], dict[int, list[FunctionInfo]]]:
+        """Top-level functions by first line, and each function's nested ones."""
+        every = sorted(
+            (f for infos in self.functions_by_name.values() for f in infos),
+            key=lambda f: f.node.lineno,
+        )
+        top = [f for f in every if f.parent is None]
+        nested: dict[int, list[FunctionInfo]] = {}
+        for info in every:
+            if info.parent is not None:
+                nested.setdefault(id(info.parent), []).append(info)
+        return [f.node.lineno for f in top], top, nested
+
+    def _function_around(self, line: int) -> FunctionInfo | None:
+        """The innermost function whose lines hold ``line``."""
+        starts, top, nested = self._spans
+        index = bisect.bisect_right(starts, line) - 1
+        around = top[index] if index >= 0 and line <= top[index].node.end_lineno else None
+        while around is not None:
+            inner = next(
+                (
+                    f
+                    for f in nested.get(id(around), ())
+                    if f.node.lineno <= line <= f.node.end_lineno
+                ),
+                None,
+            )
+            if inner is None:
+                return around
+            around = inner
+        return None
 
     def runs_eagerly(self, model: FunctionInfo) -> bool:
         """Whether the file only ever runs the model eagerly, under ``seed``/``trace``

@@ -417,7 +417,7 @@ class ModuleAnalysis:
     def function_at(self, name: str, node: ast.AST) -> FunctionInfo | None:
         """The definition of ``name`` in force at ``node``: the innermost scope around it
         that defines the name, and there the last definition above it (else the first)."""
-        candidates = self.functions_by_name.get(name, [])
+        candidates = self.functions_by_name.get(name)
         if not candidates:
             return None
         line = getattr(node, "lineno", 0)
@@ -516,34 +516,15 @@ class ModuleAnalysis:
     def local_bindings(self) -> dict[str, dict[int, str | None]]:
         """For each name that functions bind themselves, by id(definition): the path of a
         local import (``import pyro.distributions as dist`` in one function leaves the
-        module's ``dist`` alone), or None for a parameter, an assignment, a nested def."""
-        found: dict[str, dict[int, str | None]] = {}
-        hidden: list[tuple[str, int]] = []
+        module's ``dist`` alone), or None for a parameter, an assignment, a nested def.
+        Merged from the chunks' indexes, which keep theirs from one version to the next."""
+        if len(self.indexes) == 1:
+            return self.indexes[0].local_bindings
+        merged: dict[str, dict[int, str | None]] = {}
         for index in self.indexes:
-            owners, by_type = index.owners, index.by_type
-            for node in by_type.get(ast.Name, ()):
-                owner = owners.get(id(node))
-                if owner is not None and type(node.ctx) is ast.Store:
-                    found.setdefault(node.id, {})[id(owner)] = None
-            for kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-                for node in by_type.get(kind, ()):
-                    owner = owners.get(id(node))
-                    if owner is not None:
-                        name = node.arg if kind is ast.arg else node.name
-                        found.setdefault(name, {})[id(owner)] = None
-            for kind in (ast.Import, ast.ImportFrom):
-                for node in by_type.get(kind, ()):
-                    owner = owners.get(id(node))
-                    if owner is not None:
-                        for name, path in bindings_from_imports([node]).items():
-                            found.setdefault(name, {})[id(owner)] = path
-            for kind in (ast.Global, ast.Nonlocal):
-                for node in by_type.get(kind, ()):
-                    owner = owners.get(id(node))
-                    hidden += [(name, id(owner)) for name in node.names if owner is not None]
-        for name, owner in hidden:
-            found.get(name, {}).pop(owner, None)
-        return found
+            for name, owners in index.local_bindings.items():
+                merged.setdefault(name, {}).update(owners)
+        return merged
 
     def catalog_object(self, node: ast.AST) -> dict | None:
         path = self.resolve(node)
@@ -779,6 +760,34 @@ class NodeIndex:
     # (definition, enclosing definition or None, the nodes of its body): not those of
     # nested functions, classes or lambdas.
     functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
+
+    @cached_property
+    def local_bindings(self) -> dict[str, dict[int, str | None]]:
+        """``ModuleAnalysis.local_bindings`` for these statements."""
+        found: dict[str, dict[int, str | None]] = {}
+        owners, by_type = self.owners, self.by_type
+        for node in by_type.get(ast.Name, ()):
+            owner = owners.get(id(node))
+            if owner is not None and type(node.ctx) is ast.Store:
+                found.setdefault(node.id, {})[id(owner)] = None
+        for kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            for node in by_type.get(kind, ()):
+                owner = owners.get(id(node))
+                if owner is not None:
+                    name = node.arg if kind is ast.arg else node.name
+                    found.setdefault(name, {})[id(owner)] = None
+        for kind in (ast.Import, ast.ImportFrom):
+            for node in by_type.get(kind, ()):
+                owner = owners.get(id(node))
+                if owner is not None:
+                    for name, path in bindings_from_imports([node]).items():
+                        found.setdefault(name, {})[id(owner)] = path
+        for kind in (ast.Global, ast.Nonlocal):
+            for node in by_type.get(kind, ()):
+                owner = owners.get(id(node))
+                for name in node.names if owner is not None else ():
+                    found.get(name, {}).pop(id(owner), None)
+        return found
 
 
 # Fields that hold only tokens (``Load``, ``Add``, ``Eq``...): shared objects with no

@@ -10,6 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 
@@ -54,7 +55,7 @@ class RebuildProgress:
         self._lock = threading.Lock()
         self._begun = False
         self._ended: str | None = None
-        if ls.client_supports_progress():
+        if supports_progress(ls.client_capabilities):
             ls.work_done_progress.create(self.token, lambda *args: self._begin())
 
     def _begin(self) -> None:

@@ -19,10 +19,6 @@ from conftest import ROOT
 TIMEOUT_S = 30 * 60
 
 
-@pytest.mark.skipif(
-    os.environ.get("NUMPYRO_LSP_SKIP_E2E") == "1",
-    reason="NUMPYRO_LSP_SKIP_E2E=1 asks to skip the VS Code end-to-end test",
-)
 def run_e2e() -> tuple[int, str]:
     # A session of its own, so that a timeout stops the whole script (run.mjs then stops
     # code-server and Chromium, which it started in process groups of their own).
@@ -47,6 +43,10 @@ def run_e2e() -> tuple[int, str]:
     return process.returncode, output
 
 
+@pytest.mark.skipif(
+    os.environ.get("NUMPYRO_LSP_SKIP_E2E") == "1",
+    reason="NUMPYRO_LSP_SKIP_E2E=1 asks to skip the VS Code end-to-end test",
+)
 def test_extension_in_code_server():
     returncode, output = run_e2e()
     if returncode != 0:

@@ -89,13 +89,13 @@ def set_collector(mode: str) -> None:
 
 
 def stand_in_server(catalog: Any) -> Any:
-    """What the feature functions read from the server: options, the catalog, documents."""
+    """What the feature functions read from the server: settings, the catalog, documents."""
     from types import SimpleNamespace
 
-    from numpyro_lsp.options import ServerOptions
+    from numpyro_lsp.settings import Settings
 
     return SimpleNamespace(
-        options=ServerOptions(),
+        settings=Settings(),
         catalogs=SimpleNamespace(catalog=catalog),
         linked_analysis=lambda parsed: parsed.analysis(catalog),
     )
@@ -124,7 +124,7 @@ def diagnostics_stages(text: str, runs: int) -> tuple[Stages, Callable[[], Any]]
         record.time("ast.parse", lambda: document.tree)
         analysis = record.time("model analysis", lambda: document.analysis(catalog))
         lines = record.time("split lines", lambda: document.lines)
-        rules = server.options.rules
+        rules = server.settings.diagnostics.rules
         found = record.time("rules", lambda: run_rules(analysis, lines, rules))
         record.time(
             "to LSP diagnostics",

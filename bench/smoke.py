@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 
 from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.settings import SmokeSettings
 from numpyro_lsp.smoke.engine import run_smoke_test
 from numpyro_lsp.smoke.report import SmokeReport
 from numpyro_lsp.smoke.runner import SmokeRunner
-from numpyro_lsp.smoke.settings import SmokeSettings
 
 BENCH = Path(__file__).resolve().parent
 EXAMPLE = BENCH.parent / "examples" / "eight_schools.py"

@@ -57,4 +57,4 @@ def test_smoke_test_that_cannot_start_says_why(tmp_path):
     assert "`model` needs `n`" in result.stdout
     assert "# numpyro: smoke-args n=..." in result.stdout
     bad = run("smoke", str(model), "--chains", "0")
-    assert bad.returncode == 2 and "'chains': expected at least 1" in bad.stderr
+    assert bad.returncode == 2 and "--chains: expected a whole number of at least 1" in bad.stderr

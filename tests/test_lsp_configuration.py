@@ -69,7 +69,8 @@ async def test_wrong_initialization_options_are_reported(misconfigured):
     # Read at ``initialized``; a request after it is answered once they have been.
     await server_settings(misconfigured)
     assert [m.message for m in misconfigured.messages] == [
-        "numpyro-lsp settings: debounceMs must be a whole number of milliseconds from 0 to 5000 "
-        "(using the default)",
-        "numpyro-lsp settings: select: unknown rule code NPR999 (using the default)",
+        "numpyro-lsp settings: numpyro.debounceMs: expected a whole number from 0 to 5000, "
+        "got -1 (using the default 300)",
+        "numpyro-lsp settings: numpyro.diagnostics.select: unknown rule code NPR999, "
+        "got ['NPR999'] (using the default)",
     ]

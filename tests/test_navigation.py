@@ -20,7 +20,7 @@ from numpyro_lsp.analysis.site_navigation import (
 from numpyro_lsp.analysis.sites import SiteIndex
 from numpyro_lsp.analysis.workspace import WorkspaceIndex
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
-from numpyro_lsp.options import server_options
+from numpyro_lsp.settings import read
 
 CATALOG = read_catalog(shipped_catalog_path())
 MODEL = """\
@@ -258,10 +258,21 @@ def test_inlay_hints_show_plate_sizes_and_supports():
     [
         ({}, False, []),
         ({"inlayHints": {"enabled": True}}, True, []),
-        ({"inlayHints": {"enabled": "yes"}}, False, ["inlayHints.enabled must be true or false"]),
-        ({"inlayHints": True}, False, ["inlayHints.enabled must be true or false"]),
+        (
+            {"inlayHints": {"enabled": "yes"}},
+            False,
+            [
+                "numpyro.inlayHints.enabled: expected true or false, got 'yes' "
+                "(using the default False)"
+            ],
+        ),
+        (
+            {"inlayHints": True},
+            False,
+            ["numpyro.inlayHints: expected an object (using the defaults)"],
+        ),
     ],
 )
 def test_inlay_hints_setting(settings, enabled, problems):
-    options, found = server_options(settings)
-    assert (options.inlay_hints_enabled, found) == (enabled, problems)
+    read_settings, found = read(settings)
+    assert (read_settings.inlay_hints.enabled, found) == (enabled, problems)

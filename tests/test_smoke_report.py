@@ -6,11 +6,11 @@ import pytest
 
 from conftest import EXAMPLES
 from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.settings import SmokeSettings, read
 from numpyro_lsp.smoke.hover import quoted_name_at, site_hover_markdown
 from numpyro_lsp.smoke.loader import LoadError, plan_run
 from numpyro_lsp.smoke.report import build_report, load_error_report
 from numpyro_lsp.smoke.runner import RunOutcome, StackFrame
-from numpyro_lsp.smoke.settings import SmokeSettings
 
 PATH = "/x/eight_schools.py"
 PLAN = plan_run((EXAMPLES / "eight_schools.py").read_text(), PATH, None, load_catalog().catalog)
@@ -166,8 +166,10 @@ def test_hover_on_a_site_name():
 
 
 def test_settings_options():
-    settings, problems = SmokeSettings().updated(
-        {"warmup": 50, "samples": 50.0, "chains": 0, "timeout": "soon", "colour": "red"}
+    settings, problems = read(
+        {"warmup": 50, "samples": 50.0, "chains": 0, "timeout": "soon", "colour": "red"},
+        SmokeSettings,
+        prefix="",
     )
     assert (settings.warmup, settings.samples, settings.chains, settings.timeout_s) == (
         50,
@@ -176,8 +178,8 @@ def test_settings_options():
         120.0,
     )
     assert problems == [
-        "smoke test option 'chains': expected at least 1, got 0",
-        "smoke test option 'timeout': expected a number, got 'soon'",
-        "unknown smoke test option 'colour'",
+        "chains: expected a whole number of at least 1, got 0 (using the default 2)",
+        "timeout: expected a number of at least 1, got 'soon' (using the default 120.0)",
+        "colour: unknown setting (ignored)",
     ]
-    assert SmokeSettings().updated({"enabled": False})[0].enabled is False
+    assert read({"enabled": False}, SmokeSettings)[0].enabled is False

@@ -9,9 +9,9 @@ import threading
 import pytest
 
 from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.settings import SmokeSettings
 from numpyro_lsp.smoke.engine import run_smoke_test
 from numpyro_lsp.smoke.runner import SmokeRunner
-from numpyro_lsp.smoke.settings import SmokeSettings
 
 CATALOG = load_catalog().catalog
 TINY = SmokeSettings(warmup=30, samples=30, chains=1, timeout_s=120)

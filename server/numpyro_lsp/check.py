@@ -17,9 +17,9 @@ from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
 from numpyro_lsp.discovery import python_files
-from numpyro_lsp.options import rule_settings
 from numpyro_lsp.rules.base import Severity
 from numpyro_lsp.rules.engine import RuleSettings, check_text
+from numpyro_lsp.settings import Settings, Source, read
 
 
 @dataclass(frozen=True)
@@ -34,22 +34,23 @@ class FileFinding:
     message: str
 
 
-def project_settings(start: Path) -> tuple[RuleSettings, Path | None, list[str]]:
-    """``[tool.numpyro-lsp]`` of the nearest pyproject.toml at or above ``start``."""
+def project_settings(start: Path) -> tuple[Settings, Path | None, list[str]]:
+    """``[tool.numpyro-lsp]`` of the nearest pyproject.toml at or above ``start`` that has
+    one, with that file and what is wrong with it."""
     for folder in [start, *start.parents]:
         pyproject = folder / "pyproject.toml"
         if not pyproject.is_file():
             continue
         try:
             table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            return RuleSettings(), pyproject, [f"{pyproject}: {error}"]
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            return Settings(), pyproject, [f"{pyproject}: {error}"]
         section = table.get("tool", {}).get("numpyro-lsp")
         if section is None:
             continue
-        problems: list[str] = []
-        return rule_settings(section, problems), pyproject, [f"{pyproject}: {p}" for p in problems]
-    return RuleSettings(), None, []
+        settings, problems = read(section, source=Source.PYPROJECT)
+        return settings, pyproject, [f"{pyproject}: {p}" for p in problems]
+    return Settings(), None, []
 
 
 # The lowest Python a ``requires-python`` specifier admits: ">=3.12", "~=3.12", "==3.12.*".
@@ -180,24 +181,17 @@ def format_json(findings: list[FileFinding]) -> str:
     )
 
 
-def project_exclude(pyproject: Path | None) -> list[str]:
-    """``exclude`` of ``[tool.numpyro-lsp]``: gitignore-style patterns, relative to the
-    pyproject.toml's folder."""
-    if pyproject is None:
-        return []
-    table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    patterns = table.get("tool", {}).get("numpyro-lsp", {}).get("exclude", [])
-    return [p for p in patterns if isinstance(p, str)] if isinstance(patterns, list) else []
-
-
 def run_check(
     paths: list[Path],
     settings: RuleSettings,
+    exclude: tuple[str, ...] = (),
     pyproject: Path | None = None,
     python: str | None = None,
 ) -> list[FileFinding]:
+    """The findings in ``paths``; ``exclude`` holds gitignore-style patterns relative to the
+    folder of ``pyproject``, which sets them."""
     catalog = catalog_for_checks(python)
     root = pyproject.parent if pyproject is not None else None
-    files = python_files(paths, project_exclude(pyproject), root)
+    files = python_files(paths, exclude, root)
     findings = [f for path in files for f in check_file(path, catalog, settings)]
     return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code))

@@ -18,13 +18,12 @@ def parse_host_port(value: str) -> tuple[str, int]:
 
 
 def codes(value: str) -> frozenset[str]:
-    from numpyro_lsp.rules import RULES
+    from numpyro_lsp.settings import rule_codes
 
-    chosen = frozenset(c.strip().upper() for c in value.split(",") if c.strip())
-    unknown = sorted(c for c in chosen if not any(code.startswith(c) for code in RULES))
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown rule code {', '.join(unknown)}")
-    return chosen
+    try:
+        return frozenset(rule_codes(tuple(c for c in value.split(",") if c.strip())) or ())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,14 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
     smoke.add_argument(
         "--model", help="the model function (default: the file's only model, or the one it runs)"
     )
-    smoke.add_argument("--warmup", type=int, help="warmup iterations per chain (default 300)")
-    smoke.add_argument("--samples", type=int, help="samples per chain (default 300)")
-    smoke.add_argument("--chains", type=int, help="vectorized chains (default 2)")
-    smoke.add_argument("--seed", type=int, help="random seed (default 0)")
-    smoke.add_argument("--timeout", type=float, help="seconds for the whole run (default 120)")
+    add_smoke_settings_arguments(smoke)
     smoke.add_argument("--json", action="store_true", help="print the report as JSON")
     add_python_argument(smoke)
     return parser
+
+
+def add_smoke_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """A flag for each smoke test setting that pyproject.toml may set: the flag comes first,
+    then ``[tool.numpyro-lsp.smoke-test]``, then the default."""
+    from numpyro_lsp.settings import SmokeSettings, Source, key_of, setting_fields
+
+    for field in setting_fields(SmokeSettings):
+        info = field.metadata["setting"]
+        if info.pyproject:
+            parser.add_argument(
+                f"--{key_of(field, Source.PYPROJECT)}",
+                type=field.type,
+                dest=field.name,
+                help=f"{info.doc} (default {field.default:g})",
+            )
 
 
 def add_python_argument(parser: argparse.ArgumentParser) -> None:
@@ -117,8 +128,8 @@ def check_command(args: argparse.Namespace) -> int:
     settings, pyproject, problems = project_settings(Path.cwd())
     for problem in problems:
         print(f"numpyro-lsp: {problem}", file=sys.stderr)
-    settings = override(settings, args.select, args.extend_select, args.ignore)
-    findings = run_check(args.paths, settings, pyproject, args.python)
+    rules = override(settings.diagnostics.rules, args.select, args.extend_select, args.ignore)
+    findings = run_check(args.paths, rules, settings.exclude, pyproject, args.python)
     output = format_json(findings) + "\n" if args.format == "json" else format_text(findings)
     sys.stdout.write(output)
     return 1 if any(f.severity >= Severity.WARNING for f in findings) else 0
@@ -155,18 +166,20 @@ def smoke_command(args: argparse.Namespace) -> int:
     import threading
     from pathlib import Path
 
-    from numpyro_lsp.check import catalog_for_checks
+    from numpyro_lsp.check import catalog_for_checks, project_settings
+    from numpyro_lsp.settings import SmokeSettings, Source, key_of, read, setting_fields
     from numpyro_lsp.smoke.engine import run_smoke_test
     from numpyro_lsp.smoke.runner import Progress, SmokeRunner
-    from numpyro_lsp.smoke.settings import SmokeSettings
 
-    options = {
-        name: getattr(args, name)
-        for name in ("warmup", "samples", "chains", "seed", "timeout")
-        if getattr(args, name) is not None
-    }
-    settings, problems = SmokeSettings().updated(options)
     path = Path(args.file).resolve()
+    project, _, problems = project_settings(path.parent)
+    flags = {
+        key_of(field, Source.PYPROJECT): getattr(args, field.name)
+        for field in setting_fields(SmokeSettings)
+        if getattr(args, field.name, None) is not None
+    }
+    settings, wrong_flags = read(flags, SmokeSettings, base=project.smoke_test, prefix="--")
+    problems += wrong_flags
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as error:

@@ -29,13 +29,12 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: NumpyroLanguageServer, params: types.InitializeParams) -> None:
-        # The settings are only kept here: reading them loads the rules, which wait until
-        # initialize is answered (docs/performance.md); ``initialized`` reads them, and comes
-        # before any other message.
-        ls.settings = configuration.numpyro_section(params.initialization_options)
+        # Read here for the interpreter only; ``initialized``, which comes before any other
+        # message, reads them all and says what is wrong with them.
+        ls.sent_settings = configuration.numpyro_section(params.initialization_options)
         # ``--python`` on the command line comes first, then this option, then the server's
         # own interpreter.
-        interpreter = project_python.interpreter_option(ls.settings)
+        interpreter = project_python.interpreter_option(ls.sent_settings)
         if python is None and interpreter is not None:
             ls.python = interpreter
 

@@ -14,7 +14,6 @@ import importlib
 # included), hover, signature help, document symbols and diagnostics (with their fix
 # payloads).
 FIRST_REQUEST_MODULES = (
-    "numpyro_lsp.options",
     "numpyro_lsp.analysis.completion",
     "numpyro_lsp.analysis.context",
     "numpyro_lsp.analysis.document",

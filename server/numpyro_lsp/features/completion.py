@@ -73,7 +73,7 @@ def snippet_items(
     from numpyro_lsp.analysis.context import continues_statement
     from numpyro_lsp.snippets.library import file_variables, insert_text, snippets_for
 
-    snippets = snippets_for(context.partial) if ls.options.snippets_enabled else []
+    snippets = snippets_for(context.partial) if ls.settings.snippets.enabled else []
     if not snippets or continues_statement(document.text_before(line, 0, line)):
         return []
     as_snippet = supports_snippets(ls.client_capabilities)

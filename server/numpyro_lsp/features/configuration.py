@@ -1,4 +1,5 @@
-"""Options from initializationOptions and workspace/didChangeConfiguration."""
+"""The client's settings, from initializationOptions and workspace/didChangeConfiguration,
+read into the typed tree of settings.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from lsprotocol import types
 from numpyro_lsp.features import inlay_hints
 from numpyro_lsp.features.diagnostics import publish_all
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.settings import read
 
 
 def numpyro_section(value: Any) -> dict[str, Any]:
@@ -21,25 +23,17 @@ def numpyro_section(value: Any) -> dict[str, Any]:
 
 
 def apply(ls: NumpyroLanguageServer, raw: object) -> None:
-    ls.settings = numpyro_section(raw)
+    ls.sent_settings = numpyro_section(raw)
     use_settings(ls)
 
 
 def use_settings(ls: NumpyroLanguageServer) -> None:
-    """Read the options from ``ls.settings``, warning about what is wrong with them."""
-    # Imported on first use: it loads the rules, and initialize is answered before they
-    # load (docs/performance.md), so the server reads the initialization options at
-    # ``initialized``.
-    from numpyro_lsp.options import server_options
-
-    options, problems = server_options(ls.settings)
-    ls.options = options
-    problems += ls.configure(ls.settings)
+    """Read the settings from ``ls.sent_settings``, warning about what is wrong with them."""
+    ls.settings, problems = read(ls.sent_settings)
     for problem in problems:
         ls.window_show_message(
             types.ShowMessageParams(
-                type=types.MessageType.Warning,
-                message=f"numpyro-lsp settings: {problem} (using the default)",
+                type=types.MessageType.Warning, message=f"numpyro-lsp settings: {problem}"
             )
         )
 

@@ -31,8 +31,8 @@ def diagnostics_for(
     # (docs/performance.md); the server imports them at ``initialized``.
     from numpyro_lsp.rules.engine import run_rules
 
-    options = ls.options
-    if not options.diagnostics_enabled or len(document.source) > options.max_check_chars:
+    settings = ls.settings.diagnostics
+    if not settings.enabled or len(document.source) > settings.max_check_chars:
         return []
     # The linked analysis takes the locks of the files it imports from, one at a time; the
     # positions are then read under this document's lock alone (no later version moves
@@ -45,7 +45,7 @@ def diagnostics_for(
             return None
         if token is not None:
             token.check()
-        findings = run_rules(analysis, document.lines, options.rules)
+        findings = run_rules(analysis, document.lines, settings.rules)
         if token is not None:
             token.check()
         return [to_diagnostic(document, f, SOURCE, fix_data(f.fix)) for f in findings]
@@ -140,6 +140,6 @@ def register(server: NumpyroLanguageServer) -> None:
         ls.diagnostics.edited(uri, version, params.content_changes)
         ls.checks.later(
             uri,
-            ls.options.debounce_ms / 1000,
+            ls.settings.debounce_ms / 1000,
             lambda: publish_with_importers(ls, uri, expected_version=version),
         )

@@ -53,7 +53,7 @@ def register(server: NumpyroLanguageServer) -> None:
     def inlay_hint(
         ls: NumpyroLanguageServer, params: types.InlayHintParams
     ) -> Generator[Any, Any, list[types.InlayHint] | None]:
-        if not ls.options.inlay_hints_enabled:
+        if not ls.settings.inlay_hints.enabled:
             return None
         document = ls.parsed(params.text_document.uri)
         return (yield from in_thread(hints_for, document, ls.catalogs.catalog, params.range))

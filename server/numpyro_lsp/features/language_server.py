@@ -1,4 +1,4 @@
-"""The server's state: open documents as snapshots, the catalog, the options, the smoke
+"""The server's state: open documents as snapshots, the catalog, the settings, the smoke
 test, the diagnostics store and the check scheduler.
 
 The event loop owns the state: worker threads only ever receive immutable snapshots taken
@@ -21,8 +21,9 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
 from numpyro_lsp.features.pygls_internals import NumpyroProtocol
+from numpyro_lsp.settings import Settings
 
-# The state below (documents, catalog, options, smoke test) is built on first use, and the
+# The state below (documents, catalog, smoke test) is built on first use, and the
 # modules behind it imported then: initialize is answered before they load
 # (docs/performance.md). ``initialized`` creates what worker threads share (``prepare``).
 if TYPE_CHECKING:
@@ -33,10 +34,8 @@ if TYPE_CHECKING:
     from numpyro_lsp.catalog.provider import CatalogProvider
     from numpyro_lsp.features.diagnostic_store import DiagnosticsStore
     from numpyro_lsp.features.scheduler import CheckScheduler
-    from numpyro_lsp.options import ServerOptions
     from numpyro_lsp.smoke.report import SmokeReport
     from numpyro_lsp.smoke.runner import SmokeRunner
-    from numpyro_lsp.smoke.settings import SmokeSettings
 
 
 class ReexportAwareBindings(Mapping[str, str]):
@@ -78,9 +77,10 @@ class NumpyroLanguageServer(LanguageServer):
             protocol_cls=NumpyroProtocol,
         )
         self.python = python or sys.executable
-        # The client's ``numpyro`` settings as sent, for features that read their own section
-        # (features/configuration.py keeps both current).
-        self.settings: dict[str, Any] = {}
+        # The client's ``numpyro`` settings, typed (settings.py), and as sent (for
+        # ``numpyro.serverInfo``); features/configuration.py keeps both current.
+        self.settings = Settings()
+        self.sent_settings: dict[str, Any] = {}
         # The last smoke test of each document, for hover.
         self.smoke_reports: dict[str, SmokeReport] = {}
         # The open documents as of the last message handled, by URI and by path. Replaced,
@@ -101,13 +101,6 @@ class NumpyroLanguageServer(LanguageServer):
         from numpyro_lsp.catalog.provider import CatalogProvider
 
         return CatalogProvider(self.python)
-
-    @cached_property
-    def options(self) -> ServerOptions:
-        """The defaults until the client's settings are applied (features/configuration.py)."""
-        from numpyro_lsp.options import ServerOptions
-
-        return ServerOptions()
 
     @cached_property
     def reexports(self) -> ReexportResolver:
@@ -145,12 +138,6 @@ class NumpyroLanguageServer(LanguageServer):
         )
 
     @cached_property
-    def smoke_settings(self) -> SmokeSettings:
-        from numpyro_lsp.smoke.settings import SmokeSettings
-
-        return SmokeSettings()
-
-    @cached_property
     def smoke_runner(self) -> SmokeRunner:
         """Starts no process until the first smoke test."""
         from numpyro_lsp.smoke.runner import SmokeRunner
@@ -159,9 +146,9 @@ class NumpyroLanguageServer(LanguageServer):
 
     def prepare(self) -> None:
         """Create the state that worker threads share (documents, catalog, workspace index,
-        re-exports, options), so that no thread is first to build one; ``initialized`` calls
+        re-exports), so that no thread is first to build one; ``initialized`` calls
         this."""
-        for state in ("documents", "catalogs", "options", "reexports", "workspace_index"):
+        for state in ("documents", "catalogs", "reexports", "workspace_index"):
             getattr(self, state)  # reading a cached_property builds it
 
     def close_smoke_runner(self) -> None:
@@ -248,14 +235,6 @@ class NumpyroLanguageServer(LanguageServer):
         uris = [folder.uri for folder in self.workspace.folders.values()]
         paths = [to_fs_path(uri) for uri in uris or [self.workspace.root_uri] if uri]
         return [Path(path) for path in paths if path]
-
-    def configure(self, options: Any) -> list[str]:
-        """Apply the client's initialization options; returns what was wrong with them.
-        ``{"smokeTest": {"enabled": false, "timeout": 60, ...}}``."""
-        if not isinstance(options, dict):
-            return [] if options is None else [f"expected an options object, got {options!r}"]
-        self.smoke_settings, problems = self.smoke_settings.updated(options.get("smokeTest"))
-        return problems
 
     def posterior_summary(self, uri: str, site: str) -> str | None:
         """Markdown of a site's posterior from the document's last smoke test, if any."""

@@ -12,12 +12,13 @@ from lsprotocol import types
 
 from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.settings import read
 
 
-def interpreter_option(settings: dict[str, Any]) -> str | None:
-    """The ``interpreter`` initialization option, when one is set."""
-    value = settings.get("interpreter")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def interpreter_option(sent: dict[str, Any]) -> str | None:
+    """The ``interpreter`` setting, when one is set."""
+    value = read({"interpreter": sent.get("interpreter")})[0].interpreter.strip()
+    return value or None
 
 
 def describe(ls: NumpyroLanguageServer) -> None:

@@ -30,7 +30,7 @@ def register(server: NumpyroLanguageServer) -> None:
             "maxRssKiB": max_rss_kib(),
             # Requests pygls still tracks (this one included): it must not grow with edits.
             "pendingRequests": len(request_futures(ls.protocol)),
-            "settings": ls.settings,
+            "settings": ls.sent_settings,
         }
 
     @server.command("numpyro.rebuildCatalog")

@@ -23,6 +23,7 @@ from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.conversions import smoke_diagnostic
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
+from numpyro_lsp.settings import SmokeSettings, read
 
 # The smoke test's modules are imported on first use (a code lens, a run, a hover after
 # one): initialize is answered before they load (docs/performance.md).
@@ -73,7 +74,7 @@ def register(server: NumpyroLanguageServer) -> None:
     def code_lens(
         ls: NumpyroLanguageServer, params: types.CodeLensParams
     ) -> Generator[Any, Any, list[types.CodeLens] | None]:
-        if not ls.smoke_settings.enabled:
+        if not ls.settings.smoke_test.enabled:
             return None
         uri = params.text_document.uri
         document = ls.parsed(uri)
@@ -86,10 +87,12 @@ def register(server: NumpyroLanguageServer) -> None:
         from numpyro_lsp.smoke.runner import RunnerBusy
 
         uri, model, options = command_arguments(arguments)
-        settings, problems = ls.smoke_settings.updated(options)
+        settings, problems = read(
+            options, SmokeSettings, base=ls.settings.smoke_test, prefix="smoke test setting "
+        )
         if problems:
             raise JsonRpcInvalidParams("; ".join(problems))
-        if not ls.smoke_settings.enabled:
+        if not ls.settings.smoke_test.enabled:
             return refuse(ls, "The NUTS smoke test is turned off (the `smokeTest.enabled` option).")
         # The version run: its findings are moved through the edits made while it runs.
         document = ls.parsed(uri)

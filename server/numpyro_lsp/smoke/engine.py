@@ -7,11 +7,11 @@ import threading
 from collections.abc import Callable
 
 from numpyro_lsp.catalog.schema import Catalog
+from numpyro_lsp.settings import SmokeSettings
 from numpyro_lsp.smoke.loader import LoadError, plan_run
 from numpyro_lsp.smoke.protocol import RunRequest
 from numpyro_lsp.smoke.report import SmokeReport, build_report, load_error_report
 from numpyro_lsp.smoke.runner import Progress, SmokeRunner
-from numpyro_lsp.smoke.settings import SmokeSettings
 
 
 def run_smoke_test(

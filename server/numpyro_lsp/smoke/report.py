@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from numpyro_lsp.settings import SmokeSettings
 from numpyro_lsp.smoke.hints import hint_for
 from numpyro_lsp.smoke.loader import LoadError, RunPlan, SitePosition
 from numpyro_lsp.smoke.protocol import ARGUMENTS_FILENAME
 from numpyro_lsp.smoke.runner import PHASE_WORDS, RunOutcome
-from numpyro_lsp.smoke.settings import SmokeSettings
 
 R_HAT_WARN = 1.05
 R_HAT_FAIL = 1.5

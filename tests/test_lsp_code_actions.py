@@ -60,8 +60,9 @@ async def test_single_quotes_tabs_and_aliases_are_kept(client, editor):
         "from numpyro.infer.reparam import TransformReparam\n\n"
         "def m(n):\n"
         "\tloc = npr.sample('loc', D.Normal(0, 1))  # prior\n"
+        "\ts = npr.sample('s', D.HalfNormal(1.0))\n"
         "\twith npr.plate('n', n):\n"
-        "\t\tnpr.sample('z', D.StudentT(3.0, loc, 2.0).expand([n]).to_event(0))\n"
+        "\t\tnpr.sample('z', D.StudentT(3.0, loc, s).expand([n]).to_event(0))\n"
     )
     uri = editor.open("ca_style.py", text)
     actions = by_title(await code_actions(client, editor, uri, "'z'", 1))
@@ -72,9 +73,9 @@ async def test_single_quotes_tabs_and_aliases_are_kept(client, editor):
         "from numpyro.infer.reparam import TransformReparam\n",
         "from numpyro.infer.reparam import LocScaleReparam, TransformReparam\n",
     ).replace(
-        "\t\tnpr.sample('z', D.StudentT(3.0, loc, 2.0).expand([n]).to_event(0))\n",
+        "\t\tnpr.sample('z', D.StudentT(3.0, loc, s).expand([n]).to_event(0))\n",
         "\t\twith reparam(config={'z': LocScaleReparam(centered=0, shape_params=('df',))}):\n"
-        "\t\t\tnpr.sample('z', D.StudentT(3.0, loc, 2.0).expand([n]).to_event(0))\n",
+        "\t\t\tnpr.sample('z', D.StudentT(3.0, loc, s).expand([n]).to_event(0))\n",
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import EXAMPLES
 from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.rules.engine import check_source
 from numpyro_lsp.smoke.loader import LoadError, plan_run
 
 CATALOG = load_catalog().catalog
@@ -186,22 +187,29 @@ def test_choosing_the_model():
     assert error.value.line is None
 
 
-def test_only_a_sampled_scale_without_reparam_is_centered():
-    result = plan(
-        """
-        from numpyro.infer.reparam import LocScaleReparam
+CENTERING = """
+    from numpyro.infer.reparam import LocScaleReparam
 
-        def model():
-            tau = numpyro.sample("tau", dist.HalfNormal(1.0))
-            mu = numpyro.sample("mu", dist.Normal(0, 1))
-            a = numpyro.sample("a", dist.Normal(mu, tau))
-            b = numpyro.sample("b", dist.Normal(mu, 2.0))
-            with numpyro.handlers.reparam(config={"c": LocScaleReparam(0)}):
-                c = numpyro.sample("c", dist.Normal(0, tau))
-            numpyro.sample("d", dist.Normal(a, tau), obs=1.0)
-        """
-    )
-    assert result.centered_sites == ("a",)
+    def model():
+        tau = numpyro.sample("tau", dist.HalfNormal(1.0))
+        mu = numpyro.sample("mu", dist.Normal(0, 1))
+        a = numpyro.sample("a", dist.Normal(mu, tau))
+        b = numpyro.sample("b", dist.Normal(mu, 2.0))
+        with numpyro.handlers.reparam(config={"c": LocScaleReparam(0)}):
+            c = numpyro.sample("c", dist.Normal(0, tau))
+        e = numpyro.sample("e", dist.Normal(0.0, jnp.exp(mu)))
+        numpyro.sample("d", dist.Normal(a, tau), obs=1.0)
+    """
+
+
+def test_only_a_sampled_scale_without_reparam_is_centered():
+    assert plan(CENTERING).centered_sites == ("a", "e")
+
+
+def test_the_smoke_test_and_npr012_name_the_same_centered_sites():
+    source = HEADER + "import jax.numpy as jnp\n" + textwrap.dedent(CENTERING)
+    hinted = [f.fix["site"] for f in check_source(source, CATALOG) if f.code == "NPR012"]
+    assert hinted == list(plan_run(source, "/work/model.py", None, CATALOG).centered_sites)
 
 
 def test_site_columns_count_code_points():

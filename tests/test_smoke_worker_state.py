@@ -10,7 +10,7 @@ import pytest
 
 from numpyro_lsp.catalog.store import load_catalog
 from numpyro_lsp.settings import SmokeSettings
-from numpyro_lsp.smoke.engine import run_smoke_test
+from numpyro_lsp.smoke.pipeline import run_smoke_test
 from numpyro_lsp.smoke.runner import SmokeRunner
 
 CATALOG = load_catalog().catalog

@@ -10,9 +10,11 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from numpyro_lsp.analysis.centering import REPARAM, centered_sites, literal_reparam_config
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines_keepends
+from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rewrite.edits import Segment, TextEdit, segment_edits
 from numpyro_lsp.rewrite.fixes import (
     AddRngKey,
@@ -36,7 +38,6 @@ from numpyro_lsp.rewrite.noncenter import (
 )
 from numpyro_lsp.rewrite.quickfix import FixError, TextRegion, add_keyword, replace_in_region
 from numpyro_lsp.rewrite.regions import Region, RewriteError, rewrite_region, top_level_region
-from numpyro_lsp.rules import centered_hierarchical_site
 from numpyro_lsp.rules.base import Span
 
 QUICKFIX = "quickfix"
@@ -115,23 +116,11 @@ def loc_scale_reparameterizer(site: Site, name: str, quote: str) -> str:
     return f"{name}(centered=0, shape_params=({listed},))"
 
 
-def _literal_config(call: ast.Call) -> ast.Dict | None:
-    config = next((k.value for k in call.keywords if k.arg == "config"), None)
-    if config is None and len(call.args) >= 2:
-        config = call.args[1]
-    return config if isinstance(config, ast.Dict) else None
-
-
-def _config_in_scope(site: Site, model: FunctionInfo) -> ast.Dict | None:
+def _config_in_scope(site: Site, model: FunctionInfo, catalog: Catalog) -> ast.Dict | None:
     """The innermost literal reparam config around the site, or on the model's decorator."""
-    for handler in reversed(site.handlers):
-        if handler.path == "numpyro.handlers.reparam":
-            config = _literal_config(handler.call)
-            if config is not None:
-                return config
-    for decorator in model.decorators:
-        if decorator.path == "numpyro.handlers.reparam":
-            config = _literal_config(decorator.call)
+    for handler in [*reversed(site.handlers), *model.decorators]:
+        if handler.path == REPARAM:
+            config = literal_reparam_config(handler.call, catalog)
             if config is not None:
                 return config
     return None
@@ -179,18 +168,21 @@ def non_center_actions(
     """Refactors for the centered hierarchical sites whose statement touches ``span``."""
     actions: list[Action] = []
     by_model: dict[str, list[Site]] = {}
-    for model, site, _ in centered_hierarchical_site.candidates(analysis):
+    touched: dict[str, FunctionInfo] = {}
+    for centered in centered_sites(analysis):
+        model, site = centered.model, centered.site
         by_model.setdefault(model.name, []).append(site)
-    for model, site, _ in centered_hierarchical_site.candidates(analysis):
         if not site.call.lineno <= span.line <= site.call.end_lineno and not (
             span.line <= site.call.lineno <= span.end_line
         ):
             continue
         actions += _site_actions(document, analysis, model, site)
-        sites = by_model[model.name]
+        touched[model.name] = model
+    # One "all sites" action per model, however many of its sites the selection covers.
+    for model in touched.values():
         title = f"Non-center all hierarchical sites of `{model.name}` with LocScaleReparam"
         try:
-            edits = _non_center_model(document, analysis, model, sites)
+            edits = _non_center_model(document, analysis, model, by_model[model.name])
         except RewriteError:
             continue
         actions.append(Action(title, REWRITE, edits))
@@ -205,7 +197,7 @@ def _site_actions(
     quote = _quote(document, site)
     reparameterizer = loc_scale_reparameterizer(site, names.reparameterizer, quote)
     location = _location(document, site)
-    config = _config_in_scope(site, model)
+    config = _config_in_scope(site, model, analysis.catalog)
     try:
         if config is not None:
             config_line, config_column = _point(document, config.lineno, config.col_offset)
@@ -306,8 +298,8 @@ def _non_center_model(
         (
             config
             for d in model.decorators
-            if d.path == "numpyro.handlers.reparam"
-            and (config := _literal_config(d.call)) is not None
+            if d.path == REPARAM
+            and (config := literal_reparam_config(d.call, analysis.catalog)) is not None
         ),
         None,
     )

@@ -13,10 +13,10 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from numpyro_lsp.analysis.discovery import python_files
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
-from numpyro_lsp.discovery import python_files
 from numpyro_lsp.rules.base import Severity
 from numpyro_lsp.rules.engine import RuleSettings, check_text
 from numpyro_lsp.settings import Settings, Source, read

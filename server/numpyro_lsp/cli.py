@@ -168,7 +168,7 @@ def smoke_command(args: argparse.Namespace) -> int:
 
     from numpyro_lsp.check import catalog_for_checks, project_settings
     from numpyro_lsp.settings import SmokeSettings, Source, key_of, read, setting_fields
-    from numpyro_lsp.smoke.engine import run_smoke_test
+    from numpyro_lsp.smoke.pipeline import run_smoke_test
     from numpyro_lsp.smoke.runner import Progress, SmokeRunner
 
     path = Path(args.file).resolve()

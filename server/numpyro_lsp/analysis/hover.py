@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.context import dotted_name_at
-from numpyro_lsp.analysis.resolve import resolve
+from numpyro_lsp.analysis.resolve import catalog_member
 from numpyro_lsp.catalog import render
 from numpyro_lsp.catalog.schema import Catalog
 
@@ -23,7 +23,7 @@ def hover_at(line: str, column: int, bindings: Mapping[str, str], catalog: Catal
     name = dotted_name_at(line, column)
     if name is None:
         return None
-    member = resolve(name.parts, bindings, catalog)
+    member = catalog_member(name.parts, bindings, catalog)
     if member is None:
         return None
     return HoverResult(render.member_markdown(member), name.start, name.end)

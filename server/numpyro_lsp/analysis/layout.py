@@ -83,7 +83,8 @@ class Layout:
 
 
 def statement_start(statement: ast.stmt) -> int:
-    """The 0-based line where a statement begins, its decorators included."""
+    """The 0-based line where a statement begins, its decorators included: the one home of
+    that position (the code lens, the rewrites and the smoke loader ask it too)."""
     decorators = getattr(statement, "decorator_list", None) or ()
     return min([statement.lineno, *(d.lineno for d in decorators)]) - 1
 

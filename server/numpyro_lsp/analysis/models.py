@@ -63,7 +63,6 @@ class Plate:
     name: str | None
     size: ast.expr | None
     call: ast.Call
-    variable: str | None
 
 
 @dataclass(frozen=True)
@@ -543,6 +542,11 @@ class ModuleAnalysis:
         return is_traced(self, node, traced)
 
 
+def names_in(node: ast.AST) -> set[str]:
+    """The names a piece of code mentions."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
 def bind_arguments(obj: dict, call: ast.Call) -> dict[str, ast.expr]:
     """Map a call's arguments to the catalog parameter names they fill."""
     positional = [p["name"] for p in obj["params"] if p["kind"].startswith("positional")]
@@ -667,7 +671,7 @@ def _concrete_after(test: ast.expr) -> set[str]:
     if callee[-1] in CONCRETE_CHECKS:
         return {test.args[0].id}
     if callee == ["isinstance"] and len(test.args) == 2:
-        types = {n.id for n in ast.walk(test.args[1]) if isinstance(n, ast.Name)}
+        types = names_in(test.args[1])
         if not types & {"jax", "jnp", "Array", "Tracer", "ArrayLike"}:
             return {test.args[0].id}
     return set()
@@ -1000,7 +1004,6 @@ class _Walker:
                 name.value if isinstance(name, ast.Constant) else None,
                 arguments.get("size"),
                 call,
-                item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None,
             )
             return context.with_(plates=(*context.plates, plate))
         handler = self.handler_of(call)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis
 from numpyro_lsp.analysis.site_info import plate_size, role, site_label, support
+from numpyro_lsp.analysis.text import column_to_utf8
 
 
 @dataclass
@@ -82,13 +83,13 @@ def function_name_node(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list
     match = re.search(rf"\bdef\s+({re.escape(node.name)})\b", line)
     if match is None:
         return node
-    start = len(line[: match.start(1)].encode("utf-8"))
+    start = column_to_utf8(line, match.start(1))
     return ast.Name(
         id=node.name,
         lineno=node.lineno,
         col_offset=start,
         end_lineno=node.lineno,
-        end_col_offset=start + len(node.name.encode("utf-8")),
+        end_col_offset=column_to_utf8(line, match.end(1)),
     )
 
 

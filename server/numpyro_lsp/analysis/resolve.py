@@ -16,6 +16,10 @@ def qualified_path(parts: list[str], bindings: Mapping[str, str]) -> str | None:
     return path
 
 
-def resolve(parts: list[str], bindings: Mapping[str, str], catalog: Catalog) -> Member | None:
+def catalog_member(
+    parts: list[str], bindings: Mapping[str, str], catalog: Catalog
+) -> Member | None:
+    """The catalog entry a dotted name written in code stands for (``ModuleAnalysis.resolve``
+    gives a name's path within an analysed module, locals included)."""
     path = qualified_path(parts, bindings)
     return catalog.lookup(path) if path else None

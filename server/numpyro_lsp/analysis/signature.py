@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.context import OpenCall, open_calls
-from numpyro_lsp.analysis.resolve import resolve
+from numpyro_lsp.analysis.resolve import catalog_member
 from numpyro_lsp.catalog import render
 from numpyro_lsp.catalog.schema import Catalog
 
@@ -78,7 +78,7 @@ def signature_at(
 ) -> Signature | None:
     """The signature of the innermost open call that names a catalog callable."""
     for call in open_calls(text_before_cursor):
-        member = resolve(call.callee, bindings, catalog)
+        member = catalog_member(call.callee, bindings, catalog)
         if member is None or member.obj is None or not member.obj["signature"]:
             continue
         obj = member.obj

@@ -1,5 +1,6 @@
-"""Lines and columns as LSP counts them: lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only, and
-columns are UTF-16 code units; Python indexes code points."""
+"""Lines and columns, the one home of their conversions: LSP lines end at ``\\n``, ``\\r\\n``
+or ``\\r`` only and its columns are UTF-16 code units; ``ast`` columns are UTF-8 bytes;
+Python indexes code points."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def column_to_utf16(line: str, column: int) -> int:
     return utf16_length(line[:column])
 
 
-def column_from_utf8(line: str, byte_column: int) -> int:
+def column_from_utf8(line: str, byte_column: int | None) -> int:
     """Code-point column for a UTF-8 byte column, the unit of ``ast`` col_offset."""
-    return len(line.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore"))
+    return len(line.encode("utf-8")[: byte_column or 0].decode("utf-8", errors="ignore"))
+
+
+def column_to_utf8(line: str, column: int) -> int:
+    """UTF-8 byte column (as ``ast`` counts) for a code-point column."""
+    return len(line[:column].encode("utf-8"))

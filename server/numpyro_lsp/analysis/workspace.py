@@ -11,34 +11,17 @@ rename, workspace symbols), and at most once every few seconds.
 from __future__ import annotations
 
 import ast
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from numpyro_lsp.analysis.discovery import python_files
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.models import FunctionInfo, ModelDefinition, ModuleAnalysis
 from numpyro_lsp.catalog.schema import Catalog
 
-SKIPPED_DIRECTORIES = {
-    ".git",
-    ".hg",
-    ".venv",
-    "venv",
-    "env",
-    "node_modules",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "build",
-    "dist",
-    "site-packages",
-}
 # Larger files are generated or data, not models worth indexing.
 MAX_FILE_BYTES = 1_000_000
 # The workspace's file list is read again after this many seconds.
@@ -91,20 +74,12 @@ class WorkspaceIndex:
         return document
 
     def python_files(self) -> list[Path]:
-        """Every Python file under the workspace folders (virtual environments, caches and
-        builds left out)."""
+        """Every Python file under the workspace folders, found as ``numpyro-lsp check``
+        finds them (analysis/discovery.py)."""
         now = time.monotonic()
         if self._listing is not None and now - self._listing[0] < LISTING_SECONDS:
             return self._listing[1]
-        files: list[Path] = []
-        for root in self._roots():
-            for folder, directories, names in os.walk(root):
-                directories[:] = sorted(
-                    d
-                    for d in directories
-                    if d not in SKIPPED_DIRECTORIES and not d.endswith(".egg-info")
-                )
-                files += [Path(folder, n) for n in sorted(names) if n.endswith(".py")]
+        files = list(python_files(self._roots()))
         self._listing = (now, files)
         return files
 

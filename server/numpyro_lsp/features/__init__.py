@@ -3,7 +3,8 @@
 At module level a feature imports only lsprotocol, pygls and other light modules: its
 implementation (analysis, rules, catalog, snippets, smoke test, rewrites) is imported by the
 handlers on first use, so that ``initialize`` is answered before any of it loads
-(docs/performance.md).
+(docs/performance.md). This is why the features' imports of those sit inside functions, or
+under ``TYPE_CHECKING``; ``warm_up`` imports what the first requests need at ``initialized``.
 """
 
 from __future__ import annotations

@@ -19,9 +19,6 @@ from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import in_thread
 from numpyro_lsp.features.site_completion import site_name_completion
 
-# The analysis, the catalog's rendering and the snippets are imported on first use:
-# initialize is answered before they load (docs/performance.md); the server imports them at
-# ``initialized`` (features.warm_up).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.completion import Candidate
     from numpyro_lsp.analysis.context import StatementStart

@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from numpyro_lsp.analysis.text import column_from_utf8, column_to_utf16
+from numpyro_lsp.analysis.text import column_from_utf8, column_to_utf8, column_to_utf16
 
-# The rules' Span and the rest are imported on first use: initialize is answered before they
-# load (docs/performance.md).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.rewrite.edits import TextEdit
     from numpyro_lsp.rules.base import Finding, Span
-    from numpyro_lsp.smoke.report import Finding as SmokeFinding
+    from numpyro_lsp.smoke.report import SmokeFinding
 
 # By the name of the rules' ``Severity``: the rules load after initialize is answered.
 SEVERITIES = {
@@ -61,7 +59,7 @@ def to_span(document: ParsedDocument, range_: types.Range) -> Span:
     def byte_column(position: types.Position) -> int:
         text = document.line(position.line)
         column = document.column(position.line, position.character)
-        return len(text[:column].encode("utf-8"))
+        return column_to_utf8(text, column)
 
     return Span(
         range_.start.line + 1,

@@ -10,19 +10,18 @@ test that ran while the user typed) is moved through the edits made since.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from lsprotocol import types
+
+from numpyro_lsp.analysis.text import split_lines, utf16_length
 
 # How many edits of a document are remembered, to move a list computed that many versions
 # ago; an older list is dropped rather than shown at lines that may be wrong.
 HISTORY = 500
 
 Change = types.TextDocumentContentChangeEvent
-# Where LSP breaks lines.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -125,8 +124,8 @@ class Edit:
         """None for a change of the whole text."""
         if not isinstance(change, types.TextDocumentContentChangePartial):
             return None
-        inserted = _LINE_BREAK.split(change.text)
-        return cls(change.range, len(inserted), len(inserted[-1].encode("utf-16-le")) // 2)
+        inserted = split_lines(change.text)
+        return cls(change.range, len(inserted), utf16_length(inserted[-1]))
 
 
 def moved_diagnostics(

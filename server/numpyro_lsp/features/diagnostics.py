@@ -27,8 +27,6 @@ def diagnostics_for(
 ) -> list[types.Diagnostic] | None:
     """The document's diagnostics, or None while it cannot be analysed (keep the last ones).
     In a worker thread; ``token`` is polled between the stages."""
-    # Imported on first use: initialize is answered before the rules load
-    # (docs/performance.md); the server imports them at ``initialized``.
     from numpyro_lsp.rules.engine import run_rules
 
     settings = ls.settings.diagnostics

@@ -18,8 +18,6 @@ def register(server: NumpyroLanguageServer) -> None:
     def hover(
         ls: NumpyroLanguageServer, params: types.HoverParams
     ) -> Generator[Any, Any, types.Hover | None]:
-        # Imported on first use: initialize is answered before the analysis loads
-        # (docs/performance.md); the server imports it at ``initialized``.
         from numpyro_lsp.analysis.hover import hover_at
 
         document = ls.parsed(params.text_document.uri)

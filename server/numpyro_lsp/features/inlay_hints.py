@@ -28,8 +28,6 @@ def hints_for(
     document: ParsedDocument, catalog: Catalog, range_: types.Range
 ) -> list[types.InlayHint] | None:
     """In a worker thread (the analysis may wait for a running check)."""
-    # Imported on first use: initialize is answered before the analysis loads
-    # (docs/performance.md).
     from numpyro_lsp.analysis.site_info import inlay_hints
 
     analysis = document.analysis(catalog)

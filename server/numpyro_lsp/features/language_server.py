@@ -23,9 +23,7 @@ from numpyro_lsp import __version__
 from numpyro_lsp.features.pygls_internals import NumpyroProtocol
 from numpyro_lsp.settings import Settings
 
-# The state below (documents, catalog, smoke test) is built on first use, and the
-# modules behind it imported then: initialize is answered before they load
-# (docs/performance.md). ``initialized`` creates what worker threads share (``prepare``).
+# ``initialized`` creates what worker threads share (``prepare``).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import DocumentIndex, ParsedDocument
     from numpyro_lsp.analysis.models import ModuleAnalysis

@@ -36,8 +36,6 @@ def register(server: NumpyroLanguageServer) -> None:
     @server.command("numpyro.rebuildCatalog")
     @server.thread()
     def rebuild_catalog(ls: NumpyroLanguageServer, *args) -> dict:
-        # Imported on first use: initialize is answered before the catalog's modules load
-        # (docs/performance.md).
         from numpyro_lsp.catalog.store import CatalogBuildError
 
         try:

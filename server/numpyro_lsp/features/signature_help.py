@@ -16,8 +16,6 @@ def register(server: NumpyroLanguageServer) -> None:
     def signature_help(
         ls: NumpyroLanguageServer, params: types.SignatureHelpParams
     ) -> types.SignatureHelp | None:
-        # Imported on first use: initialize is answered before the analysis loads
-        # (docs/performance.md); the server imports it at ``initialized``.
         from numpyro_lsp.analysis.context import CALL_WINDOW_LINES
         from numpyro_lsp.analysis.signature import signature_at
 

@@ -11,8 +11,6 @@ from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.site_lookup import asked_document, site_index
 
-# The site analysis is imported on first use: initialize is answered before it loads
-# (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.analysis.sites import SiteDefinition, SiteIndex

@@ -24,8 +24,6 @@ def site_hover(
 ) -> types.Hover | None:
     """On the document as the request arrived (``ls.asked``), in a worker thread (the
     analysis may wait for a running check)."""
-    # Imported on first use: initialize is answered before the analysis loads
-    # (docs/performance.md); the server imports it at ``initialized``.
     from numpyro_lsp.analysis.site_info import site_markdown
 
     uri = params.text_document.uri

@@ -12,8 +12,6 @@ from lsprotocol import types
 from numpyro_lsp.features.conversions import cursor, node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
-# The site analysis is imported on first use: initialize is answered
-# before they load (docs/performance.md); the server imports them at ``initialized``.
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.analysis.site_navigation import SiteTarget

@@ -19,8 +19,6 @@ from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 from numpyro_lsp.features.site_lookup import asked_document, document_at, location, target_at
 
-# The site analysis is imported on first use: initialize is answered before it loads
-# (docs/performance.md).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.analysis.site_navigation import Occurrence

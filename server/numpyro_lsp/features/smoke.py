@@ -25,8 +25,6 @@ from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 from numpyro_lsp.settings import SmokeSettings, read
 
-# The smoke test's modules are imported on first use (a code lens, a run, a hover after
-# one): initialize is answered before they load (docs/performance.md).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.catalog.schema import Catalog
@@ -49,6 +47,7 @@ def code_lenses(
     document: ParsedDocument, catalog: Catalog, uri: str
 ) -> list[types.CodeLens] | None:
     """A lens above each model, from the document's incremental analysis (in a thread)."""
+    from numpyro_lsp.analysis.layout import statement_start
     from numpyro_lsp.smoke.loader import model_functions
 
     analysis = document.analysis(catalog)
@@ -56,8 +55,7 @@ def code_lenses(
         return None
     lenses = []
     for model in model_functions(analysis):
-        node = model.node
-        line = min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+        line = statement_start(model.node)
         lenses.append(
             types.CodeLens(
                 range=types.Range(types.Position(line, 0), types.Position(line, 0)),
@@ -83,7 +81,7 @@ def register(server: NumpyroLanguageServer) -> None:
 
     @server.command(COMMAND)
     async def smoke_test(ls: NumpyroLanguageServer, *arguments: Any) -> dict[str, Any]:
-        from numpyro_lsp.smoke.engine import run_smoke_test
+        from numpyro_lsp.smoke.pipeline import run_smoke_test
         from numpyro_lsp.smoke.runner import RunnerBusy
 
         uri, model, options = command_arguments(arguments)
@@ -122,7 +120,7 @@ def register(server: NumpyroLanguageServer) -> None:
             return refuse(ls, "A NUTS smoke test is already running: wait for it or cancel it.")
         finally:
             progress.end()
-        publish(ls, document, report)
+        show_report(ls, document, report)
         return report.as_json()
 
 
@@ -184,7 +182,7 @@ class ProgressReport:
             self.token = None
 
 
-def publish(ls: NumpyroLanguageServer, document: ParsedDocument, report: SmokeReport) -> None:
+def show_report(ls: NumpyroLanguageServer, document: ParsedDocument, report: SmokeReport) -> None:
     """Publish the findings of a run of ``document`` (the version run: the store moves them
     through the edits made since)."""
     uri = document.uri

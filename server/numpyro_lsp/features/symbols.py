@@ -14,8 +14,6 @@ from numpyro_lsp.features.conversions import node_range
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 
-# The outline is imported on first use: initialize is answered before the analysis loads
-# (docs/performance.md); the server imports it at ``initialized`` (features.warm_up).
 if TYPE_CHECKING:
     from numpyro_lsp.analysis.document import ParsedDocument
     from numpyro_lsp.analysis.outline import OutlineEntry

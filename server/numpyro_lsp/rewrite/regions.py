@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from numpyro_lsp.analysis.layout import statement_start
 from numpyro_lsp.analysis.text import split_lines_keepends
 from numpyro_lsp.rewrite.edits import Segment
 
@@ -34,8 +35,7 @@ class Region:
 def top_level_region(tree: ast.Module, line: int) -> Region | None:
     """The top-level statement that holds ``line``, decorators included."""
     for statement in tree.body:
-        decorators = getattr(statement, "decorator_list", [])
-        first = min([statement.lineno, *(d.lineno for d in decorators)])
+        first = statement_start(statement) + 1
         if first <= line <= statement.end_lineno:
             return Region(first, statement.end_lineno)
     return None

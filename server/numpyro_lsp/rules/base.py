@@ -172,7 +172,3 @@ def literal_number(node: ast.AST) -> float | None:
             return None
         return value if isinstance(value, float) and math.isfinite(value) else None
     return None
-
-
-def names_in(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}

@@ -41,8 +41,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import Site, assigned_names
-from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, names_in
+from numpyro_lsp.analysis.models import Site, assigned_names, names_in
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
 
 CODE = "NPR007"
 NAME = "loop-instead-of-plate"

@@ -56,8 +56,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import FunctionInfo, bind_arguments
-from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity, names_in
+from numpyro_lsp.analysis.models import FunctionInfo, bind_arguments, names_in
+from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR017"
 NAME = "observed-data-in-predictive"

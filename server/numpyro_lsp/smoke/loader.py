@@ -25,10 +25,11 @@ import builtins
 import re
 from dataclasses import dataclass
 
-from numpyro_lsp.analysis.layout import full_layout
+from numpyro_lsp.analysis.centering import centered_sites
+from numpyro_lsp.analysis.layout import full_layout, statement_start
 from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, analyze_module
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
-from numpyro_lsp.analysis.text import split_lines
+from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 
 SMOKE_ARGS = re.compile(r"#\s*numpyro:\s*smoke-args\b(?P<arguments>.*)$")
@@ -115,8 +116,8 @@ class RunPlan:
     kept_statements: tuple[int, ...]
     call: ModelCall
     sites: dict[str, SitePosition]
-    # Latent loc-scale sites whose scale is itself sampled, with no reparam around them:
-    # where NUTS divergences usually come from.
+    # The model's centered hierarchical sites (analysis/centering.py): where NUTS
+    # divergences usually come from.
     centered_sites: tuple[str, ...]
     skipped: tuple[SkippedLines, ...] = ()
 
@@ -161,7 +162,7 @@ def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> Run
         kept_statements=tuple(kept),
         call=call,
         sites=site_positions(analysis, function, split_lines(source)),
-        centered_sites=tuple(centered_sites(analysis, function)),
+        centered_sites=tuple(c.site.name for c in centered_sites(analysis) if c.model is function),
         skipped=tuple(skipped_lines(lines, region) for region in broken),
     )
 
@@ -326,9 +327,7 @@ def model_call(
 
 
 def smoke_args_comment(lines: list[str], function: FunctionInfo) -> ModelCall | None:
-    node = function.node
-    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    index = first - 2
+    index = statement_start(function.node) - 1  # the line above the def or its decorators
     while index >= 0 and lines[index].lstrip().startswith("#"):
         match = SMOKE_ARGS.search(lines[index])
         if match:
@@ -474,28 +473,9 @@ def site_positions(
         if site.name is None or site.name in positions or node is None:
             continue
         line = lines[node.lineno - 1]
-        start = _code_points(line, node.col_offset)
-        end = _code_points(line, node.end_col_offset) if node.end_lineno == node.lineno else start
+        start = column_from_utf8(line, node.col_offset)
+        end = (
+            column_from_utf8(line, node.end_col_offset) if node.end_lineno == node.lineno else start
+        )
         positions[site.name] = SitePosition(node.lineno, start, end)
     return positions
-
-
-def _code_points(line: str, utf8_offset: int | None) -> int:
-    """ast columns are UTF-8 byte offsets; the rest of the server counts code points."""
-    return len(line.encode("utf-8")[: utf8_offset or 0].decode("utf-8", errors="ignore"))
-
-
-def centered_sites(analysis: ModuleAnalysis, function: FunctionInfo) -> list[str]:
-    centered = []
-    for site in function.sites:
-        distribution = site.distribution
-        if not site.latent or site.name is None or distribution is None:
-            continue
-        if distribution.obj.get("loc_scale") is None:
-            continue
-        if any(h.path == "numpyro.handlers.reparam" for h in site.handlers):
-            continue
-        scale = distribution.arguments.get("scale")
-        if scale is not None and analysis.is_traced(scale, function.traced):
-            centered.append(site.name)
-    return centered

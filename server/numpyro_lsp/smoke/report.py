@@ -46,7 +46,7 @@ Severity = Literal["error", "warning", "information"]
 
 
 @dataclass(frozen=True)
-class Finding:
+class SmokeFinding:
     """Something to show at a line of the user's file."""
 
     severity: Severity
@@ -88,7 +88,7 @@ class SmokeReport:
     verdict: Verdict
     summary: str
     details: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[SmokeFinding] = field(default_factory=list)
     sites: dict[str, SiteSummary] = field(default_factory=dict)
     device: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -111,7 +111,9 @@ def fmt(value: float | None, digits: int = 2) -> str:
 
 def load_error_report(error: LoadError, model: str | None, path: str) -> SmokeReport:
     name = model or "the model"
-    findings = [Finding("error", "smoke-load", error.message, error.line)] if error.line else []
+    findings = (
+        [SmokeFinding("error", "smoke-load", error.message, error.line)] if error.line else []
+    )
     return SmokeReport(
         model=name,
         path=path,
@@ -145,7 +147,9 @@ def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
     hint = left_out_hint(plan, exception) or hint_for(exception)
     message = f"{stated}\n\nHint: {hint}" if hint else stated
     line, site = exception_line(plan, exception)
-    findings = [Finding("error", "smoke-exception", message, line, *_columns(plan, site), site)]
+    findings = [
+        SmokeFinding("error", "smoke-exception", message, line, *_columns(plan, site), site)
+    ]
     findings += warning_findings(plan, outcome.payload.get("warnings", []))
     where = f"{plan.path}:{line}"
     when = PHASE_WORDS.get(outcome.phase, "")
@@ -190,7 +194,7 @@ def stopped_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
     findings = []
     if outcome.status != "cancelled":
         code = f"smoke-{outcome.status}"
-        findings.append(Finding("error", code, message, line or plan.model_line))
+        findings.append(SmokeFinding("error", code, message, line or plan.model_line))
     verdict: Verdict = "cancelled" if outcome.status == "cancelled" else "fail"
     word = verdict.upper()
     summary = f"NUTS smoke test of {plan.model}: {word}: {first_line(message)}"
@@ -271,7 +275,7 @@ def n_eff_bar(draws: int) -> float:
 
 
 def result_verdict(
-    sites: dict[str, SiteSummary], divergences: int, draws: int, findings: list[Finding]
+    sites: dict[str, SiteSummary], divergences: int, draws: int, findings: list[SmokeFinding]
 ) -> Verdict:
     r_hats = [s.max_r_hat for s in sites.values() if s.max_r_hat is not None]
     if (
@@ -283,15 +287,15 @@ def result_verdict(
     return "warn" if findings else "pass"
 
 
-def divergence_findings(plan: RunPlan, divergences: int, draws: int) -> list[Finding]:
+def divergence_findings(plan: RunPlan, divergences: int, draws: int) -> list[SmokeFinding]:
     if not divergences:
         return []
     counted = f"{divergences} of {draws} draws diverged ({divergences / draws:.1%})"
     if not plan.centered_sites:
         message = f"{counted}: the sampler meets a region of high curvature."
-        return [Finding("warning", "smoke-divergences", message, plan.model_line)]
+        return [SmokeFinding("warning", "smoke-divergences", message, plan.model_line)]
     return [
-        Finding(
+        SmokeFinding(
             "warning",
             "smoke-divergences",
             f"{counted}. `{site}` is a centered hierarchical site (its scale is sampled): "
@@ -306,7 +310,7 @@ def divergence_findings(plan: RunPlan, divergences: int, draws: int) -> list[Fin
     ]
 
 
-def site_findings(plan: RunPlan, sites: dict[str, SiteSummary], draws: int) -> list[Finding]:
+def site_findings(plan: RunPlan, sites: dict[str, SiteSummary], draws: int) -> list[SmokeFinding]:
     findings = []
     for site in sites.values():
         position = plan.sites.get(site.name)
@@ -314,30 +318,30 @@ def site_findings(plan: RunPlan, sites: dict[str, SiteSummary], draws: int) -> l
         place = (line, *_columns(plan, site.name), site.name)
         if not site.finite:
             message = f"`{site.name}` has NaN or infinite draws."
-            findings.append(Finding("error", "smoke-non-finite", message, *place))
+            findings.append(SmokeFinding("error", "smoke-non-finite", message, *place))
         if site.max_r_hat is not None and site.max_r_hat > R_HAT_WARN:
             message = (
                 f"r_hat {site.max_r_hat:.2f} > {R_HAT_WARN} for `{site.name}`: the chains do "
                 "not agree yet; reparameterize or run longer."
             )
-            findings.append(Finding("warning", "smoke-r-hat", message, *place))
+            findings.append(SmokeFinding("warning", "smoke-r-hat", message, *place))
         if site.min_n_eff is not None and site.min_n_eff < n_eff_bar(draws):
             message = (
                 f"n_eff {site.min_n_eff:.0f} < {n_eff_bar(draws):.0f} for `{site.name}`: "
                 f"the {draws} draws are strongly autocorrelated."
             )
-            findings.append(Finding("information", "smoke-n-eff", message, *place))
+            findings.append(SmokeFinding("information", "smoke-n-eff", message, *place))
     return findings
 
 
-def warning_findings(plan: RunPlan, warnings: list[dict[str, Any]]) -> list[Finding]:
+def warning_findings(plan: RunPlan, warnings: list[dict[str, Any]]) -> list[SmokeFinding]:
     findings = []
     for warning in warnings:
         site = site_named_in(plan, warning["message"])
         line = warning["line"] or (plan.sites[site].line if site else plan.model_line)
         message = f"{warning['category']}: {warning['message']}"
         start, end = _columns(plan, site) if site and not warning["line"] else (None, None)
-        findings.append(Finding("warning", "smoke-warning", message, line, start, end, site))
+        findings.append(SmokeFinding("warning", "smoke-warning", message, line, start, end, site))
     return findings
 
 

@@ -241,10 +241,6 @@ class SmokeRunner:
         self._busy = threading.Lock()
         self._last_id = 0
 
-    @property
-    def busy(self) -> bool:
-        return self._busy.locked()
-
     def run(
         self,
         request: RunRequest,

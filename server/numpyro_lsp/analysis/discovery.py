@@ -1,8 +1,8 @@
-"""Which files ``numpyro-lsp check`` reads in the folders it is given, found the way ruff
-finds them: ``.gitignore`` files (in the folder, below it, and above it up to the
-repository's root) and the ``exclude`` setting are respected, and virtual environments,
-``site-packages`` and tool caches are never entered. A file named on the command line is
-always read."""
+"""Which Python files a folder holds, for ``numpyro-lsp check`` and for the editor's
+workspace index alike, found the way ruff finds them: ``.gitignore`` files (in the folder,
+below it, and above it up to the repository's root) and the ``exclude`` setting are
+respected, and virtual environments, ``site-packages``, builds and tool caches are never
+entered. A file named on the command line is always read."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ SKIPPED_FOLDERS |= {".venv", "venv", ".tox", ".nox", ".eggs", "build", "dist"}
 SKIPPED_FOLDERS |= {".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
 
 Ignores = list[tuple[Path, GitIgnoreSpec]]
+
+
+def skipped_folder(name: str) -> bool:
+    return name in SKIPPED_FOLDERS or name.endswith(".egg-info")
 
 
 def is_environment(folder: Path) -> bool:
@@ -78,7 +82,7 @@ def python_files(
             kept = []
             for name in sorted(folders):
                 child = here / name
-                if name in SKIPPED_FOLDERS or is_environment(child):
+                if skipped_folder(name) or is_environment(child):
                     continue
                 if _ignored(child, True, active):
                     continue

@@ -1,0 +1,114 @@
+"""Centered hierarchical sites, the one definition: rule NPR012, the non-centering code
+actions and the smoke test's divergence findings all ask ``centered_sites``. Also the reader
+of a ``reparam`` handler's config, which decides what a handler already covers."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from numpyro_lsp.analysis.models import (
+    FunctionInfo,
+    ModelUse,
+    ModuleAnalysis,
+    Site,
+    bind_arguments,
+    names_in,
+)
+from numpyro_lsp.catalog.schema import Catalog
+
+REPARAM = "numpyro.handlers.reparam"
+
+
+@dataclass(frozen=True)
+class CenteredSite:
+    """A latent site of a loc-scale family whose ``scale`` derives from other latent sites,
+    and that no ``reparam`` config covers: the funnel NUTS diverges in. A ``loc`` alone that
+    derives from them makes no funnel. ``parents``: the latent sites its ``loc`` and
+    ``scale`` derive from."""
+
+    model: FunctionInfo
+    site: Site
+    parents: tuple[str, ...]
+
+
+def reparam_config(call: ast.Call, catalog: Catalog) -> ast.expr | None:
+    """The config of a ``reparam`` call, bound the way numpyro's own signature binds it
+    (``reparam(fn=None, config=None)``), as analysis/sites.py binds it to find site names."""
+    member = catalog.lookup(REPARAM)
+    return bind_arguments(member.obj, call).get("config") if member is not None else None
+
+
+def literal_reparam_config(call: ast.Call, catalog: Catalog) -> ast.Dict | None:
+    """The config of a ``reparam`` call when it is written out as a dict."""
+    config = reparam_config(call, catalog)
+    return config if isinstance(config, ast.Dict) else None
+
+
+def configured_sites(handler_calls: list[ast.Call], catalog: Catalog) -> set[str] | None:
+    """Site names a set of ``reparam`` calls covers; None when one may cover any site (a
+    config that is not a literal dict, such as a function)."""
+    covered: set[str] = set()
+    for call in handler_calls:
+        config = literal_reparam_config(call, catalog)
+        if config is None:
+            return None
+        covered |= {k.value for k in config.keys if isinstance(k, ast.Constant)}
+    return covered
+
+
+def reparam_calls(site: Site, uses: list[ModelUse], analysis: ModuleAnalysis) -> list[ast.Call]:
+    """The ``reparam`` calls around a site (its ``with`` blocks and decorators) and around
+    the model where it is used (``reparam(model, config)`` handed to MCMC)."""
+    calls = [h.call for h in site.handlers if h.path == REPARAM]
+    for use in uses:
+        for node in ast.walk(use.call):
+            if isinstance(node, ast.Call):
+                obj = analysis.catalog_object(node.func)
+                if obj is not None and obj["path"] == REPARAM:
+                    calls.append(node)
+    return calls
+
+
+def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
+    """For each variable, the latent sites its value derives from (through assignments)."""
+    latent_targets = {s.target: s.name for s in model.sites if s.latent and s.target and s.name}
+    depends: dict[str, set[str]] = {t: {n} for t, n in latent_targets.items()}
+    for _ in range(2):
+        for name, value in model.assignments.items():
+            if name in latent_targets:
+                continue
+            found = set().union(*(depends.get(n, set()) for n in names_in(value)))
+            if found:
+                depends[name] = found
+    return depends
+
+
+def parents_of(site: Site, parameter: str, depends: dict[str, set[str]]) -> set[str]:
+    """The other latent sites a parameter of the site's distribution derives from."""
+    use = site.distribution
+    value = use.arguments.get(parameter) if use is not None else None
+    if value is None:
+        return set()
+    parents = set().union(*(depends.get(name, set()) for name in names_in(value)))
+    return parents - {site.name}
+
+
+def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
+    """The file's centered hierarchical sites, model by model."""
+    for model in analysis.models:
+        depends = latent_dependencies(model)
+        uses = analysis.uses_of(model)
+        for site in model.sites:
+            use = site.distribution
+            if not site.latent or site.name is None or use is None or "loc_scale" not in use.obj:
+                continue
+            scale_parents = parents_of(site, "scale", depends)
+            if not scale_parents:
+                continue
+            covered = configured_sites(reparam_calls(site, uses, analysis), analysis.catalog)
+            if covered is None or site.name in covered:
+                continue
+            parents = scale_parents | parents_of(site, "loc", depends)
+            yield CenteredSite(model, site, tuple(sorted(parents)))

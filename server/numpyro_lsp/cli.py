@@ -172,14 +172,17 @@ def smoke_command(args: argparse.Namespace) -> int:
     from numpyro_lsp.smoke.runner import Progress, SmokeRunner
 
     path = Path(args.file).resolve()
-    project, _, problems = project_settings(path.parent)
+    project, _, warnings = project_settings(path.parent)
+    for warning in warnings:  # the default is used for a wrong value in pyproject.toml
+        print(f"numpyro-lsp smoke: {warning}", file=sys.stderr)
     flags = {
         key_of(field, Source.PYPROJECT): getattr(args, field.name)
         for field in setting_fields(SmokeSettings)
         if getattr(args, field.name, None) is not None
     }
-    settings, wrong_flags = read(flags, SmokeSettings, base=project.smoke_test, prefix="--")
-    problems += wrong_flags
+    settings, problems = read(
+        flags, SmokeSettings, base=project.smoke_test, prefix="--", say_fallback=False
+    )
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as error:

@@ -338,8 +338,12 @@ def key_of(field: attrs.Attribute, source: Source) -> str:
     return source.key(field.name)
 
 
+# Reports a problem: what is wrong, then what is done instead.
+Report = Callable[[str, str], None]
+
+
 def _read(
-    cls: type[T], raw: dict, base: T, source: Source, prefix: str, problems: list[str]
+    cls: type[T], raw: dict, base: T, source: Source, prefix: str, report: Report
 ) -> tuple[T, set[str]]:
     """``base`` with the settings of ``raw`` applied; returns the keys of ``raw`` it used."""
     changes: dict[str, Any] = {}
@@ -355,20 +359,18 @@ def _read(
                 continue
             table = raw if flat else raw[key]
             if not isinstance(table, dict):
-                problems.append(f"{prefix}{key}: expected an object (using the defaults)")
+                report(f"{prefix}{key}: expected an object", "using the defaults")
                 used.add(key)
                 continue
             inner_prefix = prefix if flat else f"{prefix}{key}."
             changes[field.name], inner_used = _read(
-                field.type, table, getattr(base, field.name), source, inner_prefix, problems
+                field.type, table, getattr(base, field.name), source, inner_prefix, report
             )
             used |= inner_used if flat else {key}
             if not flat:
-                problems.extend(
-                    f"{inner_prefix}{name}: unknown setting (ignored)"
-                    for name in table
-                    if name not in inner_used
-                )
+                for name in table:
+                    if name not in inner_used:
+                        report(f"{inner_prefix}{name}: unknown setting", "ignored")
             continue
         if key not in raw:
             continue
@@ -377,7 +379,7 @@ def _read(
             changes[field.name] = _value(field, info, raw[key])
         except ValueError as error:
             default = getattr(base, field.name)
-            problems.append(f"{prefix}{key}: {error}, got {raw[key]!r} (using {_shown(default)})")
+            report(f"{prefix}{key}: {error}, got {raw[key]!r}", f"using {_shown(default)}")
     return attrs.evolve(base, **changes), used
 
 
@@ -392,16 +394,26 @@ def read(
     base: T | None = None,
     source: Source = Source.EDITOR,
     prefix: str | None = None,
+    say_fallback: bool = True,
 ) -> tuple[T, list[str]]:
     """Settings of class ``cls`` from ``raw`` (the defaults, or ``base``, for what it does not
-    set or sets wrongly), and the problems to show the user, each naming its setting."""
+    set or sets wrongly), and the problems to show the user, each naming its setting and,
+    unless ``say_fallback`` is false (a caller that refuses wrong settings), what is used
+    instead."""
     base = base if base is not None else cls()
     prefix = source.value if prefix is None else prefix
+    problems: list[str] = []
+
+    def report(problem: str, fallback: str) -> None:
+        problems.append(f"{problem} ({fallback})" if say_fallback else problem)
+
     if raw is None:
         return base, []
     if not isinstance(raw, dict):
-        return base, [f"{prefix.strip()}: expected an object, got {raw!r} (using the defaults)"]
-    problems: list[str] = []
-    settings, used = _read(cls, raw, base, source, prefix, problems)
-    problems += [f"{prefix}{key}: unknown setting (ignored)" for key in raw if key not in used]
+        report(f"{prefix.strip()}: expected an object, got {raw!r}", "using the defaults")
+        return base, problems
+    settings, used = _read(cls, raw, base, source, prefix, report)
+    for key in raw:
+        if key not in used:
+            report(f"{prefix}{key}: unknown setting", "ignored")
     return settings, problems

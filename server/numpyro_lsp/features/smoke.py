@@ -86,7 +86,11 @@ def register(server: NumpyroLanguageServer) -> None:
 
         uri, model, options = command_arguments(arguments)
         settings, problems = read(
-            options, SmokeSettings, base=ls.settings.smoke_test, prefix="smoke test setting "
+            options,
+            SmokeSettings,
+            base=ls.settings.smoke_test,
+            prefix="smoke test setting ",
+            say_fallback=False,
         )
         if problems:
             raise JsonRpcInvalidParams("; ".join(problems))

@@ -47,8 +47,10 @@ def test_initialize_waits_for_no_implementation_module():
     before, warmed = result.stdout.splitlines()
     light = ("numpyro_lsp.cli", "numpyro_lsp.server", "numpyro_lsp.features")
     loaded = ast.literal_eval(before)
+    # The settings tree is read at initialize: attrs and cattrs, which lsprotocol loads anyway.
     assert [m for m in loaded if not m.startswith(light)] == [
         "numpyro_lsp.analysis",
         "numpyro_lsp.analysis.text",
+        "numpyro_lsp.settings",
     ]
     assert warmed == "True"

@@ -221,3 +221,20 @@ def test_docs_code_actions_md_is_in_sync():
     assert (ROOT / "docs" / "code-actions.md").read_text() == generated, (
         "regenerate with: python scripts/gen_code_actions_doc.py > docs/code-actions.md"
     )
+
+
+async def test_a_selection_over_two_sites_offers_all_sites_once(client, editor):
+    text = (EXAMPLES.parent / "tests" / "corpus" / "centered" / "nested_plates.py").read_text()
+    uri = editor.open("ca_selection.py", text)
+    start, end = editor.position(uri, '"group_mean"'), editor.position(uri, '"item"', 2)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=start, end=end),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    titles = [a.title for a in actions]
+    assert titles.count("Non-center all hierarchical sites of `model` with LocScaleReparam") == 1
+    assert "Non-center `group_mean` with LocScaleReparam" in titles
+    assert "Non-center `item` with LocScaleReparam" in titles

@@ -268,6 +268,22 @@ async def test_missing_arguments_are_explained_at_the_model(client, editor):
     )
 
 
+@pytest.mark.parametrize(
+    ("arguments", "refused"),
+    [
+        (["file:///x.py", 3], "expected a string for the FunctionName, got 3"),
+        ([None, "model"], "expected a string for the DocumentUri, got None"),
+        (["file:///x.py"], "arguments, got 1"),
+        (["file:///x.py", "model", {}, {}], "takes \\[uri, model, settings\\?\\]"),
+    ],
+)
+async def test_wrong_arguments_are_refused_by_their_type(client, arguments, refused):
+    with pytest.raises(JsonRpcException, match=refused):
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="numpyro.smokeTest", arguments=arguments)
+        )
+
+
 async def test_bad_settings_are_refused(client, editor):
     uri = editor.open("bad_settings.py", EIGHT_SCHOOLS)
     refused = "^smoke test setting chains: expected a whole number of at least 1, got 0$"

@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
+from numpyro_lsp.features.command_arguments import command_converter
 from numpyro_lsp.features.pygls_internals import NumpyroProtocol
 from numpyro_lsp.settings import Settings
 
@@ -73,6 +74,7 @@ class NumpyroLanguageServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=NumpyroProtocol,
+            converter_factory=command_converter,
         )
         self.python = python or sys.executable
         # The client's ``numpyro`` settings, typed (settings.py), and as sent (for

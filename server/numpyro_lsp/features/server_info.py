@@ -14,7 +14,7 @@ from numpyro_lsp.features.pygls_internals import request_futures
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.command("numpyro.serverInfo")
-    def server_info(ls: NumpyroLanguageServer, *args) -> dict:
+    def server_info(ls: NumpyroLanguageServer) -> dict:
         loaded = ls.catalogs.loaded
         return {
             "version": __version__,
@@ -35,7 +35,7 @@ def register(server: NumpyroLanguageServer) -> None:
 
     @server.command("numpyro.rebuildCatalog")
     @server.thread()
-    def rebuild_catalog(ls: NumpyroLanguageServer, *args) -> dict:
+    def rebuild_catalog(ls: NumpyroLanguageServer) -> dict:
         from numpyro_lsp.catalog.store import CatalogBuildError
 
         try:

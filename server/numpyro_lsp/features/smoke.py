@@ -1,6 +1,7 @@
 """``numpyro.smokeTest``: a quick NUTS run of one model, in the worker process.
 
-Arguments: the document URI, the model's name, and optionally settings for this run
+Arguments (typed, features/command_arguments.py): the document URI, the model's name, and
+optionally settings for this run
 (``{"warmup": 50, "samples": 50, "chains": 1, "seed": 0, "timeout": 30}``). It reports
 ``$/progress`` (starting, loading, compiling, warmup, sampling, with a percentage over the
 iterations), is cancelled by the progress's cancel button or ``$/cancelRequest``, shows a
@@ -20,6 +21,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from numpyro_lsp.features.cancellation import CancelToken, cancel_with
 from numpyro_lsp.features.capabilities import supports_progress
+from numpyro_lsp.features.command_arguments import DocumentUri, FunctionName
 from numpyro_lsp.features.conversions import smoke_diagnostic
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
@@ -80,13 +82,17 @@ def register(server: NumpyroLanguageServer) -> None:
         return (yield from in_thread(code_lenses, document, ls.catalogs.catalog, uri))
 
     @server.command(COMMAND)
-    async def smoke_test(ls: NumpyroLanguageServer, *arguments: Any) -> dict[str, Any]:
+    async def smoke_test(
+        ls: NumpyroLanguageServer, uri: DocumentUri, model: FunctionName, *run_settings: Any
+    ) -> dict[str, Any]:
+        """``[uri, model, settings?]``: the settings of this run only, read by settings.py."""
         from numpyro_lsp.smoke.pipeline import run_smoke_test
         from numpyro_lsp.smoke.runner import RunnerBusy
 
-        uri, model, options = command_arguments(arguments)
+        if len(run_settings) > 1:
+            raise JsonRpcInvalidParams(f"{COMMAND} takes [uri, model, settings?]")
         settings, problems = read(
-            options,
+            run_settings[0] if run_settings else None,
             SmokeSettings,
             base=ls.settings.smoke_test,
             prefix="smoke test setting ",
@@ -126,16 +132,6 @@ def register(server: NumpyroLanguageServer) -> None:
             progress.end()
         show_report(ls, document, report)
         return report.as_json()
-
-
-def command_arguments(arguments: tuple[Any, ...]) -> tuple[str, str, dict | None]:
-    if not 2 <= len(arguments) <= 3:
-        raise JsonRpcInvalidParams(f"{COMMAND} takes [uri, model, settings?]")
-    uri, model, *rest = arguments
-    options = rest[0] if rest else None
-    if not isinstance(uri, str) or not isinstance(model, str):
-        raise JsonRpcInvalidParams(f"{COMMAND}: the uri and the model name must be strings")
-    return uri, model, options
 
 
 def refuse(ls: NumpyroLanguageServer, message: str) -> dict[str, Any]:

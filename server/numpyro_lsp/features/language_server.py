@@ -46,16 +46,25 @@ class ReexportAwareBindings(Mapping[str, str]):
         self.document = document
 
     def __getitem__(self, name: str) -> str:
-        from numpyro_lsp.analysis.reexports import infer_full_name, worth_asking
+        from numpyro_lsp.analysis.reexports import infer_full_name, package_folders, worth_asking
 
         target = self.document.bindings[name]
         if not worth_asking(target):
             return target
-        ls, document = self.ls, self.document
+        ls, document, python = self.ls, self.document, self.ls.python
         path = to_fs_path(document.uri)
+        root = ls.workspace.root_path
+
+        def watched() -> list[Path]:
+            """Where a module that would answer may appear: next to the file, at the
+            workspace's root, among the interpreter's packages."""
+            near = [Path(p) for p in (path and str(Path(path).parent), root) if p]
+            return near + package_folders(python)
+
         full_name = ls.reexports.resolved(
-            (document.uri, name, target),
-            lambda: infer_full_name(document.source, name, path, ls.workspace.root_path, ls.python),
+            (python, document.uri, name, target),
+            lambda: infer_full_name(document.source, name, path, root, python),
+            watched,
         )
         found = ls.catalogs.catalog.path_for_full_name(full_name) if full_name else None
         return found or target

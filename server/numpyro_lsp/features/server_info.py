@@ -30,6 +30,7 @@ def register(server: NumpyroLanguageServer) -> None:
             "maxRssKiB": max_rss_kib(),
             # Requests pygls still tracks (this one included): it must not grow with edits.
             "pendingRequests": len(request_futures(ls.protocol)),
+            "reexportLookupsRunning": ls.reexports.pending,
             "settings": ls.sent_settings,
         }
 

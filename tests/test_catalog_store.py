@@ -53,7 +53,7 @@ def test_background_rebuild_writes_the_cache_and_swaps_it_in(other_numpyro):
     done = threading.Event()
     messages = []
 
-    def on_done(message):
+    def on_done(message, error):
         messages.append(message)
         done.set()
 

@@ -166,6 +166,11 @@ async def test_a_crashing_worker_ends_the_run_at_once(client, editor, statement,
     report = await smoke(client, uri, "model", TINY)
     assert report["verdict"] == "fail"
     assert said in report["summary"]
+    # The user is shown the cause and what to do.
+    shown = client.messages[-1]
+    assert shown.type == types.MessageType.Error and said in shown.message
+    fix = "Run fewer chains or samples" if "SIGKILL" in said else "the next run starts a fresh"
+    assert fix in shown.message
     (diagnostic,) = smoke_diagnostics(client, uri)
     if "SIGSEGV" in said:  # the crash's Python stack names the user's line
         assert diagnostic.range.start.line == editor.position(uri, statement).line

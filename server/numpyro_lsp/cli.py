@@ -107,6 +107,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 def serve(args: argparse.Namespace) -> int:
     if args.log_file:
         logging.basicConfig(filename=args.log_file, level=args.log_level)
+        # The editor's trace may let more of the server's records through
+        # (features/client_log.py): the file keeps to its own level.
+        logging.getLogger().handlers[0].setLevel(args.log_level)
     from numpyro_lsp.server import create_server
 
     server = create_server(args.python)

@@ -7,6 +7,7 @@ import gc
 from lsprotocol import types
 
 from numpyro_lsp.features import (
+    client_log,
     code_actions,
     completion,
     configuration,
@@ -31,6 +32,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
     def initialize(ls: NumpyroLanguageServer, params: types.InitializeParams) -> None:
         # Read here for the interpreter only; ``initialized``, which comes before any other
         # message, reads them all and says what is wrong with them.
+        client_log.forward_logs(ls, params.trace)
         ls.sent_settings = configuration.numpyro_section(params.initialization_options)
         # ``--python`` on the command line comes first, then this option, then the server's
         # own interpreter.
@@ -65,6 +67,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         ls.close_smoke_runner()
 
     for feature in (
+        client_log,
         completion,
         hover,
         signature_help,

@@ -31,6 +31,11 @@ class CatalogProvider:
         with self._lock:
             if self._loaded is None:
                 self._loaded = load_catalog(self.python)
+                log.info(
+                    "catalog of numpyro %s from %s",
+                    self._loaded.catalog.numpyro_version,
+                    self._loaded.source,
+                )
             return self._loaded
 
     @property
@@ -46,23 +51,26 @@ class CatalogProvider:
             self._loaded = LoadedCatalog(catalog, path, False, installed)
         return path
 
-    def rebuild_in_background_if_due(self, on_done: Callable[[str], None]) -> bool:
+    def rebuild_in_background_if_due(
+        self, on_done: Callable[[str, Exception | None], None]
+    ) -> bool:
         """When the installed numpyro differs from the catalog in use, rebuild in a thread;
-        ``on_done`` gets a one-line message either way."""
+        ``on_done`` gets a one-line message either way, and the error when it failed."""
         if not self.loaded.needs_rebuild or self._rebuild is not None:
             return False
 
         def run() -> None:
             try:
                 path = self.rebuild()
-                on_done(
-                    f"NumPyro catalog rebuilt for numpyro {self.catalog.numpyro_version}: {path}"
-                )
+                version = self.catalog.numpyro_version
+                log.info("catalog rebuilt for numpyro %s: %s", version, path)
+                on_done(f"NumPyro catalog rebuilt for numpyro {version}: {path}", None)
             except (CatalogBuildError, OSError, ValueError) as error:
-                on_done(f"NumPyro catalog rebuild failed, using the shipped one: {error}")
+                log.warning("catalog rebuild failed: %s", error)
+                on_done(f"NumPyro catalog rebuild failed, using the shipped one: {error}", error)
             except Exception as error:  # noqa: BLE001 - a failed build must not kill the server
                 log.exception("catalog rebuild")
-                on_done(f"NumPyro catalog rebuild failed: {error}")
+                on_done(f"NumPyro catalog rebuild failed: {error}", error)
 
         self._rebuild = threading.Thread(target=run, name="catalog-rebuild", daemon=True)
         self._rebuild.start()

@@ -9,6 +9,7 @@ process; its docstrings are rendered here (``docstrings``).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -22,6 +23,9 @@ from numpyro_lsp.environment import helper_command, helper_environment, probe
 
 SHIPPED_DIR = Path(__file__).parent / "data"
 BUILD_TIMEOUT_S = 300
+
+
+log = logging.getLogger(__name__)
 
 
 class CatalogBuildError(RuntimeError):
@@ -108,6 +112,7 @@ def build_catalog(python: str | None = None, out: Path | None = None) -> Path:
         except (OSError, subprocess.TimeoutExpired) as error:
             raise CatalogBuildError(f"the catalog builder did not run: {error}") from error
         if result.returncode != 0:
+            log.error("the catalog builder failed (%s):\n%s", python, result.stderr.rstrip())
             last = result.stderr.strip().splitlines()[-1:]
             raise CatalogBuildError(last[0] if last else "catalog build failed")
         raw = json.loads(raw_path.read_text(encoding="utf-8"))

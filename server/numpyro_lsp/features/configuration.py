@@ -3,6 +3,7 @@ read into the typed tree of settings.py."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from lsprotocol import types
@@ -11,6 +12,8 @@ from numpyro_lsp.features import inlay_hints
 from numpyro_lsp.features.diagnostics import publish_all
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.settings import read
+
+log = logging.getLogger(__name__)
 
 
 def numpyro_section(value: Any) -> dict[str, Any]:
@@ -29,6 +32,7 @@ def apply(ls: NumpyroLanguageServer, raw: object) -> None:
 
 def use_settings(ls: NumpyroLanguageServer) -> None:
     """Read the settings from ``ls.sent_settings``, warning about what is wrong with them."""
+    log.info("settings: %s", ls.sent_settings)
     ls.settings, problems = read(ls.sent_settings)
     for problem in problems:
         ls.window_show_message(

@@ -38,11 +38,38 @@ def describe(ls: NumpyroLanguageServer) -> None:
         return
     progress = RebuildProgress(ls, loaded.installed_version or "")
 
-    def on_done(message: str) -> None:
-        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=message))
+    def on_done(message: str, error: Exception | None) -> None:
         progress.end(message)
+        if error is not None:
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=catalog_failure(ls, error)
+                )
+            )
 
     ls.catalogs.rebuild_in_background_if_due(on_done)
+
+
+def catalog_failure(ls: NumpyroLanguageServer, error: Exception) -> str:
+    """What went wrong with the catalog's build, and what to do about it."""
+    from numpyro_lsp.catalog.store import CatalogBuildError, cache_dir
+
+    loaded = ls.catalogs.loaded
+    said = (
+        f"NumPyro: the catalog of numpyro {loaded.installed_version} could not be built ({error})."
+    )
+    meanwhile = f" The server describes numpyro {loaded.catalog.numpyro_version} meanwhile."
+    if isinstance(error, CatalogBuildError):
+        fix = (
+            f' Check that `{ls.python} -c "import numpyro"` works, then run NumPyro: Rebuild '
+            "Catalog (`numpyro.rebuildCatalog`); the builder's output is in the server's log."
+        )
+    else:
+        fix = (
+            f" Make the cache folder {cache_dir()} writable, or set NUMPYRO_LSP_CACHE_DIR to "
+            "one that is, then restart the server."
+        )
+    return said + meanwhile + fix
 
 
 class RebuildProgress:

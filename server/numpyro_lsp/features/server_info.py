@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from numpyro_lsp import __version__
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.project_python import catalog_failure
 from numpyro_lsp.features.pygls_internals import request_futures
 
 
@@ -44,7 +45,7 @@ def register(server: NumpyroLanguageServer) -> None:
         except (CatalogBuildError, OSError, ValueError) as error:
             ls.window_show_message(
                 types.ShowMessageParams(
-                    type=types.MessageType.Error, message=f"Catalog rebuild failed: {error}"
+                    type=types.MessageType.Error, message=catalog_failure(ls, error)
                 )
             )
             return {"ok": False, "error": str(error)}

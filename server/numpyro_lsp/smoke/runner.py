@@ -231,6 +231,20 @@ def describe_exit(returncode: int | None) -> str:
     return f"exited with status {returncode}"
 
 
+def crash_advice(returncode: int | None) -> str:
+    """What to do about a worker that ended that way."""
+    killed = getattr(signal, "SIGKILL", None)  # not on Windows
+    if killed is not None and returncode == -killed:
+        return (
+            "Run fewer chains or samples (the smokeTest settings), or free memory, and run "
+            "it again."
+        )
+    return (
+        "Its last output is in the server's log (the NumPyro output); the next run starts a "
+        "fresh worker."
+    )
+
+
 class SmokeRunner:
     """Runs smoke tests one at a time in a kept worker process."""
 
@@ -399,7 +413,8 @@ class _Run:
             "crashed",
             worker,
             message=(
-                f"The smoke-test worker {describe_exit(returncode)} {PHASE_WORDS[self.phase]}."
+                f"The smoke-test worker {describe_exit(returncode)} {PHASE_WORDS[self.phase]}. "
+                + crash_advice(returncode)
             ),
             stack=stack,
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from numpyro_lsp.analysis.discovery import python_files
+from numpyro_lsp.analysis.notebook import NotebookFileError, read_notebook_file
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
@@ -32,6 +33,9 @@ class FileFinding:
     code: str
     severity: Severity
     message: str
+    # In a notebook, the cell's 1-based number among all its cells; ``line`` and
+    # ``end_line`` are then the cell's.
+    cell: int | None = None
 
 
 def project_settings(start: Path) -> tuple[Settings, Path | None, list[str]]:
@@ -110,10 +114,47 @@ def catalog_for_checks(python: str | None = None) -> Catalog:
 
 
 def check_file(path: Path, catalog: Catalog, settings: RuleSettings) -> list[FileFinding]:
+    if path.suffix == ".ipynb":
+        return check_notebook(path, catalog, settings)
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return [FileFinding(str(path), 1, 1, 1, 1, "E902", Severity.ERROR, f"cannot read: {error}")]
+    return check_source_text(path, source, catalog, settings)
+
+
+def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list[FileFinding]:
+    """A notebook's code cells, checked as one program (analysis/notebook.py), each
+    finding at its cell and the line in it."""
+    try:
+        program = read_notebook_file(path)
+    except (OSError, UnicodeDecodeError, NotebookFileError) as error:
+        return [FileFinding(str(path), 1, 1, 1, 1, "E902", Severity.ERROR, f"cannot read: {error}")]
+    if not program.cells:
+        return []
+    placed = []
+    for finding in check_source_text(path, program.source, catalog, settings):
+        index, line = program.cell_at(finding.line - 1)
+        end_index, end_line = program.cell_at(finding.end_line - 1)
+        end_column = finding.end_column
+        if end_index != index:  # clamped to the cell
+            cell = program.cells[index]
+            end_line, end_column = cell.line_count - 1, finding.column
+        placed.append(
+            replace(
+                finding,
+                line=line + 1,
+                end_line=end_line + 1,
+                end_column=end_column,
+                cell=int(program.cells[index].key),
+            )
+        )
+    return placed
+
+
+def check_source_text(
+    path: Path, source: str, catalog: Catalog, settings: RuleSettings
+) -> list[FileFinding]:
     lines = split_lines(source)
     try:
         findings, broken = check_text(source, catalog, settings)
@@ -159,7 +200,11 @@ def check_file(path: Path, catalog: Catalog, settings: RuleSettings) -> list[Fil
 
 
 def format_text(findings: list[FileFinding]) -> str:
-    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+    return "".join(
+        f"{f.path}:{'' if f.cell is None else f'cell {f.cell}:'}{f.line}:{f.column}: "
+        f"{f.code} {f.message}\n"
+        for f in findings
+    )
 
 
 def format_json(findings: list[FileFinding]) -> str:
@@ -174,6 +219,7 @@ def format_json(findings: list[FileFinding]) -> str:
                 "code": f.code,
                 "severity": f.severity.name.lower(),
                 "message": f.message,
+                **({} if f.cell is None else {"cell": f.cell}),
             }
             for f in findings
         ],
@@ -192,6 +238,6 @@ def run_check(
     folder of ``pyproject``, which sets them."""
     catalog = catalog_for_checks(python)
     root = pyproject.parent if pyproject is not None else None
-    files = python_files(paths, exclude, root)
+    files = python_files(paths, exclude, root, notebooks=True)
     findings = [f for path in files for f in check_file(path, catalog, settings)]
-    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code))
+    return sorted(findings, key=lambda f: (f.path, f.cell or 0, f.line, f.column, f.code))

@@ -59,10 +59,15 @@ def _ignored(path: Path, is_folder: bool, ignores: Ignores) -> bool:
 
 
 def python_files(
-    paths: Iterable[Path], exclude: Iterable[str] = (), root: Path | None = None
+    paths: Iterable[Path],
+    exclude: Iterable[str] = (),
+    root: Path | None = None,
+    notebooks: bool = False,
 ) -> Iterator[Path]:
-    """The ``.py`` files to check, in a stable order; ``exclude`` holds gitignore-style
-    patterns relative to ``root`` (the folder of the pyproject.toml that sets them)."""
+    """The ``.py`` files to check (and the ``.ipynb`` notebooks, with ``notebooks``), in a
+    stable order; ``exclude`` holds gitignore-style patterns relative to ``root`` (the
+    folder of the pyproject.toml that sets them)."""
+    suffixes = (".py", ".ipynb") if notebooks else (".py",)
     patterns = list(exclude)
     excluded: Ignores = []
     if patterns:
@@ -91,5 +96,5 @@ def python_files(
             folders[:] = kept
             for name in sorted(files):
                 child = here / name
-                if name.endswith(".py") and not _ignored(child, False, active):
+                if name.endswith(suffixes) and not _ignored(child, False, active):
                     yield path / child.relative_to(top)

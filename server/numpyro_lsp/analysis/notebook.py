@@ -1,0 +1,170 @@
+"""A notebook as one program: its code cells in order, one after the other, with IPython's
+own syntax (``%magic``, ``%%cellmagic``, ``!shell``, ``x = !cmd``, ``?help``, ``obj?``)
+masked into comments of the same length, so that every line and column of a cell is the
+same in the program; and the map between a cell's lines and the program's.
+
+The editor (features/notebooks.py) and ``numpyro-lsp check`` (check.py) both read a
+notebook through here: the analysis sees a plain Python document.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from numpyro_lsp.analysis.text import split_lines
+
+# Cell magics whose body is Python, run as it is (the magic line alone is masked); the body
+# of any other cell magic (``%%bash``, ``%%html``, ``%%writefile``...) is not Python.
+PYTHON_CELL_MAGICS = frozenset(
+    {"time", "timeit", "capture", "prun", "debug", "px", "pypy", "python", "python3"}
+)
+
+# A line IPython reads as its own: a magic, a shell escape, a help request, or an
+# assignment from a magic or a shell escape (``files = !ls``, ``t = %timeit -o f()``).
+_IPYTHON_LINE = re.compile(
+    r"""^\s*(?:
+        [%!?]                                  # %magic, !shell, ?help
+      | [\w.]+\s*\?{1,2}\s*$                   # obj? obj??
+      | [\w.,\s()\[\]*]+=\s*[%!]               # x = !ls, t = %timeit -o f()
+    )""",
+    re.VERBOSE,
+)
+_CELL_MAGIC = re.compile(r"^\s*%%(\w+)")
+
+
+def _comment_out(line: str) -> str:
+    """The line as a comment of the same length (its first non-blank character a ``#``)."""
+    stripped = line.lstrip()
+    if not stripped:
+        return line
+    at = len(line) - len(stripped)
+    return line[:at] + "#" + line[at + 1 :]
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def mask_ipython(source: str) -> str:
+    """A cell's text with its IPython syntax as comments: as many lines, each as long. A
+    cell that parses as Python is left as it is (a ``%`` line in a docstring stays)."""
+    lines = split_lines(source)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is not None:
+        magic = _CELL_MAGIC.match(lines[first])
+        if magic is not None:
+            if magic.group(1) not in PYTHON_CELL_MAGICS:
+                return _join_like(source, [_comment_out(line) for line in lines])
+            lines[first] = _comment_out(lines[first])
+            return mask_ipython(_join_like(source, lines))
+    if _parses(source):
+        return source
+    masked = [_comment_out(line) if _IPYTHON_LINE.match(line) else line for line in lines]
+    return _join_like(source, masked)
+
+
+def _join_like(source: str, lines: list[str]) -> str:
+    """``lines`` joined with the line ending ``source`` uses, so that lengths stay."""
+    ending = "\r\n" if "\r\n" in source else "\r" if "\r" in source and "\n" not in source else "\n"
+    return ending.join(lines)
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    """A code cell's place in the program: ``key`` names it (the cell's URI in the editor,
+    its 1-based number among all the notebook's cells in a file), ``start`` is the
+    program's 0-based line where its first line is, ``line_count`` its lines."""
+
+    key: str
+    start: int
+    line_count: int
+
+    @property
+    def end(self) -> int:
+        """The program's line after the cell's last."""
+        return self.start + self.line_count
+
+
+@dataclass(frozen=True)
+class NotebookProgram:
+    """The code cells of a notebook as one program (``source``) and where each cell is."""
+
+    source: str
+    cells: tuple[CodeCell, ...]
+
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [cell.start for cell in self.cells]
+
+    @functools.cached_property
+    def _by_key(self) -> dict[str, int]:
+        return {cell.key: index for index, cell in enumerate(self.cells)}
+
+    def index_of(self, key: str) -> int | None:
+        return self._by_key.get(key)
+
+    def cell_at(self, line: int) -> tuple[int, int]:
+        """(the cell's index, the line in the cell) of the program's 0-based ``line``; a
+        line past the end is in the last cell."""
+        if not self.cells:
+            return 0, line
+        index = max(0, bisect.bisect_right(self._starts, line) - 1)
+        return index, line - self.cells[index].start
+
+    def program_line(self, index: int, line: int) -> int:
+        """The program's 0-based line of a cell's 0-based ``line``."""
+        return self.cells[index].start + line
+
+
+def notebook_program(cells: Sequence[tuple[str, str]]) -> NotebookProgram:
+    """The program of ``cells`` (key, text), code cells only, in order."""
+    texts, placed, start = [], [], 0
+    for key, text in cells:
+        masked = mask_ipython(text)
+        count = len(split_lines(masked))
+        placed.append(CodeCell(key, start, count))
+        texts.append(masked)
+        start += count
+    return NotebookProgram("\n".join(texts), tuple(placed))
+
+
+class NotebookFileError(ValueError):
+    """A file that is not a notebook this reads (nbformat 4 JSON)."""
+
+
+def read_notebook_file(path: Path) -> NotebookProgram:
+    """The program of an ``.ipynb`` file: its Python code cells, each keyed by its 1-based
+    number among all the notebook's cells (markdown included), as Jupyter lists them."""
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise NotebookFileError(f"not a notebook: {error}") from error
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise NotebookFileError("not a notebook: no 'cells' list (nbformat 4 is read)")
+    language = (
+        notebook.get("metadata", {}).get("kernelspec", {}).get("language")
+        or notebook.get("metadata", {}).get("language_info", {}).get("name")
+        or "python"
+    )
+    if str(language).lower() != "python":
+        return notebook_program([])
+    code = []
+    for number, cell in enumerate(notebook["cells"], start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        code.append((str(number), text))
+    return notebook_program(code)

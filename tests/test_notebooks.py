@@ -1,0 +1,148 @@
+"""Notebooks as one program (analysis/notebook.py), and ``numpyro-lsp check`` of ``.ipynb``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from numpyro_lsp.analysis.notebook import mask_ipython, notebook_program
+from numpyro_lsp.analysis.text import split_lines
+
+HERE = Path(__file__).resolve().parent
+
+IPYTHON_CELLS = [
+    "%matplotlib inline\n!pip install -q numpyro\nimport numpyro",
+    "files = !ls\nt = %timeit -o f()\nnumpyro.sample?\n?numpyro.sample\nnumpyro.plate??",
+    "%%time\nx = 1\n%load_ext autoreload",
+    "%%bash\necho hi\nfor i in 1 2; do echo $i; done",
+    "  %%capture\nimport jax",
+]
+
+
+@pytest.mark.parametrize("cell", IPYTHON_CELLS)
+def test_ipython_syntax_masked_line_for_line(cell):
+    masked = mask_ipython(cell)
+    compile(masked, "<cell>", "exec")
+    assert [len(line) for line in split_lines(masked)] == [len(x) for x in split_lines(cell)]
+
+
+def test_python_left_as_is():
+    # A cell that parses is not touched: a docstring's ``%`` line stays.
+    cell = 'def f():\n    """Doc.\n    %not a magic\n    """\n    return 1 % 2'
+    assert mask_ipython(cell) == cell
+    # The Python lines of a magic cell are kept.
+    assert mask_ipython("%%time\nx = 1").endswith("\nx = 1")
+    assert mask_ipython("!ls\nx = 1 % 2") == "#ls\nx = 1 % 2"
+
+
+def test_positions_map_both_ways():
+    program = notebook_program([("a", "import numpyro\n"), ("b", "x = 1\ny = 2"), ("c", "z")])
+    assert program.source == "import numpyro\n\nx = 1\ny = 2\nz"
+    assert [(c.key, c.start, c.line_count) for c in program.cells] == [
+        ("a", 0, 2),
+        ("b", 2, 2),
+        ("c", 4, 1),
+    ]
+    for index, cell in enumerate(program.cells):
+        for line in range(cell.line_count):
+            assert program.cell_at(program.program_line(index, line)) == (index, line)
+    assert program.index_of("b") == 1
+
+
+NOTEBOOK_CELLS = [
+    ("markdown", "# A model"),
+    (
+        "code",
+        "%matplotlib inline\nimport numpyro\nimport numpyro.distributions as dist\n"
+        "from jax import random",
+    ),
+    (
+        "code",
+        "def model(y=None):\n"
+        '    mu = numpyro.sample("mu", dist.Normal(0, 5))\n'
+        '    tau = numpyro.sample("tau", dist.HalfCauchy(5))\n'
+        '    theta = numpyro.sample("theta", dist.Normal(mu, tau))\n'
+        '    numpyro.sample("obs", dist.Normal(theta, 1), obs=y)',
+    ),
+    ("markdown", "Draw once:"),
+    ("code", '!echo hi\nnumpyro.sample("x", dist.Normal(0, 1))\nnumpyro.sample?'),
+]
+
+
+def write_notebook(path: Path, cells) -> Path:
+    notebook = {
+        "cells": [
+            {"cell_type": kind, "metadata": {}, "source": text.splitlines(keepends=True)}
+            | ({"outputs": [], "execution_count": None} if kind == "code" else {})
+            for kind, text in cells
+        ],
+        "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(notebook))
+    return path
+
+
+def check(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "numpyro_lsp", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def test_check_reports_cell_line_column(tmp_path):
+    write_notebook(tmp_path / "nb.ipynb", NOTEBOOK_CELLS)
+    result = check("nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "nb.ipynb:cell 3:4:28: NPR012 `theta` is a centered hierarchical site (its Normal "
+        "depends on `mu`, `tau`): non-center it with `LocScaleReparam(centered=0)` if NUTS "
+        "reports divergences",
+        "nb.ipynb:cell 5:2:1: NPR001 `numpyro.sample` outside a model needs a key: pass "
+        "`rng_key=random.PRNGKey(0)` or wrap it in `numpyro.handlers.seed(rng_seed=0)`",
+    ]
+    found = json.loads(check("--format", "json", "nb.ipynb", cwd=tmp_path).stdout)
+    assert [(f["cell"], f["line"], f["column"], f["code"]) for f in found] == [
+        (3, 4, 28, "NPR012"),
+        (5, 2, 1, "NPR001"),
+    ]
+
+
+def test_check_finds_notebooks_in_folders(tmp_path):
+    write_notebook(tmp_path / "nb.ipynb", NOTEBOOK_CELLS)
+    (tmp_path / "model.py").write_text("import numpyro\nnumpyro.sample('x', None)\n")
+    lines = check(".", cwd=tmp_path).stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == [
+        "model.py:2:1",
+        "nb.ipynb:cell 3:4:28",
+        "nb.ipynb:cell 5:2:1",
+    ]
+
+
+def test_check_unreadable_notebook(tmp_path):
+    (tmp_path / "bad.ipynb").write_text("{not json")
+    result = check("bad.ipynb", cwd=tmp_path)
+    assert result.stdout.startswith("bad.ipynb:1:1: E902 cannot read: not a notebook")
+
+
+def test_real_tutorial_gives_its_true_findings(tmp_path):
+    """numpyro's own tutorial (tests/notebooks/README.md): `age_sigma` has a Normal prior
+    and is used as a scale (a real mistake), and `age_impute` is centered (a hint)."""
+    result = check("bayesian_imputation.ipynb", cwd=HERE / "notebooks")
+    found = [line.split(" ")[:2] for line in result.stdout.splitlines()]
+    assert found == [
+        ["bayesian_imputation.ipynb:cell", "22:20:13:"],
+        ["bayesian_imputation.ipynb:cell", "22:24:51:"],
+    ]
+    assert [line.split(": ")[1][:6] for line in result.stdout.splitlines()] == [
+        "NPR012",
+        "NPR008",
+    ]

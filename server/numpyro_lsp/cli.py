@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_smoke_settings_arguments(smoke)
     smoke.add_argument("--json", action="store_true", help="print the report as JSON")
     add_python_argument(smoke)
+
+    from numpyro_lsp.shapes.command import add_arguments as add_shapes_arguments
+
+    shapes = commands.add_parser("shapes", help="trace every site's shapes (no data, no sampling)")
+    add_shapes_arguments(shapes)
+    add_python_argument(shapes)
     return parser
 
 
@@ -233,4 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         return rules_command(args)
     if args.command == "smoke":
         return smoke_command(args)
+    if args.command == "shapes":
+        from numpyro_lsp.shapes.command import shapes_command
+
+        return shapes_command(args)
     return serve(args)

@@ -24,17 +24,24 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from numpyro_lsp.environment import helper_command, helper_environment, probe
 from numpyro_lsp.smoke import protocol
 from numpyro_lsp.smoke.protocol import RunRequest
 
+if TYPE_CHECKING:
+    from numpyro_lsp.shapes.request import ShapesRequest
+
 log = logging.getLogger(__name__)
 
 WORKER_MODULE = "numpyro_lsp.smoke.worker"
 # What the worker imports from numpyro_lsp: handed over with it to the project's interpreter.
-WORKER_SHIPPED = ["numpyro_lsp.smoke.protocol"]
+WORKER_SHIPPED = [
+    "numpyro_lsp.smoke.protocol",
+    "numpyro_lsp.shapes.trace",
+    "numpyro_lsp.shapes.request",
+]
 # How long a stopped worker may take to answer before it is killed.
 GRACE_S = 0.3
 # How long to wait for a stack dump, and for a dead worker's last words on stderr.
@@ -51,6 +58,7 @@ PHASE_WORDS = {
     "compiling": "while compiling",
     "warmup": "during warmup",
     "sampling": "while sampling",
+    "tracing": "while tracing the model's shapes",
 }
 
 
@@ -257,7 +265,7 @@ class SmokeRunner:
 
     def run(
         self,
-        request: RunRequest,
+        request: RunRequest | ShapesRequest,
         timeout_s: float,
         cancel: threading.Event,
         on_progress: Callable[[Progress], None] = lambda progress: None,
@@ -300,7 +308,7 @@ class _Run:
     def __init__(
         self,
         runner: SmokeRunner,
-        request: RunRequest,
+        request: RunRequest | ShapesRequest,
         run_id: int,
         timeout_s: float,
         cancel: threading.Event,
@@ -316,7 +324,8 @@ class _Run:
         self.deadline = self.started + timeout_s
         self.phase = "loading"
         self.startup_s: float | None = None
-        self.total = request.warmup + request.samples
+        # A shape trace (``shapes/``) has no iterations.
+        self.total = request.warmup + request.samples if isinstance(request, RunRequest) else 0
         # Where the worker's stderr stood when this run began.
         self.stderr_mark = 0
 

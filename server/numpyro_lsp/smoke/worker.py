@@ -40,6 +40,8 @@ from numpyro.diagnostics import summary
 from numpyro.infer import MCMC, NUTS
 from numpyro.infer.util import initialize_model
 
+from numpyro_lsp.shapes import trace as shape_trace
+from numpyro_lsp.shapes.request import SHAPES, ShapesRequest
 from numpyro_lsp.smoke import protocol
 from numpyro_lsp.smoke.protocol import RunRequest
 
@@ -486,6 +488,8 @@ def read_requests(requests: IO[str], runs: queue.Queue, worker: Worker) -> None:
         message = protocol.decode(line)
         if message["type"] == protocol.CANCEL:
             worker.cancelled_id = message["id"]
+        elif message["type"] == SHAPES:
+            runs.put(ShapesRequest.from_json(message))
         else:
             runs.put(RunRequest.from_json(message))
     # The server is gone: nothing is left to report to, even mid-run.
@@ -503,14 +507,18 @@ def main() -> None:
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)
     worker = Worker(replies)
-    runs: queue.Queue[RunRequest] = queue.Queue()
+    runs: queue.Queue[RunRequest | ShapesRequest] = queue.Queue()
     reader = threading.Thread(
         target=read_requests, args=(requests, runs, worker), name="requests", daemon=True
     )
     reader.start()
     worker.send(protocol.READY, device=describe_device(worker.device))
     while True:
-        worker.run(runs.get())
+        request = runs.get()
+        if isinstance(request, ShapesRequest):
+            shape_trace.answer(worker, request, load_model, describe_exception)
+        else:
+            worker.run(request)
 
 
 if __name__ == "__main__":

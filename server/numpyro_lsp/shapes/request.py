@@ -1,0 +1,28 @@
+"""The ``shapes`` request the server sends the worker: which model of which file to trace,
+with which arguments. Shipped to the project's interpreter with the worker."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SHAPES = "shapes"
+
+
+@dataclass(frozen=True)
+class ShapesRequest:
+    id: int
+    path: str
+    source: str
+    # Indices into the module's top-level statements: what the worker executes.
+    kept_statements: list[int]
+    model: str
+    # Call-argument text (``J, sigma, y=y``) evaluated in the file's namespace.
+    arguments: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"type": SHAPES, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, message: dict[str, Any]) -> ShapesRequest:
+        return cls(**{k: v for k, v in message.items() if k != "type"})

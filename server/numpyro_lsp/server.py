@@ -14,6 +14,7 @@ from numpyro_lsp.features import (
     diagnostics,
     hover,
     inlay_hints,
+    notebooks,
     project_python,
     server_info,
     signature_help,
@@ -79,6 +80,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         site_navigation,
         inlay_hints,
         smoke,
+        notebooks,
     ):
         feature.register(server)
     return server

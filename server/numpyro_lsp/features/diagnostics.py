@@ -69,7 +69,7 @@ def checked(
 def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None) -> None:
     """Check the open document at its current version in a worker thread (so a long check
     never holds up completion or hover); a check of an older version is cancelled."""
-    if unquote(uri) not in ls.workspace.text_documents:  # pygls's key
+    if not ls.is_open(uri):
         return
     document = ls.parsed(uri)
     if expected_version is not None and document.version != expected_version:

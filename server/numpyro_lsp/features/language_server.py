@@ -21,6 +21,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from numpyro_lsp import __version__
 from numpyro_lsp.features.command_arguments import command_converter
+from numpyro_lsp.features.notebooks import NOTEBOOK_SYNC, Notebooks
 from numpyro_lsp.features.pygls_internals import NumpyroProtocol
 from numpyro_lsp.settings import Settings
 
@@ -84,7 +85,11 @@ class NumpyroLanguageServer(LanguageServer):
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=NumpyroProtocol,
             converter_factory=command_converter,
+            notebook_document_sync=NOTEBOOK_SYNC,
         )
+        # A request about a notebook's cell is asked of the notebook's program, and its
+        # answer mapped back to the cells (features/notebooks.py).
+        self.protocol.request_mapper = self._notebook_request
         self.python = python or sys.executable
         # The client's ``numpyro`` settings, typed (settings.py), and as sent (for
         # ``numpyro.serverInfo``); features/configuration.py keeps both current.
@@ -104,6 +109,21 @@ class NumpyroLanguageServer(LanguageServer):
         from numpyro_lsp.analysis.document import DocumentIndex
 
         return DocumentIndex()
+
+    @cached_property
+    def notebooks(self) -> Notebooks:
+        """The open notebooks, each a program of its Python cells."""
+        return Notebooks()
+
+    def _notebook_request(self, method: str, params: Any) -> tuple[Any, Any] | None:
+        if not self.notebooks.views:
+            return None
+        return self.notebooks.requested(method, params)
+
+    def publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None:
+        """Publish; a notebook's diagnostics go to its cells."""
+        for each in self.notebooks.cell_diagnostics(params):
+            self.text_document_publish_diagnostics(each)
 
     @cached_property
     def catalogs(self) -> CatalogProvider:
@@ -133,7 +153,7 @@ class NumpyroLanguageServer(LanguageServer):
         from numpyro_lsp.features.diagnostic_store import DiagnosticsStore
         from numpyro_lsp.features.diagnostics import SOURCE
 
-        return DiagnosticsStore(self.text_document_publish_diagnostics, frozenset({SOURCE}))
+        return DiagnosticsStore(self.publish_diagnostics, frozenset({SOURCE}))
 
     @cached_property
     def checks(self) -> CheckScheduler:
@@ -170,20 +190,25 @@ class NumpyroLanguageServer(LanguageServer):
         """The document at its current version, as a snapshot (an unopened document that
         cannot be read, missing or not UTF-8, reads as empty). On the event loop only: it
         reads the workspace pygls changes; a thread is handed the snapshot."""
-        document = self.workspace.get_text_document(uri)
         key = unquote(uri)  # pygls's key
-        try:
-            source = document.source
-        except (OSError, UnicodeDecodeError, ValueError):
-            source = ""
+        notebook = self.notebooks.view(uri)
+        if notebook is not None:  # the program of its cells
+            source, version = notebook.program.source, notebook.version
+        else:
+            document = self.workspace.get_text_document(uri)
+            try:
+                source = document.source
+            except (OSError, UnicodeDecodeError, ValueError):
+                source = ""
+            version = document.version
         kept = self._snapshot_sources.get(key)
         # pygls replaces the text's string on every change, and a document opened again
         # may keep its version: the same string object and version are the same text.
         snapshot = self._snapshots.get(key)
-        if kept is source and snapshot is not None and snapshot.version == document.version:
+        if kept is source and snapshot is not None and snapshot.version == version:
             return snapshot
-        parsed = self.documents.get(uri, document.version, source)
-        if key in self.workspace.text_documents:
+        parsed = self.documents.get(uri, version, source)
+        if self.is_open(uri):
             self._snapshot_sources[key] = source
             self._keep_snapshot(key, parsed)
         return parsed
@@ -192,9 +217,14 @@ class NumpyroLanguageServer(LanguageServer):
         """What a request about ``uri`` works on, taken as it arrives (event loop): the open
         document's snapshot; None for a file that is not open (read later, in the thread,
         through ``document_for``)."""
-        if unquote(uri) not in self.workspace.text_documents:
+        if not self.is_open(uri):
             return None
         return self.parsed(uri)
+
+    def is_open(self, uri: str) -> bool:
+        """An open text document, or an open notebook (the program of its cells)."""
+        key = unquote(uri)
+        return key in self.workspace.text_documents or key in self.notebooks.views
 
     def forget_document(self, uri: str) -> None:
         """A document was closed: its snapshot goes."""

@@ -6,6 +6,7 @@ checks each one against the installed pygls, so an upgrade that breaks one fails
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
@@ -28,6 +29,7 @@ USED = {
 }
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -74,9 +76,18 @@ def send_error(protocol: JsonRPCProtocol, msg_id: Any, error: JsonRpcException) 
 
 
 class NumpyroProtocol(LanguageServerProtocol):
-    """pygls's protocol with three changes: a request whose params cannot be read gets an
+    """pygls's protocol with four changes: a request whose params cannot be read gets an
     error response (pygls only logs it, leaving the client waiting forever), positions are
-    always UTF-16, and finished notifications are not kept."""
+    always UTF-16, finished notifications are not kept, and a request may be asked in
+    other terms and its answer mapped back (``request_mapper``: a notebook cell's, asked of
+    the notebook's program, features/notebooks.py)."""
+
+    # ``(method, params) -> (params, map_result) | None``, set by the server.
+    request_mapper: Callable[[str, Any], tuple[Any, Callable[[Any], Any]] | None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._result_mappers: dict[Any, Callable[[Any], Any]] = {}
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
@@ -92,8 +103,26 @@ class NumpyroProtocol(LanguageServerProtocol):
         _drop_finished_inner_futures(self)
 
     def _handle_request(self, msg_id, method_name, params):
+        if self.request_mapper is not None:
+            try:
+                mapped = self.request_mapper(method_name, params)
+            except Exception:  # bad input never kills the server: asked as it came
+                logger.exception("could not map the params of %s", method_name)
+                mapped = None
+            if mapped is not None:
+                params, self._result_mappers[msg_id] = mapped
         super()._handle_request(msg_id, method_name, params)
         _drop_finished_inner_futures(self)
+
+    def _send_response(self, msg_id, result=None, error=None):
+        map_result = self._result_mappers.pop(msg_id, None)
+        if map_result is not None and error is None:
+            try:
+                result = map_result(result)
+            except Exception:
+                logger.exception("could not map the answer to request %s", msg_id)
+                result = None
+        super()._send_response(msg_id, result, error)
 
     def structure_message(self, data):
         try:

@@ -86,6 +86,7 @@ def register(server: NumpyroLanguageServer) -> None:
         ls: NumpyroLanguageServer, uri: DocumentUri, model: FunctionName, *run_settings: Any
     ) -> dict[str, Any]:
         """``[uri, model, settings?]``: the settings of this run only, read by settings.py."""
+        from numpyro_lsp.features.notebooks import smoke_source
         from numpyro_lsp.smoke.pipeline import run_smoke_test
         from numpyro_lsp.smoke.runner import RunnerBusy
 
@@ -111,7 +112,7 @@ def register(server: NumpyroLanguageServer) -> None:
             None,
             run_smoke_test,
             ls.smoke_runner,
-            document.source,
+            smoke_source(ls, uri, document.source, model),
             ls.workspace.get_text_document(uri).path,
             model,
             settings,

@@ -411,3 +411,42 @@ async def test_cells_removed_and_moved(nb_client, notebook):
     notebook.structure(model_index, 1, [])
     await diagnostics_settled(nb_client, notebook)
     assert not nb_client.diagnostics.get(removed)
+
+
+SMOKE_CELLS = [
+    ("code", "%matplotlib inline\nimport numpy as np\nimport numpyro\n" + IMPORTS.split("\n")[3]),
+    ("code", "J = 8\ny = np.array([28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0])"),
+    ("code", "sigma = np.array([15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0])\nprint(sigma)"),
+    # A plot above the model: left out (each assignment would break the run).
+    (
+        "code",
+        "import matplotlib.pyplot as plt\nfig = plt.no_such_plot()\naxes = fig.axes\nplt.show()",
+    ),
+    ("markdown", "The model:"),
+    ("code", MODEL),
+    # Below the model: never run by its smoke test (each line would break the run).
+    ("code", 'J = "eight"\nboom = 1 / 0\nmcmc.run(None, J, sigma, y=y)'),
+]
+
+
+async def test_smoke_test_runs_the_cells_above_and_reports_in_the_models_cell(nb_client):
+    uri = NOTEBOOK.replace("eight_schools", "smoke")
+    notebook = Notebook(nb_client, uri)
+    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(SMOKE_CELLS))
+    lenses = await nb_client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=ident(notebook.uri_of(5)))
+    )
+    (lens,) = lenses
+    report = await nb_client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=lens.command.command, arguments=lens.command.arguments)
+    )
+    assert report["verdict"] == "warn", report
+    assert report["divergences"] > 0
+    smoke = [d for d in nb_client.diagnostics.get(notebook.uri_of(5), []) if d.source != "numpyro"]
+    (divergence,) = [d for d in smoke if d.code == "smoke-divergences"]
+    assert divergence.range.start == notebook.position(5, '"theta"')
+    # The posterior hover is the model cell's.
+    hover = await nb_client.text_document_hover_async(
+        types.HoverParams(ident(notebook.uri_of(5)), notebook.position(5, '"tau"', 2))
+    )
+    assert "**tau**: posterior from the NUTS smoke test" in hover.contents.value

@@ -140,6 +140,70 @@ def notebook_program(cells: Sequence[tuple[str, str]]) -> NotebookProgram:
     return NotebookProgram("\n".join(texts), tuple(placed))
 
 
+# What a notebook shows rather than computes: the smoke test of a model leaves out the cells'
+# statements that use these (plots, summaries, rendering), and what uses what they set.
+DISPLAY_MODULES = ("matplotlib", "seaborn", "arviz", "plotly", "bokeh", "altair", "IPython")
+
+
+def _display_import(statement: ast.stmt) -> set[str]:
+    """The names an import of a display module binds."""
+    if (
+        isinstance(statement, ast.ImportFrom)
+        and statement.module
+        and statement.level == 0
+        and statement.module.split(".")[0] in DISPLAY_MODULES
+    ):
+        return {a.asname or a.name for a in statement.names}
+    if isinstance(statement, ast.Import):
+        return {
+            (a.asname or a.name).split(".")[0]
+            for a in statement.names
+            if a.name.split(".")[0] in DISPLAY_MODULES
+        }
+    return set()
+
+
+def _names(statement: ast.stmt, context: type[ast.expr_context]) -> set[str]:
+    return {
+        n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, context)
+    }
+
+
+def smoke_program(program: NotebookProgram, model: str) -> str:
+    """What a smoke test of ``model`` runs of a notebook: the cells down to the one that
+    defines it (its last top-level definition), never the cells below; and of those, no
+    plot or other display (a statement that uses a display module, or a name only such a
+    statement set), each left out as blank lines so that lines keep their numbers. The
+    smoke loader then leaves out the prints and the inference, as in a file."""
+    from numpyro_lsp.analysis.layout import full_layout, statement_start
+
+    lines = split_lines(program.source)
+    layout = full_layout(lines)
+    defined = [
+        s
+        for s in layout.statements
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == model
+    ]
+    if not defined or not program.cells:
+        return program.source
+    end = program.cells[program.cell_at(defined[-1].lineno - 1)[0]].end
+    shown: set[str] = set()
+    for statement in layout.statements:
+        first = statement_start(statement)
+        if first >= end:
+            break
+        imported = _display_import(statement)
+        if statement in defined:
+            continue
+        if imported or _names(statement, ast.Load) & shown:
+            shown |= imported | _names(statement, ast.Store)
+            for number in range(first, statement.end_lineno):
+                lines[number] = ""
+        else:
+            shown -= _names(statement, ast.Store)  # set again by what is kept
+    return "\n".join(lines[:end])
+
+
 class NotebookFileError(ValueError):
     """A file that is not a notebook this reads (nbformat 4 JSON)."""
 

@@ -17,7 +17,6 @@ place), so only line numbers change: columns, in UTF-16 units, are the same.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -416,22 +415,15 @@ class Notebooks:
             )
 
 
-_DEF = re.compile(r"(?:async\s+)?def\s+(\w+)")
-
-
 def smoke_source(ls: NumpyroLanguageServer, uri: str, source: str, model: str) -> str:
-    """What a smoke test of ``model`` runs: the document; of a notebook, its cells down to
-    the one that defines the model (the last top-level definition of that name), never the
-    cells below."""
+    """What a smoke test of ``model`` runs: the document; of a notebook, the cells above
+    the model's and its own, without their plots (analysis/notebook.py)."""
+    from numpyro_lsp.analysis.notebook import smoke_program
+
     view = ls.notebooks.view(uri)
-    if view is None or not view.program.cells:
+    if view is None or view.program.source != source:
         return source
-    lines = split_lines(source)
-    defined = [n for n, line in enumerate(lines) if (m := _DEF.match(line)) and m[1] == model]
-    if not defined:
-        return source
-    end = view.program.cells[view.program.cell_at(defined[-1])[0]].end
-    return "\n".join(lines[:end])
+    return smoke_program(view.program, model)
 
 
 def register(server: NumpyroLanguageServer) -> None:

@@ -81,7 +81,9 @@ async def test_a_code_lens_above_each_model(client, editor):
     lenses = await client.text_document_code_lens_async(
         types.CodeLensParams(types.TextDocumentIdentifier(uri))
     )
-    (lens,) = lenses
+    # The smoke test's, then the shape lens's (tests/test_lsp_shape_lens.py).
+    lens, shapes = lenses
+    assert shapes.command.title == "Shapes" and shapes.range == lens.range
     assert lens.range.start.line == editor.position(uri, "def eight_schools").line
     assert lens.command.title == "Run NUTS smoke test"
     assert lens.command.command == "numpyro.smokeTest"
@@ -321,3 +323,8 @@ async def test_an_option_turns_the_smoke_test_off(switched_off):
     assert not lenses
     report = await smoke(switched_off, uri, "eight_schools")
     assert report["verdict"] is None and "turned off" in report["summary"]
+    # The shape lens runs the model's code too: off with it.
+    report = await switched_off.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="numpyro.shapes", arguments=[uri, "eight_schools"])
+    )
+    assert report["status"] is None and "smokeTest.enabled" in report["summary"]

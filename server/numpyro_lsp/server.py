@@ -17,6 +17,7 @@ from numpyro_lsp.features import (
     notebooks,
     project_python,
     server_info,
+    shape_lens,
     signature_help,
     site_navigation,
     smoke,
@@ -62,6 +63,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         ls.forget_document(uri)
         diagnostics.forget(ls, uri)
         smoke.forget(ls, uri)
+        shape_lens.forget(ls, uri)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: NumpyroLanguageServer, *args) -> None:
@@ -81,6 +83,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         inlay_hints,
         smoke,
         notebooks,
+        shape_lens,
     ):
         feature.register(server)
     return server

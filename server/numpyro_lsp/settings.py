@@ -189,6 +189,17 @@ class InlayHintsSettings:
 
 
 @attrs.frozen
+class ShapesSettings:
+    on_save: bool = setting(
+        False,
+        "Trace each model's shapes when the file is saved: inlay shapes after each site and "
+        "plate, the shape table on hover, shape diagnostics. It runs the model's code once, "
+        "under `jax.eval_shape` (no data computed, no sampling), in the smoke test's worker. "
+        "The VS Code extension turns it on in trusted workspaces, and never in untrusted ones.",
+    )
+
+
+@attrs.frozen
 class SnippetsSettings:
     # The VS Code extension contributes the same snippet file itself, and turns these off.
     enabled: bool = setting(True, "Offer the NumPyro snippets as completions.", vscode=False)
@@ -258,6 +269,7 @@ class Settings:
     smoke_test: SmokeSettings = section(
         SmokeSettings, "The NUTS smoke test (docs/smoke-test.md)", pyproject=True
     )
+    shapes: ShapesSettings = section(ShapesSettings, "The shape lens (docs/shapes.md)")
     trace: TraceSettings = section(TraceSettings, "Tracing (VS Code)")
 
 

@@ -10,14 +10,22 @@ export type Settings = Record<string, unknown>;
  * workspace/didChangeConfiguration): every contributed setting with its value, except that
  * the smoke test is off where the workspace is not trusted, and the server's snippet
  * completions are off: the extension contributes the same snippet file, and VS Code would
- * list each snippet twice.
+ * list each snippet twice. The shape lens's trace on save runs the model's code: on in a
+ * trusted workspace unless the user turned it off, never in an untrusted one.
  */
 export function serverSettings(): Settings {
   const section = workspace.getConfiguration().get<Settings>(SECTION) ?? {};
   const settings = JSON.parse(JSON.stringify(section)) as Settings;
   settings.smokeTest = { ...(settings.smokeTest as Settings), enabled: smokeTestAllowed() };
   settings.snippets = { enabled: false };
+  settings.shapes = { ...(settings.shapes as Settings), onSave: shapesOnSave() };
   return settings;
+}
+
+export function shapesOnSave(): boolean {
+  const chosen = workspace.getConfiguration(SECTION).inspect<boolean>("shapes.onSave");
+  const explicit = chosen?.workspaceFolderValue ?? chosen?.workspaceValue ?? chosen?.globalValue;
+  return smokeTestAllowed() && (explicit ?? true);
 }
 
 export function smokeTestAllowed(): boolean {

@@ -13,6 +13,7 @@ from numpyro_lsp.features.diagnostics import SOURCE
 from numpyro_lsp.features.fix_payloads import fix_of
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import in_thread
+from numpyro_lsp.features.shape_lens import DIAGNOSTIC_SOURCE as SHAPES_SOURCE
 from numpyro_lsp.features.smoke import DIAGNOSTIC_SOURCE as SMOKE_SOURCE
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def code_actions_for(
             return None
         # The smoke test's divergence warnings sit on the same sites as the NPR012 hints: the
         # non-centering action fixes both.
-        ours = [d for d in params.context.diagnostics if d.source in (SOURCE, SMOKE_SOURCE)]
+        sources = (SOURCE, SMOKE_SOURCE, SHAPES_SOURCE)
+        ours = [d for d in params.context.diagnostics if d.source in sources]
         actions: list[Action] = []
         for diagnostic in ours:
             fix = fix_of(diagnostic.data)

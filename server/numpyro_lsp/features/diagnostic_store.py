@@ -98,6 +98,21 @@ class DiagnosticsStore:
         document.by_source[source] = diagnostics
         self._publish(uri, document)
 
+    def moved_since(
+        self, uri: str, diagnostics: list[types.Diagnostic], version: int | None
+    ) -> list[types.Diagnostic] | None:
+        """``diagnostics`` computed for ``version``, moved through the edits made since (those
+        an edit touched withdrawn), without keeping them; None when that version is too old
+        or the document is not open. For results shown in other ways than diagnostics (the
+        shape lens's inlay hints)."""
+        document = self._documents.get(uri)
+        replay = None if document is None else document.replay(version)
+        if replay is None:
+            return None
+        for edits in replay:
+            diagnostics = moved_diagnostics(diagnostics, uri, edits)
+        return diagnostics
+
     def forget(self, uri: str) -> None:
         """A closed document is the Python server's business again: clear what we said."""
         self._documents.pop(uri, None)

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
+from numpyro_lsp.features import shape_lens
 from numpyro_lsp.features.conversions import to_diagnostic
 from numpyro_lsp.features.fix_payloads import fix_data
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
@@ -127,6 +128,7 @@ def register(server: NumpyroLanguageServer) -> None:
     def did_save(ls: NumpyroLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
         ls.checks.cancel(params.text_document.uri)  # the pending timer: checked now
         publish_with_importers(ls, params.text_document.uri)
+        shape_lens.saved(ls, params.text_document.uri)  # when shapes.onSave is on
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: NumpyroLanguageServer, params: types.DidChangeTextDocumentParams) -> None:

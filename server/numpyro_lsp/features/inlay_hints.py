@@ -51,7 +51,12 @@ def register(server: NumpyroLanguageServer) -> None:
     def inlay_hint(
         ls: NumpyroLanguageServer, params: types.InlayHintParams
     ) -> Generator[Any, Any, list[types.InlayHint] | None]:
+        from numpyro_lsp.features.shape_lens import hints_in
+
+        # The shape lens's, after a trace, whatever the setting: the user asked for them.
+        shapes = hints_in(ls, params.text_document.uri, params.range)
         if not ls.settings.inlay_hints.enabled:
-            return None
+            return shapes or None
         document = ls.parsed(params.text_document.uri)
-        return (yield from in_thread(hints_for, document, ls.catalogs.catalog, params.range))
+        hints = yield from in_thread(hints_for, document, ls.catalogs.catalog, params.range)
+        return [*(hints or []), *shapes] or hints

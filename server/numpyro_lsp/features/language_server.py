@@ -97,6 +97,8 @@ class NumpyroLanguageServer(LanguageServer):
         self.sent_settings: dict[str, Any] = {}
         # The last smoke test of each document, for hover.
         self.smoke_reports: dict[str, SmokeReport] = {}
+        # The last shape traces of each document (features/shape_lens.py).
+        self.shape_states: dict[str, Any] = {}
         # The open documents as of the last message handled, by URI and by path. Replaced,
         # never changed, on the event loop: a thread that holds one holds a consistent view.
         self._snapshots: dict[str, ParsedDocument] = {}

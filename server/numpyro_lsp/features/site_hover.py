@@ -34,10 +34,15 @@ def site_hover(
     if found is None:
         return None
     _, target = found
-    texts = [
-        site_markdown(d, ls.posterior_summary(d.owner.uri or uri, d.site.name))
-        for d in target.definitions
-    ]
+    from numpyro_lsp.features.shape_lens import hover_markdown
+
+    texts = []
+    for d in target.definitions:
+        summaries = [
+            ls.posterior_summary(d.owner.uri or uri, d.site.name),
+            hover_markdown(ls, d.owner.uri or uri, d.site.name),
+        ]
+        texts.append(site_markdown(d, "\n\n".join(s for s in summaries if s) or None))
     return types.Hover(
         contents=types.MarkupContent(
             kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from numpyro_lsp.features import shape_lens
 from numpyro_lsp.features.cancellation import CancelToken, cancel_with
 from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.command_arguments import DocumentUri, FunctionName
@@ -66,6 +67,7 @@ def code_lenses(
                 ),
             )
         )
+        lenses.append(shape_lens.lens(uri, model.name, line))
     return lenses
 
 

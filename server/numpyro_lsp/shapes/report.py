@@ -140,11 +140,15 @@ class SiteShape:
 
 @dataclass(frozen=True)
 class HintPosition:
-    """Where an inlay hint goes: 1-based line, code-point column (after the call)."""
+    """Where an inlay hint goes: 1-based line, code-point column (after the call), and
+    where the call starts (an edit inside the call withdraws the hint)."""
 
     line: int
     column: int
     label: str
+    start_line: int
+    start_column: int
+    site: str | None = None
 
 
 HEADER = ["site", "kind", "distribution", "batch", "event", "value", "log prob", "plates"]
@@ -266,12 +270,14 @@ def hint_positions(sites: list[SiteShape], plates: list[PlateShape], source: Sou
         written = source.sites.get(site.name)
         if written is not None:
             line, column = source.end_of(written.call)
-            hints.append(HintPosition(line, column, site.label))
+            start = source.span(written.call)
+            hints.append(HintPosition(line, column, site.label, start[0], start[1], site.name))
     for plate in plates:
         call = source.plates.get(plate.name)
         if call is not None:
             line, column = source.end_of(call)
-            hints.append(HintPosition(line, column, plate.label))
+            start = source.span(call)
+            hints.append(HintPosition(line, column, plate.label, start[0], start[1]))
     return sorted(hints, key=lambda h: (h.line, h.column))
 
 

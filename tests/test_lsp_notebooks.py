@@ -339,8 +339,12 @@ async def test_outline_inlay_hints_and_lenses_per_cell(nb_client, notebook):
     lenses = await nb_client.text_document_code_lens_async(
         types.CodeLensParams(text_document=ident(notebook.uri_of(2)))
     )
-    assert [(lens.range.start.line, list(lens.command.arguments)) for lens in lenses] == [
-        (0, [NOTEBOOK, "model"])
+    assert [
+        (lens.range.start.line, lens.command.command, list(lens.command.arguments))
+        for lens in lenses
+    ] == [
+        (0, "numpyro.smokeTest", [NOTEBOOK, "model"]),
+        (0, "numpyro.shapes", [NOTEBOOK, "model"]),
     ]
     assert not await nb_client.text_document_code_lens_async(
         types.CodeLensParams(text_document=ident(notebook.uri_of(4)))

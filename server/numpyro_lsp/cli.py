@@ -69,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     shapes = commands.add_parser("shapes", help="trace every site's shapes (no data, no sampling)")
     add_shapes_arguments(shapes)
     add_python_argument(shapes)
+
+    advise = commands.add_parser(
+        "advise", help="compare centered and non-centered parameterizations of a model's sites"
+    )
+    advise.add_argument("file", help="the Python file that defines the model")
+    advise.add_argument(
+        "--model", help="the model function (default: the file's only model, or the one it runs)"
+    )
+    add_smoke_settings_arguments(advise)
+    advise.add_argument("--json", action="store_true", help="print the advice as JSON")
+    add_python_argument(advise)
     return parser
 
 
@@ -169,21 +180,16 @@ def build_catalog_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def smoke_command(args: argparse.Namespace) -> int:
-    """Exit status 0 for a pass or a warning, 1 for a failure, 2 for bad options."""
-    import json
-    import threading
-    from pathlib import Path
-
-    from numpyro_lsp.check import catalog_for_checks, project_settings
+def smoke_settings_and_source(args: argparse.Namespace, command: str):
+    """The run's smoke settings (flags over ``[tool.numpyro-lsp.smoke-test]`` over the
+    defaults), the file's path and text; None for the settings after saying what is wrong."""
+    from numpyro_lsp.check import project_settings
     from numpyro_lsp.settings import SmokeSettings, Source, key_of, read, setting_fields
-    from numpyro_lsp.smoke.pipeline import run_smoke_test
-    from numpyro_lsp.smoke.runner import Progress, SmokeRunner
 
     path = Path(args.file).resolve()
     project, _, warnings = project_settings(path.parent)
     for warning in warnings:  # the default is used for a wrong value in pyproject.toml
-        print(f"numpyro-lsp smoke: {warning}", file=sys.stderr)
+        print(f"numpyro-lsp {command}: {warning}", file=sys.stderr)
     flags = {
         key_of(field, Source.PYPROJECT): getattr(args, field.name)
         for field in setting_fields(SmokeSettings)
@@ -192,12 +198,28 @@ def smoke_command(args: argparse.Namespace) -> int:
     settings, problems = read(
         flags, SmokeSettings, base=project.smoke_test, prefix="--", say_fallback=False
     )
+    source = ""
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as error:
         problems.append(f"cannot read {args.file}: {error.strerror}")
     if problems:
-        print("numpyro-lsp smoke: " + "; ".join(problems), file=sys.stderr)
+        print(f"numpyro-lsp {command}: " + "; ".join(problems), file=sys.stderr)
+        return None, path, source
+    return settings, path, source
+
+
+def smoke_command(args: argparse.Namespace) -> int:
+    """Exit status 0 for a pass or a warning, 1 for a failure, 2 for bad options."""
+    import json
+    import threading
+
+    from numpyro_lsp.check import catalog_for_checks
+    from numpyro_lsp.smoke.pipeline import run_smoke_test
+    from numpyro_lsp.smoke.runner import Progress, SmokeRunner
+
+    settings, path, source = smoke_settings_and_source(args, "smoke")
+    if settings is None:
         return 2
 
     phases: list[str] = []
@@ -229,6 +251,55 @@ def smoke_command(args: argparse.Namespace) -> int:
     return 1 if report.verdict == "fail" else 0
 
 
+def advise_command(args: argparse.Namespace) -> int:
+    """Exit status 0 with a recommendation, 1 without one (the model did not run, or it
+    cannot start), 2 for bad options."""
+    import json
+    import threading
+
+    from numpyro_lsp.advise.pipeline import AdviceError, AdviceProgress, advise
+    from numpyro_lsp.check import catalog_for_checks
+    from numpyro_lsp.smoke.runner import SmokeRunner
+
+    settings, path, source = smoke_settings_and_source(args, "advise")
+    if settings is None:
+        return 2
+
+    shown: set[int] = set()
+
+    def show_variant(progress: AdviceProgress) -> None:
+        if progress.index not in shown:
+            shown.add(progress.index)
+            print(
+                f"numpyro-lsp advise: {progress.index}/{progress.count} {progress.variant}...",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    runner = SmokeRunner(args.python)
+    try:
+        advice, _ = advise(
+            runner,
+            source,
+            str(path),
+            args.model,
+            settings,
+            catalog_for_checks(args.python),
+            threading.Event(),
+            show_variant,
+        )
+    except AdviceError as error:
+        print(f"numpyro-lsp advise: {error}", file=sys.stderr)
+        return 1
+    finally:
+        runner.close()
+    if args.json:
+        print(json.dumps(advice.as_json(), indent=1))
+    else:
+        print(advice.details)
+    return 0 if advice.recommended else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "catalog":
@@ -243,4 +314,6 @@ def main(argv: list[str] | None = None) -> int:
         from numpyro_lsp.shapes.command import shapes_command
 
         return shapes_command(args)
+    if args.command == "advise":
+        return advise_command(args)
     return serve(args)

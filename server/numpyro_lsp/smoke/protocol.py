@@ -8,7 +8,7 @@ inside the compiled sampler, and one of ``result``, ``error`` or ``cancelled`` p
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RUN = "run"
@@ -39,6 +39,11 @@ class RunRequest:
     samples: int
     chains: int
     seed: int
+    # The parameterization advisor's runs (smoke/variants.py): the sites put under
+    # LocScaleReparam, each with its family's shape parameters (part of the compiled
+    # sampler), and each one's ``centered`` for this run (a run argument, like the seed).
+    reparam: dict[str, list[str]] = field(default_factory=dict)
+    centered: list[float] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"type": RUN, **asdict(self)}
@@ -48,9 +53,10 @@ class RunRequest:
         return cls(**{k: v for k, v in message.items() if k != "type"})
 
     def compiled_key(self) -> str:
-        """What a compiled sampler depends on: everything but the seed, a run argument."""
+        """What a compiled sampler depends on: everything but the seed and the centering,
+        run arguments."""
         data = asdict(self)
-        del data["id"], data["seed"]
+        del data["id"], data["seed"], data["centered"]
         return json.dumps(data, sort_keys=True)
 
 

@@ -41,6 +41,7 @@ WORKER_SHIPPED = [
     "numpyro_lsp.smoke.protocol",
     "numpyro_lsp.shapes.trace",
     "numpyro_lsp.shapes.request",
+    "numpyro_lsp.smoke.variants",
 ]
 # How long a stopped worker may take to answer before it is killed.
 GRACE_S = 0.3

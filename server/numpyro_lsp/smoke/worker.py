@@ -42,7 +42,7 @@ from numpyro.infer.util import initialize_model
 
 from numpyro_lsp.shapes import trace as shape_trace
 from numpyro_lsp.shapes.request import SHAPES, ShapesRequest
-from numpyro_lsp.smoke import protocol
+from numpyro_lsp.smoke import protocol, variants
 from numpyro_lsp.smoke.protocol import RunRequest
 
 # The user's file runs as this module, never as ``__main__``.
@@ -278,9 +278,11 @@ class Worker:
         # its errors (invalid parameters, no valid initial point) only show up there.
         initialize_model(random.PRNGKey(request.seed), model, model_args=args, model_kwargs=kwargs)
         every = min(CANCEL_CHECK_EVERY, progress_step(request))
-        kernel = ReportingNUTS(model, self._on_iteration, every, request.warmup)
 
-        def sample(rng_key):
+        def sample(rng_key, centered):
+            # The advisor's variants: one sampler for every ``centered`` (smoke/variants.py).
+            variant = variants.reparameterized(model, request.reparam, centered)
+            kernel = ReportingNUTS(variant, self._on_iteration, every, request.warmup)
             mcmc = MCMC(
                 kernel,
                 num_warmup=request.warmup,
@@ -298,7 +300,8 @@ class Worker:
 
         # The whole run is compiled once, ahead of time, so a repeat run only executes it.
         with jax.default_device(device):
-            sampler = jax.jit(sample).lower(random.PRNGKey(request.seed)).compile()
+            centered = variants.centering(request.reparam, request.centered)
+            sampler = jax.jit(sample).lower(random.PRNGKey(request.seed), centered).compile()
         return CompiledModel(
             sampler,
             loaded - started,
@@ -323,10 +326,15 @@ class Worker:
         self._progress_step = progress_step(request)
         self._clock = RunClock(started=time.perf_counter())
         with jax.default_device(compiled.device):
-            outputs = compiled.sampler(random.PRNGKey(request.seed))
+            centered = variants.centering(request.reparam, request.centered)
+            outputs = compiled.sampler(random.PRNGKey(request.seed), centered)
             samples, extra, step_size = jax.device_get(jax.block_until_ready(outputs))
         finished = time.perf_counter()
         warmup_done = self._clock.warmup_done or self._clock.started
+        # The advisor's measure (smoke/variants.py).
+        advised = (
+            {"ess_bulk": variants.bulk_ess(samples, request.reparam)} if request.reparam else {}
+        )
         return {
             "device": describe_device(compiled.device),
             "timings": {
@@ -342,6 +350,7 @@ class Worker:
             "step_size": np.asarray(step_size, dtype=float).tolist(),
             "sites": site_summaries(samples),
             "warnings": compiled.warnings,
+            **advised,
         }
 
 

@@ -345,6 +345,7 @@ async def test_outline_inlay_hints_and_lenses_per_cell(nb_client, notebook):
     ] == [
         (0, "numpyro.smokeTest", [NOTEBOOK, "model"]),
         (0, "numpyro.shapes", [NOTEBOOK, "model"]),
+        (0, "numpyro.advise", [NOTEBOOK, "model"]),
     ]
     assert not await nb_client.text_document_code_lens_async(
         types.CodeLensParams(text_document=ident(notebook.uri_of(4)))

@@ -81,9 +81,11 @@ async def test_a_code_lens_above_each_model(client, editor):
     lenses = await client.text_document_code_lens_async(
         types.CodeLensParams(types.TextDocumentIdentifier(uri))
     )
-    # The smoke test's, then the shape lens's (tests/test_lsp_shape_lens.py).
-    lens, shapes = lenses
+    # The smoke test's, then the shape lens's (tests/test_lsp_shape_lens.py) and the
+    # parameterization advisor's (tests/test_lsp_advise.py).
+    lens, shapes, advise = lenses
     assert shapes.command.title == "Shapes" and shapes.range == lens.range
+    assert advise.command.title == "Compare parameterizations" and advise.range == lens.range
     assert lens.range.start.line == editor.position(uri, "def eight_schools").line
     assert lens.command.title == "Run NUTS smoke test"
     assert lens.command.command == "numpyro.smokeTest"

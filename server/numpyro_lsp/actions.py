@@ -21,6 +21,7 @@ from numpyro_lsp.rewrite.fixes import (
     FixPayload,
     LoopToPlate,
     NumpyToJnp,
+    Reparameterize,
     ReplaceKeyword,
     ReplaceName,
 )
@@ -108,12 +109,12 @@ def _quote(document: ParsedDocument, site: Site) -> str:
     return char if char in "\"'" else '"'
 
 
-def loc_scale_reparameterizer(site: Site, name: str, quote: str) -> str:
+def loc_scale_reparameterizer(site: Site, name: str, quote: str, centered: float = 0) -> str:
     shape_params = site.distribution.obj["loc_scale"]["shape_params"]
     if not shape_params:
-        return f"{name}(centered=0)"
+        return f"{name}(centered={centered:g})"
     listed = ", ".join(f"{quote}{p}{quote}" for p in shape_params)
-    return f"{name}(centered=0, shape_params=({listed},))"
+    return f"{name}(centered={centered:g}, shape_params=({listed},))"
 
 
 def _config_in_scope(site: Site, model: FunctionInfo, catalog: Catalog) -> ast.Dict | None:
@@ -189,33 +190,46 @@ def non_center_actions(
     return actions
 
 
+def _loc_scale_site_edits(
+    document: ParsedDocument,
+    analysis: ModuleAnalysis,
+    model: FunctionInfo,
+    site: Site,
+    centered: float = 0,
+) -> list[TextEdit]:
+    """``site`` under ``LocScaleReparam(centered=...)``: an entry in the reparam config in
+    scope, or a ``with reparam(...)`` around its statement."""
+    names = reparam_names(analysis, "LocScaleReparam")
+    quote = _quote(document, site)
+    reparameterizer = loc_scale_reparameterizer(site, names.reparameterizer, quote, centered)
+    location = _location(document, site)
+    config = _config_in_scope(site, model, analysis.catalog)
+    if config is not None:
+        config_line, config_column = _point(document, config.lineno, config.col_offset)
+
+        def rewrite(text: str, region: Region) -> str:
+            return extend_config(
+                text,
+                region.shift(config_line),
+                config_column,
+                [location.within(region)],
+                [reparameterizer],
+            )
+    else:
+
+        def rewrite(text: str, region: Region) -> str:
+            return wrap_site(text, location.within(region), reparameterizer, names)
+
+    return _rewrite_at(document, analysis, location.line, rewrite, names.imports)
+
+
 def _site_actions(
     document: ParsedDocument, analysis: ModuleAnalysis, model: FunctionInfo, site: Site
 ) -> list[Action]:
     actions = []
-    names = reparam_names(analysis, "LocScaleReparam")
-    quote = _quote(document, site)
-    reparameterizer = loc_scale_reparameterizer(site, names.reparameterizer, quote)
     location = _location(document, site)
-    config = _config_in_scope(site, model, analysis.catalog)
     try:
-        if config is not None:
-            config_line, config_column = _point(document, config.lineno, config.col_offset)
-
-            def rewrite(text: str, region: Region) -> str:
-                return extend_config(
-                    text,
-                    region.shift(config_line),
-                    config_column,
-                    [location.within(region)],
-                    [reparameterizer],
-                )
-        else:
-
-            def rewrite(text: str, region: Region) -> str:
-                return wrap_site(text, location.within(region), reparameterizer, names)
-
-        edits = _rewrite_at(document, analysis, location.line, rewrite, names.imports)
+        edits = _loc_scale_site_edits(document, analysis, model, site)
         actions.append(
             Action(
                 f"Non-center `{site.name}` with LocScaleReparam",
@@ -287,12 +301,17 @@ def _distribution_reference(
 
 
 def _non_center_model(
-    document: ParsedDocument, analysis: ModuleAnalysis, model: FunctionInfo, sites: list[Site]
+    document: ParsedDocument,
+    analysis: ModuleAnalysis,
+    model: FunctionInfo,
+    sites: list[Site],
+    centered: float = 0,
 ) -> list[TextEdit]:
     names = reparam_names(analysis, "LocScaleReparam")
     locations = [_location(document, s) for s in sites]
     reparameterizers = [
-        loc_scale_reparameterizer(s, names.reparameterizer, _quote(document, s)) for s in sites
+        loc_scale_reparameterizer(s, names.reparameterizer, _quote(document, s), centered)
+        for s in sites
     ]
     decorator_config = next(
         (
@@ -316,6 +335,33 @@ def _non_center_model(
             return decorate_model(text, model.name, moved, reparameterizers, names)
 
     return _rewrite_at(document, analysis, model.node.lineno, rewrite, names.imports)
+
+
+def advised_actions(
+    document: ParsedDocument, analysis: ModuleAnalysis, code: str, fix: Reparameterize
+) -> list[Action]:
+    """The parameterization advisor's recommendation as one action: its one site, or all
+    its sites on the model (the same rewrites as the non-centering refactors), under
+    ``LocScaleReparam(centered=fix.centered)``. None when the sites are no longer centered
+    hierarchical sites of the model (the advice is stale)."""
+    found = {
+        c.site.name: c
+        for c in centered_sites(analysis)
+        if c.model.name == fix.model and c.site.name in fix.sites
+    }
+    if not fix.sites or set(fix.sites) != set(found):
+        return []
+    model = found[fix.sites[0]].model
+    sites = [found[name].site for name in fix.sites]
+    how = f"LocScaleReparam(centered={fix.centered:g})"
+    if len(sites) == 1:
+        edits = _loc_scale_site_edits(document, analysis, model, sites[0], fix.centered)
+        what = f"`{sites[0].name}`"
+    else:
+        edits = _non_center_model(document, analysis, model, sites, fix.centered)
+        what = ", ".join(f"`{site.name}`" for site in sites)
+    verb = "Non-center" if fix.centered == 0 else "Partially center"
+    return [Action(f"Apply the advice: {verb} {what} with {how}", QUICKFIX, edits, (code,), True)]
 
 
 # --- quick fixes from a finding's ``fix`` -----------------------------------------------
@@ -344,6 +390,8 @@ def quick_fixes(
             return _rng_key_fixes(document, analysis, code, span)
         if isinstance(fix, LoopToPlate):
             return [_loop_to_plate(document, analysis, code, span, fix)]
+        if isinstance(fix, Reparameterize):
+            return advised_actions(document, analysis, code, fix)
     except (RewriteError, FixError):
         return []
     return []  # NonCenter: offered from the site's range (non_center_actions)

@@ -7,6 +7,7 @@ import gc
 from lsprotocol import types
 
 from numpyro_lsp.features import (
+    advise,
     client_log,
     code_actions,
     completion,
@@ -64,6 +65,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         diagnostics.forget(ls, uri)
         smoke.forget(ls, uri)
         shape_lens.forget(ls, uri)
+        advise.forget(ls, uri)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: NumpyroLanguageServer, *args) -> None:
@@ -84,6 +86,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         smoke,
         notebooks,
         shape_lens,
+        advise,
     ):
         feature.register(server)
     return server

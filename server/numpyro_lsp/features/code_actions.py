@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from numpyro_lsp.features.advise import DIAGNOSTIC_SOURCE as ADVICE_SOURCE
 from numpyro_lsp.features.conversions import to_span, to_text_edit
 from numpyro_lsp.features.diagnostics import SOURCE
 from numpyro_lsp.features.fix_payloads import fix_of
@@ -64,7 +65,7 @@ def code_actions_for(
             return None
         # The smoke test's divergence warnings sit on the same sites as the NPR012 hints: the
         # non-centering action fixes both.
-        sources = (SOURCE, SMOKE_SOURCE, SHAPES_SOURCE)
+        sources = (SOURCE, SMOKE_SOURCE, SHAPES_SOURCE, ADVICE_SOURCE)
         ours = [d for d in params.context.diagnostics if d.source in sources]
         actions: list[Action] = []
         for diagnostic in ours:

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from lsprotocol import types
 
-from numpyro_lsp.features import shape_lens
+from numpyro_lsp.features import advise, shape_lens
 from numpyro_lsp.features.conversions import to_diagnostic
 from numpyro_lsp.features.fix_payloads import fix_data
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
@@ -47,7 +47,9 @@ def diagnostics_for(
         findings = run_rules(analysis, document.lines, settings.rules)
         if token is not None:
             token.check()
-        return [to_diagnostic(document, f, SOURCE, fix_data(f.fix)) for f in findings]
+        found = [to_diagnostic(document, f, SOURCE, fix_data(f.fix)) for f in findings]
+        # Less the hints a parameterization advice withdrew (features/advise.py).
+        return advise.without_withdrawn(ls, document.uri, analysis, found)
 
 
 def check(

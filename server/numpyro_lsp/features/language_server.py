@@ -99,6 +99,9 @@ class NumpyroLanguageServer(LanguageServer):
         self.smoke_reports: dict[str, SmokeReport] = {}
         # The last shape traces of each document (features/shape_lens.py).
         self.shape_states: dict[str, Any] = {}
+        # The divergence hints the parameterization advice withdrew, per document and model
+        # (features/advise.py); replaced, never changed, on the event loop.
+        self.advice_withdrawn: dict[str, dict[str, Any]] = {}
         # The open documents as of the last message handled, by URI and by path. Replaced,
         # never changed, on the event loop: a thread that holds one holds a consistent view.
         self._snapshots: dict[str, ParsedDocument] = {}

@@ -51,12 +51,14 @@ def code_lenses(
 ) -> list[types.CodeLens] | None:
     """A lens above each model, from the document's incremental analysis (in a thread)."""
     from numpyro_lsp.analysis.layout import statement_start
+    from numpyro_lsp.features import advise  # it builds on this module
     from numpyro_lsp.smoke.loader import model_functions
 
     analysis = document.analysis(catalog)
     if analysis is None:
         return None
     lenses = []
+    advised = advise.has_candidates(analysis)
     for model in model_functions(analysis):
         line = statement_start(model.node)
         lenses.append(
@@ -68,6 +70,8 @@ def code_lenses(
             )
         )
         lenses.append(shape_lens.lens(uri, model.name, line))
+        if model.name in advised:
+            lenses.append(advise.lens(uri, model.name, line))
     return lenses
 
 
@@ -191,6 +195,11 @@ def show_report(ls: NumpyroLanguageServer, document: ParsedDocument, report: Smo
     uri = document.uri
     ls.smoke_reports[uri] = report
     diagnostics = [smoke_diagnostic(f, document.lines, DIAGNOSTIC_SOURCE) for f in report.findings]
+    if ls.advice_withdrawn.get(uri):  # less the hints a parameterization advice withdrew
+        from numpyro_lsp.features import advise
+
+        analysis = document.analysis(ls.catalogs.catalog)
+        diagnostics = advise.without_withdrawn(ls, uri, analysis, diagnostics)
     ls.diagnostics.set(uri, DIAGNOSTIC_SOURCE, diagnostics, document.version)
     ls.window_log_message(
         types.LogMessageParams(type=types.MessageType.Log, message=report.details)

@@ -66,7 +66,20 @@ class NonCenter:
     KIND: ClassVar[str] = "non_center"
 
 
-FixPayload = ReplaceName | ReplaceKeyword | NumpyToJnp | AddRngKey | LoopToPlate | NonCenter
+@attrs.frozen
+class Reparameterize:
+    """The parameterization advisor's recommendation: ``sites`` of ``model`` under
+    ``LocScaleReparam(centered=centered)`` (one site: at the site; several: on the model)."""
+
+    model: str
+    sites: tuple[str, ...]
+    centered: float
+    KIND: ClassVar[str] = "reparameterize"
+
+
+FixPayload = (
+    ReplaceName | ReplaceKeyword | NumpyToJnp | AddRngKey | LoopToPlate | NonCenter | Reparameterize
+)
 KINDS: dict[str, type[FixPayload]] = {cls.KIND: cls for cls in FixPayload.__args__}
 
 

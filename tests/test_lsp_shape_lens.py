@@ -5,11 +5,14 @@ results that follow edits, and the trace on save behind ``shapes.onSave``."""
 from __future__ import annotations
 
 import asyncio
+import sys
 
+import pytest_lsp
+import test_lsp_notebooks as notebooks
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import EXAMPLES, Editor, apply_action, code_actions
+from conftest import EXAMPLES, ROOT, Editor, PublishedDiagnostics, apply_action, code_actions
 
 EIGHT_SCHOOLS = (EXAMPLES / "eight_schools.py").read_text()
 MEAN_N1 = """\
@@ -159,3 +162,43 @@ async def test_trace_on_save_only_with_the_setting(client, editor):
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"numpyro": {}})
     )
+
+
+@pytest_lsp.fixture(
+    scope="module",
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "numpyro_lsp", "--stdio"]),
+)
+async def nb_client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=notebooks.CAPABILITIES, root_uri=ROOT.as_uri())
+    )
+    lsp_client.published = PublishedDiagnostics(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_a_notebook_model_in_its_cell(nb_client):
+    """The cells above the model's and its own are traced (never those below); the hints
+    and the hover are the model cell's."""
+    uri = notebooks.NOTEBOOK.replace("eight_schools", "shapes")
+    notebook = notebooks.Notebook(nb_client, uri)
+    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(notebooks.SMOKE_CELLS))
+    report = await shapes(nb_client, uri, "model")
+    assert report["status"] == "ok", report
+    cell = notebook.uri_of(5)
+    found = await nb_client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=cell),
+            range=types.Range(types.Position(0, 0), types.Position(10, 0)),
+        )
+    )
+    labels = {h.label: h.position for h in found or []}
+    text = notebook.cells[5]["text"].split("\n")
+    line = next(i for i, t in enumerate(text) if 'numpyro.sample("theta"' in t)
+    assert labels["theta: (8,) | ()"] == types.Position(line, len(text[line]))
+    hover = await nb_client.text_document_hover_async(
+        types.HoverParams(
+            types.TextDocumentIdentifier(uri=cell), notebook.position(5, '"theta"', 2)
+        )
+    )
+    assert "**Shapes** of `theta` in `model`" in hover.contents.value

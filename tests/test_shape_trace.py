@@ -375,3 +375,34 @@ def test_cli_table_json_and_exit_status(tmp_path):
     assert finding["code"] == "shape-broadcast"
     assert finding["fix"]["replacement"] == "mu.squeeze(-1)"
     assert "obs" in report["table"]
+
+
+def test_a_guide_with_params(runner, tmp_path):
+    report, _ = shapes(
+        runner,
+        tmp_path,
+        """
+from numpyro.distributions import constraints
+
+y = np.zeros(20)
+
+
+def model(y):
+    mu = numpyro.sample("mu", dist.Normal(0, 1))
+    with numpyro.plate("n", y.shape[0]):
+        numpyro.sample("y", dist.Normal(mu, 1), obs=y)
+
+
+def guide(y):
+    loc = numpyro.param("loc", jnp.zeros(3))
+    scale = numpyro.param("scale", 1.0, constraint=constraints.positive)
+    numpyro.sample("mu", dist.Normal(loc.sum(), scale))
+""",
+        model="guide",
+    )
+    assert report.status == "ok", report.summary
+    assert [(s.name, s.kind, s.value) for s in report.sites] == [
+        ("loc", "param", [3]),
+        ("scale", "param", []),
+        ("mu", "latent", []),
+    ]

@@ -200,19 +200,22 @@ async def trace(
 ) -> list[ShapeReport] | None:
     """Trace ``models`` of ``document`` in an executor thread; None while the worker is busy
     (a smoke test, another trace)."""
+    from numpyro_lsp.features.notebooks import smoke_source
     from numpyro_lsp.shapes.run import trace_shapes
     from numpyro_lsp.smoke.runner import RunnerBusy
 
     path = ls.workspace.get_text_document(document.uri).path
     catalog = ls.catalogs.catalog
     runner = ls.smoke_runner
+    # What the smoke test runs: the document; of a notebook, the cells down to the model's.
+    sources = {model: smoke_source(ls, document.uri, document.source, model) for model in models}
 
     def run_all() -> list[ShapeReport]:
         reports = []
         for model in models:
             if token.event.is_set():
                 break
-            reports.append(trace_shapes(runner, document.source, path, model, catalog, token.event))
+            reports.append(trace_shapes(runner, sources[model], path, model, catalog, token.event))
         return reports
 
     try:

@@ -286,6 +286,13 @@ def model():
     assert finding.line == line_of(source, "if mu > 0")
 
 
+def test_needs_data_names_a_positional_argument(runner, tmp_path):
+    comment = "# numpyro: smoke-args jax.ShapeDtypeStruct((6,), jnp.int32)"
+    report, _ = shapes(runner, tmp_path, comment + VALUE_DEPENDENT)
+    [finding] = report.findings
+    assert finding.message.startswith("The shape trace needs data for `ids`")
+
+
 def test_data_given_only_as_shapes(runner, tmp_path):
     report, _ = shapes(
         runner,
@@ -327,7 +334,7 @@ def test_a_model_whose_python_reads_data_values(runner, tmp_path):
     report, source = shapes(runner, tmp_path, shapes_only)
     [finding] = report.findings
     assert finding.code == "shape-needs-data" and finding.severity == "information"
-    assert finding.message.startswith("The shape trace needs data for ids")
+    assert finding.message.startswith("The shape trace needs data for `ids`")
     assert finding.line == line_of(source, "groups = len(np.unique(ids))")
 
 

@@ -207,6 +207,8 @@ async def trace(
     path = ls.workspace.get_text_document(document.uri).path
     catalog = ls.catalogs.catalog
     runner = ls.smoke_runner
+    # The smoke test's timeout (a first trace starts the worker and imports jax).
+    timeout_s = ls.settings.smoke_test.timeout_s
     # What the smoke test runs: the document; of a notebook, the cells down to the model's.
     sources = {model: smoke_source(ls, document.uri, document.source, model) for model in models}
 
@@ -215,7 +217,9 @@ async def trace(
         for model in models:
             if token.event.is_set():
                 break
-            reports.append(trace_shapes(runner, sources[model], path, model, catalog, token.event))
+            reports.append(
+                trace_shapes(runner, sources[model], path, model, catalog, token.event, timeout_s)
+            )
         return reports
 
     try:

@@ -14,6 +14,7 @@ that the enumerated shapes are the ones inference sees.
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 import time
@@ -67,6 +68,7 @@ def answer(worker: Any, request: ShapesRequest, load_model: Callable, describe: 
         worker.send(CANCELLED, id=request.id)
         return
     started = time.perf_counter()
+    model: Callable | None = None
     args: tuple = ()
     kwargs: dict = {}
     try:
@@ -84,7 +86,7 @@ def answer(worker: Any, request: ShapesRequest, load_model: Callable, describe: 
             phase=worker.phase,
             warnings=[],
             exception=describe(error, request.path),
-            needs_data=needs_data(error, abstract_names(args, kwargs)),
+            needs_data=needs_data(error, abstract_names(model, args, kwargs)),
         )
         return
     finally:
@@ -98,10 +100,20 @@ def is_abstract(value: Any) -> bool:
     return isinstance(value, jax.ShapeDtypeStruct)
 
 
-def abstract_names(args: tuple, kwargs: dict) -> list[str]:
-    """The names of the abstract arguments, in the order they are traced."""
-    names = [f"argument {i + 1}" for i, value in enumerate(args) if is_abstract(value)]
-    return names + [name for name, value in kwargs.items() if is_abstract(value)]
+def abstract_names(model: Callable | None, args: tuple, kwargs: dict) -> list[str]:
+    """The names of the abstract arguments, in the order they are traced: the model's
+    parameter a positional one binds, or ``argument N``."""
+    try:
+        parameters = list(inspect.signature(model).parameters.values()) if model else []
+    except (TypeError, ValueError):
+        parameters = []
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [
+        f"`{positional[i].name}`" if i < len(positional) else f"argument {i + 1}"
+        for i, value in enumerate(args)
+        if is_abstract(value)
+    ]
+    return names + [f"`{name}`" for name, value in kwargs.items() if is_abstract(value)]
 
 
 def needs_data(error: BaseException, names: list[str]) -> str | None:

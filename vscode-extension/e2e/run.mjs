@@ -67,6 +67,11 @@ const STEPS = [
   ],
   ["the smoke test runs the model while another function is half typed", smokeTestWhileTyping, undefined],
   [
+    "Compare Parameterizations advises non-centering theta, with its diagnostic in Problems",
+    compareParameterizations,
+    undefined,
+  ],
+  [
     "a project interpreter without numpyro gets a notification that says what to do",
     missingNumpyro,
     "missing-numpyro.png",
@@ -258,6 +263,21 @@ async function smokeTestWhileTyping(vscode) {
     /NUTS smoke test of eight_schools: (PASS|WARN|FAIL).*lines \d+-\d+ left out: they do not parse yet/,
     240_000,
   );
+}
+
+async function compareParameterizations(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await vscode.runCommand("Notifications: Clear All Notifications");
+  await vscode.goToEndOfLine("tau = numpyro.sample");
+  await vscode.runCommand("NumPyro: Compare Parameterizations of the Model at the Cursor");
+  // Every variant runs in the smoke test's warm worker; the advice names the numbers.
+  await vscode.waitForNotification(
+    /Parameterization advice for eight_schools: `non-center theta`: 0 divergences, \d+ ESS\/s/,
+    240_000,
+  );
+  await vscode.runCommand("View: Focus Problems");
+  await vscode.waitForText(".markers-panel", "Parameterization advice");
 }
 
 async function rebuildCatalog(vscode) {

@@ -1,4 +1,5 @@
 import { commands, ConfigurationChangeEvent, ExtensionContext, window, workspace } from "vscode";
+import { compareParameterizations } from "./advise";
 import { onPythonInterpreterChanged } from "./interpreter";
 import { NumpyroServer } from "./server";
 import { ServerEnvironment } from "./serverEnvironment";
@@ -40,6 +41,7 @@ export async function activate(context: ExtensionContext): Promise<void> {
       log.show();
     }),
     commands.registerCommand("numpyro.runSmokeTest", () => runSmokeTest(numpyro)),
+    commands.registerCommand("numpyro.compareParameterizations", () => compareParameterizations(numpyro)),
     workspace.onDidChangeConfiguration(onConfigurationChanged),
     workspace.onDidGrantWorkspaceTrust(() => numpyro.sendSettings()),
     await onPythonInterpreterChanged(onInterpreterChanged),

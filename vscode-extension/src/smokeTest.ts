@@ -45,7 +45,7 @@ export async function runSmokeTest(server: NumpyroServer): Promise<void> {
 }
 
 /** The top-level function around `line`: the nearest unindented statement above must be its `def`. */
-function modelAtCursor(document: TextDocument, line: number): string | undefined {
+export function modelAtCursor(document: TextDocument, line: number): string | undefined {
   for (let number = line; number >= 0; number--) {
     const text = document.lineAt(number).text;
     // Blank lines, comments, indented lines and closing brackets belong to the statement above.

@@ -156,3 +156,55 @@ async def test_a_model_that_cannot_run_is_refused_with_the_reason(client, editor
     answer = await advise(client, uri, "flat")
     assert answer["verdict"] is None
     assert "# numpyro: smoke-args" in answer["summary"]
+
+
+NESTED = (ROOT / "tests" / "corpus" / "centered" / "nested_plates.py").read_text()
+
+
+def advice_diagnostic(editor, uri: str, marker: str, fix: dict) -> types.Diagnostic:
+    """An advisor diagnostic as the client sends it back with a code action request."""
+    start = editor.position(uri, marker)
+    end = types.Position(start.line, start.character + len(marker))
+    return types.Diagnostic(
+        range=types.Range(start, end),
+        message="Parameterization advice: ...",
+        severity=types.DiagnosticSeverity.Information,
+        code="advice",
+        source=SOURCE,
+        data={"model": fix["model"], "fix": {"kind": "reparameterize", **fix}},
+    )
+
+
+async def test_the_advice_action_makes_exactly_the_recommended_change(client, editor):
+    # A partial centering of one site: at the site.
+    uri = editor.open("advise_partial.py", EIGHT_SCHOOLS)
+    fix = {"model": "eight_schools", "sites": ["theta"], "centered": 0.5}
+    diagnostic = advice_diagnostic(editor, uri, '"theta"', fix)
+    actions = await code_actions(client, editor, uri, '"theta"', 1, [diagnostic])
+    (apply,) = [a for a in actions if a.title.startswith("Apply the advice")]
+    assert apply.title == (
+        "Apply the advice: Partially center `theta` with LocScaleReparam(centered=0.5)"
+    )
+    text = apply_action(editor, uri, apply)
+    assert 'with numpyro.handlers.reparam(config={"theta": LocScaleReparam(centered=0.5)}):' in text
+    assert "from numpyro.infer.reparam import LocScaleReparam" in text
+
+    # Every site of a model: one config on the model.
+    uri = editor.open("advise_all.py", NESTED)
+    fix = {"model": "model", "sites": ["group_mean", "item"], "centered": 0}
+    diagnostic = advice_diagnostic(editor, uri, '"item"', fix)
+    actions = await code_actions(client, editor, uri, '"item"', 1, [diagnostic])
+    (apply,) = [a for a in actions if a.title.startswith("Apply the advice")]
+    assert apply.title == (
+        "Apply the advice: Non-center `group_mean`, `item` with LocScaleReparam(centered=0)"
+    )
+    text = apply_action(editor, uri, apply)
+    assert (
+        '@numpyro.handlers.reparam(config={"group_mean": LocScaleReparam(centered=0), '
+        '"item": LocScaleReparam(centered=0)})\ndef model(' in text
+    )
+
+    # Stale advice (the site is no longer a centered hierarchical site): no action.
+    diagnostic = advice_diagnostic(editor, uri, '"item"', fix)
+    actions = await code_actions(client, editor, uri, '"item"', 1, [diagnostic])
+    assert not [a for a in actions if a.title.startswith("Apply the advice")]

@@ -31,7 +31,7 @@ def site(r_hat=1.0, n_eff=400.0, finite=True, size=None):
     }
 
 
-def result(divergences=(0, 0), warnings=(), **sites):
+def result(divergences=(0, 0), warnings=(), step_size=(0.2, 0.3), **sites):
     payload = {
         "reused": False,
         "device": "cpu",
@@ -40,7 +40,8 @@ def result(divergences=(0, 0), warnings=(), **sites):
         "draws": 600,
         "divergences": list(divergences),
         "accept_prob": 0.8,
-        "step_size": [0.2, 0.3],
+        "step_size": list(step_size),
+        "compile_cache": "/home/u/.cache/numpyro-lsp/jax-compilation-cache",
         "sites": {"mu": site(), "tau": site(), "theta": site(size=8), **sites},
         "warnings": list(warnings),
     }
@@ -55,6 +56,13 @@ def test_a_clean_run_passes():
     assert report.summary.startswith("NUTS smoke test of eight_schools: PASS: 0 divergences")
     assert "theta[7]" in report.details and "worker start and jax import 0.70 s" in report.details
     assert "thresholds: pass: no divergences, r_hat <= 1.05" in report.details
+
+
+def test_a_nan_step_size_and_the_compilation_cache_are_reported():
+    # NaN travels as null (protocol.encode); it must not break the report's formatting.
+    report = result(step_size=(None, 0.25), mu=site(r_hat=None, n_eff=None))
+    assert "step size nan, 0.25" in report.details
+    assert "compilation cache: /home/u/.cache/numpyro-lsp/jax-compilation-cache" in report.details
 
 
 def test_divergences_warn_on_the_centered_site():

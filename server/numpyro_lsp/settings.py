@@ -171,7 +171,7 @@ class SmokeSettings:
     )
     warmup: int = setting(300, "Warmup steps of each chain.", minimum=0, pyproject=True)
     samples: int = setting(300, "Samples drawn by each chain.", minimum=1, pyproject=True)
-    chains: int = setting(2, "Chains, vectorized on one device.", minimum=1, pyproject=True)
+    chains: int = setting(2, "Chains, run in turn on one device.", minimum=1, pyproject=True)
     seed: int = setting(0, "The random seed.", minimum=0, pyproject=True)
     # Seconds for one whole run, from the request to the report, a cold start included.
     timeout_s: float = setting(

@@ -24,6 +24,10 @@ CANCELLED = "cancelled"
 # through it can be told apart from the user's file.
 ARGUMENTS_FILENAME = "<numpyro smoke-args>"
 
+# The environment variable that tells the worker where JAX's persistent compilation cache is
+# (``compile_cache.py``); ``off`` turns it off.
+COMPILE_CACHE_VARIABLE = "NUMPYRO_LSP_COMPILE_CACHE"
+
 
 @dataclass(frozen=True)
 class RunRequest:

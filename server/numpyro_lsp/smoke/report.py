@@ -106,6 +106,11 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return "nan" if value is None else f"{value:.{digits}f}"
 
 
+def fmt_general(value: float | None) -> str:
+    # NaN travels as null (protocol.encode): a step size of NaN is what a broken run has.
+    return "nan" if value is None else f"{value:.3g}"
+
+
 # --- runs that did not finish ---------------------------------------------------------------
 
 
@@ -394,7 +399,8 @@ def result_details(
         f"arguments: ({plan.call.arguments}) from {plan.call.origin}",
         "times: " + " · ".join(times),
         f"divergences {report.divergences} · mean accept prob {fmt(report.accept_prob)} · "
-        f"step size {', '.join(f'{s:.3g}' for s in report.step_size)}",
+        f"step size {', '.join(fmt_general(s) for s in report.step_size)}",
+        f"compilation cache: {outcome.payload.get('compile_cache', 'off')}",
         "",
         *site_table(report.sites.values()),
     ]

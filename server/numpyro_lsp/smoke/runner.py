@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from numpyro_lsp.catalog.store import cache_dir
 from numpyro_lsp.environment import helper_command, helper_environment, probe
 from numpyro_lsp.smoke import protocol
 from numpyro_lsp.smoke.protocol import RunRequest
@@ -42,7 +43,12 @@ WORKER_SHIPPED = [
     "numpyro_lsp.shapes.trace",
     "numpyro_lsp.shapes.request",
     "numpyro_lsp.smoke.variants",
+    "numpyro_lsp.smoke.chunked_sampler",
+    "numpyro_lsp.smoke.compile_cache",
 ]
+# The worker's persistent compilation cache (``smoke/compile_cache.py``), unless the user's
+# environment names one: a folder in the cache folder.
+COMPILE_CACHE_FOLDER = "jax-compilation-cache"
 # How long a stopped worker may take to answer before it is killed.
 GRACE_S = 0.3
 # How long to wait for a stack dump, and for a dead worker's last words on stderr.
@@ -117,7 +123,8 @@ class WorkerProcess:
             env=helper_environment(
                 XLA_PYTHON_CLIENT_PREALLOCATE=os.environ.get(
                     "XLA_PYTHON_CLIENT_PREALLOCATE", "false"
-                )
+                ),
+                **{protocol.COMPILE_CACHE_VARIABLE: compile_cache_folder()},
             ),
             # A Ctrl-C in the terminal of the CLI or the editor is not meant for the worker.
             start_new_session=True,
@@ -203,6 +210,13 @@ class WorkerProcess:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+
+def compile_cache_folder() -> str:
+    """Where the worker keeps compiled programs between runs of the editor."""
+    return os.environ.get(protocol.COMPILE_CACHE_VARIABLE) or str(
+        cache_dir() / COMPILE_CACHE_FOLDER
+    )
 
 
 def parse_stack(lines: list[str]) -> list[StackFrame]:

@@ -33,16 +33,15 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-from jax import lax, random
+from jax import random
 from numpyro.diagnostics import summary
-from numpyro.infer import MCMC, NUTS
 from numpyro.infer.util import initialize_model
 
 from numpyro_lsp.shapes import trace as shape_trace
 from numpyro_lsp.shapes.request import SHAPES, ShapesRequest
-from numpyro_lsp.smoke import protocol, variants
+from numpyro_lsp.smoke import compile_cache, protocol, variants
+from numpyro_lsp.smoke.chunked_sampler import Chunk, ChunkedSampler
 from numpyro_lsp.smoke.protocol import RunRequest
 
 # The user's file runs as this module, never as ``__main__``.
@@ -51,9 +50,9 @@ MODULE_NAME = "__numpyro_smoke__"
 CACHED_SAMPLERS = 4
 # Progress messages per run, at most: enough for a smooth bar, few enough to cost nothing.
 PROGRESS_STEPS = 100
-# Iterations between two looks at a cancel from inside the compiled loop, at most: a cancel
-# must stop the run within the server's grace period even when iterations are cheap and
-# progress steps long.
+# Iterations per compiled call of the sampler, at most: a cancel is looked for between two
+# calls, and must stop the run within the server's grace period even when iterations are
+# cheap and progress steps long.
 CANCEL_CHECK_EVERY = 10
 # Per-site elements sent back in full; larger sites are summarized by their worst values.
 MAX_ELEMENTS = 100
@@ -63,33 +62,9 @@ class RunCancelled(Exception):
     pass
 
 
-class ReportingNUTS(NUTS):
-    """NUTS that calls ``on_iteration(i)`` from inside the compiled sampling loop at the
-    first iteration, the last warmup iteration and every ``every`` iterations: the callback
-    reports progress, and stops the loop on a cancel by raising."""
-
-    def __init__(self, model: Callable, on_iteration: Callable, every: int, warmup: int) -> None:
-        super().__init__(model)
-        self._on_iteration = on_iteration
-        self._every = every
-        self._warmup = warmup
-
-    def sample(self, state, model_args, model_kwargs):
-        state = super().sample(state, model_args, model_kwargs)
-        # Vectorized chains advance together: the first chain's count stands for all.
-        iteration = jnp.ravel(state.i)[0]
-        due = (iteration == 1) | (iteration % self._every == 0) | (iteration == self._warmup)
-        lax.cond(
-            due,
-            lambda: jax.debug.callback(self._on_iteration, iteration),
-            lambda: None,
-        )
-        return state
-
-
 @dataclass
 class CompiledModel:
-    sampler: Any  # a jax AOT-compiled function: rng key -> (samples, extra fields, step size)
+    sampler: ChunkedSampler
     load_s: float
     compile_s: float
     warnings: list[dict[str, Any]]
@@ -169,6 +144,8 @@ class WarningLog:
             yield
 
     def _record(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if compile_cache.is_cache_warning(str(message)):
+            return  # jax's cache could not be read or written: it compiled, the run goes on
         record = {
             "category": category.__name__,
             "message": str(message),
@@ -199,8 +176,9 @@ class Worker:
         self.phase = "loading"
         self._clock = RunClock()
         self._warmup = 0
-        self._progress_step = 1
         self.device = jax.devices()[0]
+        # Where compiled programs persist between workers, or why they do not.
+        self.compile_cache = compile_cache.enable(os.environ.get(protocol.COMPILE_CACHE_VARIABLE))
         self.defaults = JaxSettings.current()
         # Every workspace module a model file has imported so far: dropped before the next
         # load, so that a helper edited since is imported afresh.
@@ -277,31 +255,24 @@ class Worker:
         # numpyro's own first, un-jitted trace of the model, as a plain ``mcmc.run`` does it:
         # its errors (invalid parameters, no valid initial point) only show up there.
         initialize_model(random.PRNGKey(request.seed), model, model_args=args, model_kwargs=kwargs)
-        every = min(CANCEL_CHECK_EVERY, progress_step(request))
 
-        def sample(rng_key, centered):
+        def variant(centered, *args, **kwargs):
             # The advisor's variants: one sampler for every ``centered`` (smoke/variants.py).
-            variant = variants.reparameterized(model, request.reparam, centered)
-            kernel = ReportingNUTS(variant, self._on_iteration, every, request.warmup)
-            mcmc = MCMC(
-                kernel,
-                num_warmup=request.warmup,
-                num_samples=request.samples,
-                num_chains=request.chains,
-                chain_method="vectorized",
-                progress_bar=False,
-            )
-            mcmc.run(rng_key, *args, extra_fields=("accept_prob",), **kwargs)
-            return (
-                mcmc.get_samples(group_by_chain=True),
-                mcmc.get_extra_fields(group_by_chain=True),
-                jnp.atleast_1d(mcmc.last_state.adapt_state.step_size),
-            )
+            return variants.reparameterized(model, request.reparam, centered)(*args, **kwargs)
 
-        # The whole run is compiled once, ahead of time, so a repeat run only executes it.
-        with jax.default_device(device):
-            centered = variants.centering(request.reparam, request.centered)
-            sampler = jax.jit(sample).lower(random.PRNGKey(request.seed), centered).compile()
+        # Compiled once, ahead of time (or read from the persistent cache), so a repeat run
+        # only executes it.
+        sampler = ChunkedSampler(
+            variant,
+            args,
+            kwargs,
+            dynamic=variants.centering(request.reparam, request.centered),
+            warmup=request.warmup,
+            samples=request.samples,
+            chains=request.chains,
+            size=min(CANCEL_CHECK_EVERY, progress_step(request)),
+            device=device,
+        )
         return CompiledModel(
             sampler,
             loaded - started,
@@ -312,23 +283,19 @@ class Worker:
             device,
         )
 
-    def _on_iteration(self, iteration) -> None:
+    def _after_chunk(self, chunk: Chunk) -> None:
         if self.cancelled_id == self.current_id:
             raise RunCancelled()
-        iteration = int(iteration)
-        if iteration == self._warmup:
+        if chunk.stop == self._warmup:
             self._clock.warmup_done = time.perf_counter()
-        if iteration % self._progress_step == 0 or iteration in (1, self._warmup):
-            self.send(protocol.PROGRESS, id=self.current_id, iteration=iteration)
+        self.send(protocol.PROGRESS, id=self.current_id, iteration=chunk.stop)
 
     def _sample(self, request: RunRequest, compiled: CompiledModel) -> dict[str, Any]:
         self._warmup = request.warmup
-        self._progress_step = progress_step(request)
         self._clock = RunClock(started=time.perf_counter())
-        with jax.default_device(compiled.device):
-            centered = variants.centering(request.reparam, request.centered)
-            outputs = compiled.sampler(random.PRNGKey(request.seed), centered)
-            samples, extra, step_size = jax.device_get(jax.block_until_ready(outputs))
+        centered = variants.centering(request.reparam, request.centered)
+        run = compiled.sampler.run(request.seed, centered, self._after_chunk)
+        samples = run.samples
         finished = time.perf_counter()
         warmup_done = self._clock.warmup_done or self._clock.started
         # The advisor's measure (smoke/variants.py).
@@ -345,10 +312,11 @@ class Worker:
             },
             "chains": request.chains,
             "draws": request.chains * request.samples,
-            "divergences": np.asarray(extra["diverging"]).sum(axis=1).tolist(),
-            "accept_prob": float(np.mean(extra["accept_prob"])),
-            "step_size": np.asarray(step_size, dtype=float).tolist(),
-            "sites": site_summaries(samples),
+            "divergences": np.asarray(run.diverging).sum(axis=1).tolist(),
+            "accept_prob": float(np.mean(run.accept_prob)),
+            "step_size": np.asarray(run.step_size, dtype=float).tolist(),
+            "sites": site_summaries(run.samples),
+            "compile_cache": self.compile_cache,
             "warnings": compiled.warnings,
             **advised,
         }

@@ -88,3 +88,52 @@ def test_a_token_walks_until_cancelled():
     except Cancelled:
         pass
     assert seen == [0, 1, 2, 3]
+
+
+async def test_the_collector_waits_while_checks_run_and_resumes_after_the_last_publishes():
+    import gc
+
+    assert gc.isenabled()
+    release = {key: threading.Event() for key in ("a", "b")}
+    seen: list[tuple[str, bool]] = []
+
+    def check(key: str, token: CancelToken) -> str:
+        seen.append((f"check {key}", gc.isenabled()))
+        release[key].wait(5)
+        return key
+
+    def publish(key: str, found: str) -> None:
+        seen.append((f"publish {key}", gc.isenabled()))
+
+    scheduler = CheckScheduler(check, publish)
+    first, second = scheduler.start("a", "a"), scheduler.start("b", "b")
+    await asyncio.sleep(0.05)
+    release["a"].set()
+    await first
+    assert not gc.isenabled()  # b is still being checked
+    release["b"].set()
+    await second
+    assert gc.isenabled()
+    assert sorted(seen) == [
+        ("check a", False),
+        ("check b", False),
+        ("publish a", False),
+        ("publish b", False),
+    ]
+    # A cancelled check gives the collector back too.
+    started = threading.Event()
+
+    def slow(key: str, token: CancelToken) -> str:
+        started.set()
+        release["a"].wait(5)
+        return key
+
+    release["a"].clear()
+    scheduler = CheckScheduler(slow, publish)
+    task = scheduler.start("c", "c")
+    await asyncio.to_thread(started.wait, 5)
+    assert not gc.isenabled()
+    scheduler.cancel("c")
+    await asyncio.sleep(0.05)
+    release["a"].set()
+    assert task.cancelled() and gc.isenabled()

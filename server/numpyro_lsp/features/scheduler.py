@@ -1,6 +1,6 @@
 """The owner of each open document's checks: debounced while the user types, and a check
 that a newer one supersedes is cancelled (its token polled between its stages) and never
-publishes."""
+publishes. The garbage collector waits while a check runs (features/collector.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from numpyro_lsp.features.cancellation import Cancelled, CancelToken
+from numpyro_lsp.features.collector import WHILE_CHECKING
 
 Snapshot = TypeVar("Snapshot")
 Result = TypeVar("Result")
@@ -56,15 +57,17 @@ class CheckScheduler(Generic[Snapshot, Result]):
         self._cancel_check(key)
 
     async def _run(self, key: str, snapshot: Snapshot, token: CancelToken) -> None:
-        try:
-            result = await asyncio.to_thread(self._check, snapshot, token)
-        except Cancelled:
-            return
-        finally:
-            if self._running.get(key, (None,))[0] is token:
-                del self._running[key]
-        if result is not None and not token.cancelled:
-            self._publish(snapshot, result)
+        # The garbage collector waits until the findings are out (features/collector.py).
+        with WHILE_CHECKING:
+            try:
+                result = await asyncio.to_thread(self._check, snapshot, token)
+            except Cancelled:
+                return
+            finally:
+                if self._running.get(key, (None,))[0] is token:
+                    del self._running[key]
+            if result is not None and not token.cancelled:
+                self._publish(snapshot, result)
 
     def _cancel_timer(self, key: str) -> None:
         handle = self._timers.pop(key, None)

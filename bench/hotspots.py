@@ -98,6 +98,7 @@ def stand_in_server(catalog: Any) -> Any:
         settings=Settings(),
         catalogs=SimpleNamespace(catalog=catalog),
         linked_analysis=lambda parsed: parsed.analysis(catalog),
+        advice_withdrawn={},
     )
 
 

@@ -339,8 +339,75 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             yield from scope.reports
 
 
+def walked(statement: ast.stmt) -> Iterator[ast.stmt]:
+    """The statements whose own expressions ``_Scope.statement`` reads, from ``statement``
+    down (functions and classes are skipped, a ``try`` has none of its own)."""
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return
+    if isinstance(statement, ast.If | ast.For | ast.AsyncFor | ast.While):
+        yield statement
+        for child in (*statement.body, *statement.orelse):
+            yield from walked(child)
+    elif isinstance(statement, ast.Try | ast.TryStar):
+        for part in (statement.body, statement.orelse, statement.finalbody):
+            for child in part:
+                yield from walked(child)
+        for handler in statement.handlers:
+            for child in handler.body:
+                yield from walked(child)
+    elif isinstance(statement, ast.Match):
+        yield statement
+        for case in statement.cases:
+            for child in case.body:
+                yield from walked(child)
+    else:
+        yield statement
+        if not isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            for child in ast.iter_child_nodes(statement):
+                if isinstance(child, ast.stmt):
+                    yield from walked(child)
+
+
+def walk_assigned(statement: ast.stmt) -> list[str]:
+    """The names ``_Scope.statement`` gives a new value in a statement it walks."""
+    if isinstance(statement, ast.For | ast.AsyncFor | ast.AnnAssign | ast.AugAssign):
+        return list(assigned_names(statement.target))
+    if isinstance(statement, ast.Assign):
+        return [n for t in statement.targets for n in assigned_names(t)]
+    return []
+
+
+def part_statements(part: ModuleAnalysis) -> list[tuple[ast.stmt, bool, list[str]]]:
+    """A part's module-level statements, each with whether a call in it may draw and, for
+    one that cannot, the names it assigns (all that the walk would do with it: it holds no
+    draw, so no key is used there, and what a key was last assigned in matters only for
+    the loops around a later draw). Kept with the part."""
+    kept = part.part_facts.get(CODE)
+    if kept is None:
+        kept = []
+        for statement in part.tree.body:
+            inside = list(walked(statement))
+            draws = any(
+                may_draw(part, call)
+                for each in inside
+                for call in part.calls_by_statement.get(id(each), ())
+            )
+            names = [] if draws else [n for each in inside for n in walk_assigned(each)]
+            kept.append((statement, draws, names))
+        part.part_facts[CODE] = kept
+    return kept
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
-    """Draws at module level: keys flow from statement to statement."""
+    """Draws at module level: keys flow from statement to statement. Only the statements
+    that may draw are walked; the others only end what their names held."""
     scope = _Scope(analysis, analysis.assignments, analysis.tree.body)
-    scope.block(analysis.tree.body)  # functions and classes are skipped, not walked
+    if not analysis.parts:  # made by hand, not by analyze_module: walk it all
+        scope.block(analysis.tree.body)
+    for part in analysis.parts:
+        for statement, draws, names in part_statements(part):
+            if draws:
+                scope.statement(statement, (), ())
+            else:
+                scope.assign(names, ())
     yield from scope.reports

@@ -37,6 +37,49 @@ from eight_schools import eight_schools
 noncentered = handlers.reparam(eight_schools, config={"theta": LocScaleReparam(centered=0)})
 `;
 
+// A notebook (VS Code's built-in ipynb support, no kernel): the model in the first cell, data
+// with an IPython magic in the second, uses of the model's sites in the third.
+const NOTEBOOK_CELLS = [
+  `import numpyro
+import numpyro.distributions as dist
+from numpyro import handlers
+
+
+def model(J, sigma, y=None):
+    mu = numpyro.sample("mu", dist.Normal(0, 5))
+    tau = numpyro.sample("tau", dist.HalfCauchy(5))
+    with numpyro.plate("J", J):
+        theta = numpyro.sample("theta", dist.Normal(mu, tau))
+        numpyro.sample("obs", dist.Normal(theta, sigma), obs=y)`,
+  `%matplotlib inline
+J = 8
+sigma = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0]`,
+  `fixed = handlers.substitute(model, data={"theta": 0.0})
+conditioned = handlers.condition(model, data={"thetta": 0.0})`,
+];
+
+function notebookJson(cells) {
+  return JSON.stringify(
+    {
+      cells: cells.map((text) => ({
+        cell_type: "code",
+        execution_count: null,
+        metadata: {},
+        outputs: [],
+        source: text.split(/(?<=\n)/),
+      })),
+      metadata: {
+        kernelspec: { display_name: "Python 3", language: "python", name: "python3" },
+        language_info: { name: "python" },
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
+    },
+    null,
+    1,
+  );
+}
+
 // The steps, in order: [name, function, README screenshot or undefined].
 const STEPS = [
   ["untrusted workspace: the server starts, the smoke test is refused", openUntrusted, undefined],
@@ -66,6 +109,19 @@ const STEPS = [
     "smoke-test.png",
   ],
   ["the smoke test runs the model while another function is half typed", smokeTestWhileTyping, undefined],
+  ["notebook: completion after dist. in a cell", notebookCompletion, "notebook-completion.png"],
+  [
+    "notebook: a diagnostic in the third cell about the model of the first, in Problems",
+    notebookDiagnostic,
+    "notebook-problems.png",
+  ],
+  [
+    "notebook: the LocScaleReparam lightbulb on a centered site in a cell, applied",
+    notebookNonCenter,
+    "notebook-code-action.png",
+  ],
+  ["notebook: renaming a site renames it in both cells", notebookRename, "notebook-rename.png"],
+  ["notebook: reverted and closed", closeNotebook, undefined],
   [
     "Compare Parameterizations advises non-centering theta, with its diagnostic in Problems",
     compareParameterizations,
@@ -295,6 +351,81 @@ async function restartServer(vscode) {
   await vscode.waitForStatus(/check.*NumPyro/);
 }
 
+async function openNotebook(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  // The editor in front may hold the typing of the steps before.
+  await vscode.runCommand("File: Revert File");
+  await vscode.openFile("eight_schools.ipynb");
+  await vscode.waitForText(".notebook-editor .cell-editor-container .view-lines", "def model(J, sigma");
+  // All three cells in view: the panel (Problems) closed.
+  if (await vscode.page.locator(".part.panel").isVisible()) {
+    await vscode.runCommand("View: Toggle Panel Visibility");
+    await vscode.page.locator(".part.panel").waitFor({ state: "hidden" });
+  }
+}
+
+async function notebookCompletion(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("Notifications: Clear All Notifications");
+  await openNotebook(vscode);
+  await vscode.clickText("conditioned = handlers", "conditioned");
+  await vscode.page.keyboard.press("End");
+  await vscode.page.keyboard.insertText("\n");
+  await vscode.page.keyboard.type("prior = dist.Norm");
+  const row = vscode.page.locator(".suggest-widget .monaco-list-row", { hasText: /^Normal/ }).first();
+  await row.waitFor({ timeout: 60_000 });
+  await vscode.showSuggestDetails();
+  await vscode.waitForText(".suggest-details", "scale");
+}
+
+async function notebookDiagnostic(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await openNotebook(vscode);
+  await vscode.runCommand("View: Focus Problems");
+  await vscode.waitForText(".markers-panel", "NPR020", 60_000);
+  await vscode.waitForText(".markers-panel", "did you mean `theta`");
+  // In the third cell, where the name is written (Problems shows the cell's line).
+  await vscode.waitForText(".markers-panel", "[Ln 2, Col 47]");
+}
+
+async function notebookNonCenter(vscode) {
+  await vscode.clickText('theta = numpyro.sample("theta"', "theta");
+  await vscode.page.keyboard.press("Home");
+  await vscode.page.keyboard.press("Control+.");
+  const action = vscode.page.locator(".action-widget .monaco-list-row", {
+    hasText: "Non-center `theta` with LocScaleReparam",
+  });
+  await action.first().waitFor({ timeout: 30_000 });
+  await action.first().click();
+  await vscode.waitForText(
+    ".notebook-editor .cell-editor-container .view-lines",
+    "LocScaleReparam(centered=0)",
+  );
+  await vscode.waitForText(".notebook-editor .cell-editor-container .view-lines", "import LocScaleReparam");
+}
+
+async function notebookRename(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await openNotebook(vscode);
+  await vscode.clickText('data={"theta"', "theta");
+  await vscode.page.keyboard.press("F2");
+  const input = vscode.page.locator(".rename-box input");
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill("theta_school");
+  await vscode.page.keyboard.press("Enter");
+  const cells = ".notebook-editor .cell-editor-container .view-lines";
+  await vscode.waitForText(cells, 'numpyro.sample("theta_school"');
+  await vscode.waitForText(cells, 'data={"theta_school"');
+}
+
+async function closeNotebook(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await vscode.runCommand("View: Close All Editors");
+}
+
 async function missingNumpyro(vscode) {
   await vscode.runCommand("Notifications: Clear All Notifications");
   await vscode.writeWorkspaceSettings({ "numpyro.interpreter": "/usr/bin/python3" });
@@ -437,6 +568,48 @@ class Workbench {
     throw new Error(`no hover with ${JSON.stringify(expected)}`);
   }
 
+  /** Clicks the word `word` in the first `text` on screen (in any editor, notebook cells too). */
+  async clickText(text, word) {
+    const box = await this.page.evaluate(
+      ([text, word]) => {
+        for (const lines of document.querySelectorAll(".monaco-editor .view-lines")) {
+          for (const line of lines.querySelectorAll(".view-line")) {
+            const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+            const nodes = [];
+            while (walker.nextNode()) {
+              nodes.push(walker.currentNode);
+            }
+            const joined = nodes.map((node) => node.data.replaceAll("\u00a0", " ")).join("");
+            let start = joined.indexOf(text);
+            if (start < 0) {
+              continue;
+            }
+            start += text.indexOf(word);
+            for (const node of nodes) {
+              if (start < node.data.length) {
+                const range = document.createRange();
+                range.setStart(node, start);
+                range.setEnd(node, Math.min(node.data.length, start + word.length));
+                const { x, y, width, height } = range.getBoundingClientRect();
+                return { x, y, width, height };
+              }
+              start -= node.data.length;
+            }
+          }
+        }
+        return null;
+      },
+      [text, word],
+    );
+    if (box === null) {
+      throw new Error(`${JSON.stringify(text)} is not on screen`);
+    }
+    // A first click may only select a notebook cell: the second puts the cursor there.
+    await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await this.page.waitForTimeout(300);
+    await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  }
+
   async runCommand(title) {
     await this.page.keyboard.press("F1");
     const input = this.page.locator(".quick-input-widget input");
@@ -526,6 +699,7 @@ async function makeSandbox(python) {
   );
   await copyFile(join(REPO, "examples", "eight_schools.py"), join(sandbox.workspace, "eight_schools.py"));
   await writeFile(join(sandbox.workspace, "reparam_example.py"), REPARAM_FILE);
+  await writeFile(join(sandbox.workspace, "eight_schools.ipynb"), notebookJson(NOTEBOOK_CELLS));
   await mkdir(join(sandbox.workspace, ".vscode"));
   sandbox.settings = {
     // Else Ctrl+Space answers with the file's words before the server is ready.

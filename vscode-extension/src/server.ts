@@ -122,6 +122,9 @@ export class NumpyroServer {
         documentSelector: [
           { scheme: "file", language: "python" },
           { scheme: "untitled", language: "python" },
+          // Python cells of Jupyter notebooks: synced as LSP notebook documents (the server
+          // advertises notebookDocumentSync) and served like files.
+          { notebook: "jupyter-notebook", language: "python" },
         ],
         outputChannel: this.log,
         initializationOptions: { ...serverSettings(), interpreter: interpreter.path },

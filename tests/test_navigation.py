@@ -276,3 +276,20 @@ def test_inlay_hints_show_plate_sizes_and_supports():
 def test_inlay_hints_setting(settings, enabled, problems):
     read_settings, found = read(settings)
     assert (read_settings.inlay_hints.enabled, found) == (enabled, problems)
+
+
+def test_only_a_text_that_names_a_module_may_import_it():
+    model = Path("/project/model.py")
+    for source in (
+        "from model import eight_schools",
+        "import model as m",
+        "from .model import eight_schools",
+        "from . import model",
+        "import pkg.model",
+        "import Model",  # a file system that ignores case finds model.py
+    ):
+        assert WorkspaceIndex.may_import(source, model), source
+    for source in ("import numpyro\nx = 1", "from models import m"):
+        assert not WorkspaceIndex.may_import(source, Path("/project/eight.py")), source
+    # A package's own module is imported by its folder's name, or with none: ``from . import m``.
+    assert WorkspaceIndex.may_import("from . import m", Path("/project/pkg/__init__.py"))

@@ -118,6 +118,14 @@ class WorkspaceIndex:
                     return candidate
         return None
 
+    @staticmethod
+    def may_import(source: str, path: Path) -> bool:
+        """Whether code may import the module in ``path``: an import that ``module_file``
+        follows to a module file names it (``import model``, ``from .model import m``, ``from
+        pkg import model``), in some case where the file system ignores it; a package's
+        ``__init__.py`` may be imported without its name (``from . import m``)."""
+        return path.stem == "__init__" or path.stem.lower() in source.lower()
+
     def linked_analysis(
         self, document: ParsedDocument, path: Path | None, depth: int = IMPORT_DEPTH
     ) -> ModuleAnalysis | None:

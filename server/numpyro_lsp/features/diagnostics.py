@@ -6,10 +6,12 @@ again for every open document when the settings change. The server's scheduler r
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from numpyro_lsp.features import advise, shape_lens
 from numpyro_lsp.features.conversions import to_diagnostic
@@ -86,7 +88,16 @@ def publish_with_importers(
     """Check a document, then the other open documents that import its models: the site names
     they write may have changed meaning."""
     publish(ls, uri, expected_version)
-    others = {k: d for k, d in ls.open_snapshots().items() if d.uri != uri}
+    path = to_fs_path(uri)
+    if path is None:
+        return  # not a file: no import finds it
+    # Only a document whose text names the module can import from it (a cheap test: each
+    # linked analysis reads every import of its file).
+    others = {
+        k: d
+        for k, d in ls.open_snapshots().items()
+        if d.uri != uri and ls.workspace_index.may_import(d.source, Path(path))
+    }
     if others:
         asyncio.ensure_future(_publish_importers(ls, uri, others))
 

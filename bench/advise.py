@@ -6,7 +6,9 @@ one compiled sampler for all of them), rounds interleaved so drift on the machin
 alike. Two models: the guide's eight schools (one candidate site: 3 variants) and nested
 plates (two candidate sites: 6 variants). Prints a table, the ratio advice / smoke test and
 PASS/FAIL against the target (advice <= 2x one smoke test), and writes
-bench/results/advise.json. CPU seconds are measured too (the worker's included).
+bench/results/advise.json. CPU seconds are measured too (the worker's included). JAX's
+persistent compilation cache is off by default, so that every run compiles (``--cache``
+leaves the server's own cache folder in use: cold runs then read their samplers from it).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of smoke test, advice")
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "advise.json")
+    parser.add_argument(
+        "--cache", action="store_true", help="keep JAX's persistent compilation cache on"
+    )
     return parser.parse_args()
 
 
@@ -66,6 +71,8 @@ def timed(run) -> tuple[float, float, object]:
 def main() -> int:
     args = parse_args()
     settings = SmokeSettings()
+    if not args.cache:  # the worker inherits it (smoke/compile_cache.py)
+        os.environ["NUMPYRO_LSP_COMPILE_CACHE"] = "off"
     catalog = load_catalog().catalog
     folder = Path(tempfile.mkdtemp(prefix="advise-bench-"))
     rows: dict[str, dict[str, list[float]]] = {}
@@ -122,7 +129,11 @@ def main() -> int:
             f"{cpu_ratio:>11.2f}"
         )
     verdict = "PASS" if passed else "FAIL"
-    print(f"\nadvice <= {TARGET}x one smoke test (median wall): {verdict}; load {load[0]:.2f}")
+    cache = "on" if args.cache else "off"
+    print(
+        f"\nadvice <= {TARGET}x one smoke test (median wall, compilation cache {cache}): "
+        f"{verdict}; load {load[0]:.2f}"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -137,6 +148,7 @@ def main() -> int:
                     "chains": settings.chains,
                 },
                 "target": TARGET,
+                "compile_cache": "on" if args.cache else "off",
                 "results": results,
             },
             indent=1,

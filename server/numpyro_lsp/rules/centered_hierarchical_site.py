@@ -12,6 +12,11 @@ cannot explore well: the NumPyro guide's centered 8-schools model gives dozens o
 transitions. The non-centered form, `LocScaleReparam(centered=0)`, samples the same model
 without them. The code action "Non-center `theta` with LocScaleReparam" rewrites it.
 
+Not always, though: when a site's data are strong (many observations per group), the
+centered form samples better and non-centering makes it worse. The code lens "Compare
+parameterizations" (`numpyro-lsp advise`) runs both on your model and recommends one; where
+centering wins, this hint is withdrawn until the model changes.
+
 ## Example
 ```python
 import numpyro

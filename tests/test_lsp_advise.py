@@ -208,3 +208,41 @@ async def test_the_advice_action_makes_exactly_the_recommended_change(client, ed
     diagnostic = advice_diagnostic(editor, uri, '"item"', fix)
     actions = await code_actions(client, editor, uri, '"item"', 1, [diagnostic])
     assert not [a for a in actions if a.title.startswith("Apply the advice")]
+
+
+def test_withdrawn_hints_are_the_sites_divergence_hints_while_the_model_is_unchanged():
+    import ast
+    from types import SimpleNamespace
+
+    from numpyro_lsp.analysis.models import analyze_module
+    from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+    from numpyro_lsp.features.advise import Withdrawn, fingerprint, without_withdrawn
+
+    catalog = read_catalog(shipped_catalog_path())
+    analysis = analyze_module(ast.parse(STRONG_DATA), catalog)
+    memo = Withdrawn("varying_intercepts", fingerprint(analysis, "varying_intercepts"), {"alpha"})
+    ls = SimpleNamespace(advice_withdrawn={"file:///x.py": {"varying_intercepts": memo}})
+    where = types.Range(types.Position(20, 0), types.Position(20, 5))
+
+    def hint(code: str, data: dict) -> types.Diagnostic:
+        return types.Diagnostic(range=where, message=code, code=code, data=data)
+
+    rule = hint(
+        "NPR012", {"fix": {"kind": "non_center", "site": "alpha", "model": "varying_intercepts"}}
+    )
+    smoke = hint("smoke-divergences", {"site": "alpha"})
+    other_site = hint("smoke-divergences", {"site": "mu"})
+    other_code = hint("smoke-r-hat", {"site": "alpha"})
+    found = [rule, smoke, other_site, other_code]
+    assert without_withdrawn(ls, "file:///x.py", analysis, found) == [other_site, other_code]
+    assert without_withdrawn(ls, "file:///other.py", analysis, found) == found
+    # The model's code changed: the hints are back.
+    edited = analyze_module(
+        ast.parse(STRONG_DATA.replace("HalfNormal(5)", "HalfNormal(3)")), catalog
+    )
+    assert without_withdrawn(ls, "file:///x.py", edited, found) == found
+    # An edit elsewhere in the file keeps them withdrawn.
+    elsewhere = analyze_module(
+        ast.parse(STRONG_DATA.replace("N = 100", "N = 100  # per group")), catalog
+    )
+    assert without_withdrawn(ls, "file:///x.py", elsewhere, found) == [other_site, other_code]

@@ -304,7 +304,8 @@ def divergence_findings(plan: RunPlan, divergences: int, draws: int) -> list[Smo
             "warning",
             "smoke-divergences",
             f"{counted}. `{site}` is a centered hierarchical site (its scale is sampled): "
-            "non-centering it with `LocScaleReparam(centered=0)` usually removes them.",
+            "non-centering it with `LocScaleReparam(centered=0)` usually removes them "
+            "(Compare parameterizations measures it).",
             plan.sites[site].line,
             plan.sites[site].start,
             plan.sites[site].end,

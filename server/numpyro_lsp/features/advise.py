@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from numpyro_lsp.analysis.models import ModuleAnalysis
     from numpyro_lsp.catalog.schema import Catalog
     from numpyro_lsp.smoke.loader import RunPlan
+    from numpyro_lsp.smoke.runner import SmokeRunner
 
 COMMAND = "numpyro.advise"
 DIAGNOSTIC_SOURCE = "numpyro advisor"
@@ -112,7 +113,7 @@ def without_withdrawn(
 
 
 def run_advice(
-    ls: NumpyroLanguageServer,
+    runner: SmokeRunner,
     document: ParsedDocument,
     source: str,
     path: str,
@@ -125,9 +126,7 @@ def run_advice(
     """In an executor thread: the advice, and the model's fingerprint as it was run."""
     from numpyro_lsp.advise.pipeline import advise
 
-    advice, plan = advise(
-        ls.smoke_runner, source, path, model, settings, catalog, cancel, on_progress
-    )
+    advice, plan = advise(runner, source, path, model, settings, catalog, cancel, on_progress)
     return advice, plan, fingerprint(document.analysis(catalog), advice.model)
 
 
@@ -182,7 +181,7 @@ def register(server: NumpyroLanguageServer) -> None:
         run = loop.run_in_executor(
             None,
             run_advice,
-            ls,
+            ls.smoke_runner,  # made on the event loop, which owns the server's state
             document,
             smoke_source(ls, uri, document.source, model),
             ls.workspace.get_text_document(uri).path,

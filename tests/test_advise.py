@@ -174,3 +174,29 @@ def test_no_advice_when_the_model_as_written_fails():
     recommendation = recommend([failed])
     assert recommendation.recommended is None
     assert "ValueError: bad scale" in recommendation.reason
+
+
+def test_a_variant_waits_for_a_smoke_test_started_between_two_variants():
+    import threading
+
+    from numpyro_lsp.advise.pipeline import run_in_turn
+    from numpyro_lsp.smoke.runner import RunnerBusy, RunOutcome
+
+    class Runner:
+        def __init__(self, busy_for: int) -> None:
+            self.busy_for = busy_for
+            self.calls = 0
+
+        def run(self, request, timeout_s, cancel, on_progress):
+            self.calls += 1
+            if self.calls <= self.busy_for:
+                raise RunnerBusy("a smoke test is already running")
+            return RunOutcome("result", "sampling")
+
+    runner = Runner(busy_for=2)
+    assert run_in_turn(runner, None, 1.0, threading.Event(), print).status == "result"
+    assert runner.calls == 3
+    cancelled = threading.Event()
+    cancelled.set()
+    outcome = run_in_turn(Runner(busy_for=10**6), None, 1.0, cancelled, print)
+    assert outcome.status == "cancelled"

@@ -16,7 +16,10 @@ from numpyro_lsp.settings import SmokeSettings
 from numpyro_lsp.smoke.hints import hint_for
 from numpyro_lsp.smoke.loader import LoadError, RunPlan, plan_run
 from numpyro_lsp.smoke.protocol import RunRequest
-from numpyro_lsp.smoke.runner import Progress, RunOutcome, SmokeRunner
+from numpyro_lsp.smoke.runner import Progress, RunnerBusy, RunOutcome, SmokeRunner
+
+# How often a variant waits for the worker that a smoke test took between two variants.
+WAIT_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,8 @@ def advise(
     on_progress: Callable[[AdviceProgress], None] = lambda progress: None,
 ) -> tuple[Advice, RunPlan]:
     """Advise on ``model`` of the file ``path`` whose text is ``source``. Raises
-    ``AdviceError`` when it cannot run, ``RunnerBusy`` while a smoke test holds the
-    runner."""
+    ``AdviceError`` when it cannot run, ``RunnerBusy`` while a smoke test holds the runner
+    at the start (one started between two variants is waited for)."""
     try:
         plan = plan_run(source, path, model, catalog)
     except LoadError as error:
@@ -92,7 +95,10 @@ def advise(
         def report(run: Progress, index: int = index, name: str = variant.name) -> None:
             on_progress(AdviceProgress(index, len(listed), name, run))
 
-        outcome = runner.run(request, settings.timeout_s, cancel, report)
+        if index == 1:  # RunnerBusy: another run holds the worker, say so at once
+            outcome = runner.run(request, settings.timeout_s, cancel, report)
+        else:
+            outcome = run_in_turn(runner, request, settings.timeout_s, cancel, report)
         if outcome.status == "cancelled":
             advice.cancelled = True
             break
@@ -109,6 +115,22 @@ def advise(
         advice.reason = recommendation.reason
         advice.keep_centered = kept_centered(advice.variants, recommendation)
     return advice, plan
+
+
+def run_in_turn(
+    runner: SmokeRunner,
+    request: RunRequest,
+    timeout_s: float,
+    cancel: threading.Event,
+    on_progress: Callable[[Progress], None],
+) -> RunOutcome:
+    """Run ``request`` once a smoke test started between two variants has finished."""
+    while True:
+        try:
+            return runner.run(request, timeout_s, cancel, on_progress)
+        except RunnerBusy:
+            if cancel.wait(WAIT_S):
+                return RunOutcome("cancelled", "loading")
 
 
 def variant_result(variant: Variant, outcome: RunOutcome) -> VariantResult:

@@ -77,8 +77,11 @@ def test_inference_prints_and_what_depends_on_them_are_skipped():
     assert "def run_inference" in kept  # a definition runs nothing
     for skipped in ("print(", "kernel = ", "mcmc = run_inference", "samples = "):
         assert skipped not in kept
-    assert result.call.arguments == "y=y"
-    assert result.call.origin == "module-level names"
+    # The run in the helper, whose first call passes the model: its argument is bound to
+    # what that call passes (smoke/script_slice.py).
+    assert result.call.arguments == "data"
+    assert result.call.origin == "`mcmc.run` on line 9"
+    assert result.script.lines == (18,) and "data = (y)" in result.script.parts[0]
 
 
 def test_arguments_from_a_chained_mcmc_run_with_starred_arguments():
@@ -133,20 +136,17 @@ def test_missing_parameters_are_named_with_the_way_to_supply_them():
     assert error.value.line == line_of(body, "def model")
 
 
-def test_a_run_argument_set_only_under_main_is_reported():
+def test_a_run_argument_set_only_under_main_is_built_by_the_script_slice():
     source = EIGHT_SCHOOLS.replace("J = 8\n", "").replace(
         "    nuts_kernel =", "    J = 8\n    nuts_kernel ="
     )
-    with pytest.raises(LoadError) as error:
-        plan_run(source, "/x/eight_schools.py", None, CATALOG)
-    message = error.value.message
-    assert "`mcmc.run` on line 30 use `J`" in message
-    assert "code the smoke test does not run (line 25" in message
-    assert error.value.line == 30
+    result = plan_run(source, "/x/eight_schools.py", None, CATALOG)
+    assert result.script.lines == (26,)  # J = 8, in the main block (smoke/script_slice.py)
+    assert result.script.parts[0].splitlines()[25] == "J = 8"
 
 
-def test_a_run_inside_a_function_with_local_arguments_is_reported():
-    with pytest.raises(LoadError, match="`X`, which is not a module-level name"):
+def test_a_run_inside_a_function_with_a_name_nothing_sets_is_reported():
+    with pytest.raises(LoadError, match="`load`, which neither the module nor the code before"):
         plan(
             """
             def model(X):

@@ -90,6 +90,7 @@ def advise(
             seed=settings.seed,
             reparam=reparam,
             centered=variant.centering(found),
+            script=list(plan.script.parts) if plan.script else [],
         )
 
         def report(run: Progress, index: int = index, name: str = variant.name) -> None:

@@ -23,14 +23,20 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from numpyro_lsp.analysis.centering import centered_sites
 from numpyro_lsp.analysis.layout import full_layout, statement_start
-from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, analyze_module
+from numpyro_lsp.analysis.models import (
+    FunctionInfo,
+    ModuleAnalysis,
+    analyze_module,
+    first_model_argument,
+)
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
+from numpyro_lsp.smoke.script_slice import ScriptSlice, SliceRefused, slice_for_call
 
 SMOKE_ARGS = re.compile(r"#\s*numpyro:\s*smoke-args\b(?P<arguments>.*)$")
 SMOKE_ARGS_HOW = "add a `# numpyro: smoke-args ...` comment right above `def {model}`, e.g.\n"
@@ -68,6 +74,8 @@ class ModelCall:
     # Where the arguments come from, for messages: "mcmc.run on line 31".
     origin: str
     line: int | None
+    # The file's ``mcmc.run(...)`` call, when the arguments are its.
+    node: ast.Call | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,9 @@ class RunPlan:
     # divergences usually come from.
     centered_sites: tuple[str, ...]
     skipped: tuple[SkippedLines, ...] = ()
+    # The statements of the script (the main block, ``main(args)``) that build the
+    # arguments, when ``mcmc.run`` is there.
+    script: ScriptSlice | None = None
 
 
 def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
@@ -153,7 +164,8 @@ def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> Run
     kept, skipped = kept_statements(analysis)
     defined = {name for i in kept for name in bound_names(analysis.tree.body[i])}
     call = model_call(analysis, source, function, defined)
-    check_names(call, function, defined, skipped)
+    script = script_slice(analysis, source, function, call, defined)
+    check_names(call, function, defined | (script.names if script else set()), skipped)
     return RunPlan(
         path=path,
         source=source,
@@ -164,6 +176,7 @@ def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> Run
         sites=site_positions(analysis, function, split_lines(source)),
         centered_sites=tuple(c.site.name for c in centered_sites(analysis) if c.model is function),
         skipped=tuple(skipped_lines(lines, region) for region in broken),
+        script=script,
     )
 
 
@@ -351,6 +364,7 @@ def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> M
     """The arguments of the file's first ``.run(rng_key, ...)`` of an MCMC built on the
     model, the key and MCMC's own options left out."""
     mcmc_calls = {id(use.call) for use in analysis.uses_of(function) if MCMC_PATH in use.chain}
+    mcmc_calls |= mcmc_built_in_helpers(analysis, function)
     if not mcmc_calls:
         return None
     runs = [
@@ -376,8 +390,121 @@ def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> M
             elif keyword.arg not in RUN_OPTIONS:
                 parts.append(f"{keyword.arg}={value}")
         name = ast.get_source_segment(source, run.func) or "run"
-        return ModelCall(", ".join(parts), f"`{name}` on line {run.lineno}", run.lineno)
+        return ModelCall(", ".join(parts), f"`{name}` on line {run.lineno}", run.lineno, run)
     return None
+
+
+def script_slice(
+    analysis: ModuleAnalysis,
+    source: str,
+    function: FunctionInfo,
+    call: ModelCall,
+    defined: set[str],
+) -> ScriptSlice | None:
+    """What of the script runs to build the arguments, when they come from an ``mcmc.run``
+    in the main block or in a function (smoke/script_slice.py)."""
+    if call.node is None or not nested_in_script(analysis.tree, call.node):
+        return None
+    runs_inference = inference_functions(analysis)
+
+    def forbidden(node: ast.Call) -> str | None:
+        if calls_inference(node, analysis, runs_inference):
+            return f"runs inference (`{ast.unparse(node.func)}`)"
+        return None
+
+    needed = set(free_names(call.arguments)) - BUILTIN_NAMES
+    try:
+        return slice_for_call(
+            analysis.tree, split_lines(source), call.node, needed, defined, forbidden
+        )
+    except SliceRefused as refused:
+        how = SMOKE_ARGS_HOW.format(model=function.name, example="...")
+        raise LoadError(
+            f"The arguments from {call.origin} cannot be built: {refused.message}. The smoke "
+            f"test never runs plots, prints, file writes, network loads or inference; {how}",
+            refused.line or call.line,
+        ) from refused
+
+
+def nested_in_script(tree: ast.Module, node: ast.AST) -> bool:
+    """Whether ``node`` is in the main block or a function, rather than in a module-level
+    statement the smoke test runs or skips as a whole."""
+    for statement in tree.body:
+        if statement.lineno <= node.lineno <= (statement.end_lineno or statement.lineno):
+            return is_main_guard(statement) or isinstance(
+                statement, ast.FunctionDef | ast.AsyncFunctionDef
+            )
+    return False
+
+
+def mcmc_built_in_helpers(analysis: ModuleAnalysis, function: FunctionInfo) -> set[int]:
+    """The ids of ``MCMC(...)`` calls that a function of the file builds on the model
+    through a kernel assigned to a local name, or on its parameter (``def run_inference(model,
+    args, rng_key, X, Y): mcmc = MCMC(NUTS(model), ...)``) when the function's first call
+    passes this model by name, as numpyro's examples do."""
+    found: set[int] = set()
+    for helper in analysis.functions:
+        parameters = helper_parameters(helper.node)
+        for node in ast.walk(helper.node):
+            if not isinstance(node, ast.Call):
+                continue
+            obj = analysis.catalog_object(node.func)
+            if obj is None or obj["path"] != MCMC_PATH or not node.args:
+                continue
+            kernel = node.args[0]
+            if isinstance(kernel, ast.Name):
+                kernel = assigned_value(analysis, kernel.id, node.lineno)
+            if not isinstance(kernel, ast.Call):
+                continue
+            kernel_obj = analysis.catalog_object(kernel.func)
+            model = first_model_argument(kernel)
+            if (
+                kernel_obj is not None
+                and kernel_obj["kind"] == "kernel"
+                and isinstance(model, ast.Name)
+                and (
+                    model.id == function.name
+                    if model.id not in parameters
+                    else passed_by_first_call(analysis, helper.node, model.id) == function.name
+                )
+            ):
+                found.add(id(node))
+    return found
+
+
+def helper_parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = node.args
+    return [a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]]
+
+
+def passed_by_first_call(
+    analysis: ModuleAnalysis, helper: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str
+) -> str | None:
+    """The name the first call of ``helper`` (outside its body; the call the script slice
+    follows) passes for ``parameter``."""
+    inside = {id(n) for n in ast.walk(helper)}
+    calls = sorted(
+        (
+            n
+            for n in ast.walk(analysis.tree)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Name)
+            and n.func.id == helper.name
+            and id(n) not in inside
+        ),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    if not calls:
+        return None
+    call = calls[0]
+    positional = helper_parameters(helper)[: len(helper.args.posonlyargs) + len(helper.args.args)]
+    value = None
+    if parameter in positional and positional.index(parameter) < len(call.args):
+        value = call.args[positional.index(parameter)]
+    for keyword in call.keywords:
+        if keyword.arg == parameter:
+            value = keyword.value
+    return value.id if isinstance(value, ast.Name) else None
 
 
 def assigned_value(analysis: ModuleAnalysis, name: str, line: int) -> ast.expr | None:

@@ -41,6 +41,7 @@ def run_smoke_test(
         samples=settings.samples,
         chains=settings.chains,
         seed=settings.seed,
+        script=list(plan.script.parts) if plan.script else [],
     )
     outcome = runner.run(request, settings.timeout_s, cancel, on_progress)
     return build_report(plan, outcome, settings)

@@ -48,6 +48,9 @@ class RunRequest:
     # sampler), and each one's ``centered`` for this run (a run argument, like the seed).
     reparam: dict[str, list[str]] = field(default_factory=dict)
     centered: list[float] = field(default_factory=list)
+    # Scripts as written (smoke/script_slice.py): source texts run in order after the kept
+    # statements, each at the file's own line numbers, that build the arguments.
+    script: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"type": RUN, **asdict(self)}

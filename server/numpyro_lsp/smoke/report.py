@@ -232,9 +232,24 @@ def header(plan: RunPlan, verdict: Verdict) -> str:
     left_out = [
         f"left out lines {s.first}-{s.last}: they do not parse ({s.reason})" for s in plan.skipped
     ]
+    script = []
+    if plan.script and plan.script.lines:
+        script = [f"ran from the script, to build the arguments: {line_ranges(plan.script.lines)}"]
     return "\n".join(
-        [f"NUTS smoke test of {plan.model} ({plan.path}): {verdict.upper()}", *left_out]
+        [f"NUTS smoke test of {plan.model} ({plan.path}): {verdict.upper()}", *left_out, *script]
     )
+
+
+def line_ranges(lines: tuple[int, ...]) -> str:
+    """``lines 3-5, 9``."""
+    ranges: list[list[int]] = []
+    for line in lines:
+        if ranges and line == ranges[-1][1] + 1:
+            ranges[-1][1] = line
+        else:
+            ranges.append([line, line])
+    words = [f"{a}-{b}" if a != b else f"{a}" for a, b in ranges]
+    return ("lines " if len(lines) > 1 else "line ") + ", ".join(words)
 
 
 # --- runs that finished ---------------------------------------------------------------------

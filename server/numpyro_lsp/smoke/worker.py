@@ -350,6 +350,9 @@ def load_model(request: RunRequest) -> tuple[Callable, tuple, dict]:
     sys.path.insert(0, folder)
     try:
         exec(compile(tree, request.path, "exec"), module.__dict__)
+        # The statements of the script that build the arguments (smoke/script_slice.py).
+        for part in request.script:
+            exec(compile(part, request.path, "exec"), module.__dict__)
         arguments = compile(
             f"__collect__({request.arguments})", protocol.ARGUMENTS_FILENAME, "eval"
         )

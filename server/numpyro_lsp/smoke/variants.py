@@ -20,8 +20,6 @@ import numpy as np
 from numpyro import handlers
 from numpyro.diagnostics import effective_sample_size
 from numpyro.infer.reparam import LocScaleReparam
-from scipy.special import ndtri
-from scipy.stats import rankdata
 
 # The name numpyro gives the sample a LocScaleReparam draws in place of the site's own.
 DECENTERED = "{}_decentered"
@@ -69,6 +67,11 @@ def bulk_ess(samples: dict[str, Any], reparam: dict[str, list[str]]) -> dict[str
 
 def site_bulk_ess(draws: np.ndarray) -> np.ndarray:
     """Bulk ESS of each element of draws shaped (chains, draws, ...)."""
+    # Imported on the advisor's first run: scipy.stats alone takes a third of a second,
+    # which a smoke test's cold start should not pay.
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
     chains, count = draws.shape[:2]
     half = count // 2
     if half < 2:

@@ -348,7 +348,7 @@ def model():
     raise RuntimeError("not yet")
 """,
     )
-    assert report.status == "error"
+    assert (report.status, report.phase) == ("error", "tracing")
     [finding] = report.findings
     assert finding.code == "shape-trace-error"
     assert "RuntimeError: not yet" in finding.message
@@ -413,3 +413,19 @@ def guide(y):
         ("scale", "param", []),
         ("mu", "latent", []),
     ]
+
+
+def test_an_error_in_the_files_own_code_is_told_apart(runner, tmp_path):
+    report, source = shapes(
+        runner,
+        tmp_path,
+        """
+data = np.loadtxt("no-such-file.csv")
+
+
+def model(data):
+    numpyro.sample("x", dist.Normal(0, 1), obs=data)
+""",
+    )
+    assert (report.status, report.phase) == ("error", "loading")
+    assert report.findings[0].line == line_of(source, "data = np.loadtxt")

@@ -128,6 +128,11 @@ const STEPS = [
     undefined,
   ],
   [
+    "saving in a trusted workspace shows inlay shapes; the site hover shows the model's table",
+    shapeLens,
+    "shapes.png",
+  ],
+  [
     "a project interpreter without numpyro gets a notification that says what to do",
     missingNumpyro,
     "missing-numpyro.png",
@@ -334,6 +339,30 @@ async function compareParameterizations(vscode) {
   );
   await vscode.runCommand("View: Focus Problems");
   await vscode.waitForText(".markers-panel", "Parameterization advice");
+}
+
+async function shapeLens(vscode) {
+  await vscode.page.keyboard.press("Escape");
+  await vscode.runCommand("File: Revert File");
+  await vscode.runCommand("Notifications: Clear All Notifications");
+  // A change and a save: the extension turns numpyro.shapes.onSave on in a trusted workspace.
+  await vscode.goToLastLine();
+  await vscode.page.keyboard.type("# shapes");
+  // Ctrl+S: the palette's first row for "File: Save" is "Compare Active File with Saved".
+  await vscode.page.keyboard.press("Control+S");
+  // The editor renders only the lines in view: bring the model back.
+  await vscode.goToEndOfLine("mu = numpyro.sample");
+  await vscode.waitForEditorText("theta: (8,) | ()");
+  await vscode.waitForEditorText("J=8, dim -1");
+  await vscode.waitForEditorText("mu: () | ()");
+  await vscode.hover('numpyro.sample("theta"', "theta", ".monaco-hover", "Shapes");
+  await vscode.waitForText(".monaco-hover", "HalfCauchy");
+  // For the screenshot: the hover scrolled to the table (the mouse on the hover keeps it open).
+  const box = await vscode.page.locator(".monaco-hover").first().boundingBox();
+  if (box !== null) {
+    await vscode.page.mouse.move(box.x + box.width / 2, box.y + box.height - 20, { steps: 4 });
+    await vscode.page.mouse.wheel(0, 110);
+  }
 }
 
 async function rebuildCatalog(vscode) {

@@ -248,8 +248,10 @@ async def _trace_saved(ls: NumpyroLanguageServer, document: ParsedDocument) -> N
         reports = await trace(ls, document, models, CancelToken())
         if reports is None:
             return
-        # Quiet on save: a model whose arguments the file does not give is not a finding.
-        show(ls, document, [r for r in reports if r.status != "not-run"])
+        # Quiet on save: a model whose arguments the file does not give, or a file whose
+        # module-level code fails here (data read from elsewhere), is not a shape finding.
+        shown = [r for r in reports if r.status != "not-run" and r.phase != "loading"]
+        show(ls, document, shown)
     except Exception:  # bad input never takes the server down
         log.exception("the shape trace on save failed")
 

@@ -38,9 +38,10 @@ def site_hover(
 
     texts = []
     for d in target.definitions:
+        # The shapes (a short table) before the posterior (a row per element).
         summaries = [
-            ls.posterior_summary(d.owner.uri or uri, d.site.name),
             hover_markdown(ls, d.owner.uri or uri, d.site.name),
+            ls.posterior_summary(d.owner.uri or uri, d.site.name),
         ]
         texts.append(site_markdown(d, "\n\n".join(s for s in summaries if s) or None))
     return types.Hover(

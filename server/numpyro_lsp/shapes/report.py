@@ -188,6 +188,8 @@ class ShapeReport:
     note: str | None = None
     # The worker's error, for the log and the JSON: its traceback.
     error: str | None = None
+    # Where an error happened: "loading" (the file's module-level code) or "tracing".
+    phase: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -480,6 +482,7 @@ def build_report(plan: RunPlan, outcome: RunOutcome, source: SourceSites) -> Sha
             findings=findings,
             error=exception.get("traceback", "").rstrip(),
             timings={"wall_s": outcome.wall_s},
+            phase=outcome.phase,
         )
     message = outcome.message.replace("The smoke test", "The shape trace").replace(
         "smoke-test worker", "worker"

@@ -429,3 +429,35 @@ def model(data):
     )
     assert (report.status, report.phase) == ("error", "loading")
     assert report.findings[0].line == line_of(source, "data = np.loadtxt")
+
+
+def test_a_script_whose_data_is_made_in_main(runner, tmp_path):
+    """The smoke test's script slice (smoke/script_slice.py): the arguments built in the
+    main block, with argparse's defaults."""
+    report, _ = shapes(
+        runner,
+        tmp_path,
+        """
+import argparse
+
+from jax import random
+from numpyro.infer import MCMC, NUTS
+
+
+def model(x, y=None):
+    beta = numpyro.sample("beta", dist.Normal(0, 5))
+    with numpyro.plate("data", x.shape[0]):
+        numpyro.sample("y", dist.Normal(beta * x, 1.0), obs=y)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--num-data", type=int, default=70)
+    args = parser.parse_args()
+    x = np.linspace(0, 1, args.num_data)
+    mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+    mcmc.run(random.PRNGKey(0), x, y=2 * x)
+""",
+    )
+    assert report.status == "ok", report.summary
+    assert rows(report)["y"] == ([70], [], [70], [70], [("data", 70, -1)])

@@ -3,7 +3,7 @@ with which arguments. Shipped to the project's interpreter with the worker."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SHAPES = "shapes"
@@ -19,6 +19,9 @@ class ShapesRequest:
     model: str
     # Call-argument text (``J, sigma, y=y``) evaluated in the file's namespace.
     arguments: str
+    # The statements of a script that build the arguments (smoke/script_slice.py), run after
+    # the kept ones at the file's own line numbers: the smoke test's ``RunRequest.script``.
+    script: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"type": SHAPES, **asdict(self)}

@@ -44,6 +44,7 @@ def trace_shapes(
         kept_statements=list(plan.kept_statements),
         model=plan.model,
         arguments=plan.call.arguments,
+        script=list(plan.script.parts) if plan.script else [],
     )
     outcome = runner.run(request, timeout_s, cancel)
     return build_report(plan, outcome, sites)

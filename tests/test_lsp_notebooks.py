@@ -269,6 +269,22 @@ async def test_completion_hover_signature_in_a_cell(nb_client, notebook):
     assert "scale" in signature.signatures[0].label
 
 
+async def test_site_names_of_an_earlier_cells_model_complete(nb_client, notebook):
+    # As an editor that closes brackets and quotes leaves it.
+    notebook.append_line(4, 'fixed = handlers.substitute(model, data={""})')
+    position = notebook.position(4, 'substitute(model, data={"', len('substitute(model, data={"'))
+    result = await nb_client.text_document_completion_async(
+        types.CompletionParams(text_document=ident(notebook.uri_of(4)), position=position)
+    )
+    items = result.items if isinstance(result, types.CompletionList) else result
+    assert {"mu", "tau", "theta", "obs"} <= {i.label for i in items}
+    for item in items:
+        edit = item.text_edit
+        if edit is not None:
+            edit_range = edit.range if isinstance(edit, types.TextEdit) else edit.replace
+            assert edit_range.start.line == position.line
+
+
 async def test_snippets_complete_in_a_cell(nb_client, notebook):
     notebook.append_line(4, "np_")
     position = notebook.position(4, "np_", 3)

@@ -146,3 +146,46 @@ def test_real_tutorial_gives_its_true_findings(tmp_path):
         "NPR012",
         "NPR008",
     ]
+
+
+# Two patterns of numpyro's own tutorials (effect_handlers.ipynb, hierarchical_forecasting.ipynb)
+# that the rules read wrong before: each quiet now, and the finding it was mistaken for still
+# made where it holds.
+CONDITIONED_OBS = """\
+import numpyro
+import numpyro.distributions as dist
+from numpyro import handlers
+from numpyro.infer import MCMC, NUTS
+
+
+def linear_model(x):
+    intercept = numpyro.sample("intercept", dist.Normal(0.0, 10.0))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    numpyro.sample("obs", dist.Normal(intercept * x, sigma))
+
+
+def scan_model(y=None):
+    loc = numpyro.sample("loc", dist.Normal(0.0, 1.0))
+    scale = numpyro.sample("scale", dist.HalfNormal(1.0))
+    with numpyro.handlers.condition(data={"obs": y}):
+        numpyro.sample("obs", dist.Normal(loc, scale))
+    numpyro.sample("free", dist.Normal(loc, scale))
+
+
+conditioned = handlers.condition(linear_model, data={"obs": 1.0})
+MCMC(NUTS(conditioned), num_warmup=10, num_samples=10)
+value = handlers.seed(lambda: numpyro.sample("x", dist.Normal(0.0, 1.0)), rng_seed=0)()
+numpyro.sample("y", dist.Normal(0.0, 1.0))
+"""
+
+
+def test_conditioned_sites_and_seeded_lambdas_are_not_reported():
+    from numpyro_lsp.catalog.store import load_catalog
+    from numpyro_lsp.rules.engine import check_source
+
+    findings = check_source(CONDITIONED_OBS, load_catalog().catalog)
+    reported = sorted((f.code, f.span.line) for f in findings)
+    lines = CONDITIONED_OBS.splitlines()
+    free = next(n for n, line in enumerate(lines, 1) if '"free"' in line)
+    bare = next(n for n, line in enumerate(lines, 1) if 'sample("y"' in line)
+    assert reported == [("NPR001", bare), ("NPR012", free)]

@@ -19,6 +19,9 @@ from numpyro_lsp.analysis.models import (
 from numpyro_lsp.catalog.schema import Catalog
 
 REPARAM = "numpyro.handlers.reparam"
+CONDITION = "numpyro.handlers.condition"
+# Catalog kinds that run a model for inference (MCMC kernels, MCMC, SVI).
+INFERENCE_KINDS = {"kernel", "inference"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,34 @@ def reparam_calls(site: Site, uses: list[ModelUse], analysis: ModuleAnalysis) ->
     return calls
 
 
+def conditioned(site: Site, uses: list[ModelUse], catalog: Catalog) -> bool:
+    """A site that ``condition`` observes, or may: around it (``with
+    handlers.condition(data={"obs": y}):``) or around the model where inference runs it
+    (``NUTS(condition(model, data={"obs": y}))``, also through a name: a tutorial's way to
+    fit a model written for prior sampling); a data dict that is not written out may name
+    it."""
+    member = catalog.lookup(CONDITION)
+    if member is not None:
+        for handler in site.handlers:
+            if handler.path != CONDITION:
+                continue
+            data = bind_arguments(member.obj, handler.call).get("data")
+            if not isinstance(data, ast.Dict):
+                return data is not None
+            if site.name in {k.value for k in data.keys if isinstance(k, ast.Constant)}:
+                return True
+    for use in uses:
+        inference = any(
+            catalog.objects.get(path, {}).get("kind") in INFERENCE_KINDS for path in use.chain
+        )
+        if not inference:
+            continue  # conditioned for a trace or a plot: NUTS may still see it latent
+        names = use.handled_sites(catalog, {CONDITION})
+        if names is None or site.name in names:
+            return True
+    return False
+
+
 def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
     """For each variable, the latent sites its value derives from (through assignments)."""
     latent_targets = {s.target: s.name for s in model.sites if s.latent and s.target and s.name}
@@ -109,6 +140,8 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
                 continue
             covered = configured_sites(reparam_calls(site, uses, analysis), analysis.catalog)
             if covered is None or site.name in covered:
+                continue
+            if conditioned(site, uses, analysis.catalog):
                 continue
             parents = scale_parents | parents_of(site, "loc", depends)
             yield CenteredSite(model, site, tuple(sorted(parents)))

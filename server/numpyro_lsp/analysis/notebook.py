@@ -69,10 +69,12 @@ def mask_ipython(source: str) -> str:
                 return _join_like(source, [_comment_out(line) for line in lines])
             lines[first] = _comment_out(lines[first])
             return mask_ipython(_join_like(source, lines))
-    if _parses(source):
+    candidates = [i for i, line in enumerate(lines) if _IPYTHON_LINE.match(line)]
+    if not candidates or _parses(source):
         return source
-    masked = [_comment_out(line) if _IPYTHON_LINE.match(line) else line for line in lines]
-    return _join_like(source, masked)
+    for index in candidates:
+        lines[index] = _comment_out(lines[index])
+    return _join_like(source, lines)
 
 
 def _join_like(source: str, lines: list[str]) -> str:

@@ -170,6 +170,14 @@ class ResultMapper:
             return self._asked_range(value)
         if isinstance(value, types.Position):
             return self._asked_position(value)
+        if isinstance(value, types.CompletionItem):
+            # Many items, and only their edits hold positions.
+            if value.text_edit is None and value.additional_text_edits is None:
+                return value
+            edits = [self._walk(value.text_edit), self._walk(value.additional_text_edits)]
+            if _DROP in edits:
+                return _DROP
+            return attrs.evolve(value, text_edit=edits[0], additional_text_edits=edits[1])
         if not attrs.has(type(value)):
             return value
         changes = {}

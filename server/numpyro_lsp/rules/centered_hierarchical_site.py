@@ -3,7 +3,9 @@
 ## What it does
 Points out a latent site of a loc-scale family (Normal, StudentT, Cauchy, Laplace...: the
 families `LocScaleReparam` supports, read from numpyro) whose `scale` depends on another
-latent site, and that no `reparam` handler covers yet. The smoke test names the same sites
+latent site, and that no `reparam` handler covers yet. A site that `condition` observes
+(`with handlers.condition(data={"obs": y}):` around it, or `condition(model, data={"obs":
+y})` where the model is used) is data, not a latent. The smoke test names the same sites
 when NUTS diverges (one definition: `analysis/centering.py`).
 
 ## Why is this bad?

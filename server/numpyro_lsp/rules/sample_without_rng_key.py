@@ -2,7 +2,8 @@
 
 ## What it does
 Flags `numpyro.sample` called outside any model, handler or `seed` context without an
-`rng_key`.
+`rng_key`. A `sample` in a function or a lambda is left to its caller
+(`handlers.seed(lambda: numpyro.sample(...), rng_seed=0)()`).
 
 ## Why is this bad?
 NumPyro has no global random state. Outside inference, a `sample` site has no key to draw
@@ -34,6 +35,7 @@ projects): no finding (its precision there is not measured yet).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
@@ -44,8 +46,14 @@ SEVERITY = Severity.ERROR
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    lambdas = None
     for site in analysis.sites:
         if site.primitive != "sample" or site.function is not None:
+            continue
+        if lambdas is None:
+            lambdas = analysis.nodes(ast.Lambda)
+        if any(_inside(site.call, function) for function in lambdas):
+            # A function, like a ``def``: its caller decides (``seed(lambda: ...)``).
             continue
         if "rng_key" in site.arguments:
             continue
@@ -57,3 +65,11 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             "or wrap it in `numpyro.handlers.seed(rng_seed=0)`",
             fix={"kind": "add_rng_key"},
         )
+
+
+def _inside(node: ast.AST, outer: ast.AST) -> bool:
+    start = (node.lineno, node.col_offset)
+    return (outer.lineno, outer.col_offset) <= start and (node.end_lineno, node.end_col_offset) <= (
+        outer.end_lineno,
+        outer.end_col_offset,
+    )

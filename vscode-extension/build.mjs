@@ -10,6 +10,20 @@ const production = process.argv.includes("--production");
 
 await mkdir("snippets", { recursive: true });
 await copyFile("../snippets/numpyro.code-snippets", "snippets/numpyro.code-snippets");
+
+// The smoke test's pictures: uPlot from npm next to the renderer in the Python package (the
+// HTML report inlines them, the wheel carries them), and the same files in media/ for the
+// VS Code panel.
+const pictures = "../server/numpyro_lsp/smoke/pictures";
+await mkdir(`${pictures}/vendor`, { recursive: true });
+await mkdir("media", { recursive: true });
+for (const name of ["uPlot.iife.min.js", "uPlot.min.css"]) {
+  await copyFile(`node_modules/uplot/dist/${name}`, `${pictures}/vendor/${name}`);
+  await copyFile(`node_modules/uplot/dist/${name}`, `media/${name}`);
+}
+for (const name of ["report.js", "report.css"]) {
+  await copyFile(`${pictures}/${name}`, `media/${name}`);
+}
 await esbuild.build({
   entryPoints: ["src/extension.ts"],
   outfile: "dist/extension.js",

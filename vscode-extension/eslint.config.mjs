@@ -3,7 +3,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "e2e/results/", "node_modules/"] },
+  { ignores: ["dist/", "e2e/results/", "node_modules/", "media/"] },
   js.configs.recommended,
   {
     files: ["src/**/*.ts"],

@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_smoke_settings_arguments(smoke)
     smoke.add_argument("--json", action="store_true", help="print the report as JSON")
+    smoke.add_argument(
+        "--html", metavar="FILE", help="write the report's pictures as one self-contained HTML file"
+    )
+    smoke.add_argument(
+        "--png", metavar="DIR", help="write the report's pictures as PNG files (needs matplotlib)"
+    )
     add_python_argument(smoke)
 
     from numpyro_lsp.shapes.command import add_arguments as add_shapes_arguments
@@ -248,6 +254,11 @@ def smoke_command(args: argparse.Namespace) -> int:
     else:
         print(report.details)
         print(f"\n{report.summary}")
+    if args.html or args.png:
+        from numpyro_lsp.smoke.picture_files import write_pictures
+
+        for line in write_pictures(report, args.html, args.png):
+            print(f"numpyro-lsp smoke: {line}", file=sys.stderr)
     return 1 if report.verdict == "fail" else 0
 
 

@@ -41,6 +41,7 @@ class ChunkedRun:
     samples: dict[str, np.ndarray]  # site -> (chains, draws, ...)
     diverging: np.ndarray  # (chains, draws)
     accept_prob: np.ndarray  # (chains, draws)
+    energy: np.ndarray  # (chains, draws)
     step_size: np.ndarray  # (chains,)
 
 
@@ -93,7 +94,7 @@ class ChunkedSampler:
         postprocess = self._kernel.postprocess_fn(args, self._kwargs)
 
         def draw(s):
-            return postprocess(s.z), s.diverging, s.accept_prob
+            return postprocess(s.z), s.diverging, s.accept_prob, s.energy
 
         shapes = jax.eval_shape(draw, state)
         buffers = jax.tree.map(lambda s: jnp.zeros((self.size, *s.shape), s.dtype), shapes)
@@ -142,5 +143,5 @@ class ChunkedSampler:
             )
             for parts in kept
         ]
-        samples, diverging, accept_prob = jax.tree.map(lambda *c: np.stack(c), *chains)
-        return ChunkedRun(dict(samples), diverging, accept_prob, step_size)
+        samples, diverging, accept_prob, energy = jax.tree.map(lambda *c: np.stack(c), *chains)
+        return ChunkedRun(dict(samples), diverging, accept_prob, energy, step_size)

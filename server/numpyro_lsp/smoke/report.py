@@ -97,9 +97,14 @@ class SmokeReport:
     divergences: int = 0
     accept_prob: float | None = None
     step_size: list[float] = field(default_factory=list)
+    # The draws the pictures show (smoke/draws.py), kept out of ``as_json``: the report's
+    # pictures go to an HTML file or the editor's panel (smoke/pictures.py).
+    pictures: dict[str, Any] | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["pictures"]
+        return data
 
 
 def fmt(value: float | None, digits: int = 2) -> str:
@@ -284,6 +289,7 @@ def result_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) -
         divergences=divergences,
         accept_prob=payload["accept_prob"],
         step_size=payload["step_size"],
+        pictures=payload.get("pictures"),
     )
     report.summary = result_summary(report, payload["reused"])
     report.details = result_details(report, plan, settings, outcome)

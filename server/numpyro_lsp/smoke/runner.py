@@ -45,6 +45,7 @@ WORKER_SHIPPED = [
     "numpyro_lsp.smoke.variants",
     "numpyro_lsp.smoke.chunked_sampler",
     "numpyro_lsp.smoke.compile_cache",
+    "numpyro_lsp.smoke.draws",
 ]
 # The worker's persistent compilation cache (``smoke/compile_cache.py``), unless the user's
 # environment names one: a folder in the cache folder.

@@ -40,7 +40,7 @@ from numpyro.infer.util import initialize_model
 
 from numpyro_lsp.shapes import trace as shape_trace
 from numpyro_lsp.shapes.request import SHAPES, ShapesRequest
-from numpyro_lsp.smoke import compile_cache, protocol, variants
+from numpyro_lsp.smoke import compile_cache, draws, protocol, variants
 from numpyro_lsp.smoke.chunked_sampler import Chunk, ChunkedSampler
 from numpyro_lsp.smoke.protocol import RunRequest
 
@@ -317,6 +317,10 @@ class Worker:
             "step_size": np.asarray(run.step_size, dtype=float).tolist(),
             "sites": site_summaries(run.samples),
             "compile_cache": self.compile_cache,
+            # The pictures' draws (smoke/draws.py); the advisor's runs need none.
+            "pictures": None
+            if request.reparam
+            else draws.pictures(run.samples, run.diverging, run.energy),
             "warnings": compiled.warnings,
             **advised,
         }

@@ -26,13 +26,21 @@ import ast
 from dataclasses import dataclass, field
 
 from numpyro_lsp.analysis.models import ModuleAnalysis, NodeIndex, index_statements, walk_statements
-from numpyro_lsp.analysis.recovery import PARSE_ERRORS, BrokenRegion, parse_lines, recover
+from numpyro_lsp.analysis.recovery import (
+    PARSE_ERRORS,
+    BrokenRegion,
+    parse_lines,
+    recover,
+    segment_starts,
+)
 from numpyro_lsp.catalog.schema import Catalog
 
 # A chunk grows to at least this many lines before the next statement starts another:
 # each chunk costs a walk and a run of every chunk check, which for a lone import or
 # assignment would cost more than re-parsing a few neighbours with it.
 CHUNK_LINES = 25
+# A file opened is parsed this many lines at a time (``parse_in_pieces``).
+PIECE_LINES = 1000
 
 
 @dataclass(eq=False)
@@ -129,10 +137,32 @@ def recovered(lines: list[str], start: int, end: int) -> list[Chunk]:
     return tile(statements, start, end, broken=broken)
 
 
+def parse_in_pieces(lines: list[str], start: int, end: int) -> list[ast.stmt]:
+    """``parse_lines`` of lines ``start`` to ``end``, a piece of about ``PIECE_LINES`` lines
+    at a time, each cut where a top-level statement may begin: the same statements, since a
+    piece that parses ends outside any bracket or string and the next starts at column 0
+    (as an edit's splice, above); the whole at once when a piece does not parse. Parsing a
+    large file at once holds the parser's own copy of all of it besides the tree: about as
+    much memory again, at the moment a file is opened."""
+    cuts = [start]
+    for line in segment_starts(lines, start, end):
+        if line - cuts[-1] >= PIECE_LINES and end - line >= PIECE_LINES // 2:
+            cuts.append(line)
+    if len(cuts) == 1:
+        return parse_lines(lines, start, end)
+    statements: list[ast.stmt] = []
+    try:
+        for first, after in zip(cuts, [*cuts[1:], end], strict=True):
+            statements += parse_lines(lines, first, after)
+    except PARSE_ERRORS:
+        return parse_lines(lines, start, end)
+    return statements
+
+
 def read_lines(lines: list[str], start: int, end: int) -> list[Chunk]:
     """Chunks of lines ``start`` to ``end``, with what does not parse recovered around."""
     try:
-        return tile(parse_lines(lines, start, end), start, end)
+        return tile(parse_in_pieces(lines, start, end), start, end)
     except PARSE_ERRORS:
         return recovered(lines, start, end)
 

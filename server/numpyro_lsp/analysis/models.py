@@ -1188,6 +1188,9 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
         if name in function_names:
             function = analysis.function_at(name, call.func)
             analysis.model_uses.append(ModelUse(name, handlers, call, function))
+    # ``model_of`` calls itself through its closure, a cycle that holds the analysis: left
+    # alone, each version's analysis would wait for a full collection to be freed.
+    model_of = None
 
 
 def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:

@@ -137,3 +137,26 @@ async def test_the_collector_waits_while_checks_run_and_resumes_after_the_last_p
     await asyncio.sleep(0.05)
     release["a"].set()
     assert task.cancelled() and gc.isenabled()
+
+
+async def test_one_full_collection_once_no_check_has_run_for_a_while():
+    import gc
+
+    full: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    scheduler = CheckScheduler(lambda snapshot, token: snapshot, lambda snapshot, found: None)
+    scheduler.at_rest.seconds = 0.2
+    gc.callbacks.append(seen)
+    try:
+        for version in range(3):  # typing: each check puts the collection off
+            await scheduler.start("doc", version)
+            await asyncio.sleep(0.05)
+        before = len(full)
+        await asyncio.sleep(0.4)
+        assert len(full) > before
+    finally:
+        gc.callbacks.remove(seen)

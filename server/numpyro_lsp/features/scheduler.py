@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from numpyro_lsp.features.cancellation import Cancelled, CancelToken
-from numpyro_lsp.features.collector import WHILE_CHECKING
+from numpyro_lsp.features.collector import WHILE_CHECKING, AtRest
 
 Snapshot = TypeVar("Snapshot")
 Result = TypeVar("Result")
@@ -29,6 +29,7 @@ class CheckScheduler(Generic[Snapshot, Result]):
         self._publish = publish
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._running: dict[str, tuple[CancelToken, asyncio.Task]] = {}
+        self.at_rest = AtRest()
 
     def later(self, key: str, delay: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` once ``key`` has been quiet for ``delay`` seconds."""
@@ -57,17 +58,21 @@ class CheckScheduler(Generic[Snapshot, Result]):
         self._cancel_check(key)
 
     async def _run(self, key: str, snapshot: Snapshot, token: CancelToken) -> None:
-        # The garbage collector waits until the findings are out (features/collector.py).
-        with WHILE_CHECKING:
-            try:
-                result = await asyncio.to_thread(self._check, snapshot, token)
-            except Cancelled:
-                return
-            finally:
-                if self._running.get(key, (None,))[0] is token:
-                    del self._running[key]
-            if result is not None and not token.cancelled:
-                self._publish(snapshot, result)
+        # The garbage collector waits until the findings are out, and collects in full once
+        # the server is idle (features/collector.py).
+        try:
+            with WHILE_CHECKING:
+                try:
+                    result = await asyncio.to_thread(self._check, snapshot, token)
+                except Cancelled:
+                    return
+                finally:
+                    if self._running.get(key, (None,))[0] is token:
+                        del self._running[key]
+                if result is not None and not token.cancelled:
+                    self._publish(snapshot, result)
+        finally:
+            self.at_rest.checked()
 
     def _cancel_timer(self, key: str) -> None:
         handle = self._timers.pop(key, None)

@@ -189,3 +189,27 @@ def test_conditioned_sites_and_seeded_lambdas_are_not_reported():
     free = next(n for n, line in enumerate(lines, 1) if '"free"' in line)
     bare = next(n for n, line in enumerate(lines, 1) if 'sample("y"' in line)
     assert reported == [("NPR001", bare), ("NPR012", free)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a\nb\nc", "a\nx\nb\nc"),  # a line inserted
+        ("a\nb\nc", "a\nc"),  # a line removed
+        ("a\nb\nc", "a\nb\nc\nd"),  # appended
+        ("a\nb\nc", "a\nb"),  # the last line removed
+        ("a\nb", "z\na\nb"),  # prepended
+        ("a\nb\nc", "x\ny"),  # all replaced
+        ("a\nb\nc", "a\nb!\nc"),  # a line changed
+    ],
+)
+def test_program_change_turns_one_program_into_the_other(old, new):
+    from lsprotocol import types
+
+    from conftest import apply_text_edits
+    from numpyro_lsp.features.notebooks import program_change
+
+    change = program_change(split_lines(old), split_lines(new))
+    edit = types.TextEdit(change.range, change.text)
+    assert apply_text_edits(old, [edit]) == new
+    assert program_change(split_lines(old), split_lines(old)) is None

@@ -130,12 +130,17 @@ class NotebookProgram:
         return self.cells[index].start + line
 
 
+@functools.lru_cache(maxsize=4096)
+def _masked_cell(text: str) -> tuple[str, int]:
+    masked = mask_ipython(text)
+    return masked, len(split_lines(masked))
+
+
 def notebook_program(cells: Sequence[tuple[str, str]]) -> NotebookProgram:
     """The program of ``cells`` (key, text), code cells only, in order."""
     texts, placed, start = [], [], 0
     for key, text in cells:
-        masked = mask_ipython(text)
-        count = len(split_lines(masked))
+        masked, count = _masked_cell(text)
         placed.append(CodeCell(key, start, count))
         texts.append(masked)
         start += count

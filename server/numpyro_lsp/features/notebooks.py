@@ -109,11 +109,10 @@ def view_of(workspace: Workspace, notebook: types.NotebookDocument) -> NotebookV
     return NotebookView(notebook.uri, notebook.version, notebook_program(cells), tuple(versions))
 
 
-def program_change(old: str, new: str) -> types.TextDocumentContentChangePartial | None:
-    """One change that turns the program ``old`` into ``new`` (the lines between their
-    common first and last lines), for the diagnostics store to move findings with; None
-    when they are equal."""
-    a, b = split_lines(old), split_lines(new)
+def program_change(a: list[str], b: list[str]) -> types.TextDocumentContentChangePartial | None:
+    """One change that turns the program of lines ``a`` into that of ``b`` (the lines
+    between their common first and last lines), for the diagnostics store to move findings
+    with; None when they are equal."""
     limit = min(len(a), len(b))
     prefix = 0
     while prefix < limit and a[prefix] == b[prefix]:
@@ -454,7 +453,7 @@ def register(server: NumpyroLanguageServer) -> None:
         if before is None or after is None:
             return
         ls.parsed(uri)  # the snapshot of this version, taken now
-        change = program_change(before.program.source, after.program.source)
+        change = program_change(before.lines, after.lines)
         ls.diagnostics.edited(uri, version, [change] if change is not None else [])
         ls.checks.later(
             uri,

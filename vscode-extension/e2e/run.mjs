@@ -328,8 +328,11 @@ async function smokeTestWhileTyping(vscode) {
 
 async function compareParameterizations(vscode) {
   await vscode.page.keyboard.press("Escape");
-  await vscode.runCommand("File: Revert File");
   await vscode.runCommand("Notifications: Clear All Notifications");
+  // The steps before may have closed every editor (the notebook's).
+  await vscode.openFile("eight_schools.py");
+  await vscode.waitForEditorText("def eight_schools(J, sigma, y=None):");
+  await vscode.runCommand("File: Revert File");
   await vscode.goToEndOfLine("tau = numpyro.sample");
   await vscode.runCommand("NumPyro: Compare Parameterizations of the Model at the Cursor");
   // Every variant runs in the smoke test's warm worker; the advice names the numbers.

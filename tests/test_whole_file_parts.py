@@ -16,7 +16,7 @@ from numpyro_lsp.analysis.models import (
     walk_statements,
 )
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
-from numpyro_lsp.rules import prng_key_reuse
+from numpyro_lsp.rules import duplicate_site, prng_key_reuse, sample_in_plain_call
 
 CATALOG = read_catalog(shipped_catalog_path())
 
@@ -71,3 +71,51 @@ def test_module_level_key_reuse_from_parts_equals_the_walk_of_the_whole_file(sta
     whole = prng_key_reuse._Scope(analysis, analysis.assignments, tree.body)
     whole.block(tree.body)
     assert reports(prng_key_reuse.check(analysis)) == reports(whole.reports)
+
+
+CALLS_HEADER = (
+    "import numpyro\nimport numpyro.distributions as dist\nfrom numpyro import handlers\n"
+    "from numpyro.infer import MCMC, NUTS\n"
+)
+# Module-level code and functions that call helpers with sites, in branches, loops, handlers.
+CALLING = [
+    "def helper():\n    numpyro.sample('a', dist.Normal(0, 1))",
+    "def model():\n    helper()\n    numpyro.sample('a', dist.Normal(0, 1))",
+    "def model():\n    if flag:\n        return helper()\n    helper()",
+    "def other():\n    model()\n    with handlers.seed(rng_seed=0):\n        helper()",
+    "helper()",
+    "model()",
+    "if flag:\n    raise SystemExit",
+    "if flag:\n    helper()\nelse:\n    model()",
+    "with handlers.seed(rng_seed=0):\n    helper()",
+    "for i in range(3):\n    helper()",
+    "x = helper() if flag else model()",
+    "try:\n    model()\nexcept ValueError:\n    pass",
+    "if __name__ == '__main__':\n    model()",
+    "mcmc = MCMC(NUTS(model), num_warmup=1, num_samples=1)",
+    "f = lambda: helper()",
+]
+
+
+def analysis_in_parts(source: str, per_statement: bool):
+    tree = ast.parse(source)
+    groups = [[s] for s in tree.body] if per_statement else [tree.body]
+    indexes = [index_statements(group) for group in groups]
+    bindings = module_bindings(indexes)
+    parts = [
+        walk_statements(group, index, bindings, CATALOG)
+        for group, index in zip(groups, indexes, strict=True)
+    ]
+    return analyze_module(tree, CATALOG, parts=parts)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(CALLING), min_size=1, max_size=12))
+def test_calls_walked_part_by_part_equal_one_walk_of_the_whole_file(statements):
+    """NPR022 and NPR006 read the calls each function and the module-level code make
+    (analysis/call_graph.py), walked once per part and kept with it."""
+    source = CALLS_HEADER + "\n".join(statements)
+    whole, parts = analysis_in_parts(source, False), analysis_in_parts(source, True)
+    for rule in (sample_in_plain_call, duplicate_site):
+        assert reports(rule.check(parts)) == reports(rule.check(whole))
+        assert reports(rule.check(parts)) == reports(rule.check(parts))  # kept, read again

@@ -161,19 +161,23 @@ class _Around:
         )
 
 
-class _Walk:
-    def __init__(
-        self,
-        analysis: ModuleAnalysis,
-        caller: FunctionInfo | None,
-        functions: set[int],
-    ) -> None:
-        self.analysis = analysis
-        self.caller = caller
-        self.functions = functions
-        self.calls: list[Call] = []
+# A call a walk met, before its callee is resolved: the node, the branches (those of the
+# conditional expressions it sits in last), loops, handlers and conditions around it.
+_Met = tuple[
+    ast.Call, tuple[tuple[int, str], ...], tuple[ast.stmt, ...], tuple[str, ...], frozenset
+]
 
-    def block(self, body: list[ast.stmt], around: _Around) -> None:
+
+class _Walk:
+    """The calls a body makes, with what surrounds each: what depends on the body alone (and
+    the file's imports), kept with the part that holds it (``_met_in``)."""
+
+    def __init__(self, analysis: ModuleAnalysis) -> None:
+        self.analysis = analysis
+        self.calls: list[_Met] = []
+
+    def block(self, body: list[ast.stmt], around: _Around) -> _Around:
+        """Walks the statements; returns what surrounds the statements after them."""
         for statement in body:
             self.statement(statement, around)
             if isinstance(statement, ast.If) and not _is_main_guard(statement):
@@ -182,6 +186,7 @@ class _Walk:
                     around = around.branch(statement, "orelse", facts(statement.test, False))
                 elif _ends(statement.orelse):
                     around = around.branch(statement, "body", facts(statement.test, True))
+        return around
 
     def statement(self, node: ast.stmt, around: _Around) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -222,12 +227,38 @@ class _Walk:
 
     def own(self, statement: ast.stmt, around: _Around) -> None:
         for node, inner in self.own_calls(statement):
-            callee = resolve_callee(self.analysis, node, self.functions, self.caller)
-            if callee is not None:
-                branches = (*around.branches, *inner)
-                self.calls.append(
-                    Call(node, callee, branches, around.loops, around.handlers, around.conditions)
-                )
+            branches = (*around.branches, *inner)
+            self.calls.append((node, branches, around.loops, around.handlers, around.conditions))
+
+
+def _met_in(analysis: ModuleAnalysis, function: FunctionInfo | None) -> list[_Met]:
+    """The calls a function's body makes (module-level code for None), walked once per part
+    that holds it: a function's in its part (``FunctionInfo.scope``), module-level code's
+    part by part, each walked again only when what surrounds its first statement changed
+    (an ``if ...: raise`` above it)."""
+    if function is not None:
+        kept = function.scope.part_facts.setdefault("call graph", {})
+        met = kept.get(id(function))
+        if met is None:
+            walk = _Walk(function.scope)
+            walk.block(function.node.body, _Around())
+            met = kept[id(function)] = walk.calls
+        return met
+    if not analysis.parts:  # made by hand, not by analyze_module: walk it all
+        walk = _Walk(analysis)
+        walk.block(analysis.tree.body, _Around())
+        return walk.calls
+    met = []
+    around = _Around()
+    for part in analysis.parts:
+        kept = part.part_facts.get("call graph module")
+        if kept is None or kept[0] != around:
+            walk = _Walk(part)
+            after = walk.block(part.tree.body, around)
+            kept = part.part_facts["call graph module"] = (around, walk.calls, after)
+        met += kept[1]
+        around = kept[2]
+    return met
 
 
 class CallGraph:
@@ -245,10 +276,13 @@ class CallGraph:
         if key not in self._calls:
             if id(analysis) not in self._functions:
                 self._functions[id(analysis)] = top_level_functions(analysis)
-            walk = _Walk(analysis, function, self._functions[id(analysis)])
-            body = function.node.body if function is not None else analysis.tree.body
-            walk.block(body, _Around())
-            self._calls[key] = sorted(walk.calls, key=lambda c: (c.node.lineno, c.node.col_offset))
+            functions = self._functions[id(analysis)]
+            calls = []
+            for node, branches, loops, handlers, conditions in _met_in(analysis, function):
+                callee = resolve_callee(analysis, node, functions, function)
+                if callee is not None:
+                    calls.append(Call(node, callee, branches, loops, handlers, conditions))
+            self._calls[key] = sorted(calls, key=lambda c: (c.node.lineno, c.node.col_offset))
         return self._calls[key]
 
     def reached_sites(self, callee: Callee, unhandled: bool = False) -> Iterator[ReachedSite]:

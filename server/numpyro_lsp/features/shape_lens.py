@@ -104,6 +104,8 @@ def show(ls: NumpyroLanguageServer, document: ParsedDocument, reports: list[Shap
     """Keep and show the traces of ``document`` (the version traced: what was shown of
     other models is kept, moved to the current version)."""
     uri = document.uri
+    if uri not in ls.open_snapshots():
+        return  # closed while it was traced: the Python server's business again
     current = ls.diagnostics.version(uri)
     traced = {r.model for r in reports}
     lines = document.lines

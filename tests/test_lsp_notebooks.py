@@ -471,3 +471,36 @@ async def test_smoke_test_runs_the_cells_above_and_reports_in_the_models_cell(nb
         types.HoverParams(ident(notebook.uri_of(5)), notebook.position(5, '"tau"', 2))
     )
     assert "**tau**: posterior from the NUTS smoke test" in hover.contents.value
+
+
+async def test_saving_a_notebook_traces_its_models_shapes_when_asked(nb_client):
+    """``shapes.onSave``: notebookDocument/didSave traces the models like a file's save; the
+    shapes show in the model's cell."""
+    uri = NOTEBOOK.replace("eight_schools", "saved_shapes")
+    notebook = Notebook(nb_client, uri)
+    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(SMOKE_CELLS))
+    nb_client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"numpyro": {"shapes": {"onSave": True}}})
+    )
+    await asyncio.sleep(0.3)
+    nb_client.notebook_document_did_save(
+        types.DidSaveNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=uri)
+        )
+    )
+    cell = notebook.uri_of(5)
+    text = notebook.cells[5]["text"].split("\n")
+    line = next(i for i, t in enumerate(text) if 'numpyro.sample("theta"' in t)
+    labels: dict = {}
+    for _ in range(240):
+        found = await nb_client.text_document_inlay_hint_async(
+            types.InlayHintParams(
+                text_document=ident(cell),
+                range=types.Range(types.Position(0, 0), types.Position(10, 0)),
+            )
+        )
+        labels = {h.label: h.position for h in found or []}
+        if "theta: (8,) | ()" in labels:
+            break
+        await asyncio.sleep(0.25)
+    assert labels.get("theta: (8,) | ()") == types.Position(line, len(text[line]))

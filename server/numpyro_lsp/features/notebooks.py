@@ -434,7 +434,7 @@ def smoke_source(ls: NumpyroLanguageServer, uri: str, source: str, model: str) -
 
 
 def register(server: NumpyroLanguageServer) -> None:
-    from numpyro_lsp.features import diagnostics, smoke
+    from numpyro_lsp.features import diagnostics, shape_lens, smoke
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open(ls: NumpyroLanguageServer, params: types.DidOpenNotebookDocumentParams) -> None:
@@ -466,6 +466,7 @@ def register(server: NumpyroLanguageServer) -> None:
         uri = params.notebook_document.uri
         ls.checks.cancel(uri)
         diagnostics.publish_with_importers(ls, uri)
+        shape_lens.saved(ls, uri)  # when shapes.onSave is on
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def did_close(ls: NumpyroLanguageServer, params: types.DidCloseNotebookDocumentParams) -> None:
@@ -473,4 +474,5 @@ def register(server: NumpyroLanguageServer) -> None:
         ls.forget_document(uri)
         diagnostics.forget(ls, uri)  # clears the cells (the view still maps them)
         smoke.forget(ls, uri)
+        shape_lens.forget(ls, uri)
         ls.notebooks.close(uri)

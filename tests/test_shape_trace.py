@@ -252,6 +252,27 @@ def model(N=10):
     assert finding.line == line_of(source, 'numpyro.sample("x"')
 
 
+def test_observed_site_missing_its_index_gets_no_to_event(runner, tmp_path):
+    """A parameter per group inside a plate over rows (the ``a[group]`` left out): the plate
+    refuses it, and `.to_event(1)` would not fix it."""
+    report, _ = shapes(
+        runner,
+        tmp_path,
+        """
+y = np.zeros(30)
+
+
+def model(y):
+    a = numpyro.sample("a", dist.Normal(0, 1).expand([4]).to_event(1))
+    with numpyro.plate("rows", y.shape[0]):
+        numpyro.sample("y", dist.Normal(a, 1), obs=y)
+""",
+    )
+    [finding] = report.findings
+    assert finding.code == "shape-plate-mismatch" and "(30,), (4,)" in finding.message
+    assert finding.fix is None
+
+
 def test_plate_size_against_parameter_size(runner, tmp_path):
     report, source = shapes(
         runner,

@@ -172,7 +172,7 @@ def hints_in(ls: NumpyroLanguageServer, uri: str, range_: types.Range) -> list[t
 
 def hover_markdown(ls: NumpyroLanguageServer, uri: str, site: str) -> str | None:
     """The site's shapes and its model's whole table, while the site's call is unedited."""
-    from numpyro_lsp.shapes.report import markdown_table
+    from numpyro_lsp.shapes.report import markdown_table, shape_text
 
     state = current_state(ls, uri)
     if state is None:
@@ -185,16 +185,10 @@ def hover_markdown(ls: NumpyroLanguageServer, uri: str, site: str) -> str | None
             continue
         what = f"**Shapes** of `{site}` in `{model}`: "
         if row.type == "sample":
-            what += f"batch `{_shape(row.batch)}`, event `{_shape(row.event)}`, "
-        what += f"value `{_shape(row.value)}`"
+            what += f"batch `{shape_text(row.batch)}`, event `{shape_text(row.event)}`, "
+        what += f"value `{shape_text(row.value)}`"
         return what + "\n\n" + markdown_table(report.sites, highlight=site)
     return None
-
-
-def _shape(shape: list[int] | None) -> str:
-    from numpyro_lsp.shapes.report import shape_text
-
-    return shape_text(shape)
 
 
 async def trace(

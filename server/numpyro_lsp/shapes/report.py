@@ -11,8 +11,8 @@ Findings:
   value and plates account for: the ``(n, 1)`` mean against an ``(n,)`` observation, a silent
   ``(n, n)`` likelihood; fixed by ``.squeeze(-1)`` on the parameter;
 - **shape-missing-plate** (warning): a batch dimension no plate accounts for, at a site inside
-  some plate (numpyro's own "Missing a plate statement" rule); an observed one whose extra
-  dimensions are on the right (a vector-valued observation) is fixed by ``.to_event(n)``;
+  some plate (numpyro's own "Missing a plate statement" rule); no quick fix (wrapping in a
+  plate or ``.to_event`` are both possible readings);
 - **shape-plate-mismatch** (error): numpyro's "Shape mismatch inside plate"; for an observed
   vector whose last dimension met the plate, ``.to_event(1)`` is offered.
 """
@@ -320,9 +320,9 @@ def site_findings(sites: list[SiteShape], source: SourceSites, plan: RunPlan) ->
     return findings
 
 
-def site_place(
-    site: SiteShape, source: SourceSites, plan: RunPlan
-) -> tuple[int, int | None, int | None]:
+def site_place(site: SiteShape, plan: RunPlan) -> tuple[int, int | None, int | None]:
+    """Where a finding about ``site`` goes: its name in the file, else the line it was
+    made at (a computed name), else the model's ``def``."""
     position = plan.sites.get(site.name)
     if position is not None:
         return position.line, position.start, position.end
@@ -341,7 +341,7 @@ def shape_finding(
     dims = ", ".join(f"{d} (size {batch[d]})" for d in loose)
     written = source.sites.get(site.name)
     use = written.distribution if written is not None else None
-    line, start, end = site_place(site, source, plan)
+    line, start, end = site_place(site, plan)
     log_prob = shape_text(site.log_prob) if isinstance(site.log_prob, list) else "?"
     if site.observed and len(value_batch) < len(batch):
         # The value was broadcast up by a parameter: the (n, 1) against (n,) pattern.
@@ -375,19 +375,15 @@ def shape_finding(
         f"Missing a plate statement for batch dimension {dims} at site `{site.name}`: its batch "
         f"shape is {shape_text(batch)} (log-prob {log_prob}) in {plates}."
     )
-    fix = None
     rightmost = loose == [-i - 1 for i in range(len(loose))]
-    if site.observed and rightmost and use is not None and use.expression is not None:
-        text = source.text(use.expression)
-        if text is not None:
-            replacement = f"{text}.to_event({len(loose)})"
-            line, start, end = source.span(use.expression)
-            fix = {"kind": "replace_name", "name": text, "replacement": replacement}
-            message += (
-                f" A vector-valued observation: declare its last {len(loose)} dimension(s) as "
-                f"the event, `{replacement}`."
-            )
-    return ShapeFinding("warning", "shape-missing-plate", message, line, start, end, site.name, fix)
+    if site.observed and rightmost:
+        # No quick fix: `.to_event(n)` moves the batch dimensions right, past the plates'
+        # dims, so the plates would need new dims as well.
+        message += (
+            f" If each observation is a vector, declare its last {len(loose)} dimension(s) as "
+            "the event (`.to_event(...)`) and give the plates the dimensions left of it."
+        )
+    return ShapeFinding("warning", "shape-missing-plate", message, line, start, end, site.name)
 
 
 def error_findings(
@@ -409,7 +405,8 @@ def error_findings(
     written = source.site_at(line)
     in_plate = IN_PLATE.search(exception.get("traceback", ""))
     if mismatch is not None and written is not None and in_plate:
-        return [plate_mismatch_finding(mismatch["shapes"], stated, written, source)]
+        failing = payload.get("failing_site") or {}
+        return [plate_mismatch_finding(mismatch["shapes"], stated, written, source, failing)]
     hint = left_out_hint(plan, exception) or hint_for(exception)
     message = f"The model raised while its shapes were traced: {stated}"
     if hint:
@@ -418,7 +415,7 @@ def error_findings(
 
 
 def plate_mismatch_finding(
-    shapes: str, stated: str, written: Site, source: SourceSites
+    shapes: str, stated: str, written: Site, source: SourceSites, failing: dict[str, Any]
 ) -> ShapeFinding:
     line, start, end = source.span(written.call)
     message = (
@@ -427,15 +424,19 @@ def plate_mismatch_finding(
     )
     fix = None
     use = written.distribution
-    if use is not None and written.observed and use.expression is not None:
+    # A vector-valued observation: the data's last dimension is what met the plate.
+    value, batch = failing.get("value") or [], failing.get("batch") or []
+    vector = len(value) >= 2 and bool(batch) and value[-1] == batch[-1] > 1
+    if use is not None and written.observed and vector and use.expression is not None:
         text = source.text(use.expression)
         if text is not None and not use.has_method("to_event"):
             replacement = f"{text}.to_event(1)"
             line, start, end = source.span(use.expression)
             fix = {"kind": "replace_name", "name": text, "replacement": replacement}
             message += (
-                " If each observation is a vector, its last dimension is the event, not a "
-                f"batch dimension: `{replacement}`."
+                f" Each observation is a vector of {value[-1]} (the data's shape is "
+                f"{shape_text(value)}): its last dimension is the event, not a batch "
+                f"dimension: `{replacement}`."
             )
     else:
         message += " Check each plate's size against the parameters' and the data's shapes."

@@ -87,6 +87,7 @@ def answer(worker: Any, request: ShapesRequest, load_model: Callable, describe: 
             warnings=[],
             exception=describe(error, request.path),
             needs_data=needs_data(error, abstract_names(model, args, kwargs)),
+            failing_site=failing_site(error),
         )
         return
     finally:
@@ -94,6 +95,27 @@ def answer(worker: Any, request: ShapesRequest, load_model: Callable, describe: 
         worker.defaults.restore()
     result["timings"] = {"load_s": loaded - started, "trace_s": time.perf_counter() - loaded}
     worker.send(RESULT, id=request.id, **result)
+
+
+def failing_site(error: BaseException) -> dict[str, Any] | None:
+    """The sample site numpyro's handlers were processing when ``error`` was raised (a plate
+    that refused its shape): its name, observed or not, value and batch shapes."""
+    tb = error.__traceback__
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "apply_stack" and isinstance(frame.f_locals.get("msg"), dict):
+            found = frame.f_locals["msg"]
+        tb = tb.tb_next
+    if found is None or found.get("type") != "sample":
+        return None
+    fn = found.get("fn")
+    return {
+        "name": found.get("name"),
+        "observed": bool(found.get("is_observed")),
+        "value": _shape(found.get("value")),
+        "batch": list(getattr(fn, "batch_shape", ())),
+    }
 
 
 def is_abstract(value: Any) -> bool:

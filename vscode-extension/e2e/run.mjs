@@ -400,6 +400,8 @@ async function notebookCompletion(vscode) {
   await vscode.page.keyboard.press("Escape");
   await vscode.runCommand("Notifications: Clear All Notifications");
   await openNotebook(vscode);
+  // The server has the notebook: the third cell's warning is drawn.
+  await vscode.page.locator(".notebook-editor .squiggly-warning").first().waitFor({ timeout: 60_000 });
   await vscode.clickText("conditioned = handlers", "conditioned");
   await vscode.page.keyboard.press("End");
   await vscode.page.keyboard.insertText("\n");

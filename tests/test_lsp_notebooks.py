@@ -504,3 +504,29 @@ async def test_saving_a_notebook_traces_its_models_shapes_when_asked(nb_client):
             break
         await asyncio.sleep(0.25)
     assert labels.get("theta: (8,) | ()") == types.Position(line, len(text[line]))
+
+
+async def test_bad_notebook_messages_leave_the_server_serving(nb_client):
+    uri = NOTEBOOK.replace("eight_schools", "closed")
+    notebook = Notebook(nb_client, uri)
+    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(SMOKE_CELLS))
+    cell = notebook.uri_of(5)
+    nb_client.notebook_document_did_close(
+        types.DidCloseNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=uri),
+            cell_text_documents=[
+                types.TextDocumentIdentifier(uri=c["uri"]) for c in notebook.cells
+            ],
+        )
+    )
+    # A change of a notebook that is not open, and a request about a cell of a closed one.
+    notebook.append_line(5, "x = 1")
+    hover = await nb_client.text_document_hover_async(
+        types.HoverParams(ident(cell), types.Position(0, 0))
+    )
+    assert hover is None
+    # The closed notebook's cells are cleared, and the server still answers.
+    assert not nb_client.diagnostics.get(cell)
+    other = Notebook(nb_client, uri.replace("closed", "after"))
+    await nb_client.published.after(f"{other.uri}#cell6", lambda: other.open(SMOKE_CELLS))
+    assert any(d.code == "NPR012" for d in nb_client.diagnostics[other.uri_of(5)])

@@ -530,3 +530,18 @@ async def test_bad_notebook_messages_leave_the_server_serving(nb_client):
     other = Notebook(nb_client, uri.replace("closed", "after"))
     await nb_client.published.after(f"{other.uri}#cell6", lambda: other.open(SMOKE_CELLS))
     assert any(d.code == "NPR012" for d in nb_client.diagnostics[other.uri_of(5)])
+
+
+async def test_a_smoke_test_that_fails_in_a_cell_above_names_that_cell(nb_client):
+    uri = NOTEBOOK.replace("eight_schools", "fails_above")
+    cells = list(SMOKE_CELLS)
+    cells[1] = ("code", "J = 8\nscale = 1 / 0\ny = np.zeros(8)")
+    notebook = Notebook(nb_client, uri)
+    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(cells))
+    report = await nb_client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="numpyro.smokeTest", arguments=[uri, "model"])
+    )
+    assert report["verdict"] == "fail", report
+    # The program's line 6 is the second cell's line 2; the message says so.
+    assert "fails_above.ipynb:cell 2:2" in nb_client.messages[-1].message
+    assert "ipynb:6" not in nb_client.messages[-1].message

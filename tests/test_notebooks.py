@@ -213,3 +213,17 @@ def test_program_change_turns_one_program_into_the_other(old, new):
     edit = types.TextEdit(change.range, change.text)
     assert apply_text_edits(old, [edit]) == new
     assert program_change(split_lines(old), split_lines(old)) is None
+
+
+def test_messages_name_the_program_lines_as_cells():
+    from numpyro_lsp.features.notebooks import NotebookView, cell_terms
+
+    program = notebook_program([("a", "import x\ny = 1"), ("b", "z = 2\nw = 3\nv = 4")])
+    # The code cells are the notebook's 2nd and 4th (markdown between).
+    view = NotebookView("file:///n.ipynb", 1, program, (1, 1), (2, 4))
+    path = "/n.ipynb"
+    assert cell_terms(view, path, "failed (/n.ipynb:4)") == "failed (/n.ipynb:cell 4:2)"
+    assert cell_terms(view, path, "on line 2") == "on cell 2, line 2"
+    assert cell_terms(view, path, "lines 3-5 left out") == "cell 4, lines 1-3 left out"
+    assert cell_terms(view, path, "lines 2-3") == "cell 2, line 2 to cell 4, line 1"
+    assert cell_terms(view, path, "no line here") == "no line here"

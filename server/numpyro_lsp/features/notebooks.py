@@ -17,6 +17,7 @@ place), so only line numbers change: columns, in UTF-16 units, are the same.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -25,6 +26,7 @@ from urllib.parse import unquote
 
 import attrs
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from numpyro_lsp.analysis.text import split_lines, utf16_length
 
@@ -60,6 +62,9 @@ class NotebookView:
     version: int
     program: NotebookProgram
     cell_versions: tuple[int | None, ...]
+    # Each code cell's 1-based number among all the notebook's cells, markdown included
+    # (how ``numpyro-lsp check`` names a cell).
+    numbers: tuple[int, ...] = ()
 
     @cached_property
     def lines(self) -> list[str]:
@@ -97,8 +102,8 @@ class NotebookView:
 def view_of(workspace: Workspace, notebook: types.NotebookDocument) -> NotebookView:
     from numpyro_lsp.analysis.notebook import notebook_program
 
-    cells, versions = [], []
-    for cell in notebook.cells:
+    cells, versions, numbers = [], [], []
+    for number, cell in enumerate(notebook.cells, start=1):
         if cell.kind != types.NotebookCellKind.Code:
             continue
         document = workspace.text_documents.get(unquote(cell.document))
@@ -106,7 +111,45 @@ def view_of(workspace: Workspace, notebook: types.NotebookDocument) -> NotebookV
             continue
         cells.append((cell.document, document.source))
         versions.append(document.version)
-    return NotebookView(notebook.uri, notebook.version, notebook_program(cells), tuple(versions))
+        numbers.append(number)
+    program = notebook_program(cells)
+    return NotebookView(notebook.uri, notebook.version, program, tuple(versions), tuple(numbers))
+
+
+# A program's line as the server's messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
+_LINE_WORDS = re.compile(r"\b(line|lines) (\d+)(?:-(\d+))?\b")
+
+
+def cell_terms(view: NotebookView, path: str | None, text: str) -> str:
+    """A message about the program, its lines named as the notebook's: ``cell 3, line 2``,
+    ``path:cell 3:2`` (a message written for a file names the program's lines)."""
+    if not view.program.cells:
+        return text
+
+    def where(line: int) -> tuple[int, int]:
+        index, in_cell = view.program.cell_at(line - 1)
+        number = view.numbers[index] if index < len(view.numbers) else index + 1
+        return number, in_cell + 1
+
+    def words(match: re.Match[str]) -> str:
+        cell, first = where(int(match[2]))
+        if match[3] is None:
+            return f"cell {cell}, line {first}"
+        last_cell, last = where(int(match[3]))
+        if last_cell != cell:
+            return f"cell {cell}, line {first} to cell {last_cell}, line {last}"
+        return f"cell {cell}, lines {first}-{last}"
+
+    if path:
+        located = re.compile(re.escape(path) + r":(\d+)")
+        text = located.sub(lambda m: "{}:cell {}:{}".format(path, *where(int(m[1]))), text)
+    return _LINE_WORDS.sub(words, text)
+
+
+def in_cell_terms(ls: NumpyroLanguageServer, uri: str, text: str) -> str:
+    """``cell_terms`` for a message about ``uri`` when it is a notebook; else the text."""
+    view = ls.notebooks.view(uri)
+    return text if view is None else cell_terms(view, to_fs_path(view.uri), text)
 
 
 def program_change(a: list[str], b: list[str]) -> types.TextDocumentContentChangePartial | None:
@@ -391,6 +434,7 @@ class Notebooks:
             yield params
             return
         mapper = ResultMapper(self.views, None)
+        path = to_fs_path(view.uri)
         by_cell: dict[str, list[types.Diagnostic]] = {}
         for diagnostic in params.diagnostics:
             if not view.program.cells:
@@ -401,6 +445,7 @@ class Notebooks:
                 diagnostic,
                 range=view.range_to_cell(diagnostic.range, index),
                 related_information=related,
+                message=cell_terms(view, path, diagnostic.message),
             )
             by_cell.setdefault(view.cell_uri(index), []).append(diagnostic)
         gone = [

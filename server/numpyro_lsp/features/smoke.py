@@ -25,6 +25,7 @@ from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.command_arguments import DocumentUri, FunctionName
 from numpyro_lsp.features.conversions import smoke_diagnostic
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
+from numpyro_lsp.features.notebooks import in_cell_terms
 from numpyro_lsp.features.pygls_internals import current_request_future, in_thread
 from numpyro_lsp.settings import SmokeSettings, read
 
@@ -201,11 +202,11 @@ def show_report(ls: NumpyroLanguageServer, document: ParsedDocument, report: Smo
         analysis = document.analysis(ls.catalogs.catalog)
         diagnostics = advise.without_withdrawn(ls, uri, analysis, diagnostics)
     ls.diagnostics.set(uri, DIAGNOSTIC_SOURCE, diagnostics, document.version)
-    ls.window_log_message(
-        types.LogMessageParams(type=types.MessageType.Log, message=report.details)
-    )
+    # A notebook's program lines named as its cells' (features/notebooks.py).
+    details, summary = (in_cell_terms(ls, uri, t) for t in (report.details, report.summary))
+    ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=details))
     ls.window_show_message(
-        types.ShowMessageParams(type=MESSAGE_TYPES[report.verdict], message=report.summary)
+        types.ShowMessageParams(type=MESSAGE_TYPES[report.verdict], message=summary)
     )
     # For the editor's status bar (the VS Code extension shows the device and the verdict).
     ls.protocol.notify(RESULT_NOTIFICATION, {"device": report.device, "verdict": report.verdict})

@@ -16,7 +16,12 @@ from numpyro_lsp.analysis.models import (
     walk_statements,
 )
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
-from numpyro_lsp.rules import duplicate_site, prng_key_reuse, sample_in_plain_call
+from numpyro_lsp.rules import (
+    duplicate_site,
+    plate_shape_mismatch,
+    prng_key_reuse,
+    sample_in_plain_call,
+)
 
 CATALOG = read_catalog(shipped_catalog_path())
 
@@ -119,3 +124,38 @@ def test_calls_walked_part_by_part_equal_one_walk_of_the_whole_file(statements):
     for rule in (sample_in_plain_call, duplicate_site):
         assert reports(rule.check(parts)) == reports(rule.check(whole))
         assert reports(rule.check(parts)) == reports(rule.check(parts))  # kept, read again
+
+
+SHAPES_HEADER = (
+    "import jax.numpy as jnp\nimport numpyro\nimport numpyro.distributions as dist\n"
+    "from numpyro import handlers\nfrom numpyro.infer import MCMC, NUTS\n"
+)
+# Models whose plated sites take the shapes of what the file passes them, in several calls.
+PASSING = [
+    "def model(x, y=None):\n    with numpyro.plate('n', 10):\n"
+    "        numpyro.sample('y', dist.Normal(x, 1), obs=y)",
+    "def model(x, y=None):\n    with numpyro.plate('n', 3):\n"
+    "        numpyro.sample('y', dist.Normal(0, 1), obs=y)",
+    "X = jnp.zeros((10, 1))",
+    "X = jnp.zeros(10)",
+    "Y = jnp.ones((10, 3))",
+    "N, K = 10, 1",
+    "Z = jnp.zeros((N, K))",
+    "mcmc = MCMC(NUTS(model), num_warmup=1, num_samples=1)",
+    "mcmc.run(key, X)",
+    "mcmc.run(key, Z, Y)",
+    "handlers.seed(model, 0)(X)",
+    "handlers.trace(handlers.seed(model, 0)).get_trace(Z, y=Y)",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PASSING), min_size=1, max_size=12))
+def test_values_passed_part_by_part_equal_one_index_of_the_whole_file(statements):
+    """NPR018 follows a model's arguments to what the file passes it: the calls and
+    assignments it reads are found part by part and kept with each part."""
+    source = SHAPES_HEADER + "\n".join(statements)
+    whole, parts = analysis_in_parts(source, False), analysis_in_parts(source, True)
+    expected = reports(plate_shape_mismatch.check(whole))
+    assert reports(plate_shape_mismatch.check(parts)) == expected
+    assert reports(plate_shape_mismatch.check(parts)) == expected  # kept, read again

@@ -80,7 +80,14 @@ class FileValues:
     @cached_property
     def assignment_of(self) -> dict[int, ast.Assign]:
         """The assignment statement of each assigned value, by id(value)."""
-        return {id(node.value): node for node in self.analysis.nodes(ast.Assign)}
+        merged: dict[int, ast.Assign] = {}
+        for part in self.parts:
+            kept = part.part_facts.get("assignments")
+            if kept is None:
+                kept = {id(node.value): node for node in part.nodes(ast.Assign)}
+                part.part_facts["assignments"] = kept
+            merged.update(kept)
+        return merged
 
     @cached_property
     def names_of(self) -> dict[int, list[str]]:
@@ -90,15 +97,40 @@ class FileValues:
             names.setdefault(id(value), []).append(name)
         return names
 
+    @property
+    def parts(self) -> list[ModuleAnalysis]:
+        """The parts of the file in order (one for an analysis made by hand): what depends
+        on a part's statements alone is kept with the part."""
+        return self.analysis.parts or [self.analysis]
+
     @cached_property
     def argument_calls(self) -> tuple[dict[int, list], dict[str, list]]:
         """The calls that may pass a model its arguments, each with its place in source
         order: by id of the call whose result they call (``seed(model, 0)(x)``,
         ``trace(seed(model, 0)).get_trace(x)``), and ``.run(key, x)`` by the name it is
-        called on."""
+        called on. Found part by part, each part's kept with it."""
         by_call: dict[int, list[tuple[int, ast.Call]]] = {}
         by_runner: dict[str, list[tuple[int, ast.Call]]] = {}
-        for place, call in enumerate(self.analysis.nodes(ast.Call)):
+        offset = 0  # the place of the part's first call among the file's
+        for part in self.parts:
+            calls, runners, count = _argument_calls(part)
+            for key, found in calls.items():
+                by_call.setdefault(key, []).extend((offset + p, c) for p, c in found)
+            for key, found in runners.items():
+                by_runner.setdefault(key, []).extend((offset + p, c) for p, c in found)
+            offset += count
+        return by_call, by_runner
+
+
+def _argument_calls(part: ModuleAnalysis) -> tuple[dict[int, list], dict[str, list], int]:
+    """``FileValues.argument_calls`` of one part, places counted from its first call, and
+    how many calls it has."""
+    kept = part.part_facts.get("argument calls")
+    if kept is None:
+        by_call: dict[int, list[tuple[int, ast.Call]]] = {}
+        by_runner: dict[str, list[tuple[int, ast.Call]]] = {}
+        calls = part.nodes(ast.Call)
+        for place, call in enumerate(calls):
             func = call.func
             if type(func) is ast.Call:
                 by_call.setdefault(id(func), []).append((place, call))
@@ -108,7 +140,8 @@ class FileValues:
                 type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr == "run"
             ):
                 by_runner.setdefault(func.value.id, []).append((place, call))
-        return by_call, by_runner
+        kept = part.part_facts["argument calls"] = (by_call, by_runner, len(calls))
+    return kept
 
 
 @dataclass

@@ -22,6 +22,7 @@ from numpyro_lsp.features import (
     signature_help,
     site_navigation,
     smoke,
+    smoke_pictures,
     symbols,
     warm_up,
 )
@@ -84,6 +85,7 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
         site_navigation,
         inlay_hints,
         smoke,
+        smoke_pictures,
         notebooks,
         shape_lens,
         advise,

@@ -181,6 +181,13 @@ class SmokeSettings:
         key="timeout",
         pyproject=True,
     )
+    open_report: bool = setting(
+        True,
+        "After a run, write its pictures (traces, ranks, densities, the pair plot of the "
+        "divergences, energy) as an HTML file and ask the editor to open it "
+        "(`window/showDocument`), where the editor can and has no pictures panel of its own "
+        "(the VS Code extension has one).",
+    )
 
 
 @attrs.frozen

@@ -108,6 +108,12 @@ const STEPS = [
     smokeTest,
     "smoke-test.png",
   ],
+  [
+    "the smoke test's Show plots button opens the pictures: the centered model's divergent draws in the pair plot",
+    smokePictures,
+    "smoke-pictures.png",
+  ],
+  ["the pictures panel closes", closePictures, undefined],
   ["the smoke test runs the model while another function is half typed", smokeTestWhileTyping, undefined],
   ["notebook: completion after dist. in a cell", notebookCompletion, "notebook-completion.png"],
   [
@@ -310,6 +316,63 @@ async function smokeTest(vscode) {
   await vscode.waitForText(".markers-panel", "smoke-divergences");
   // Toasts do not show while the notification center is open.
   await vscode.runCommand("Notifications: Hide Notifications");
+}
+
+async function smokePictures(vscode) {
+  // The summary of the run before carries a "Show plots" button (window/showMessageRequest).
+  await vscode.runCommand("Notifications: Show Notifications");
+  await vscode.page
+    .locator(".notifications-center")
+    .getByRole("button", { name: "Show plots" })
+    .first()
+    .click();
+  // The panel: a webview (its own frame) drawn by the server's renderer with uPlot.
+  for (let tries = 0; ; tries++) {
+    const shown = await pictureFrames(vscode.page);
+    const done = shown.find((s) => s.expected >= 11 && s.painted === s.expected);
+    if (done !== undefined) {
+      if (done.divergent < 1) {
+        throw new Error(`the pair plot shows ${done.divergent} divergent draws`);
+      }
+      break;
+    }
+    if (tries > 300) {
+      throw new Error(`the pictures panel did not draw: ${JSON.stringify(shown)}`);
+    }
+    await vscode.page.waitForTimeout(100);
+  }
+  // Pressing the button closed the notification center.
+}
+
+/** What each frame holding the pictures shows: charts expected and painted, divergent draws. */
+async function pictureFrames(page) {
+  const shown = [];
+  for (const frame of page.frames()) {
+    const state = await frame
+      .evaluate(() => {
+        const root = document.getElementById("report");
+        return root && root.dataset.expected
+          ? {
+              expected: Number(root.dataset.expected),
+              painted: Number(root.dataset.painted),
+              divergent: Number(root.querySelector(".pair")?.dataset.divergent ?? -1),
+            }
+          : null;
+      })
+      .catch(() => null);
+    if (state) {
+      shown.push(state);
+    }
+  }
+  return shown;
+}
+
+async function closePictures(vscode) {
+  // The panel opened beside the file, which kept the focus.
+  await vscode.runCommand("View: Close Editors in Other Groups");
+  await vscode.page
+    .locator(".tab", { hasText: "NUTS smoke test of eight_schools" })
+    .waitFor({ state: "detached" });
 }
 
 async function smokeTestWhileTyping(vscode) {

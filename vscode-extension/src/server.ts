@@ -9,6 +9,13 @@ import {
 import { checkServer, expandPath, Interpreter, resolveInterpreter } from "./interpreter";
 import { ServerEnvironment } from "./serverEnvironment";
 import { activeResource, SECTION, serverArgs, serverSettings } from "./settings";
+import {
+  isPicturesData,
+  PANEL_CAPABILITY,
+  PICTURES_COMMAND,
+  PicturesData,
+  SHOW_PICTURES_NOTIFICATION,
+} from "./pictures";
 import { SMOKE_TEST_COMMAND, smokeTestRefused } from "./smokeTest";
 import { ServerStatus, SmokeTestResult } from "./status";
 
@@ -42,11 +49,21 @@ export class NumpyroServer {
   /** Starts and stops run one at a time, in the order asked (settings can change mid-start). */
   private lifecycle: Promise<void> = Promise.resolve();
 
+  /** Opens or redraws the pictures panel (set by the extension). */
+  onPictures: ((data: PicturesData) => void) | undefined;
+  /** A run finished: the pictures panel of that model, if open, redraws. */
+  onSmokeTestResult: ((result: SmokeTestResult) => void) | undefined;
+
   constructor(
     private readonly log: LogOutputChannel,
     private readonly status: ServerStatus,
     private readonly environment: ServerEnvironment,
   ) {}
+
+  /** The server's answer to a command, or undefined when it is not running. */
+  async request(command: string, args: unknown[]): Promise<unknown> {
+    return this.client?.sendRequest("workspace/executeCommand", { command, arguments: args });
+  }
 
   start(): Promise<void> {
     return this.inTurn(() => this.startClient());
@@ -141,6 +158,22 @@ export class NumpyroServer {
     });
     client.onNotification(SMOKE_TEST_RESULT_NOTIFICATION, (result: SmokeTestResult) => {
       this.status.showSmokeTest(result);
+      this.onSmokeTestResult?.(result);
+    });
+    client.onNotification(SHOW_PICTURES_NOTIFICATION, (data: unknown) => {
+      if (isPicturesData(data)) {
+        this.onPictures?.(data);
+      }
+    });
+    // The server offers the pictures panel (a button on the summary) instead of a document.
+    client.registerFeature({
+      fillClientCapabilities: (capabilities) => {
+        const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
+        capabilities.experimental = { ...experimental, [PANEL_CAPABILITY]: true };
+      },
+      initialize: () => undefined,
+      getState: () => ({ kind: "static" }),
+      clear: () => undefined,
     });
     this.client = client;
     try {
@@ -178,6 +211,14 @@ export class NumpyroServer {
   ): Promise<unknown> {
     if (command === SMOKE_TEST_COMMAND && smokeTestRefused()) {
       return undefined;
+    }
+    if (command === PICTURES_COMMAND) {
+      // The "Show plots" lens and the palette command: the answer opens the panel.
+      const data: unknown = await next(command, args);
+      if (isPicturesData(data)) {
+        this.onPictures?.(data);
+      }
+      return data;
     }
     if (command === REBUILD_CATALOG_COMMAND) {
       const result = await window.withProgress(

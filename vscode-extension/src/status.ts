@@ -4,6 +4,10 @@ import { Disposable, MarkdownString, StatusBarAlignment, ThemeColor, window } fr
 export interface SmokeTestResult {
   device: string;
   verdict: "pass" | "warn" | "fail";
+  uri?: string;
+  model?: string;
+  /** Whether the run has pictures (features/smoke_pictures.py). */
+  pictures?: boolean;
 }
 
 const VERDICT_ICONS: Record<SmokeTestResult["verdict"], string> = {

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from numpyro_lsp.features import shape_lens
+from numpyro_lsp.features import shape_lens, smoke_pictures
 from numpyro_lsp.features.cancellation import CancelToken, cancel_with
 from numpyro_lsp.features.capabilities import supports_progress
 from numpyro_lsp.features.command_arguments import DocumentUri, FunctionName
@@ -48,7 +48,7 @@ MESSAGE_TYPES = {
 
 
 def code_lenses(
-    document: ParsedDocument, catalog: Catalog, uri: str
+    document: ParsedDocument, catalog: Catalog, uri: str, pictured: frozenset[str] = frozenset()
 ) -> list[types.CodeLens] | None:
     """A lens above each model, from the document's incremental analysis (in a thread)."""
     from numpyro_lsp.analysis.layout import statement_start
@@ -71,6 +71,8 @@ def code_lenses(
             )
         )
         lenses.append(shape_lens.lens(uri, model.name, line))
+        if model.name in pictured:  # a run of it has pictures (features/smoke_pictures.py)
+            lenses.append(smoke_pictures.lens(uri, model.name, line))
         if model.name in advised:
             lenses.append(advise.lens(uri, model.name, line))
     return lenses
@@ -86,7 +88,8 @@ def register(server: NumpyroLanguageServer) -> None:
         uri = params.text_document.uri
         document = ls.parsed(uri)
         # In a thread: the analysis waits for a check that holds the document.
-        return (yield from in_thread(code_lenses, document, ls.catalogs.catalog, uri))
+        pictured = frozenset(smoke_pictures.pictured_models(ls, uri))
+        return (yield from in_thread(code_lenses, document, ls.catalogs.catalog, uri, pictured))
 
     @server.command(COMMAND)
     async def smoke_test(
@@ -205,11 +208,23 @@ def show_report(ls: NumpyroLanguageServer, document: ParsedDocument, report: Smo
     # A notebook's program lines named as its cells' (features/notebooks.py).
     details, summary = (in_cell_terms(ls, uri, t) for t in (report.details, report.summary))
     ls.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=details))
-    ls.window_show_message(
-        types.ShowMessageParams(type=MESSAGE_TYPES[report.verdict], message=summary)
+    # The summary, with a button for the pictures where the editor has a panel for them.
+    if not smoke_pictures.show_after_run(ls, uri, report, summary):
+        ls.window_show_message(
+            types.ShowMessageParams(type=MESSAGE_TYPES[report.verdict], message=summary)
+        )
+    # For the editor's status bar (the VS Code extension shows the device and the verdict),
+    # and its pictures panel (redrawn when the model it shows runs again).
+    ls.protocol.notify(
+        RESULT_NOTIFICATION,
+        {
+            "device": report.device,
+            "verdict": report.verdict,
+            "uri": uri,
+            "model": report.model,
+            "pictures": report.pictures is not None,
+        },
     )
-    # For the editor's status bar (the VS Code extension shows the device and the verdict).
-    ls.protocol.notify(RESULT_NOTIFICATION, {"device": report.device, "verdict": report.verdict})
 
 
 def forget(ls: NumpyroLanguageServer, uri: str) -> None:

@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { Disposable, Uri, ViewColumn, WebviewPanel, window } from "vscode";
+
+/** The server's command: the last run's pictures of a model (its code lens calls it too). */
+export const PICTURES_COMMAND = "numpyro.smokePictures";
+/** The server's notification when "Show plots" is pressed on a run's summary. */
+export const SHOW_PICTURES_NOTIFICATION = "numpyro/showSmokePictures";
+/** Declared in the client's capabilities: the server then offers the panel, not a document. */
+export const PANEL_CAPABILITY = "numpyroPicturesPanel";
+
+/** What `numpyro.smokePictures` answers and `numpyro/showSmokePictures` carries. */
+export interface PicturesData {
+  uri: string;
+  model: string;
+  title: string;
+  summary: string;
+  pictures: unknown;
+}
+
+export function isPicturesData(value: unknown): value is PicturesData {
+  const data = value as Partial<PicturesData> | undefined;
+  return typeof data?.uri === "string" && typeof data.model === "string" && Boolean(data.pictures);
+}
+
+/**
+ * The smoke test's pictures in a webview: the server's renderer (media/report.js, copied from
+ * the Python package by build.mjs) and uPlot, local files only, under a strict policy (scripts
+ * by nonce and from the extension, no network). One panel per model; it is redrawn when a new
+ * run of that model finishes.
+ */
+export class PicturesPanels implements Disposable {
+  private readonly panels = new Map<string, WebviewPanel>();
+
+  constructor(
+    private readonly media: Uri,
+    private readonly fetch: (uri: string, model: string) => Promise<unknown>,
+  ) {}
+
+  show(data: PicturesData): void {
+    const key = `${data.uri}#${data.model}`;
+    let panel = this.panels.get(key);
+    if (panel === undefined) {
+      // Beside the file, which keeps the focus: the user goes on typing.
+      panel = window.createWebviewPanel(
+        "numpyro.smokePictures",
+        data.title,
+        { viewColumn: ViewColumn.Beside, preserveFocus: true },
+        {
+          enableScripts: true,
+          localResourceRoots: [this.media],
+          retainContextWhenHidden: true,
+        },
+      );
+      panel.webview.html = this.page(panel);
+      panel.onDidDispose(() => this.panels.delete(key));
+      this.panels.set(key, panel);
+    } else {
+      panel.reveal(undefined, true);
+    }
+    panel.title = data.title;
+    void panel.webview.postMessage({ type: "report", data });
+  }
+
+  /** A run of `model` finished: its open panel shows the new run. */
+  async refresh(uri: string, model: string): Promise<void> {
+    const panel = this.panels.get(`${uri}#${model}`);
+    if (panel === undefined) {
+      return;
+    }
+    const data = await this.fetch(uri, model);
+    if (isPicturesData(data)) {
+      panel.title = data.title;
+      void panel.webview.postMessage({ type: "report", data });
+    }
+  }
+
+  dispose(): void {
+    this.panels.forEach((panel) => {
+      panel.dispose();
+    });
+    this.panels.clear();
+  }
+
+  private page(panel: WebviewPanel): string {
+    const webview = panel.webview;
+    const nonce = randomBytes(16).toString("base64");
+    const file = (name: string): string => webview.asWebviewUri(Uri.joinPath(this.media, name)).toString();
+    const policy = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+    ].join("; ");
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${policy}">
+<link rel="stylesheet" href="${file("uPlot.min.css")}">
+<link rel="stylesheet" href="${file("report.css")}">
+</head><body>
+<main id="report"></main>
+<script nonce="${nonce}" src="${file("uPlot.iife.min.js")}"></script>
+<script nonce="${nonce}" src="${file("report.js")}"></script>
+<script nonce="${nonce}">
+window.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "report") {
+    window.numpyroSmokeReport.render(event.data.data, document.getElementById("report"));
+  }
+});
+</script>
+</body></html>`;
+  }
+}

@@ -542,8 +542,9 @@ class Workbench {
     const input = this.page.locator(".quick-input-widget input");
     await input.waitFor();
     await input.fill(name);
-    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
-    await this.page.keyboard.press("Enter");
+    // Clicked, not Enter: the top row may be another recently opened file whose name starts
+    // the same (eight_schools.ipynb above eight_schools.py).
+    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().click();
     await this.page.locator(".tab.active", { hasText: name }).waitFor();
   }
 
@@ -612,7 +613,12 @@ class Workbench {
   /** Opens the suggest widget's documentation side panel (Ctrl+Space toggles it). */
   async showSuggestDetails() {
     const details = this.page.locator(".suggest-details-container .suggest-details");
-    if (!(await details.isVisible())) {
+    // VS Code remembers whether details were open, and draws them only once the item is
+    // resolved: pressing Ctrl+Space before they appear would toggle them closed again.
+    try {
+      await details.waitFor({ timeout: 5_000 });
+      return;
+    } catch {
       await this.page.keyboard.press("Control+Space");
     }
     await details.waitFor();

@@ -15,6 +15,7 @@ from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.settings import SmokeSettings
 from numpyro_lsp.smoke.hints import hint_for
 from numpyro_lsp.smoke.loader import LoadError, RunPlan, plan_run
+from numpyro_lsp.smoke.pipeline import run_request
 from numpyro_lsp.smoke.protocol import RunRequest
 from numpyro_lsp.smoke.runner import Progress, RunnerBusy, RunOutcome, SmokeRunner
 
@@ -77,21 +78,7 @@ def advise(
     reparam = {c.site: list(c.shape_params) for c in found}
     started = time.perf_counter()
     for index, variant in enumerate(listed, start=1):
-        request = RunRequest(
-            id=0,
-            path=plan.path,
-            source=plan.source,
-            kept_statements=list(plan.kept_statements),
-            model=plan.model,
-            arguments=plan.call.arguments,
-            warmup=settings.warmup,
-            samples=settings.samples,
-            chains=settings.chains,
-            seed=settings.seed,
-            reparam=reparam,
-            centered=variant.centering(found),
-            script=list(plan.script.parts) if plan.script else [],
-        )
+        request = run_request(plan, settings, reparam=reparam, centered=variant.centering(found))
 
         def report(run: Progress, index: int = index, name: str = variant.name) -> None:
             on_progress(AdviceProgress(index, len(listed), name, run))

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
 
 from numpyro_lsp.features.cancellation import CancelToken, cancel_with
 from numpyro_lsp.features.command_arguments import DocumentUri, FunctionName
@@ -31,8 +30,8 @@ from numpyro_lsp.features.fix_payloads import CONVERTER
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.features.pygls_internals import current_request_future
 from numpyro_lsp.features.smoke import DIAGNOSTIC_SOURCE as SMOKE_SOURCE
-from numpyro_lsp.features.smoke import ProgressReport, refuse
-from numpyro_lsp.settings import SmokeSettings, read
+from numpyro_lsp.features.smoke import ProgressReport, refuse, run_settings_argument
+from numpyro_lsp.settings import SmokeSettings
 
 if TYPE_CHECKING:
     from numpyro_lsp.advise.pipeline import AdviceProgress
@@ -155,17 +154,7 @@ def register(server: NumpyroLanguageServer) -> None:
         from numpyro_lsp.features.notebooks import smoke_source
         from numpyro_lsp.smoke.runner import RunnerBusy
 
-        if len(run_settings) > 1:
-            raise JsonRpcInvalidParams(f"{COMMAND} takes [uri, model, settings?]")
-        settings, problems = read(
-            run_settings[0] if run_settings else None,
-            SmokeSettings,
-            base=ls.settings.smoke_test,
-            prefix="smoke test setting ",
-            say_fallback=False,
-        )
-        if problems:
-            raise JsonRpcInvalidParams("; ".join(problems))
+        settings = run_settings_argument(ls, COMMAND, run_settings)
         if not ls.settings.smoke_test.enabled:
             return refuse(
                 ls,

@@ -100,17 +100,7 @@ def register(server: NumpyroLanguageServer) -> None:
         from numpyro_lsp.smoke.pipeline import run_smoke_test
         from numpyro_lsp.smoke.runner import RunnerBusy
 
-        if len(run_settings) > 1:
-            raise JsonRpcInvalidParams(f"{COMMAND} takes [uri, model, settings?]")
-        settings, problems = read(
-            run_settings[0] if run_settings else None,
-            SmokeSettings,
-            base=ls.settings.smoke_test,
-            prefix="smoke test setting ",
-            say_fallback=False,
-        )
-        if problems:
-            raise JsonRpcInvalidParams("; ".join(problems))
+        settings = run_settings_argument(ls, COMMAND, run_settings)
         if not ls.settings.smoke_test.enabled:
             return refuse(ls, "The NUTS smoke test is turned off (the `smokeTest.enabled` option).")
         # The version run: its findings are moved through the edits made while it runs.
@@ -143,6 +133,25 @@ def register(server: NumpyroLanguageServer) -> None:
             progress.end()
         show_report(ls, document, report)
         return report.as_json()
+
+
+def run_settings_argument(
+    ls: NumpyroLanguageServer, command: str, run_settings: tuple[Any, ...]
+) -> SmokeSettings:
+    """The optional last argument of the commands that run NUTS (``[uri, model, settings?]``):
+    the smoke test's settings for this run, over the server's. Raises on a wrong value."""
+    if len(run_settings) > 1:
+        raise JsonRpcInvalidParams(f"{command} takes [uri, model, settings?]")
+    settings, problems = read(
+        run_settings[0] if run_settings else None,
+        SmokeSettings,
+        base=ls.settings.smoke_test,
+        prefix="smoke test setting ",
+        say_fallback=False,
+    )
+    if problems:
+        raise JsonRpcInvalidParams("; ".join(problems))
+    return settings
 
 
 def refuse(ls: NumpyroLanguageServer, message: str) -> dict[str, Any]:

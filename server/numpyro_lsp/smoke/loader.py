@@ -36,7 +36,7 @@ from numpyro_lsp.analysis.models import (
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
-from numpyro_lsp.smoke.script_slice import ScriptSlice, SliceRefused, slice_for_call
+from numpyro_lsp.smoke.script_slice import ScriptSlice, SliceRefused, bound_names, slice_for_call
 
 SMOKE_ARGS = re.compile(r"#\s*numpyro:\s*smoke-args\b(?P<arguments>.*)$")
 SMOKE_ARGS_HOW = "add a `# numpyro: smoke-args ...` comment right above `def {model}`, e.g.\n"
@@ -303,27 +303,6 @@ def inference_functions(analysis: ModuleAnalysis) -> set[str]:
                 found.add(function.name)
                 changed = True
     return found
-
-
-def bound_names(statement: ast.stmt) -> set[str]:
-    """The module-level names a top-level statement binds."""
-    names: set[str] = set()
-    stack: list[ast.AST] = [statement]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-            continue  # what a body binds is local to it
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.alias):
-            names.add(node.asname or node.name.split(".", 1)[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        stack.extend(ast.iter_child_nodes(node))
-    return names
 
 
 # --- the model's arguments ----------------------------------------------------------------

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.settings import SmokeSettings
-from numpyro_lsp.smoke.loader import LoadError, plan_run
+from numpyro_lsp.smoke.loader import LoadError, RunPlan, plan_run
 from numpyro_lsp.smoke.protocol import RunRequest
 from numpyro_lsp.smoke.report import SmokeReport, build_report, load_error_report
 from numpyro_lsp.smoke.runner import Progress, SmokeRunner
@@ -30,7 +31,14 @@ def run_smoke_test(
         plan = plan_run(source, path, model, catalog)
     except LoadError as error:
         return load_error_report(error, model, path)
-    request = RunRequest(
+    outcome = runner.run(run_request(plan, settings), settings.timeout_s, cancel, on_progress)
+    return build_report(plan, outcome, settings)
+
+
+def run_request(plan: RunPlan, settings: SmokeSettings, **variant: Any) -> RunRequest:
+    """The worker's request for a NUTS run of ``plan`` (``variant``: the advisor's ``reparam``
+    and ``centered``)."""
+    return RunRequest(
         id=0,
         path=plan.path,
         source=plan.source,
@@ -42,6 +50,5 @@ def run_smoke_test(
         chains=settings.chains,
         seed=settings.seed,
         script=list(plan.script.parts) if plan.script else [],
+        **variant,
     )
-    outcome = runner.run(request, settings.timeout_s, cancel, on_progress)
-    return build_report(plan, outcome, settings)

@@ -456,15 +456,14 @@ def target_names(target: ast.AST | None) -> set[str]:
 
 
 def bound_names(statement: ast.stmt) -> set[str]:
-    """The names a statement binds in its own scope."""
+    """The names a statement binds in its own scope (a module's, for a top-level one): not
+    what the bodies of its functions and classes, its lambdas and comprehensions bind."""
     names: set[str] = set()
     stack: list[ast.AST] = [statement]
     while stack:
         node = stack.pop()
         if isinstance(node, FUNCTIONS | ast.ClassDef):
             names.add(node.name)
-            if node is not statement:
-                continue
             continue
         if isinstance(node, ast.Lambda | ast.comprehension):
             continue

@@ -182,6 +182,25 @@ def program_change(a: list[str], b: list[str]) -> types.TextDocumentContentChang
 _DROP = object()  # an answer's part that lies outside the asked cell
 
 
+def _fields_mapped(value: Any, walk: Callable[[Any], Any]) -> Any:
+    """An lsprotocol object with ``walk`` applied to each field that may hold a position
+    (``value`` itself when it is no attrs object or nothing changed); ``_DROP`` when ``walk``
+    drops one of them: the object sits outside the asked cell."""
+    if not attrs.has(type(value)):
+        return value
+    changes = {}
+    for field in attrs.fields(type(value)):
+        old = getattr(value, field.name)
+        if old is None or isinstance(old, (str, int, float, bool, dict)):
+            continue
+        new = walk(old)
+        if new is _DROP:
+            return _DROP
+        if new is not old:
+            changes[field.alias] = new
+    return attrs.evolve(value, **changes) if changes else value
+
+
 class ResultMapper:
     """Maps an answer given on programs back to cells. ``asked`` is the view and cell index
     of the cell the request was about (None for a request about no document)."""
@@ -220,19 +239,7 @@ class ResultMapper:
             if _DROP in edits:
                 return _DROP
             return attrs.evolve(value, text_edit=edits[0], additional_text_edits=edits[1])
-        if not attrs.has(type(value)):
-            return value
-        changes = {}
-        for field in attrs.fields(type(value)):
-            old = getattr(value, field.name)
-            if old is None or isinstance(old, (str, int, float, bool, dict)):
-                continue
-            new = self._walk(old)
-            if new is _DROP:
-                return _DROP  # the item sits outside the asked cell
-            if new is not old:
-                changes[field.alias] = new
-        return attrs.evolve(value, **changes) if changes else value
+        return _fields_mapped(value, self._walk)
 
     def _asked_range(self, range_: types.Range) -> Any:
         if self.asked is None:
@@ -353,17 +360,7 @@ def _shifted(value: Any, lines: int) -> Any:
         return types.Position(value.line + lines, value.character)
     if isinstance(value, list):
         return [_shifted(item, lines) for item in value]
-    if not attrs.has(type(value)):
-        return value
-    changes = {}
-    for field in attrs.fields(type(value)):
-        old = getattr(value, field.name)
-        if old is None or isinstance(old, (str, int, float, bool, dict)):
-            continue
-        new = _shifted(old, lines)
-        if new is not old:
-            changes[field.alias] = new
-    return attrs.evolve(value, **changes) if changes else value
+    return _fields_mapped(value, lambda field: _shifted(field, lines))
 
 
 class Notebooks:

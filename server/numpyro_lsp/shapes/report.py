@@ -28,7 +28,7 @@ from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.smoke.hints import hint_for
 from numpyro_lsp.smoke.loader import RunPlan
-from numpyro_lsp.smoke.report import exception_line, first_line, left_out_hint
+from numpyro_lsp.smoke.report import SmokeFinding, exception_line, first_line, left_out_hint
 from numpyro_lsp.smoke.runner import RunOutcome
 
 Status = Literal["ok", "error", "not-run", "cancelled", "timeout", "crashed"]
@@ -43,24 +43,6 @@ DIAGNOSTIC_CODES = (
 # "Incompatible shapes for broadcasting: shapes=[(50,), (3,)]" (the plates', the site's).
 BROADCAST = re.compile(r"Incompatible shapes for broadcasting: shapes=\[(?P<shapes>.*)\]")
 IN_PLATE = re.compile(r'primitives\.py", line \d+, in process_message')
-
-Severity = Literal["error", "warning", "information"]
-
-
-@dataclass(frozen=True)
-class ShapeFinding:
-    """Something to show at a line of the user's file (the smoke test's findings' fields,
-    and a quick fix: a ``rewrite/fixes.py`` payload on the finding's range)."""
-
-    severity: Severity
-    code: str
-    message: str
-    line: int  # 1-based
-    # Code-point columns; None marks the whole line.
-    start: int | None = None
-    end: int | None = None
-    site: str | None = None
-    fix: dict[str, str] | None = None
 
 
 def shape_text(shape: list[int] | None) -> str:
@@ -183,7 +165,7 @@ class ShapeReport:
     summary: str
     sites: list[SiteShape] = field(default_factory=list)
     plates: list[PlateShape] = field(default_factory=list)
-    findings: list[ShapeFinding] = field(default_factory=list)
+    findings: list[SmokeFinding] = field(default_factory=list)
     hints: list[HintPosition] = field(default_factory=list)
     note: str | None = None
     # The worker's error, for the log and the JSON: its traceback.
@@ -297,7 +279,7 @@ def broadcast(a: list[int], b: list[int]) -> list[int] | None:
     return out[::-1]
 
 
-def site_findings(sites: list[SiteShape], source: SourceSites, plan: RunPlan) -> list[ShapeFinding]:
+def site_findings(sites: list[SiteShape], source: SourceSites, plan: RunPlan) -> list[SmokeFinding]:
     enum_dims = {-len(s.value) for s in sites if s.enumerate == "parallel" and s.value}
     findings = []
     for site in sites:
@@ -336,7 +318,7 @@ def shape_finding(
     loose: list[int],
     source: SourceSites,
     plan: RunPlan,
-) -> ShapeFinding | None:
+) -> SmokeFinding | None:
     plates = ", ".join(p.label for p in site.plates)
     dims = ", ".join(f"{d} (size {batch[d]})" for d in loose)
     written = source.sites.get(site.name)
@@ -370,7 +352,7 @@ def shape_finding(
                 line, start, end = source.span(argument)
                 fix = {"kind": "replace_name", "name": text, "replacement": replacement}
                 message += f" Squeeze it: `{replacement}`."
-        return ShapeFinding("warning", "shape-broadcast", message, line, start, end, site.name, fix)
+        return SmokeFinding("warning", "shape-broadcast", message, line, start, end, site.name, fix)
     message = (
         f"Missing a plate statement for batch dimension {dims} at site `{site.name}`: its batch "
         f"shape is {shape_text(batch)} (log-prob {log_prob}) in {plates}."
@@ -383,12 +365,12 @@ def shape_finding(
             f" If each observation is a vector, declare its last {len(loose)} dimension(s) as "
             "the event (`.to_event(...)`) and give the plates the dimensions left of it."
         )
-    return ShapeFinding("warning", "shape-missing-plate", message, line, start, end, site.name)
+    return SmokeFinding("warning", "shape-missing-plate", message, line, start, end, site.name)
 
 
 def error_findings(
     plan: RunPlan, payload: dict[str, Any], source: SourceSites
-) -> list[ShapeFinding]:
+) -> list[SmokeFinding]:
     exception = payload["exception"]
     stated = f"{exception['type']}: {exception['message']}".strip().rstrip(":")
     line, site = exception_line(plan, exception)
@@ -400,7 +382,7 @@ def error_findings(
             "array, the file's `mcmc.run(...)` or `# numpyro: smoke-args`)."
             f"\n\n{first_line(stated)}"
         )
-        return [ShapeFinding("information", "shape-needs-data", message, line, site=site)]
+        return [SmokeFinding("information", "shape-needs-data", message, line, site=site)]
     mismatch = BROADCAST.search(exception["message"])
     written = source.site_at(line)
     in_plate = IN_PLATE.search(exception.get("traceback", ""))
@@ -411,12 +393,12 @@ def error_findings(
     message = f"The model raised while its shapes were traced: {stated}"
     if hint:
         message += f"\n\nHint: {hint}"
-    return [ShapeFinding("error", "shape-trace-error", message, line, site=site)]
+    return [SmokeFinding("error", "shape-trace-error", message, line, site=site)]
 
 
 def plate_mismatch_finding(
     shapes: str, stated: str, written: Site, source: SourceSites, failing: dict[str, Any]
-) -> ShapeFinding:
+) -> SmokeFinding:
     line, start, end = source.span(written.call)
     message = (
         f"The plates around `{written.name}` and its batch shape do not line up "
@@ -440,7 +422,7 @@ def plate_mismatch_finding(
             )
     else:
         message += " Check each plate's size against the parameters' and the data's shapes."
-    return ShapeFinding(
+    return SmokeFinding(
         "error", "shape-plate-mismatch", message, line, start, end, written.name, fix
     )
 

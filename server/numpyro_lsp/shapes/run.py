@@ -7,9 +7,10 @@ from __future__ import annotations
 import threading
 
 from numpyro_lsp.catalog.schema import Catalog
-from numpyro_lsp.shapes.report import ShapeFinding, ShapeReport, SourceSites, build_report
+from numpyro_lsp.shapes.report import ShapeReport, SourceSites, build_report
 from numpyro_lsp.shapes.request import ShapesRequest
 from numpyro_lsp.smoke.loader import LoadError, analyze_source, choose_model, plan_run
+from numpyro_lsp.smoke.report import SmokeFinding
 from numpyro_lsp.smoke.runner import SmokeRunner
 
 # A trace takes milliseconds once the worker is up; its first start imports jax.
@@ -32,7 +33,7 @@ def trace_shapes(
     except LoadError as error:
         findings = []
         if error.line:
-            findings.append(ShapeFinding("error", "shape-not-run", error.message, error.line))
+            findings.append(SmokeFinding("error", "shape-not-run", error.message, error.line))
         return ShapeReport(model or "the model", path, "not-run", error.message, findings=findings)
     analysis = analyze_source(plan.source, catalog)
     function = choose_model(analysis, plan.model)

@@ -47,7 +47,8 @@ Severity = Literal["error", "warning", "information"]
 
 @dataclass(frozen=True)
 class SmokeFinding:
-    """Something to show at a line of the user's file."""
+    """Something a run in the worker (smoke test, shape trace, advice) shows at a line of
+    the user's file."""
 
     severity: Severity
     code: str
@@ -57,6 +58,8 @@ class SmokeFinding:
     start: int | None = None
     end: int | None = None
     site: str | None = None
+    # A quick fix on the finding's range: a ``rewrite/fixes.py`` payload (the shape lens's).
+    fix: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

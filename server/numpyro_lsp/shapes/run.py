@@ -10,6 +10,7 @@ from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.shapes.report import ShapeReport, SourceSites, build_report
 from numpyro_lsp.shapes.request import ShapesRequest
 from numpyro_lsp.smoke.loader import LoadError, analyze_source, choose_model, plan_run
+from numpyro_lsp.smoke.pipeline import program_fields
 from numpyro_lsp.smoke.report import SmokeFinding
 from numpyro_lsp.smoke.runner import SmokeRunner
 
@@ -38,15 +39,7 @@ def trace_shapes(
     analysis = analyze_source(plan.source, catalog)
     function = choose_model(analysis, plan.model)
     sites = SourceSites.read(analysis, function, plan.source)
-    request = ShapesRequest(
-        id=0,
-        path=plan.path,
-        source=plan.source,
-        kept_statements=list(plan.kept_statements),
-        model=plan.model,
-        arguments=plan.call.arguments,
-        script=list(plan.script.parts) if plan.script else [],
-    )
+    request = ShapesRequest(**program_fields(plan))
     outcome = runner.run(request, timeout_s, cancel)
     return build_report(plan, outcome, sites)
 

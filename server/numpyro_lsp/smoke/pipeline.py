@@ -39,16 +39,24 @@ def run_request(plan: RunPlan, settings: SmokeSettings, **variant: Any) -> RunRe
     """The worker's request for a NUTS run of ``plan`` (``variant``: the advisor's ``reparam``
     and ``centered``)."""
     return RunRequest(
-        id=0,
-        path=plan.path,
-        source=plan.source,
-        kept_statements=list(plan.kept_statements),
-        model=plan.model,
-        arguments=plan.call.arguments,
+        **program_fields(plan),
         warmup=settings.warmup,
         samples=settings.samples,
         chains=settings.chains,
         seed=settings.seed,
-        script=list(plan.script.parts) if plan.script else [],
         **variant,
     )
+
+
+def program_fields(plan: RunPlan) -> dict[str, Any]:
+    """What every worker request takes of a plan: the program to load and the model's call
+    (``RunRequest``'s and ``ShapesRequest``'s shared fields)."""
+    return {
+        "id": 0,
+        "path": plan.path,
+        "source": plan.source,
+        "kept_statements": list(plan.kept_statements),
+        "model": plan.model,
+        "arguments": plan.call.arguments,
+        "script": list(plan.script.parts) if plan.script else [],
+    }

@@ -115,3 +115,38 @@ async def test_the_panel_opens_from_the_summarys_button(panel_client):
     # The panel replaces the document and the plain message.
     assert panel_client.shown_documents == []
     assert not [m for m in panel_client.messages if m.message.startswith("NUTS smoke test of")]
+
+
+async def test_the_advice_table_opens_in_the_panel_with_or_without_pictures(panel_client):
+    editor = Editor(panel_client)
+    uri = editor.open("advice_panel.py", EIGHT_SCHOOLS)
+
+    async def advise() -> tuple[dict, object]:
+        before = len(panel_client.panels)
+        answer = await panel_client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="numpyro.advise", arguments=[uri, "eight_schools", TINY]
+            )
+        )
+        for _ in range(100):
+            if len(panel_client.panels) > before:
+                break
+            await asyncio.sleep(0.05)
+        return answer, panel_client.panels[-1]
+
+    # No run yet: the panel opens with the table alone.
+    answer, panel = await advise()
+    assert panel.uri == uri and panel.model == "eight_schools" and panel.pictures is None
+    assert panel.title == "Parameterizations of eight_schools"
+    assert panel.advice.recommended == answer["recommended"] is not None
+    assert panel.advice.reason == answer["reason"]
+    rows = [(v.name, v.divergences, v.ess_per_second) for v in panel.advice.variants]
+    assert rows == [(v["name"], v["divergences"], v["ess_per_second"]) for v in answer["variants"]]
+    assert rows[0][0] == "as written" and len(rows) >= 2
+
+    # After a run: the table above that run's pictures.
+    await run(panel_client, uri)
+    _, panel = await advise()
+    assert panel.uri == uri and panel.pictures.pair is not None
+    assert panel.title.startswith("NUTS smoke test of eight_schools")
+    assert [v.name for v in panel.advice.variants] == [r[0] for r in rows]

@@ -129,7 +129,7 @@ const STEPS = [
   ["notebook: renaming a site renames it in both cells", notebookRename, "notebook-rename.png"],
   ["notebook: reverted and closed", closeNotebook, undefined],
   [
-    "Compare Parameterizations advises non-centering theta, with its diagnostic in Problems",
+    "Compare Parameterizations advises non-centering theta, with its diagnostic in Problems and its table in the panel",
     compareParameterizations,
     undefined,
   ],
@@ -405,6 +405,52 @@ async function compareParameterizations(vscode) {
   );
   await vscode.runCommand("View: Focus Problems");
   await vscode.waitForText(".markers-panel", "Parameterization advice");
+  // The per-variant table opens in the pictures panel of the model (a webview, its own frame).
+  for (let tries = 0; ; tries++) {
+    const tables = await adviceTables(vscode.page);
+    const shown = tables.find((t) => t.recommended === "non-center theta");
+    if (shown !== undefined) {
+      const row = shown.rows.find((r) => r[0] === "non-center theta");
+      if (
+        !shown.rows.some((r) => r[0] === "as written") ||
+        row === undefined ||
+        row[1] !== "0" ||
+        row[6] !== "recommended"
+      ) {
+        throw new Error(`the advice's table in the panel: ${JSON.stringify(shown)}`);
+      }
+      break;
+    }
+    if (tries > 300) {
+      throw new Error(`the advice's table did not show in the panel: ${JSON.stringify(tables)}`);
+    }
+    await vscode.page.waitForTimeout(100);
+  }
+  await vscode.runCommand("View: Close Editors in Other Groups");
+}
+
+/** The advice's tables in the frames of the pictures panels: the recommended variant, the rows' cells. */
+async function adviceTables(page) {
+  const shown = [];
+  for (const frame of page.frames()) {
+    const table = await frame
+      .evaluate(() => {
+        const section = document.querySelector("#report .advice");
+        return section
+          ? {
+              recommended: section.dataset.recommended,
+              rows: Array.from(section.querySelectorAll("tbody tr")).map((tr) =>
+                Array.from(tr.querySelectorAll("td")).map((td) => td.textContent),
+              ),
+            }
+          : null;
+      })
+      .catch(() => null);
+    if (table) {
+      shown.push(table);
+    }
+  }
+  return shown;
 }
 
 async function shapeLens(vscode) {

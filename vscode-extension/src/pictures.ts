@@ -8,28 +8,41 @@ export const SHOW_PICTURES_NOTIFICATION = "numpyro/showSmokePictures";
 /** Declared in the client's capabilities: the server then offers the panel, not a document. */
 export const PANEL_CAPABILITY = "numpyroPicturesPanel";
 
-/** What `numpyro.smokePictures` answers and `numpyro/showSmokePictures` carries. */
+/**
+ * What `numpyro.smokePictures` answers and `numpyro/showSmokePictures` carries; after a
+ * parameterization advice, the notification carries its per-variant table too (`advice`, what
+ * `numpyro.advise` answers), with or without a run's pictures.
+ */
 export interface PicturesData {
   uri: string;
   model: string;
   title: string;
   summary: string;
   pictures: unknown;
+  advice?: unknown;
 }
 
 export function isPicturesData(value: unknown): value is PicturesData {
   const data = value as Partial<PicturesData> | undefined;
-  return typeof data?.uri === "string" && typeof data.model === "string" && Boolean(data.pictures);
+  return (
+    typeof data?.uri === "string" &&
+    typeof data.model === "string" &&
+    (Boolean(data.pictures) || Boolean(data.advice))
+  );
 }
 
 /**
  * The smoke test's pictures in a webview: the server's renderer (media/report.js, copied from
  * the Python package by build.mjs) and uPlot, local files only, under a strict policy (scripts
  * by nonce and from the extension, no network). One panel per model; it is redrawn when a new
- * run of that model finishes.
+ * run of that model finishes, and opened with the advice's table after "Compare
+ * Parameterizations".
  */
 export class PicturesPanels implements Disposable {
   private readonly panels = new Map<string, WebviewPanel>();
+  /** Per panel: the data it shows, and whether its page listens yet. */
+  private readonly latest = new Map<string, PicturesData>();
+  private readonly ready = new Map<string, boolean>();
 
   constructor(
     private readonly media: Uri,
@@ -51,14 +64,35 @@ export class PicturesPanels implements Disposable {
           retainContextWhenHidden: true,
         },
       );
-      panel.webview.html = this.page(panel);
-      panel.onDidDispose(() => this.panels.delete(key));
-      this.panels.set(key, panel);
+      // A new page gets its data once it listens (it says "ready"): a message posted before
+      // may be lost.
+      const opened = panel;
+      this.ready.set(key, false);
+      opened.webview.onDidReceiveMessage((message: { type?: string } | undefined) => {
+        if (message?.type === "ready") {
+          this.ready.set(key, true);
+          void opened.webview.postMessage({ type: "report", data: this.latest.get(key) });
+        }
+      });
+      opened.webview.html = this.page(opened);
+      opened.onDidDispose(() => {
+        this.panels.delete(key);
+        this.latest.delete(key);
+        this.ready.delete(key);
+      });
+      this.panels.set(key, opened);
     } else {
       panel.reveal(undefined, true);
     }
+    this.post(key, panel, data);
+  }
+
+  private post(key: string, panel: WebviewPanel, data: PicturesData): void {
     panel.title = data.title;
-    void panel.webview.postMessage({ type: "report", data });
+    this.latest.set(key, data);
+    if (this.ready.get(key) === true) {
+      void panel.webview.postMessage({ type: "report", data });
+    }
   }
 
   /** A run of `model` finished: its open panel shows the new run. */
@@ -69,8 +103,7 @@ export class PicturesPanels implements Disposable {
     }
     const data = await this.fetch(uri, model);
     if (isPicturesData(data)) {
-      panel.title = data.title;
-      void panel.webview.postMessage({ type: "report", data });
+      this.post(`${uri}#${model}`, panel, data);
     }
   }
 
@@ -79,6 +112,8 @@ export class PicturesPanels implements Disposable {
       panel.dispose();
     });
     this.panels.clear();
+    this.latest.clear();
+    this.ready.clear();
   }
 
   private page(panel: WebviewPanel): string {
@@ -106,6 +141,7 @@ window.addEventListener("message", (event) => {
     window.numpyroSmokeReport.render(event.data.data, document.getElementById("report"));
   }
 });
+acquireVsCodeApi().postMessage({ type: "ready" });
 </script>
 </body></html>`;
   }

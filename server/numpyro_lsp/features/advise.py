@@ -241,9 +241,10 @@ def show_advice(
     plan: RunPlan,
     measured: str | None,
 ) -> None:
-    """The table in the log, the summary, the diagnostics; the divergence hints withdrawn on
-    the sites measured to sample better centered."""
+    """The table in the log (and in VS Code's pictures panel), the summary, the diagnostics;
+    the divergence hints withdrawn on the sites measured to sample better centered."""
     from numpyro_lsp.features import diagnostics as rule_diagnostics
+    from numpyro_lsp.features.smoke_pictures import advice_to_panel
 
     uri = document.uri
     ls.window_log_message(
@@ -254,6 +255,7 @@ def show_advice(
     )
     if advice.cancelled:
         return
+    advice_to_panel(ls, uri, advice.as_json())
     found = advice_diagnostics(advice, plan, document.lines)
     ls.diagnostics.set(uri, DIAGNOSTIC_SOURCE, found, document.version)
     memos = {k: v for k, v in ls.advice_withdrawn.get(uri, {}).items() if k != advice.model}

@@ -10,6 +10,9 @@
   (``window/showMessageRequest``), which opens the panel (``numpyro/showSmokePictures``);
   another editor gets the report opened with ``window/showDocument`` where it supports it and
   ``smokeTest.openReport`` is on.
+- After a parameterization advice (features/advise.py), the panel of that model opens with the
+  advice's per-variant table at the top, above the last run's pictures when there are some
+  (``advice_to_panel``).
 """
 
 from __future__ import annotations
@@ -96,6 +99,28 @@ async def offer_panel(
         return
     if choice is not None and choice.title == BUTTON:
         ls.protocol.notify(SHOW_NOTIFICATION, data(report, uri))
+
+
+def advice_to_panel(ls: NumpyroLanguageServer, uri: str, advice: dict[str, Any]) -> bool:
+    """Sends the panel of ``advice["model"]`` the advice's table (``advice``: what
+    ``numpyro.advise`` answers), with the last run's pictures of that model when it has some.
+    True when the editor has the panel."""
+    if not has_panel(ls):
+        return False
+    model = advice["model"]
+    report = ls.smoke_reports.get(uri)
+    if report is not None and report.model == model and report.pictures:
+        panel = data(report, uri)
+    else:
+        panel = {
+            "uri": uri,
+            "model": model,
+            "title": f"Parameterizations of {model}",
+            "summary": advice["summary"],
+            "pictures": None,
+        }
+    ls.protocol.notify(SHOW_NOTIFICATION, {**panel, "advice": advice})
+    return True
 
 
 def open_document(ls: NumpyroLanguageServer, report: SmokeReport) -> str | None:

@@ -2,7 +2,8 @@
 // chain; a pair plot of the two elements most involved in divergences, divergent draws
 // marked; an energy plot with BFMI; a site picker. Drawn with uPlot (canvas, no eval, no
 // network), coloured from the page's CSS variables (VS Code's theme in the webview).
-// One renderer for the HTML report (numpyro-lsp smoke --html) and the VS Code panel.
+// One renderer for the HTML report (numpyro-lsp smoke --html) and the VS Code panel; the
+// parameterization advice's per-variant table at the top when the data carry one (`advice`).
 /* global uPlot */
 (function () {
   "use strict";
@@ -85,6 +86,33 @@
     return values.filter((v) => Number.isFinite(v));
   }
 
+  function number(value, digits) {
+    return value === null || value === undefined || !Number.isFinite(value) ? "-" : value.toFixed(digits);
+  }
+
+  // The advice (what numpyro.advise answers): a row per variant, the recommended one marked,
+  // and the reason with the numbers.
+  function adviceTable(advice) {
+    const columns = ["variant", "divergences", "ESS/s", "min ESS", "max r_hat", "seconds", ""];
+    const head = element("tr", {}, columns.map((c) => element("th", { text: c })));
+    const rows = advice.variants.map((v) => {
+      const chosen = v.name === advice.recommended;
+      const cells = v.error
+        ? [v.name, "failed: " + v.error, "", "", "", "", ""]
+        : [v.name, String(v.divergences), number(v.ess_per_second, 0), number(v.min_ess, 0), number(v.max_r_hat, 3), number(v.seconds, 2), chosen ? "recommended" : ""];
+      return element(
+        "tr",
+        { class: chosen ? "recommended" : "", "data-variant": v.name },
+        cells.map((text) => element("td", { text })),
+      );
+    });
+    return element("section", { class: "advice", "data-recommended": advice.recommended || "" }, [
+      element("h2", { text: "Parameterizations of " + advice.model }),
+      element("table", {}, [element("thead", {}, [head]), element("tbody", {}, rows)]),
+      element("p", { class: "reason", text: advice.reason || "" }),
+    ]);
+  }
+
   class Report {
     constructor(root) {
       this.root = root;
@@ -151,8 +179,10 @@
         element("p", { class: "summary verdict-" + (data.verdict || ""), text: data.summary || "" }),
       ]);
       this.root.appendChild(header);
+      if (data.advice) this.root.appendChild(adviceTable(data.advice));
       if (!pictures) {
-        this.root.appendChild(element("p", { text: "This run has no draws to show." }));
+        const none = data.advice ? "No smoke test's draws of this model yet: run its NUTS smoke test for the pictures." : "This run has no draws to show.";
+        this.root.appendChild(element("p", { text: none }));
         return;
       }
       const chains = pictures.chains;

@@ -672,38 +672,7 @@ class Workbench {
 
   /** Hovers the word `word` in the first `text` on screen until `selector` shows `expected`. */
   async hover(text, word, selector, expected) {
-    const box = await this.page.evaluate(
-      ([text, word]) => {
-        const lines = document.querySelector(".monaco-editor .view-lines");
-        const walker = document.createTreeWalker(lines, NodeFilter.SHOW_TEXT);
-        // Monaco splits a line into token spans: find the text across them.
-        const nodes = [];
-        while (walker.nextNode()) {
-          nodes.push(walker.currentNode);
-        }
-        const joined = nodes.map((node) => node.data.replaceAll("\u00a0", " ")).join("");
-        let start = joined.indexOf(text);
-        if (start < 0) {
-          return null;
-        }
-        start += text.indexOf(word);
-        for (const node of nodes) {
-          if (start < node.data.length) {
-            const range = document.createRange();
-            range.setStart(node, start);
-            range.setEnd(node, Math.min(node.data.length, start + word.length));
-            const { x, y, width, height } = range.getBoundingClientRect();
-            return { x, y, width, height };
-          }
-          start -= node.data.length;
-        }
-        return null;
-      },
-      [text, word],
-    );
-    if (box === null) {
-      throw new Error(`${JSON.stringify(text)} is not on screen`);
-    }
+    const box = await this.wordBox(text, word);
     // A slow first hover says "Loading..."; moving away and back asks again.
     for (let attempt = 0; attempt < 6; attempt++) {
       await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
@@ -717,8 +686,8 @@ class Workbench {
     throw new Error(`no hover with ${JSON.stringify(expected)}`);
   }
 
-  /** Clicks the word `word` in the first `text` on screen (in any editor, notebook cells too). */
-  async clickText(text, word) {
+  /** Where the word `word` of the first `text` on screen is (in any editor, notebook cells too). */
+  async wordBox(text, word) {
     const box = await this.page.evaluate(
       ([text, word]) => {
         for (const lines of document.querySelectorAll(".monaco-editor .view-lines")) {
@@ -753,6 +722,12 @@ class Workbench {
     if (box === null) {
       throw new Error(`${JSON.stringify(text)} is not on screen`);
     }
+    return box;
+  }
+
+  /** Clicks the word `word` in the first `text` on screen (in any editor, notebook cells too). */
+  async clickText(text, word) {
+    const box = await this.wordBox(text, word);
     // A first click may only select a notebook cell: the second puts the cursor there.
     await this.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await this.page.waitForTimeout(300);

@@ -245,6 +245,65 @@ def test_kept_chunk_findings_equal_a_fresh_check(edits):
             assert found == check_source(source, CATALOG, EVERY_RULE)
 
 
+# ``simulate`` and ``fit`` read module-level names assigned far above them, in other chunks.
+FAR_APART = "\n".join(
+    [
+        "from jax import random",
+        "import numpyro.distributions as dist",
+        "from numpyro.infer import SVI",
+        "prior = None",
+        "svi = None",
+        *[f"filler_{i} = {i}" for i in range(40)],
+        "",
+        "def simulate():",
+        "    key = random.PRNGKey(1)",
+        "    return prior.sample(key), prior.sample(key)",
+        "",
+        "",
+        *[f"filler_{i} = {i}" for i in range(40, 80)],
+        "",
+        "def fit(data):",
+        "    a, b = svi.run(random.PRNGKey(0), 100, data)",
+        "    return a",
+    ]
+)
+
+
+def test_a_kept_chunk_is_checked_again_when_a_name_it_reads_gets_another_instance():
+    """A chunk's reports depend on what the module-level names it reads hold, and only on
+    those: a distribution assigned to ``prior`` far above ``simulate`` brings the key reuse
+    there and leaves ``fit``'s chunk as it was; an SVI assigned to ``svi`` brings NPR021 to
+    ``fit`` and leaves ``simulate``'s chunk as it was."""
+    documents = DocumentIndex()
+    first = documents.get("file:///m.py", 0, FAR_APART)
+    assert findings_of(first) == []
+    texts = [
+        FAR_APART.replace("prior = None", "prior = dist.Normal(0, 1)"),
+        FAR_APART.replace("prior = None", "prior = dist.Normal(0, 1)").replace(
+            "svi = None", "svi = SVI(m, g, o, l)"
+        ),
+    ]
+    expected_codes = [{"NPR015"}, {"NPR015", "NPR021"}]
+
+    def reports_by_function(document) -> dict[str, tuple]:
+        """Each function's part's kept reports (the same object while they are kept)."""
+        parts = document.analysis(CATALOG).parts
+        return {f.name: p.chunk_reports for p in parts for f in p.functions}
+
+    before = reports_by_function(first)
+    rewritten = ["simulate", "fit"]
+    for version, (text, codes) in enumerate(zip(texts, expected_codes, strict=True), start=1):
+        document = documents.get("file:///m.py", version, text)
+        found = findings_of(document)
+        assert found == check_source(text, CATALOG, EVERY_RULE)
+        assert {f.code for f in found} == codes
+        after = reports_by_function(document)
+        reading, other = rewritten[version - 1], rewritten[2 - version]
+        assert after[other] is before[other]
+        assert after[reading] is not before[reading]
+        before = after
+
+
 def test_an_older_version_parsed_late_leaves_the_newest_tree_alone():
     """A request for a version the editor has since replaced (a code action computed in a
     worker thread) parses on its own: the newest version's nodes stay where they are."""

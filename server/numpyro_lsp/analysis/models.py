@@ -324,8 +324,9 @@ class ModuleAnalysis:
         """All a chunk check may read of the file beyond the part's own statements (and its
         imports, which the part is computed for): for each of the part's functions, whether
         it is a model and what it is handed to (the calls themselves: AST nodes compare by
-        identity, and a re-parsed chunk has new ones); and what module-level names hold
-        (``instances``)."""
+        identity, and a re-parsed chunk has new ones); and what the module-level names the
+        part reads hold (``instances``, looked up by a name in the part: an assignment
+        elsewhere of a name the part never reads leaves its reports as they were)."""
         models = tuple(
             (
                 id(f) in self.model_ids,
@@ -333,7 +334,13 @@ class ModuleAnalysis:
             )
             for f in part.functions
         )
-        return models, self.instances
+        names = part.part_facts.get("names read")
+        if names is None:
+            names = part.part_facts["names read"] = frozenset(
+                node.id for node in part.nodes(ast.Name)
+            )
+        read = self.instances.keys() & names
+        return models, {name: self.instances[name] for name in read}
 
     def chunk_view(self, part: ModuleAnalysis) -> ModuleAnalysis:
         """The part's statements seen with the file's models and model uses: what a chunk

@@ -89,7 +89,8 @@ class Rule:
     """A rule module's ``check`` reads the whole file. Its ``check_chunk`` reads one chunk of
     it (whole top-level statements: analysis/layout.py) and, from the rest of the file,
     only the imports, which functions are models, what each is handed to (``uses_of``)
-    and what module-level names hold (``instances``): the engine keeps its reports per
+    and what the module-level names it reads hold (``instances``, looked up by a name
+    written in the chunk): the engine keeps its reports per
     chunk while those stay the same (``ModuleAnalysis.chunk_context``), so an edit
     re-checks the statements it touched, not the file. A rule may have both."""
 

@@ -9,6 +9,8 @@ import ast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from numpyro_lsp.analysis.document import DocumentIndex
+from numpyro_lsp.analysis.layout import CHUNK_LINES
 from numpyro_lsp.analysis.models import (
     analyze_module,
     index_statements,
@@ -22,6 +24,7 @@ from numpyro_lsp.rules import (
     prng_key_reuse,
     sample_in_plain_call,
 )
+from numpyro_lsp.rules.engine import RuleSettings, check_source, run_rules
 
 CATALOG = read_catalog(shipped_catalog_path())
 
@@ -159,3 +162,33 @@ def test_values_passed_part_by_part_equal_one_index_of_the_whole_file(statements
     expected = reports(plate_shape_mismatch.check(whole))
     assert reports(plate_shape_mismatch.check(parts)) == expected
     assert reports(plate_shape_mismatch.check(parts)) == expected  # kept, read again
+
+
+NPR018_ONLY = RuleSettings(select=frozenset({"NPR018"}))
+# Enough comment lines after each statement for it to stay a chunk of its own.
+PADDING = "\n".join(["# pad"] * (CHUNK_LINES + 1))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(PASSING), min_size=1, max_size=8),
+    st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 1), st.sampled_from(PASSING)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_model_reports_kept_across_versions_equal_a_fresh_check(statements, edits):
+    """NPR018 keeps each model's reports with its part while what they read of the rest of
+    the file (module-level values, what the file passes the model) reads the same: after
+    edits that replace, add and remove other statements, a document's findings are those of
+    the file checked afresh."""
+    documents = DocumentIndex()
+    for version, (at, removed, inserted) in enumerate([(0, 0, None), *edits]):
+        if inserted is not None:
+            at = min(at, len(statements))
+            statements = [*statements[:at], inserted, *statements[at + removed :]]
+        source = SHAPES_HEADER + "\n".join(f"{s}\n{PADDING}" for s in statements)
+        document = documents.get("file:///m.py", version, source)
+        found = run_rules(document.analysis(CATALOG), document.lines, NPR018_ONLY)
+        assert found == check_source(source, CATALOG, NPR018_ONLY)

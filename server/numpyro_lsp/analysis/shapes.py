@@ -144,6 +144,31 @@ def _argument_calls(part: ModuleAnalysis) -> tuple[dict[int, list], dict[str, li
     return kept
 
 
+@dataclass(eq=False)
+class FileReads:
+    """What one function's shapes read of the file beyond the function's own statements:
+    the module-level names looked up, with the value each held (None for none), and what
+    the file passes to the function. Shapes found with them hold for another version of the
+    file where the same lookups give the same nodes (nodes compare by identity, and a
+    re-parsed statement has new ones)."""
+
+    assignments: dict[str, ast.expr | None] = field(default_factory=dict)
+    arguments: dict[str, list[ast.expr]] | None = None
+
+    def still_hold(self, file: FileValues, function: FunctionInfo) -> bool:
+        current = file.analysis.assignments
+        if any(current.get(name) is not value for name, value in self.assignments.items()):
+            return False
+        if self.arguments is None:
+            return True
+        passed = model_arguments(file, function)
+        return passed.keys() == self.arguments.keys() and all(
+            len(passed[name]) == len(values)
+            and all(a is b for a, b in zip(passed[name], values, strict=True))
+            for name, values in self.arguments.items()
+        )
+
+
 @dataclass
 class Shapes:
     """Shapes of expressions in one function's body (module-level code for None)."""
@@ -152,6 +177,9 @@ class Shapes:
     function: FunctionInfo | None
     # Shared by the Shapes of one file's functions (one per check of the file).
     file: FileValues | None = field(default=None, repr=False)
+    # Where to note what is read of the rest of the file, for a caller that keeps what it
+    # found while those reads still hold (rules/plate_shape_mismatch.py).
+    reads: FileReads | None = field(default=None, repr=False)
     _arguments: dict[str, list[ast.expr]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -234,8 +262,10 @@ class Shapes:
             elif name in self.function.params:
                 return None
         if value is None:
-            scope = Shapes(self.analysis, None, self.file)
+            scope = Shapes(self.analysis, None, self.file, self.reads)
             value = self.analysis.assignments.get(name)
+            if self.reads is not None:
+                self.reads.assignments[name] = value
         value = own_value(self.file, name, value) if value is not None else None
         return (scope, value) if value is not None else None
 
@@ -252,12 +282,15 @@ class Shapes:
     def argument(self, name: str, depth: int) -> Shape | None:
         """A model argument: the shape of what every call in the file passes, if they agree."""
         passed = self.arguments().get(name, [])
-        shapes = {Shapes(self.analysis, None, self.file).of(value, depth) for value in passed}
+        module = Shapes(self.analysis, None, self.file, self.reads)
+        shapes = {module.of(value, depth) for value in passed}
         return shapes.pop() if len(shapes) == 1 else None
 
     def arguments(self) -> dict[str, list[ast.expr]]:
         if self._arguments is None:
             self._arguments = model_arguments(self.file, self.function)
+            if self.reads is not None and self.function is not None:
+                self.reads.arguments = self._arguments
         return self._arguments
 
     def site(self, site: Site, depth: int) -> Shape | None:

@@ -50,8 +50,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import DistributionUse, Plate, Site
-from numpyro_lsp.analysis.shapes import FileValues, Shape, Shapes, literal_int
+from numpyro_lsp.analysis.models import DistributionUse, FunctionInfo, Plate, Site
+from numpyro_lsp.analysis.shapes import FileReads, FileValues, Shape, Shapes, literal_int
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR018"
@@ -190,20 +190,38 @@ def shape_report(site: Site, shapes: Shapes) -> Report | None:
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Shapes followed through the file: a model's arguments take those of what the file
-    passes, so this reads the whole file."""
+    passes, so this reads the whole file. What a model's shapes read of the file beyond its
+    own statements is noted (``FileReads``), and its reports are kept with its part while
+    those reads give the same nodes: an edit elsewhere re-reads only the models it touched."""
     file = FileValues(analysis)
-    for model in analysis.models:
-        shapes = Shapes(analysis, model, file)
-        for site in model.sites:
-            use = site.distribution
-            if site.primitive != "sample" or len(site.plates) != 1 or use is None:
+    for part in analysis.parts or [analysis]:
+        kept = part.part_facts.setdefault(CODE, {})
+        for model in part.functions:
+            if not analysis.is_model(model):
                 continue
-            if plate_dim(site.plates[0]) != -1 or use.has_method("to_event"):
-                continue
-            if (use.obj.get("support") or {}).get("event_dim", 0) != 0:
-                continue  # a multivariate distribution: its vector is the event
-            if vector_size(analysis, use) is not None:
-                continue  # ``jnp.zeros(k)``, ``.expand([k])``: the chunk check's
-            report = shape_report(site, shapes)
-            if report is not None:
-                yield report
+            found = kept.get(id(model))
+            if found is None or not found[0].still_hold(file, model):
+                reads = FileReads()
+                found = kept[id(model)] = (reads, model_reports(analysis, model, file, reads))
+            yield from found[1]
+
+
+def model_reports(
+    analysis: ModuleAnalysis, model: FunctionInfo, file: FileValues, reads: FileReads
+) -> list[Report]:
+    shapes = Shapes(analysis, model, file, reads)
+    reports = []
+    for site in model.sites:
+        use = site.distribution
+        if site.primitive != "sample" or len(site.plates) != 1 or use is None:
+            continue
+        if plate_dim(site.plates[0]) != -1 or use.has_method("to_event"):
+            continue
+        if (use.obj.get("support") or {}).get("event_dim", 0) != 0:
+            continue  # a multivariate distribution: its vector is the event
+        if vector_size(analysis, use) is not None:
+            continue  # ``jnp.zeros(k)``, ``.expand([k])``: the chunk check's
+        report = shape_report(site, shapes)
+        if report is not None:
+            reports.append(report)
+    return reports

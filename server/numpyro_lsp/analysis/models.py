@@ -773,6 +773,17 @@ class NodeIndex:
     functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
 
     @cached_property
+    def module_bindings(self) -> dict[str, str]:
+        """The names these statements' module-level imports bind (``module_bindings``)."""
+        imports = [
+            n
+            for t in (ast.Import, ast.ImportFrom)
+            for n in self.by_type.get(t, ())
+            if id(n) not in self.owners
+        ]
+        return bindings_from_imports(sorted(imports, key=lambda n: (n.lineno, n.col_offset)))
+
+    @cached_property
     def local_bindings(self) -> dict[str, dict[int, str | None]]:
         """``ModuleAnalysis.local_bindings`` for these statements."""
         found: dict[str, dict[int, str | None]] = {}
@@ -1258,14 +1269,10 @@ def walk_statements(
 def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
     """The names that module-level imports bind; a function's own imports bind in it alone
     (``ModuleAnalysis.local_bindings``)."""
-    imports = [
-        n
-        for t in (ast.Import, ast.ImportFrom)
-        for i in indexes
-        for n in i.by_type.get(t, ())
-        if id(n) not in i.owners
-    ]
-    return bindings_from_imports(sorted(imports, key=lambda n: (n.lineno, n.col_offset)))
+    bindings: dict[str, str] = {}
+    for index in indexes:  # in source order: a later import wins
+        bindings.update(index.module_bindings)
+    return bindings
 
 
 def analyze_module(

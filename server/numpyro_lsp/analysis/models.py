@@ -151,6 +151,32 @@ class FunctionInfo:
     nodes: list[ast.AST] = field(default_factory=list)
 
     @cached_property
+    def dotted_references(self) -> list[tuple[ast.Name | ast.Attribute, str]]:
+        """The names and attribute chains its body reads (``helper``, ``models.hier``), each
+        with its dotted text: what may name another function or an imported model."""
+        found = []
+        for node in self.nodes:
+            if type(node) is ast.Name:
+                found.append((node, node.id))
+            elif type(node) is ast.Attribute:
+                parts = dotted_parts(node)
+                if parts:
+                    found.append((node, ".".join(parts)))
+        return found
+
+    @cached_property
+    def attribute_calls(self) -> list[tuple[ast.Attribute, str]]:
+        """Its calls of attribute chains (``jnp.exp(x)``, ``helpers.prior()``): each callee
+        with its dotted text."""
+        found = []
+        for node in self.nodes:
+            if type(node) is ast.Call and type(node.func) is ast.Attribute:
+                parts = dotted_parts(node.func)
+                if parts:
+                    found.append((node.func, ".".join(parts)))
+        return found
+
+    @cached_property
     def concrete_nodes(self) -> set[int]:
         """The ids of the nodes that run only on concrete values: those under
         ``if not_jax_tracer(x):``, numpyro's own guard for eager-only checks."""

@@ -306,24 +306,22 @@ def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
     (called, or handed to ``scan``); and whether every call it makes is accounted for."""
     analysis, function = model.analysis, model.function
     helpers = [ModelDefinition(analysis, f, model.uri) for f in analysis.nested_in(function)]
-    for node in function.nodes:
-        if not isinstance(node, ast.Name | ast.Attribute):
-            continue
-        parts = dotted_parts(node)
-        imported = analysis.imported_models.get(".".join(parts)) if parts else None
+    imported_models, defined = analysis.imported_models, analysis.functions_by_name
+    for node, dotted in function.dotted_references:
+        imported = imported_models.get(dotted)
         if imported is not None:
             helpers.append(imported)
-        elif isinstance(node, ast.Name):
+        elif type(node) is ast.Name and dotted in defined:
             local = analysis.function_at(node.id, node)
             if local is not None and local is not function:
                 helpers.append(ModelDefinition(analysis, local, model.uri))
     complete = all(_accounted_for(analysis, name) for name in function.called_names)
-    for node in function.nodes:
-        if complete and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            parts = dotted_parts(node.func)
-            path = analysis.resolve(node.func)
-            if parts and not _known(analysis, ".".join(parts)) and path is not None:
-                complete = _adds_no_sites(path)
+    for callee, dotted in function.attribute_calls:
+        if not complete:
+            break
+        path = analysis.resolve(callee)
+        if not _known(analysis, dotted) and path is not None:
+            complete = _adds_no_sites(path)
     return helpers, complete
 
 

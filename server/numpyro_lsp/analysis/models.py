@@ -389,6 +389,9 @@ class ModuleAnalysis:
             infos=part.infos,
             model_ids=self.model_ids,
             instances=self.instances,
+            # The part's own answers: the view resolves names as the part does (the same
+            # statements, indexes and imports), and the part keeps them for later versions.
+            _resolved=part._resolved,
         )
         local = Lookups(
             [f for f in part.functions if id(f) in self.model_ids],

@@ -57,14 +57,24 @@ class ReachedSite:
 
 def top_level_functions(analysis: ModuleAnalysis) -> set[int]:
     """The ids of the functions defined at module level (in ``if``/``try`` blocks too), not
-    methods or nested functions."""
+    methods or nested functions. Found part by part, each part's kept with it."""
     found: set[int] = set()
-    pending = list(analysis.tree.body)
+    for part in analysis.parts or [analysis]:
+        kept = part.part_facts.get("top-level functions")
+        if kept is None:
+            kept = part.part_facts["top-level functions"] = _top_level_functions(part)
+        found |= kept
+    return found
+
+
+def _top_level_functions(part: ModuleAnalysis) -> set[int]:
+    found: set[int] = set()
+    pending = list(part.tree.body)
     while pending:
         statement = pending.pop()
         kind = type(statement)
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            info = analysis.infos.get(id(statement))
+            info = part.infos.get(id(statement))
             if info is not None:
                 found.add(id(info))
         elif kind is ast.If:
@@ -86,8 +96,14 @@ def resolve_callee(
 ) -> Callee | None:
     """The function a call runs: a workspace import, else the file's definition in force
     (``functions``: the ids of the file's top-level functions)."""
-    parts = dotted_parts(call.func)
-    if parts is None:
+    func = call.func
+    if type(func) is ast.Name:
+        parts = [func.id]
+    elif not analysis.imported_models:
+        return None  # only a model imported from the workspace is called by a dotted name
+    else:
+        parts = dotted_parts(func)
+    if not parts:
         return None
     if caller is not None and (parts[0] in caller.params or parts[0] in caller.assignments):
         return None  # a local name: a parameter may be any function

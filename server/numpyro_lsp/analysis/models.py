@@ -1215,9 +1215,9 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
             handed_to_unknown = set().union(*map(_handed_to_unknown, analysis.parts))
         return id(call) in handed_to_unknown
 
-    for catalog_call in analysis.catalog_calls:
+    for catalog_call in _consumer_calls(analysis):
         call = catalog_call.call
-        if catalog_call.obj["kind"] not in MODEL_CONSUMER_KINDS or id(call) in consumed_calls:
+        if id(call) in consumed_calls:
             continue
         chain: list[str] = []
         calls: list[ast.Call] = []
@@ -1238,6 +1238,20 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
     # ``model_of`` calls itself through its closure, a cycle that holds the analysis: left
     # alone, each version's analysis would wait for a full collection to be freed.
     model_of = None
+
+
+def _consumer_calls(analysis: ModuleAnalysis) -> list[CatalogCall]:
+    """The file's calls of model consumers (``MCMC``, ``NUTS``, ``Predictive``, handlers ...)
+    in order, found part by part, each part's kept with it."""
+    found: list[CatalogCall] = []
+    for part in analysis.parts or [analysis]:
+        kept = part.part_facts.get("consumer calls")
+        if kept is None:
+            kept = part.part_facts["consumer calls"] = [
+                c for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
+            ]
+        found += kept
+    return found
 
 
 def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:

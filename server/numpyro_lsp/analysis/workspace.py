@@ -46,6 +46,9 @@ class WorkspaceIndex:
         self._uri_for_path = uri_for_path
         self._from_disk: dict[Path, tuple[tuple[int, int], ParsedDocument]] = {}
         self._listing: tuple[float, list[Path]] | None = None
+        # module_file's answers, read again after LISTING_SECONDS like the listing: every
+        # check of a document follows its imports, and each costs a few file lookups.
+        self._module_files: dict[tuple[str, Path | None, int], tuple[float, Path | None]] = {}
 
     # --- files -----------------------------------------------------------------------------
 
@@ -99,7 +102,17 @@ class WorkspaceIndex:
 
     def module_file(self, module: str, importer: Path | None, level: int = 0) -> Path | None:
         """The workspace file an import names: relative to the importer for ``from .x``,
-        else under a workspace folder (or its ``src/``) or beside the importer."""
+        else under a workspace folder (or its ``src/``) or beside the importer. A file made
+        since is found within LISTING_SECONDS."""
+        key, now = (module, importer, level), time.monotonic()
+        known = self._module_files.get(key)
+        if known is not None and now - known[0] < LISTING_SECONDS:
+            return known[1]
+        found = self._find_module_file(module, importer, level)
+        self._module_files[key] = (now, found)
+        return found
+
+    def _find_module_file(self, module: str, importer: Path | None, level: int) -> Path | None:
         parts = module.split(".") if module else []
         if level:
             if importer is None:
@@ -141,8 +154,14 @@ class WorkspaceIndex:
             return modules[module, level]
 
         imported: dict[str, ModelDefinition] = {}
-        for node in analysis.nodes(ast.Import, ast.ImportFrom):
-            for local, module, name, level in _imported_names(node):
+        for part in analysis.parts or [analysis]:
+            names = part.part_facts.get("imported names")
+            if names is None:
+                nodes = part.nodes(ast.Import, ast.ImportFrom)
+                names = part.part_facts["imported names"] = [
+                    found for node in nodes for found in _imported_names(node)
+                ]
+            for local, module, name, level in names:
                 target = imported_module(module, level)
                 if name is not None and target is not None and name in target.models:
                     imported[local] = target.definition(name)

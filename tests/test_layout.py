@@ -18,7 +18,7 @@ from conftest import EXAMPLES, ROOT
 from numpyro_lsp.analysis import layout
 from numpyro_lsp.analysis.document import DocumentIndex
 from numpyro_lsp.analysis.layout import statement_start, tile
-from numpyro_lsp.analysis.models import index_statements
+from numpyro_lsp.analysis.models import index_statements, node_maps
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
 from numpyro_lsp.rules import RULES
 from numpyro_lsp.rules.engine import RuleSettings, check_source, run_rules
@@ -241,6 +241,12 @@ def test_kept_chunk_findings_equal_a_fresh_check(edits):
         source = "\n".join([*lines[:at], inserted.rstrip("\n"), *lines[at + deleted :]])
         document = documents.get("file:///m.py", version, source)
         found = findings_of(document)  # the kept chunks' findings are computed either way
+        analysis = document.analysis(CATALOG)
+        if analysis is not None:  # joined from the last version's maps: the parts' own
+            fresh = node_maps(analysis.parts)
+            assert analysis.owner_nodes == fresh.owner_nodes
+            assert analysis.calls_by_statement == fresh.calls_by_statement
+            assert analysis.infos == fresh.infos
         if full_dump(source) is not None:
             assert found == check_source(source, CATALOG, EVERY_RULE)
 

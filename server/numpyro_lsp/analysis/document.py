@@ -25,7 +25,13 @@ from functools import cached_property
 
 from numpyro_lsp.analysis.imports import bindings_from_broken_source
 from numpyro_lsp.analysis.layout import Layout, update_layout
-from numpyro_lsp.analysis.models import ModuleAnalysis, analyze_module, module_bindings
+from numpyro_lsp.analysis.models import (
+    ModuleAnalysis,
+    NodeMaps,
+    analyze_module,
+    module_bindings,
+    node_maps,
+)
 from numpyro_lsp.analysis.recovery import PARSE_ERRORS, BrokenRegion
 from numpyro_lsp.analysis.text import column_from_utf16, split_lines
 from numpyro_lsp.catalog.schema import Catalog
@@ -38,6 +44,8 @@ class LayoutMemory:
 
     latest: Layout | None = None
     version: int | None = None
+    # The node maps of the newest version's analysis (models.node_maps).
+    node_maps: NodeMaps | None = None
     # Versions are computed in worker threads too, and a new layout moves nodes it shares
     # with the last one (layout.moved): one at a time, and only forward. Held as well while
     # the analysis and the rules fill the chunks' caches.
@@ -118,8 +126,12 @@ class ParsedDocument:
                 if tree is not None and layout is not None:
                     bindings = module_bindings([chunk.index for chunk in layout.chunks])
                     parts = [chunk.part(bindings, catalog) for chunk in layout.chunks]
-                    analysis = analyze_module(tree, catalog, parts=parts)
+                    newest = self.is_newest()
+                    maps = node_maps(parts, self.memory.node_maps if newest else None)
+                    analysis = analyze_module(tree, catalog, parts=parts, maps=maps)
                     analysis.lock = self.memory.lock
+                    if newest:
+                        self.memory.node_maps = maps
             except RecursionError:  # an expression nested deeper than Python's stack allows
                 analysis = None
             self.__dict__["_analysis"] = (catalog, analysis)

@@ -1318,26 +1318,76 @@ def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
     return bindings
 
 
+@dataclass(frozen=True, eq=False)
+class NodeMaps:
+    """The maps by node id that a module analysis joins from its parts (the parts' own are
+    never written once walked): kept by a document for its next version, which joins only
+    the parts an edit added or dropped."""
+
+    parts: tuple[ModuleAnalysis, ...]
+    owner_nodes: dict[int, ast.AST]
+    calls_by_statement: dict[int, list[ast.Call]]
+    infos: dict[int, FunctionInfo]
+
+
+# Which of NodeMaps's fields each part has under the same name.
+_NODE_MAPS = ("owner_nodes", "calls_by_statement", "infos")
+
+
+def node_maps(parts: list[ModuleAnalysis], previous: NodeMaps | None = None) -> NodeMaps:
+    """The parts' maps joined; from ``previous`` (another version's, copied, not changed)
+    when most of its parts are still there. Keys are node ids, unique among the nodes alive
+    together: a dropped part's keys are taken out before an added part's go in, since a
+    node made since may have the id of one dropped."""
+    if previous is not None:
+        now = {id(part) for part in parts}
+        before = {id(part) for part in previous.parts}
+        dropped = [part for part in previous.parts if id(part) not in now]
+        added = [part for part in parts if id(part) not in before]
+        if len(dropped) + len(added) <= len(parts) // 4:
+            maps = [dict(getattr(previous, name)) for name in _NODE_MAPS]
+            for merged, name in zip(maps, _NODE_MAPS, strict=True):
+                for part in dropped:
+                    for key in getattr(part, name):
+                        merged.pop(key, None)
+                for part in added:
+                    merged.update(getattr(part, name))
+            return NodeMaps(tuple(parts), *maps)
+    maps = [{} for _ in _NODE_MAPS]
+    for part in parts:
+        for merged, name in zip(maps, _NODE_MAPS, strict=True):
+            merged.update(getattr(part, name))
+    return NodeMaps(tuple(parts), *maps)
+
+
 def analyze_module(
     tree: ast.Module,
     catalog: Catalog,
     bindings: dict[str, str] | None = None,
     parts: list[ModuleAnalysis] | None = None,
+    maps: NodeMaps | None = None,
 ) -> ModuleAnalysis:
     """``parts``: ``walk_statements`` of the module's statements in order, when the caller
-    keeps them (a document's chunks); otherwise the whole tree is one part."""
+    keeps them (a document's chunks); otherwise the whole tree is one part. ``maps``: the
+    parts' ``node_maps``, when the caller keeps them for the next version."""
     if parts is None:
         index = index_statements(tree.body)
         if bindings is None:
             bindings = module_bindings([index])
         parts = [walk_statements(tree.body, index, bindings, catalog)]
-    analysis = ModuleAnalysis(tree, parts[0].bindings if parts else {}, catalog, parts=parts)
+    maps = maps or node_maps(parts)
+    analysis = ModuleAnalysis(
+        tree,
+        parts[0].bindings if parts else {},
+        catalog,
+        parts=parts,
+        owner_nodes=maps.owner_nodes,
+        calls_by_statement=maps.calls_by_statement,
+        infos=maps.infos,
+    )
     for part in parts:
         analysis.indexes += part.indexes
-        analysis.owner_nodes.update(part.owner_nodes)
-        analysis.calls_by_statement.update(part.calls_by_statement)
         analysis.forking_statements |= part.forking_statements
-        analysis.infos.update(part.infos)
         analysis.functions += part.functions
         analysis.sites += part.sites
         analysis.catalog_calls += part.catalog_calls

@@ -414,6 +414,13 @@ async def test_a_redefined_model_shadows_the_old_one_from_its_cell_on(nb_client,
     # "alpha" is a site of the new model; "thetta" above is still checked against the old.
     assert found[len(notebook.cells) - 1] == []
     assert any("thetta" in d.message for d in found[5])
+    # A run of `model` runs the new one: the lenses move to it, none stays on the old one.
+    for index, expected in ((2, []), (len(notebook.cells) - 2, ["numpyro.smokeTest"])):
+        lenses = await nb_client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=ident(notebook.uri_of(index)))
+        )
+        runs = [lens.command.command for lens in lenses or [] if "smoke" in lens.command.command]
+        assert runs == expected
 
 
 async def test_cells_removed_and_moved(nb_client, notebook):

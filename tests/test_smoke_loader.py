@@ -187,6 +187,22 @@ def test_choosing_the_model():
     assert error.value.line is None
 
 
+def test_a_model_defined_again_runs_its_last_definition():
+    """Python binds the name to the last ``def``: that one runs, with its own sites and
+    line, and the earlier one is not offered as a model of its own."""
+    again = """
+        def model():
+            numpyro.sample("a", dist.Normal(0, 1))
+
+        def model():
+            numpyro.sample("b", dist.Normal(0, 1))
+        """
+    result = plan(again)  # one model: no "several models"
+    assert result.model_line == line_of(textwrap.dedent(again), 'sample("b"') - 1
+    assert result.sites["b"].line == line_of(again, 'sample("b"')
+    assert plan(again, "model").model_line == result.model_line
+
+
 CENTERING = """
     from numpyro.infer.reparam import LocScaleReparam
 

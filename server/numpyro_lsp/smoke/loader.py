@@ -134,9 +134,15 @@ class RunPlan:
 
 
 def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
-    """The file's models the smoke test can call: functions at module level."""
-    top_level = {id(node) for node in analysis.tree.body}
-    return [f for f in analysis.models if id(f.node) in top_level]
+    """The file's models the smoke test can call: functions at module level, each the
+    definition its name holds once the module has run. An earlier ``def`` of a name defined
+    again below (a notebook's model, redefined in a later cell) is not one: a run by name
+    would call the later one."""
+    holds: dict[str, ast.AST] = {}
+    for node in analysis.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            holds[node.name] = node
+    return [f for f in analysis.models if holds.get(f.name) is f.node]
 
 
 def runnable_source(source: str) -> tuple[str, list[BrokenRegion]]:

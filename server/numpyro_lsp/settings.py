@@ -258,6 +258,14 @@ class Settings:
         minimum=0,
         maximum=5000,
     )
+    kept_analysis_lines: int = setting(
+        12000,
+        "Lines of open documents whose parsed trees and analysis the server keeps between "
+        "requests, about 4 KiB of memory per line; those used last keep theirs, and always "
+        "the one used last. A document past it keeps its findings, and is parsed again when "
+        "next asked about or edited, which takes as long as opening it did.",
+        minimum=0,
+    )
     exclude: tuple[str, ...] = setting(
         (),
         "Files and folders `numpyro-lsp check` skips: gitignore-style patterns, relative to "

@@ -64,6 +64,12 @@ class ParsedDocument:
         """Held while reading node positions (see the module's docstring)."""
         return self.memory.lock
 
+    @property
+    def holds_analysis(self) -> bool:
+        """Whether trees of the document are in memory: this version's, or the last one
+        parsed, which the next version re-parses only where it differs."""
+        return "_layout" in self.__dict__ or self.memory.latest is not None
+
     def is_newest(self) -> bool:
         """Whether no later version of the document has been parsed: a later one may have
         moved the nodes this one shares with it."""
@@ -195,3 +201,10 @@ class DocumentIndex:
 
     def forget(self, uri: str) -> None:
         self._documents.pop(uri, None)
+
+    def release(self, document: ParsedDocument) -> ParsedDocument:
+        """``document`` with nothing parsed, kept in its place: its trees and analysis are
+        dropped, and the next question about it parses it again, as its opening did."""
+        fresh = ParsedDocument(document.uri, document.version, document.source)
+        self._documents[document.uri] = fresh
+        return fresh

@@ -8,6 +8,7 @@ changes while they run.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator, Mapping
 from functools import cached_property
@@ -23,6 +24,7 @@ from numpyro_lsp import __version__
 from numpyro_lsp.features.command_arguments import command_converter
 from numpyro_lsp.features.notebooks import NOTEBOOK_SYNC, Notebooks
 from numpyro_lsp.features.pygls_internals import NumpyroProtocol
+from numpyro_lsp.features.retention import OpenDocument, RecentUse, line_count, to_release
 from numpyro_lsp.settings import Settings
 
 # ``initialized`` creates what worker threads share (``prepare``).
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
     from numpyro_lsp.features.scheduler import CheckScheduler
     from numpyro_lsp.smoke.report import SmokeReport
     from numpyro_lsp.smoke.runner import SmokeRunner
+
+
+logger = logging.getLogger(__name__)
 
 
 class ReexportAwareBindings(Mapping[str, str]):
@@ -108,6 +113,8 @@ class NumpyroLanguageServer(LanguageServer):
         self._snapshots_by_path: dict[Path, ParsedDocument] = {}
         # The text each snapshot was taken of, as pygls holds it.
         self._snapshot_sources: dict[str, str] = {}
+        # Which documents were used last keep their analysis (features/retention.py).
+        self._recent = RecentUse()
 
     @cached_property
     def documents(self) -> DocumentIndex:
@@ -211,12 +218,40 @@ class NumpyroLanguageServer(LanguageServer):
         # may keep its version: the same string object and version are the same text.
         snapshot = self._snapshots.get(key)
         if kept is source and snapshot is not None and snapshot.version == version:
+            self._recent.used(key)
             return snapshot
         parsed = self.documents.get(uri, version, source)
         if self.is_open(uri):
+            self._recent.used(key)
             self._snapshot_sources[key] = source
             self._keep_snapshot(key, parsed)
+            self._release_beyond_kept_lines()
         return parsed
+
+    def _release_beyond_kept_lines(self) -> None:
+        """Drop the analyses of the documents used longest ago past ``keptAnalysisLines``
+        (features/retention.py); their snapshots become the same text, not yet parsed."""
+        snapshots = self._snapshots
+        recent_first = [
+            OpenDocument(key, line_count(snapshots[key].source), snapshots[key].holds_analysis)
+            for key in self._recent.recent_first(snapshots)
+        ]
+        released = to_release(recent_first, self.settings.kept_analysis_lines)
+        if not released:
+            return
+        from numpyro_lsp.features.collector import free_released
+
+        snapshots = dict(snapshots)
+        for key in released:
+            snapshots[key] = self.documents.release(snapshots[key])
+        self._snapshots = snapshots
+        self._index_snapshots()
+        logger.info(
+            "released the analysis of %s to keep within keptAnalysisLines (%d)",
+            ", ".join(released),
+            self.settings.kept_analysis_lines,
+        )
+        free_released()
 
     def asked(self, uri: str) -> ParsedDocument | None:
         """What a request about ``uri`` works on, taken as it arrives (event loop): the open
@@ -235,6 +270,7 @@ class NumpyroLanguageServer(LanguageServer):
         """A document was closed: its snapshot goes."""
         self.documents.forget(uri)
         key = unquote(uri)
+        self._recent.forget(key)
         self._snapshot_sources.pop(key, None)
         if self._snapshots.pop(key, None) is not None:
             self._snapshots = dict(self._snapshots)

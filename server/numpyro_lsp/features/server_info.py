@@ -29,6 +29,10 @@ def register(server: NumpyroLanguageServer) -> None:
             "jaxImported": "jax" in sys.modules,
             "numpyroImported": "numpyro" in sys.modules,
             "maxRssKiB": max_rss_kib(),
+            # The open documents whose trees are in memory (features/retention.py).
+            "analysedDocuments": sorted(
+                document.uri for document in ls.open_snapshots().values() if document.holds_analysis
+            ),
             # Requests pygls still tracks (this one included): it must not grow with edits.
             "pendingRequests": len(request_futures(ls.protocol)),
             "reexportLookupsRunning": ls.reexports.pending,

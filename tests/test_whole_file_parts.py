@@ -192,3 +192,73 @@ def test_model_reports_kept_across_versions_equal_a_fresh_check(statements, edit
         document = documents.get("file:///m.py", version, source)
         found = run_rules(document.analysis(CATALOG), document.lines, NPR018_ONLY)
         assert found == check_source(source, CATALOG, NPR018_ONLY)
+
+
+USES_HEADER = (
+    "import numpyro\nimport numpyro.distributions as dist\nfrom numpyro import handlers\n"
+    "from numpyro.infer import HMC, MCMC, NUTS, SVI\n"
+)
+# Models handed to chains of consumers, through names assigned and defined in other
+# statements, shadowed, wrapped, decorated and run eagerly.
+HANDING = [
+    "def model(x):\n    numpyro.sample('a', dist.Normal(x, 1))",
+    "def guide(x):\n    numpyro.sample('a', dist.Normal(0, 1))",
+    "model = guide",
+    "kernel = NUTS(model)",
+    "kernel = HMC(guide)",
+    "kernel = NUTS(model)\nother = HMC(guide)",
+    "mcmc = MCMC(kernel, num_warmup=1, num_samples=1)",
+    "mcmc = MCMC(NUTS(guide), num_warmup=1, num_samples=1)",
+    "svi = SVI(model, guide, optim, loss)",
+    "wrap(NUTS(model))",
+    "handlers.seed(model, 0)(1)",
+    "conditioned = handlers.condition(model, data={'a': 1})",
+    "MCMC(NUTS(conditioned))",
+    "def run():\n    kernel = NUTS(model)\n    return MCMC(kernel)",
+    "def run(model):\n    return MCMC(NUTS(model))",
+    "sample = lambda: NUTS(model)",
+    "@handlers.seed(rng_seed=0)\ndef seeded():\n    numpyro.sample('b', dist.Normal(0, 1))",
+]
+
+
+def model_uses(analysis) -> list[tuple]:
+    def at(node):
+        return None if node is None else (node.lineno, node.col_offset)
+
+    return [
+        (
+            use.model,
+            tuple(use.chain),
+            at(use.call),
+            use.function and (use.function.name, at(use.function.node)),
+            use.wrapped,
+            tuple(map(at, use.calls)),
+        )
+        for use in analysis.model_uses
+    ]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(HANDING), min_size=1, max_size=8),
+    st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 1), st.sampled_from(HANDING)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_model_uses_kept_across_versions_equal_a_fresh_analysis(statements, edits):
+    """The models each part hands to consumers are kept with the part while the names they
+    were followed through (assignments, definitions) read the same: after edits that
+    replace, add and remove other statements, a document's model uses and models are those
+    of the file analysed afresh."""
+    documents = DocumentIndex()
+    for version, (at, removed, inserted) in enumerate([(0, 0, None), *edits]):
+        if inserted is not None:
+            at = min(at, len(statements))
+            statements = [*statements[:at], inserted, *statements[at + removed :]]
+        source = USES_HEADER + "\n".join(f"{s}\n{PADDING}" for s in statements)
+        kept = documents.get("file:///m.py", version, source).analysis(CATALOG)
+        fresh = DocumentIndex().get("file:///m.py", version, source).analysis(CATALOG)
+        assert model_uses(kept) == model_uses(fresh)
+        assert [m.name for m in kept.models] == [m.name for m in fresh.models]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 from numpyro_lsp.analysis.conditions import Fact, facts
 from numpyro_lsp.analysis.flow import TracedNames, untraced_reads
@@ -44,6 +45,8 @@ STATIC_BUILTINS |= {"set", "frozenset"}
 EAGER_HANDLERS = {"numpyro.handlers.seed", "numpyro.handlers.trace"}
 # Catalog kinds that take a model as their first argument.
 MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
+# A function's ``def`` line, as a sort key (a C getter: a long script sorts thousands).
+_DEFINITION_LINE = attrgetter("node.lineno")
 
 
 def dotted_parts(node: ast.AST) -> list[str] | None:
@@ -460,7 +463,7 @@ class ModuleAnalysis:
         if by_scope is None:
             # One bisection per use: a long script defines a name thousands of times.
             by_scope = {}
-            for info in sorted(candidates, key=lambda f: f.node.lineno):
+            for info in sorted(candidates, key=_DEFINITION_LINE):
                 lines, infos = by_scope.setdefault(id(info.parent), ([], []))
                 lines.append(info.node.lineno)
                 infos.append(info)
@@ -487,7 +490,7 @@ class ModuleAnalysis:
         it that holds it; the search stops at a module-level function that does not, since
         none before it can."""
         if self._function_starts is None:
-            ordered = sorted(self.functions, key=lambda f: f.node.lineno)
+            ordered = sorted(self.functions, key=_DEFINITION_LINE)
             self._function_starts = ([f.node.lineno for f in ordered], ordered)
         lines, ordered = self._function_starts
         for index in range(bisect_right(lines, line) - 1, -1, -1):
@@ -1177,81 +1180,122 @@ def _mark_models(analysis: ModuleAnalysis) -> None:
                 changed = True
 
 
+@dataclass
+class _PartModelUses:
+    """The model uses found from one part's calls of model consumers, with what finding them
+    read of the rest of the file: kept with the part, and taken again by the next version of
+    the file while those reads give the same nodes and definitions (``still_hold``)."""
+
+    # The part's consumer calls that an earlier part's chain had already taken.
+    taken_before: frozenset[int]
+    uses: list[ModelUse] = field(default_factory=list)
+    # The consumer calls its chains took (the part's own, and any an assignment led to).
+    taken: set[int] = field(default_factory=set)
+    # Module-level names looked up, with the value each held (None for none).
+    assignments: dict[str, ast.expr | None] = field(default_factory=dict)
+    # ``function_at`` asked of a name at a node, with its answer.
+    definitions: list[tuple[str, ast.AST, FunctionInfo | None]] = field(default_factory=list)
+
+    def still_hold(self, analysis: ModuleAnalysis, taken_before: frozenset[int]) -> bool:
+        current = analysis.assignments
+        return (
+            taken_before == self.taken_before
+            and all(current.get(name) is value for name, value in self.assignments.items())
+            and all(
+                analysis.function_at(name, node) is found for name, node, found in self.definitions
+            )
+        )
+
+
 def _model_uses(analysis: ModuleAnalysis) -> None:
-    function_names = {f.name for f in analysis.functions}
-    consumed_calls: set[int] = set()
-
-    def model_of(
-        node: ast.AST, chain: list[str], depth: int = 0, calls: list | None = None
-    ) -> ast.Name | None:
-        calls = [] if calls is None else calls
-        if depth > 8:
-            return None
-        if isinstance(node, ast.Name):
-            if node.id in function_names and analysis.function_at(node.id, node) is not None:
-                return node
-            assigned = analysis.assignments.get(node.id)
-            return model_of(assigned, chain, depth + 1, calls) if assigned is not None else None
-        if isinstance(node, ast.Call):
-            obj = analysis.catalog_object(node.func)
-            if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
-                return None
-            consumed_calls.add(id(node))
-            first = first_model_argument(node)
-            if first is None:
-                return None
-            found = model_of(first, chain, depth + 1, calls)
-            if found is not None:
-                chain.append(obj["path"])
-                calls.append(node)
-            return found
-        return None
-
-    handed_to_unknown: set[int] | None = None
-
-    def wrapped(call: ast.Call) -> bool:
-        nonlocal handed_to_unknown
-        if handed_to_unknown is None:  # found once, and only for files that use a model
-            handed_to_unknown = set().union(*map(_handed_to_unknown, analysis.parts))
-        return id(call) in handed_to_unknown
-
-    for catalog_call in _consumer_calls(analysis):
-        call = catalog_call.call
-        if id(call) in consumed_calls:
+    taken: set[int] = set()
+    for part in analysis.parts or [analysis]:
+        calls = _part_consumer_calls(part)
+        if not calls:
             continue
-        chain: list[str] = []
-        calls: list[ast.Call] = []
-        model = model_of(call, chain, 0, calls)
-        if model is not None:
-            function = analysis.function_at(model.id, model)
-            use = ModelUse(model.id, chain, call, function, wrapped(call), calls)
-            analysis.model_uses.append(use)
+        taken_before = frozenset(id(c.call) for c in calls if id(c.call) in taken)
+        kept = part.part_facts.get("model uses")
+        if not (isinstance(kept, _PartModelUses) and kept.still_hold(analysis, taken_before)):
+            kept = part.part_facts["model uses"] = _part_model_uses(
+                analysis, part, calls, taken | taken_before
+            )
+        taken |= kept.taken
+        analysis.model_uses += kept.uses
     for info in analysis.functions:
         for decorator in info.decorators:
             use = ModelUse(info.name, [decorator.path], decorator.call, info)
             analysis.model_uses.append(use)
     for call, handlers in analysis.eager_calls:
         name = call.func.id
-        if name in function_names:
+        if name in analysis.functions_by_name:
             function = analysis.function_at(name, call.func)
             analysis.model_uses.append(ModelUse(name, handlers, call, function))
+
+
+def _part_model_uses(
+    analysis: ModuleAnalysis, part: ModuleAnalysis, calls: list[CatalogCall], taken: set[int]
+) -> _PartModelUses:
+    """The models handed to one part's consumer calls, following names to the functions
+    and assignments of the whole file; ``taken``: the calls earlier chains took."""
+    found = _PartModelUses(frozenset(id(c.call) for c in calls if id(c.call) in taken))
+    taken = set(taken)
+
+    def function_at(name: str, node: ast.AST) -> FunctionInfo | None:
+        definition = analysis.function_at(name, node)
+        found.definitions.append((name, node, definition))
+        return definition
+
+    def model_of(node: ast.AST, chain: list[str], calls: list, depth: int = 0) -> ast.Name | None:
+        if depth > 8:
+            return None
+        if isinstance(node, ast.Name):
+            if function_at(node.id, node) is not None:
+                return node
+            assigned = found.assignments[node.id] = analysis.assignments.get(node.id)
+            return model_of(assigned, chain, calls, depth + 1) if assigned is not None else None
+        if isinstance(node, ast.Call):
+            obj = analysis.catalog_object(node.func)
+            if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
+                return None
+            taken.add(id(node))
+            found.taken.add(id(node))
+            first = first_model_argument(node)
+            if first is None:
+                return None
+            model = model_of(first, chain, calls, depth + 1)
+            if model is not None:
+                chain.append(obj["path"])
+                calls.append(node)
+            return model
+        return None
+
+    handed_to_unknown = _handed_to_unknown(part)
+    for catalog_call in calls:
+        call = catalog_call.call
+        if id(call) in taken:
+            continue
+        chain: list[str] = []
+        chain_calls: list[ast.Call] = []
+        model = model_of(call, chain, chain_calls)
+        if model is not None:
+            function = function_at(model.id, model)
+            wrapped = id(call) in handed_to_unknown
+            found.uses.append(ModelUse(model.id, chain, call, function, wrapped, chain_calls))
     # ``model_of`` calls itself through its closure, a cycle that holds the analysis: left
     # alone, each version's analysis would wait for a full collection to be freed.
     model_of = None
-
-
-def _consumer_calls(analysis: ModuleAnalysis) -> list[CatalogCall]:
-    """The file's calls of model consumers (``MCMC``, ``NUTS``, ``Predictive``, handlers ...)
-    in order, found part by part, each part's kept with it."""
-    found: list[CatalogCall] = []
-    for part in analysis.parts or [analysis]:
-        kept = part.part_facts.get("consumer calls")
-        if kept is None:
-            kept = part.part_facts["consumer calls"] = [
-                c for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
-            ]
-        found += kept
     return found
+
+
+def _part_consumer_calls(part: ModuleAnalysis) -> list[CatalogCall]:
+    """A part's calls of model consumers (``MCMC``, ``NUTS``, ``Predictive``, handlers ...)
+    in order, kept with the part."""
+    kept = part.part_facts.get("consumer calls")
+    if kept is None:
+        kept = part.part_facts["consumer calls"] = [
+            c for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
+        ]
+    return kept
 
 
 def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:

@@ -164,11 +164,10 @@ class SiteIndex:
 
     def _find_references(self) -> Iterator[SiteReference]:
         analysis = self.analysis
-        init_consumers = self._init_strategy_consumers()
-        for catalog_call in analysis.catalog_calls:
-            shapes = SITE_NAME_ARGUMENTS.get(catalog_call.obj["path"])
-            if not shapes:
-                continue
+        candidates = [_candidates(part) for part in analysis.parts or [analysis]]
+        init_consumers = {k: v for found in candidates for k, v in found.init_consumers.items()}
+        for catalog_call in (call for found in candidates for call in found.calls):
+            shapes = SITE_NAME_ARGUMENTS[catalog_call.obj["path"]]
             arguments = bind_arguments(catalog_call.obj, catalog_call.call)
             owner = catalog_call.function
             strings = [
@@ -183,9 +182,7 @@ class SiteIndex:
                 models = models or self.file_models()
                 for string in strings:
                     yield SiteReference(string, models, explicit)
-        for subscript in analysis.nodes(ast.Subscript):
-            if not is_site_string(subscript.slice):
-                continue
+        for subscript in (node for found in candidates for node in found.subscripts):
             models = self._site_dict_models(subscript.value, analysis.owner(subscript))
             if models is None:
                 continue
@@ -204,16 +201,6 @@ class SiteIndex:
         else:
             elements = []
         return [e for e in elements if is_site_string(e)]
-
-    def _init_strategy_consumers(self) -> dict[int, ast.Call]:
-        """``init_to_value(...)`` calls given to a kernel or guide, by id, with that call."""
-        consumers = {}
-        for catalog_call in self.analysis.catalog_calls:
-            if catalog_call.obj["kind"] in MODEL_CONSUMER_KINDS:
-                for keyword in catalog_call.call.keywords:
-                    if isinstance(keyword.value, ast.Call):
-                        consumers[id(keyword.value)] = catalog_call.call
-        return consumers
 
     def _models_for_call(
         self, catalog_call: CatalogCall, init_consumers: dict[int, ast.Call]
@@ -299,6 +286,34 @@ class SiteIndex:
                 return function.assignments[name]
             function = function.parent
         return self.analysis.assignments.get(name)
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """What in one part of the file may hold site names, kept with the part: the catalog
+    calls that take site names, the subscripts by a string, and the ``init_to_value(...)``
+    calls given to a kernel or guide (by id, with that call: one statement holds both)."""
+
+    calls: list[CatalogCall]
+    subscripts: list[ast.Subscript]
+    init_consumers: dict[int, ast.Call]
+
+
+def _candidates(part: ModuleAnalysis) -> _Candidates:
+    kept = part.part_facts.get("site name candidates")
+    if not isinstance(kept, _Candidates):
+        consumers = [c.call for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS]
+        kept = part.part_facts["site name candidates"] = _Candidates(
+            calls=[c for c in part.catalog_calls if c.obj["path"] in SITE_NAME_ARGUMENTS],
+            subscripts=[node for node in part.nodes(ast.Subscript) if is_site_string(node.slice)],
+            init_consumers={
+                id(keyword.value): call
+                for call in consumers
+                for keyword in call.keywords
+                if isinstance(keyword.value, ast.Call)
+            },
+        )
+    return kept
 
 
 def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:

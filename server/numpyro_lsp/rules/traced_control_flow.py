@@ -59,6 +59,7 @@ CODE = "NPR005"
 NAME = "python-control-flow-on-traced-value"
 SEVERITY = Severity.ERROR
 KEYWORDS = {ast.If: "if", ast.While: "while", ast.IfExp: "if", ast.Assert: "assert"}
+WATCHED = {*KEYWORDS, ast.comprehension, ast.Call}
 CONVERSIONS = {
     "bool": "TracerBoolConversionError",
     "int": "ConcretizationTypeError",
@@ -74,17 +75,19 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         traced = model.traced
         concrete = model.concrete_nodes
         for node in model.nodes:
-            if id(node) in concrete:
+            # By exact type: a model has thousands of nodes, and ``ast`` makes no subclasses.
+            kind = type(node)
+            if kind not in WATCHED or id(node) in concrete:
                 continue
-            if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
-                keyword = KEYWORDS[type(node)]
+            keyword = KEYWORDS.get(kind)
+            if keyword is not None:
                 if analysis.is_traced(node.test, traced):
                     yield Report(
                         node.test,
                         f"`{keyword}` on a traced value fails under NUTS "
                         "(TracerBoolConversionError): use `jnp.where` or `jax.lax.cond`",
                     )
-            elif isinstance(node, ast.comprehension):
+            elif kind is ast.comprehension:
                 for condition in node.ifs:
                     if analysis.is_traced(condition, traced):
                         yield Report(
@@ -93,8 +96,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                             "use `jnp.where` on the whole array",
                         )
             elif (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
+                isinstance(node.func, ast.Name)
                 and node.func.id in CONVERSIONS
                 and node.func.id not in analysis.bindings
                 and any(analysis.is_traced(a, traced) for a in node.args)

@@ -169,14 +169,30 @@ NPR018_ONLY = RuleSettings(select=frozenset({"NPR018"}))
 PADDING = "\n".join(["# pad"] * (CHUNK_LINES + 1))
 
 
+def edit_series(statements: list[str]):
+    """Random edits of a file of these statements: at a statement's index, how many to
+    remove (0 or 1), and the statement put there."""
+    return st.lists(
+        st.tuples(st.integers(0, 9), st.integers(0, 1), st.sampled_from(statements)),
+        min_size=1,
+        max_size=6,
+    )
+
+
+def edited_versions(header: str, statements: list[str], edits):
+    """The file's versions, numbered: as written, then after each edit; each statement
+    padded to stay a chunk of its own."""
+    for version, (at, removed, inserted) in enumerate([(0, 0, None), *edits]):
+        if inserted is not None:
+            at = min(at, len(statements))
+            statements = [*statements[:at], inserted, *statements[at + removed :]]
+        yield version, header + "\n".join(f"{s}\n{PADDING}" for s in statements)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from(PASSING), min_size=1, max_size=8),
-    st.lists(
-        st.tuples(st.integers(0, 9), st.integers(0, 1), st.sampled_from(PASSING)),
-        min_size=1,
-        max_size=6,
-    ),
+    edit_series(PASSING),
 )
 def test_model_reports_kept_across_versions_equal_a_fresh_check(statements, edits):
     """NPR018 keeps each model's reports with its part while what they read of the rest of
@@ -184,11 +200,7 @@ def test_model_reports_kept_across_versions_equal_a_fresh_check(statements, edit
     edits that replace, add and remove other statements, a document's findings are those of
     the file checked afresh."""
     documents = DocumentIndex()
-    for version, (at, removed, inserted) in enumerate([(0, 0, None), *edits]):
-        if inserted is not None:
-            at = min(at, len(statements))
-            statements = [*statements[:at], inserted, *statements[at + removed :]]
-        source = SHAPES_HEADER + "\n".join(f"{s}\n{PADDING}" for s in statements)
+    for version, source in edited_versions(SHAPES_HEADER, statements, edits):
         document = documents.get("file:///m.py", version, source)
         found = run_rules(document.analysis(CATALOG), document.lines, NPR018_ONLY)
         assert found == check_source(source, CATALOG, NPR018_ONLY)
@@ -241,11 +253,7 @@ def model_uses(analysis) -> list[tuple]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from(HANDING), min_size=1, max_size=8),
-    st.lists(
-        st.tuples(st.integers(0, 9), st.integers(0, 1), st.sampled_from(HANDING)),
-        min_size=1,
-        max_size=6,
-    ),
+    edit_series(HANDING),
 )
 def test_model_uses_kept_across_versions_equal_a_fresh_analysis(statements, edits):
     """The models each part hands to consumers are kept with the part while the names they
@@ -253,11 +261,7 @@ def test_model_uses_kept_across_versions_equal_a_fresh_analysis(statements, edit
     replace, add and remove other statements, a document's model uses and models are those
     of the file analysed afresh."""
     documents = DocumentIndex()
-    for version, (at, removed, inserted) in enumerate([(0, 0, None), *edits]):
-        if inserted is not None:
-            at = min(at, len(statements))
-            statements = [*statements[:at], inserted, *statements[at + removed :]]
-        source = USES_HEADER + "\n".join(f"{s}\n{PADDING}" for s in statements)
+    for version, source in edited_versions(USES_HEADER, statements, edits):
         kept = documents.get("file:///m.py", version, source).analysis(CATALOG)
         fresh = DocumentIndex().get("file:///m.py", version, source).analysis(CATALOG)
         assert model_uses(kept) == model_uses(fresh)

@@ -1210,14 +1210,14 @@ class _PartModelUses:
 def _model_uses(analysis: ModuleAnalysis) -> None:
     taken: set[int] = set()
     for part in analysis.parts or [analysis]:
-        calls = _part_consumer_calls(part)
+        calls = consumer_calls(part)
         if not calls:
             continue
         taken_before = frozenset(id(c.call) for c in calls if id(c.call) in taken)
         kept = part.part_facts.get("model uses")
         if not (isinstance(kept, _PartModelUses) and kept.still_hold(analysis, taken_before)):
             kept = part.part_facts["model uses"] = _part_model_uses(
-                analysis, part, calls, taken | taken_before
+                analysis, part, calls, taken, taken_before
             )
         taken |= kept.taken
         analysis.model_uses += kept.uses
@@ -1233,12 +1233,17 @@ def _model_uses(analysis: ModuleAnalysis) -> None:
 
 
 def _part_model_uses(
-    analysis: ModuleAnalysis, part: ModuleAnalysis, calls: list[CatalogCall], taken: set[int]
+    analysis: ModuleAnalysis,
+    part: ModuleAnalysis,
+    calls: list[CatalogCall],
+    taken_earlier: set[int],
+    taken_before: frozenset[int],
 ) -> _PartModelUses:
     """The models handed to one part's consumer calls, following names to the functions
-    and assignments of the whole file; ``taken``: the calls earlier chains took."""
-    found = _PartModelUses(frozenset(id(c.call) for c in calls if id(c.call) in taken))
-    taken = set(taken)
+    and assignments of the whole file; ``taken_earlier``: the calls earlier parts' chains
+    took (``taken_before``: those of them that are this part's)."""
+    found = _PartModelUses(taken_before)
+    taken = found.taken
 
     def function_at(name: str, node: ast.AST) -> FunctionInfo | None:
         definition = analysis.function_at(name, node)
@@ -1258,7 +1263,6 @@ def _part_model_uses(
             if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
                 return None
             taken.add(id(node))
-            found.taken.add(id(node))
             first = first_model_argument(node)
             if first is None:
                 return None
@@ -1272,7 +1276,7 @@ def _part_model_uses(
     handed_to_unknown = _handed_to_unknown(part)
     for catalog_call in calls:
         call = catalog_call.call
-        if id(call) in taken:
+        if id(call) in taken or id(call) in taken_earlier:
             continue
         chain: list[str] = []
         chain_calls: list[ast.Call] = []
@@ -1287,7 +1291,7 @@ def _part_model_uses(
     return found
 
 
-def _part_consumer_calls(part: ModuleAnalysis) -> list[CatalogCall]:
+def consumer_calls(part: ModuleAnalysis) -> list[CatalogCall]:
     """A part's calls of model consumers (``MCMC``, ``NUTS``, ``Predictive``, handlers ...)
     in order, kept with the part."""
     kept = part.part_facts.get("consumer calls")
@@ -1305,9 +1309,7 @@ def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
     kept = part.part_facts.get("handed to unknown")
     if kept is None:
         # Only the callee of a call handed a model's consumer is resolved.
-        consumers = {
-            id(c.call) for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS
-        }
+        consumers = {id(c.call) for c in consumer_calls(part)}
         kept = part.part_facts["handed to unknown"] = {
             id(argument)
             for outer in part.nodes(ast.Call)

@@ -27,6 +27,7 @@ from numpyro_lsp.analysis.models import (
     ModuleAnalysis,
     Site,
     bind_arguments,
+    consumer_calls,
     dotted_parts,
     first_model_argument,
 )
@@ -302,13 +303,12 @@ class _Candidates:
 def _candidates(part: ModuleAnalysis) -> _Candidates:
     kept = part.part_facts.get("site name candidates")
     if not isinstance(kept, _Candidates):
-        consumers = [c.call for c in part.catalog_calls if c.obj["kind"] in MODEL_CONSUMER_KINDS]
         kept = part.part_facts["site name candidates"] = _Candidates(
             calls=[c for c in part.catalog_calls if c.obj["path"] in SITE_NAME_ARGUMENTS],
             subscripts=[node for node in part.nodes(ast.Subscript) if is_site_string(node.slice)],
             init_consumers={
                 id(keyword.value): call
-                for call in consumers
+                for call in (consumer.call for consumer in consumer_calls(part))
                 for keyword in call.keywords
                 if isinstance(keyword.value, ast.Call)
             },

@@ -83,5 +83,5 @@ def free_released() -> None:
     sites point back at it), so only the collector frees it, and a large file opened next
     would otherwise be parsed while it is still held, raising the memory's high-water
     mark by a whole document. It happens only when a document is released, and holds the
-    event loop for 0.2 to 0.4 s when that document has 10,000 lines (docs/performance.md)."""
+    event loop for 0.15 to 0.4 s when that document has 10,000 lines (docs/performance.md)."""
     gc.collect()

@@ -157,6 +157,12 @@ FLAGGED = [
         "sample(|key)",
     ),
     (
+        "NPR015",
+        "def draw(key):\n    a = numpyro.sample('a', dist.Normal(0, 1), rng_key=key)\n"
+        "    b = numpyro.sample('b', dist.Normal(0, 1), rng_key=key)\n",
+        "'b', dist.Normal(0, 1), rng_key=|key",
+    ),
+    (
         "NPR016",
         "x = jnp.ones(3)\nnumpyro.set_platform('cpu')\n",
         "numpyro.set_platform(",

@@ -140,9 +140,12 @@ def drawn_key(analysis: ModuleAnalysis, call: ast.Call, local: dict) -> ast.expr
 
 
 def may_draw(analysis: ModuleAnalysis, call: ast.Call) -> bool:
-    """A cheap first look: could this call draw from a key?"""
+    """A cheap first look: could this call draw from a key? (``numpyro.sample`` draws
+    from one only when given ``rng_key``: most models call it and need no walk.)"""
     if isinstance(call.func, ast.Attribute) and call.func.attr == "sample":
-        return True
+        return analysis.primitive_name(call) != "sample" or any(
+            keyword.arg == "rng_key" for keyword in call.keywords
+        )
     path = analysis.resolve(call.func)
     return path is not None and path.startswith("jax.random.") and path not in NOT_DRAWS
 

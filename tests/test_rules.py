@@ -152,6 +152,16 @@ FLAGGED = [
         "numpyro.param(",
     ),
     (
+        # Traced only through the loop's next iteration: ``prev`` takes the draw of the
+        # iteration before.
+        "NPR005",
+        "def chain(n):\n    prev = current = 0.0\n    for i in range(n):\n"
+        "        prev = current\n"
+        "        current = numpyro.sample(f'c{i}', dist.Normal(prev, 1))\n"
+        "        if prev > 0:\n            break\n",
+        "prev > 0",
+    ),
+    (
         "NPR015",
         "def main(key):\n    a = random.normal(key)\n    b = dist.Normal(0, 1).sample(key)\n",
         "sample(|key)",

@@ -106,11 +106,17 @@ def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
     """For each variable, the latent sites its value derives from (through assignments)."""
     latent_targets = {s.target: s.name for s in model.sites if s.latent and s.target and s.name}
     depends: dict[str, set[str]] = {t: {n} for t, n in latent_targets.items()}
+    if not depends:
+        return depends  # no latent site: nothing derives from one
+    # Each value's names once, for both rounds.
+    reads = [
+        (name, names_in(value))
+        for name, value in model.assignments.items()
+        if name not in latent_targets
+    ]
     for _ in range(2):
-        for name, value in model.assignments.items():
-            if name in latent_targets:
-                continue
-            found = set().union(*(depends.get(n, set()) for n in names_in(value)))
+        for name, names in reads:
+            found = set().union(*(depends.get(n, set()) for n in names))
             if found:
                 depends[name] = found
     return depends

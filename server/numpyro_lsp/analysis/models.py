@@ -765,28 +765,46 @@ FLOW_NODES = (
 def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
     traced: set[str] = set()
     flows = [n for n in info.nodes if isinstance(n, FLOW_NODES)]
-    # Twice, so values that flow backwards through a loop are seen too.
-    for _ in range(2):
-        for node in flows:
-            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-                value = node.value
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if value is not None and is_traced(analysis, value, traced):
-                    for target in targets:
-                        traced.update(assigned_names(target))
-            elif isinstance(node, ast.For | ast.comprehension):
-                if is_traced(analysis, node.iter, traced):
-                    traced.update(assigned_names(_iterated_values(node.iter, node.target)))
-            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                call = node.context_expr
-                if isinstance(call, ast.Call) and analysis.primitive_name(call) == "plate":
-                    traced.update(assigned_names(node.optional_vars))
-            elif isinstance(node, ast.NamedExpr) and is_traced(analysis, node.value, traced):
-                traced.add(node.target.id)
+    # Twice, so values that flow backwards through a loop are seen too. The names only
+    # grow, and a value traced with some names is traced with more: the second round looks
+    # again only at the flows that gave nothing and have more names to see since.
+    waiting: dict[int, int] = {}  # id(flow) -> how many names it gave nothing with
+    for node in flows:
+        if not _flow(analysis, node, traced):
+            waiting[id(node)] = len(traced)
+    for node in flows:
+        seen = waiting.get(id(node))
+        if seen is not None and seen < len(traced):
+            _flow(analysis, node, traced)
     untraced = untraced_reads(
         info.nodes, info.params, traced, lambda value, names: is_traced(analysis, value, names)
     )
     return TracedNames(traced, untraced)
+
+
+def _flow(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool:
+    """Add the names a flow node gives a traced value to ``traced``; False when its value
+    is not traced (yet: more traced names may make it so)."""
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        if node.value is None:
+            return True
+        if not is_traced(analysis, node.value, traced):
+            return False
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            traced.update(assigned_names(target))
+    elif isinstance(node, ast.For | ast.comprehension):
+        if not is_traced(analysis, node.iter, traced):
+            return False
+        traced.update(assigned_names(_iterated_values(node.iter, node.target)))
+    elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+        call = node.context_expr
+        if isinstance(call, ast.Call) and analysis.primitive_name(call) == "plate":
+            traced.update(assigned_names(node.optional_vars))
+    elif isinstance(node, ast.NamedExpr):
+        if not is_traced(analysis, node.value, traced):
+            return False
+        traced.add(node.target.id)
+    return True
 
 
 @dataclass

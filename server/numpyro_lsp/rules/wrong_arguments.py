@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
@@ -64,21 +65,49 @@ def suggestion_for(keyword: str, parameters: list[str]) -> str | None:
     return did_you_mean(keyword, parameters, cutoff=0.6)
 
 
+@dataclass(frozen=True)
+class _Parameters:
+    """What the rule reads of a catalog object's parameters."""
+
+    any_keyword: bool  # no signature, or ``**kwargs``
+    any_positional: bool  # no signature, or ``*args``
+    names: list[str]
+    keywords: frozenset[str]
+    positional: list[str]
+
+
+# Worked out once per catalog object, not at each of its calls (a file calls a few
+# distributions and primitives hundreds of times); by id, with the object to tell a later
+# catalog's apart.
+_PARAMETERS: dict[int, tuple[dict, _Parameters]] = {}
+
+
+def parameters_of(obj: dict) -> _Parameters:
+    kept = _PARAMETERS.get(id(obj))
+    if kept is not None and kept[0] is obj:
+        return kept[1]
+    params, signed = obj["params"], bool(obj["signature"])
+    found = _Parameters(
+        any_keyword=not signed or any(p["kind"] == "var_keyword" for p in params),
+        any_positional=not signed or any(p["kind"] == "var_positional" for p in params),
+        names=[p["name"] for p in params if not p["kind"].startswith("var")],
+        keywords=frozenset(
+            p["name"] for p in params if p["kind"] in ("positional_or_keyword", "keyword_only")
+        ),
+        positional=[p["name"] for p in params if p["kind"].startswith("positional")],
+    )
+    _PARAMETERS[id(obj)] = (obj, found)
+    return found
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         call, obj = catalog_call.call, catalog_call.obj
-        params = obj["params"]
-        if not obj["signature"] or any(p["kind"] == "var_keyword" for p in params):
-            accepts_any_keyword = True
-        else:
-            accepts_any_keyword = False
-        names = [p["name"] for p in params if not p["kind"].startswith("var")]
-        keywords_allowed = [
-            p["name"] for p in params if p["kind"] in ("positional_or_keyword", "keyword_only")
-        ]
-        if not accepts_any_keyword:
+        parameters = parameters_of(obj)
+        names = parameters.names
+        if not parameters.any_keyword:
             for keyword in call.keywords:
-                if keyword.arg is None or keyword.arg in keywords_allowed:
+                if keyword.arg is None or keyword.arg in parameters.keywords:
                     continue
                 suggestion = suggestion_for(keyword.arg, [n for n in names if n != "validate_args"])
                 hint = (
@@ -93,16 +122,13 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     if suggestion
                     else None,
                 )
-        if not obj["signature"] or any(p["kind"] == "var_positional" for p in params):
+        positional = parameters.positional
+        if parameters.any_positional or len(call.args) <= len(positional):
             continue
         if any(isinstance(a, ast.Starred) for a in call.args):
             continue
-        positional = [p for p in params if p["kind"].startswith("positional")]
-        if len(call.args) > len(positional):
-            extra = call.args[len(positional)]
-            yield Report(
-                extra,
-                f"`{obj['name']}` takes at most {len(positional)} positional arguments "
-                f"({', '.join(p['name'] for p in positional)}), got {len(call.args)}: "
-                "pass the rest by keyword",
-            )
+        yield Report(
+            call.args[len(positional)],
+            f"`{obj['name']}` takes at most {len(positional)} positional arguments "
+            f"({', '.join(positional)}), got {len(call.args)}: pass the rest by keyword",
+        )

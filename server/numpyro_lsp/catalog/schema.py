@@ -30,6 +30,9 @@ class Catalog:
     # "numpyro.infer.NUTS" is.
     _paths: dict[str, str] = field(default_factory=dict, repr=False)
     _defined: dict[str, str] = field(default_factory=dict, repr=False)
+    # ``lookup``'s answers that name something: a check looks the same few paths up
+    # thousands of times.
+    _members: dict[str, Member] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: dict) -> Catalog:
@@ -47,14 +50,21 @@ class Catalog:
 
     def lookup(self, path: str) -> Member | None:
         """The module or object a fully qualified dotted path names, if numpyro has it."""
+        found = self._members.get(path)
+        if found is not None:
+            return found
         if path in self.modules:
-            return Member(path, module=self.modules[path])
-        target = self._paths.get(path)
-        if target is None:
-            return None
-        if target in self.modules:
-            return Member(target, module=self.modules[target])
-        return Member(target, obj=self.objects[target])
+            found = Member(path, module=self.modules[path])
+        else:
+            target = self._paths.get(path)
+            if target is None:
+                return None
+            if target in self.modules:
+                found = Member(target, module=self.modules[target])
+            else:
+                found = Member(target, obj=self.objects[target])
+        self._members[path] = found
+        return found
 
     def members(self, module_path: str) -> dict[str, Member]:
         module = self.modules.get(module_path)

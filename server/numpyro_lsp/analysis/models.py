@@ -1330,7 +1330,7 @@ def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
         consumers = {id(c.call) for c in consumer_calls(part)}
         kept = part.part_facts["handed to unknown"] = {
             id(argument)
-            for outer in part.nodes(ast.Call)
+            for outer in (part.nodes(ast.Call) if consumers else ())
             for argument in [*outer.args, *(k.value for k in outer.keywords)]
             if id(argument) in consumers and part.catalog_object(outer.func) is None
         }

@@ -55,12 +55,10 @@ SEVERITY = Severity.ERROR
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
         model = analysis.in_model(node)
-        if model is not None and analysis.runs_eagerly(model):
-            continue
         path = analysis.resolve(node.func) if model is not None else None
         if path is None or not path.startswith("numpy.") or path.startswith("numpy.random"):
             continue
-        if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS:
+        if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS or analysis.runs_eagerly(model):
             continue
         if id(node) in model.concrete_nodes:
             continue

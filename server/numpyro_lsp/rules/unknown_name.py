@@ -35,7 +35,6 @@ import ast
 import builtins
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import dotted_parts
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
 CODE = "NPR009"
@@ -51,7 +50,7 @@ def missing_from_module(analysis: ModuleAnalysis, node: ast.AST, module: str, na
 
 
 def unknown_attribute(analysis: ModuleAnalysis, node: ast.Attribute) -> Report | None:
-    path = analysis.resolve(node) if dotted_parts(node) else None
+    path = analysis.resolve(node)
     if path is None:
         return None
     module, _, name = path.rpartition(".")
@@ -74,16 +73,17 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
 def bound_names(analysis: ModuleAnalysis) -> set[str]:
     """Every name some statements bind anywhere: the Python server reports undefined names
     in general; this rule only speaks up for near-misses of NumPyro names."""
-    names = {n.id for n in analysis.nodes(ast.Name) if not isinstance(n.ctx, ast.Load)}
-    for node in analysis.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-        names.add(node.name)
+    # One kind at a time: ``nodes`` of several kinds sorts them, and a set needs no order.
+    names = {n.id for n in analysis.nodes(ast.Name) if type(n.ctx) is not ast.Load}
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        names.update(node.name for node in analysis.nodes(kind))
     names |= {n.arg for n in analysis.nodes(ast.arg)}
     names |= {(n.asname or n.name).split(".", 1)[0] for n in analysis.nodes(ast.alias)}
-    for node in analysis.nodes(ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
-        if node.name:
-            names.add(node.name)
-    for node in analysis.nodes(ast.Global, ast.Nonlocal):
-        names.update(node.names)
+    for kind in (ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
+        names.update(node.name for node in analysis.nodes(kind) if node.name)
+    for kind in (ast.Global, ast.Nonlocal):
+        for node in analysis.nodes(kind):
+            names.update(node.names)
     return names
 
 
@@ -103,7 +103,7 @@ def part_names(part: ModuleAnalysis) -> tuple[set[str], dict[str, list[ast.Name]
     if kept is None:
         read: dict[str, list[ast.Name]] = {}
         for node in part.nodes(ast.Name):
-            if isinstance(node.ctx, ast.Load):
+            if type(node.ctx) is ast.Load:
                 read.setdefault(node.id, []).append(node)
         kept = part.part_facts[CODE] = (bound_names(part), read)
     return kept

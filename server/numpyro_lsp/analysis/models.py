@@ -322,6 +322,10 @@ class ModuleAnalysis:
     _resolved: dict[int, tuple[ast.AST, str | None]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # For each name the file defines a function by, a token that stays the same object
+    # from one version of the file to the next while no definition of that name is added
+    # or dropped (``NodeMaps.definitions``); a name defined nowhere has none.
+    definitions: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def models(self) -> list[FunctionInfo]:
@@ -1213,16 +1217,25 @@ class _PartModelUses:
     assignments: dict[str, ast.expr | None] = field(default_factory=dict)
     # ``function_at`` asked of a name at a node, with its answer.
     definitions: list[tuple[str, ast.AST, FunctionInfo | None]] = field(default_factory=list)
+    # The file's definition tokens of those names when the answers were last found to hold.
+    tokens: dict[str, object | None] = field(default_factory=dict)
 
     def still_hold(self, analysis: ModuleAnalysis, taken_before: frozenset[int]) -> bool:
         current = analysis.assignments
-        return (
-            taken_before == self.taken_before
-            and all(current.get(name) is value for name, value in self.assignments.items())
-            and all(
-                analysis.function_at(name, node) is found for name, node, found in self.definitions
-            )
-        )
+        if taken_before != self.taken_before or any(
+            current.get(name) is not value for name, value in self.assignments.items()
+        ):
+            return False
+        # The nodes asked about are the part's own or those assignments' (the same nodes
+        # then), so ``function_at`` can answer otherwise only where a definition of the
+        # name was added or dropped: the nodes of kept chunks keep their order.
+        tokens = {name: analysis.definitions.get(name) for name in self.tokens}
+        if tokens == self.tokens:  # tokens are plain objects: equal when the same
+            return True
+        if all(analysis.function_at(n, node) is found for n, node, found in self.definitions):
+            self.tokens = tokens
+            return True
+        return False
 
 
 def _model_uses(analysis: ModuleAnalysis) -> None:
@@ -1266,6 +1279,7 @@ def _part_model_uses(
     def function_at(name: str, node: ast.AST) -> FunctionInfo | None:
         definition = analysis.function_at(name, node)
         found.definitions.append((name, node, definition))
+        found.tokens[name] = analysis.definitions.get(name)
         return definition
 
     def model_of(node: ast.AST, chain: list[str], calls: list, depth: int = 0) -> ast.Name | None:
@@ -1392,6 +1406,7 @@ class NodeMaps:
     owner_nodes: dict[int, ast.AST]
     calls_by_statement: dict[int, list[ast.Call]]
     infos: dict[int, FunctionInfo]
+    definitions: dict[str, object]
 
 
 # Which of NodeMaps's fields each part has under the same name.
@@ -1416,12 +1431,17 @@ def node_maps(parts: list[ModuleAnalysis], previous: NodeMaps | None = None) -> 
                         merged.pop(key, None)
                 for part in added:
                     merged.update(getattr(part, name))
-            return NodeMaps(tuple(parts), *maps)
+            definitions = dict(previous.definitions)
+            for part in (*dropped, *added):
+                for info in part.functions:
+                    definitions[info.name] = object()
+            return NodeMaps(tuple(parts), *maps, definitions)
     maps = [{} for _ in _NODE_MAPS]
     for part in parts:
         for merged, name in zip(maps, _NODE_MAPS, strict=True):
             merged.update(getattr(part, name))
-    return NodeMaps(tuple(parts), *maps)
+    definitions = {info.name: object() for part in parts for info in part.functions}
+    return NodeMaps(tuple(parts), *maps, definitions)
 
 
 def analyze_module(
@@ -1448,6 +1468,7 @@ def analyze_module(
         owner_nodes=maps.owner_nodes,
         calls_by_statement=maps.calls_by_statement,
         infos=maps.infos,
+        definitions=maps.definitions,
     )
     for part in parts:
         analysis.indexes += part.indexes

@@ -869,13 +869,29 @@ class NodeIndex:
 # Fields that hold only tokens (``Load``, ``Add``, ``Eq``...): shared objects with no
 # position, which no rule looks up; the index skips them.
 _TOKEN_FIELDS = {"ctx", "op", "ops"}
+# Fields of the commonest kinds that hold no node (names, strings, numbers): the index
+# skips them too, and a ``Name`` or a ``Constant`` has no field left to look at.
+_SCALAR_FIELDS: dict[type, set[str]] = {
+    ast.Name: {"id"},
+    ast.Constant: {"value", "kind"},
+    ast.Attribute: {"attr"},
+    ast.keyword: {"arg"},
+    ast.alias: {"name", "asname"},
+    ast.arg: {"arg", "type_comment"},
+    ast.ImportFrom: {"module", "level"},
+    ast.Assign: {"type_comment"},
+    ast.FunctionDef: {"name", "type_comment"},
+    ast.AsyncFunctionDef: {"name", "type_comment"},
+    ast.ClassDef: {"name"},
+}
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _child_fields(kind: type) -> tuple[str, ...]:
     fields = _CHILD_FIELDS.get(kind)
     if fields is None:
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _TOKEN_FIELDS)
+        skipped = _TOKEN_FIELDS | _SCALAR_FIELDS.get(kind, set())
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in skipped)
     return fields
 
 
@@ -968,6 +984,25 @@ class _Context:
         return _Context(**{**self.__dict__, **changes})
 
 
+# The statements that hold others (Python 3.11's): every other kind holds only expressions.
+_COMPOUND_STATEMENTS = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.With,
+        ast.AsyncWith,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+        ast.If,
+        ast.Try,
+        ast.TryStar,
+        ast.Match,
+    }
+)
+
+
 class _Walker:
     def __init__(self, analysis: ModuleAnalysis) -> None:
         self.analysis = analysis
@@ -979,7 +1014,7 @@ class _Walker:
     def block(self, statements: list[ast.stmt], context: _Context) -> None:
         for statement in statements:
             self.statement(statement, context)
-            if isinstance(statement, ast.If) and _exits(statement.body):
+            if type(statement) is ast.If and _exits(statement.body):
                 # What follows ``if c: ... return`` runs only where ``c`` is false.
                 context = context.with_(
                     branches=(*context.branches, (id(statement), "orelse")),
@@ -987,7 +1022,9 @@ class _Walker:
                 )
 
     def statement(self, node: ast.stmt, context: _Context) -> None:
-        analysis = self.analysis
+        if type(node) not in _COMPOUND_STATEMENTS:
+            self.simple_statement(node, context)
+            return
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             info = self.functions[id(node)]
             self.calls_of(node, context)
@@ -1042,20 +1079,21 @@ class _Walker:
             for i, case in enumerate(node.cases):
                 branch = context.with_(branches=(*context.branches, (id(node), f"case{i}")))
                 self.block(case.body, branch)
-            return
-        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+
+    def simple_statement(self, node: ast.stmt, context: _Context) -> None:
+        """A statement that holds no other: its calls, and what an assignment stores."""
+        kind = type(node)
+        if (kind is ast.Assign or kind is ast.AnnAssign) and node.value is not None:
+            targets = node.targets if kind is ast.Assign else [node.target]
             names = [n for t in targets for n in assigned_names(t)]
-            store = context.function.assignments if context.function else analysis.assignments
+            function = context.function
+            store = function.assignments if function else self.analysis.assignments
             for name in names:
                 store[name] = node.value
             target = names[0] if len(names) == 1 else None
             self.calls_of(node, context, target, node.value)
             return
         self.calls_of(node, context)
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                self.statement(child, context)
 
     def handler_of(self, node: ast.AST) -> HandlerContext | None:
         call = node if isinstance(node, ast.Call) else None
@@ -1098,15 +1136,12 @@ class _Walker:
     def call(self, call: ast.Call, context: _Context, target: str | None) -> None:
         analysis = self.analysis
         function = context.function
-        eager = any(h.path in EAGER_HANDLERS for h in context.handlers)
-        if isinstance(call.func, ast.Name) and eager:
-            analysis.eager_calls.append((call, [h.path for h in context.handlers]))
-        elif (
-            function is not None
-            and isinstance(call.func, ast.Name)
-            and self.analysis.owner_nodes.get(id(call)) is not None  # not in a lambda
-        ):
-            function.called_names.add(call.func.id)
+        if type(call.func) is ast.Name:
+            handlers = context.handlers
+            if handlers and any(h.path in EAGER_HANDLERS for h in handlers):
+                analysis.eager_calls.append((call, [h.path for h in handlers]))
+            elif function is not None and analysis.owner_nodes.get(id(call)) is not None:
+                function.called_names.add(call.func.id)  # (not in a lambda)
         obj = analysis.catalog_object(call.func)
         if obj is None:
             return

@@ -79,16 +79,19 @@ def untraced_reads(
     return untraced
 
 
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_BINDINGS = (
-    ast.Assign,
-    ast.AnnAssign,
-    ast.AugAssign,
-    ast.NamedExpr,
-    ast.For,
-    ast.AsyncFor,
-    ast.comprehension,
-    ast.withitem,
+# By exact type (ast makes no subclasses): a set lookup per node of the function.
+_LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
+_BINDINGS = frozenset(
+    {
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.NamedExpr,
+        ast.For,
+        ast.AsyncFor,
+        ast.comprehension,
+        ast.withitem,
+    }
 )
 
 

@@ -47,7 +47,9 @@ class WorkspaceIndex:
         self._from_disk: dict[Path, tuple[tuple[int, int], ParsedDocument]] = {}
         self._listing: tuple[float, list[Path]] | None = None
         # module_file's answers, read again after LISTING_SECONDS like the listing: every
-        # check of a document follows its imports, and each costs a few file lookups.
+        # check of a document follows its imports, and each costs a few file lookups. By
+        # the importer's folder, all the answer depends on: the files of one folder share
+        # them, and a file opened next to another finds its imports known.
         self._module_files: dict[tuple[str, Path | None, int], tuple[float, Path | None]] = {}
 
     # --- files -----------------------------------------------------------------------------
@@ -104,24 +106,27 @@ class WorkspaceIndex:
         """The workspace file an import names: relative to the importer for ``from .x``,
         else under a workspace folder (or its ``src/``) or beside the importer. A file made
         since is found within LISTING_SECONDS."""
-        key, now = (module, importer, level), time.monotonic()
+        folder = importer.parent if importer is not None else None
+        key, now = (module, folder, level), time.monotonic()
         known = self._module_files.get(key)
         if known is not None and now - known[0] < LISTING_SECONDS:
             return known[1]
-        found = self._find_module_file(module, importer, level)
+        found = self._find_module_file(module, folder, level)
         self._module_files[key] = (now, found)
         return found
 
-    def _find_module_file(self, module: str, importer: Path | None, level: int) -> Path | None:
+    def _find_module_file(self, module: str, folder: Path | None, level: int) -> Path | None:
+        """``module_file`` for an importer in ``folder``."""
         parts = module.split(".") if module else []
         if level:
-            if importer is None:
+            if folder is None:
                 return None
-            bases = [importer.parents[level - 1]] if level <= len(importer.parents) else []
+            above = [folder, *folder.parents]
+            bases = [above[level - 1]] if level <= len(above) else []
         else:
             bases = [b for root in self._roots() for b in (root, root / "src")]
-            if importer is not None:
-                bases.append(importer.parent)
+            if folder is not None:
+                bases.append(folder)
         for base in bases:
             for candidate in (
                 base.joinpath(*parts).with_suffix(".py") if parts else None,

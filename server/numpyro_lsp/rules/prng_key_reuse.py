@@ -380,15 +380,23 @@ def walk_assigned(statement: ast.stmt) -> list[str]:
     return []
 
 
+# Module-level statements the walk does nothing with: they draw nothing and assign no name.
+_INERT = frozenset(
+    {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom}
+)
+
+
 def part_statements(part: ModuleAnalysis) -> list[tuple[ast.stmt, bool, list[str]]]:
-    """A part's module-level statements, each with whether a call in it may draw and, for
-    one that cannot, the names it assigns (all that the walk would do with it: it holds no
-    draw, so no key is used there, and what a key was last assigned in matters only for
-    the loops around a later draw). Kept with the part."""
+    """A part's module-level statements that the walk reads, each with whether a call in it
+    may draw and, for one that cannot, the names it assigns (all that the walk would do
+    with it: it holds no draw, so no key is used there, and what a key was last assigned in
+    matters only for the loops around a later draw). Kept with the part."""
     kept = part.part_facts.get(CODE)
     if kept is None:
         kept = []
         for statement in part.tree.body:
+            if type(statement) in _INERT:
+                continue
             inside = list(walked(statement))
             draws = any(
                 may_draw(part, call)
@@ -396,7 +404,8 @@ def part_statements(part: ModuleAnalysis) -> list[tuple[ast.stmt, bool, list[str
                 for call in part.calls_by_statement.get(id(each), ())
             )
             names = [] if draws else [n for each in inside for n in walk_assigned(each)]
-            kept.append((statement, draws, names))
+            if draws or names:
+                kept.append((statement, draws, names))
         part.part_facts[CODE] = kept
     return kept
 

@@ -4,6 +4,8 @@ findings stay published, and asked about or edited again, they answer as if neve
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from conftest import EXAMPLES, code_actions
@@ -83,3 +85,33 @@ async def test_documents_within_kept_lines_keep_their_analysis(client, editor):
         await client.published.after(uri, lambda name=name: editor.open(name, EIGHT_SCHOOLS))
         uris.append(uri)
     assert set(uris) <= set(await analysed(client))
+
+
+async def test_a_settings_change_checks_every_document_and_keeps_within_kept_lines(client, editor):
+    kept = LINES + LINES // 2
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"numpyro": {"keptAnalysisLines": kept}})
+    )
+    await server_info(client)
+    first_uri, last_uri = editor.uri_for("settings_first.py"), editor.uri_for("settings_last.py")
+    opened = await client.published.after(
+        first_uri, lambda: editor.open("settings_first.py", EIGHT_SCHOOLS)
+    )
+    assert "NPR012" in {str(d.code) for d in opened.diagnostics}
+    await client.published.after(last_uri, lambda: editor.open("settings_last.py", EIGHT_SCHOOLS))
+    assert await analysed(client) == [last_uri]
+
+    # A new setting checks both documents again (the released one is parsed for it) ...
+    start = len(client.published.log)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"numpyro": {"keptAnalysisLines": kept, "diagnostics": {"ignore": ["NPR012"]}}}
+        )
+    )
+    async with asyncio.timeout(10):
+        while {first_uri, last_uri} - {p.uri for p in client.published.log[start:]}:
+            await asyncio.sleep(0.02)
+    rechecked = {p.uri: p for p in client.published.log[start:]}
+    assert "NPR012" not in {str(d.code) for p in rechecked.values() for d in p.diagnostics}
+    # ... and afterwards only the document the user used last keeps its analysis.
+    assert await analysed(client) == [last_uri]

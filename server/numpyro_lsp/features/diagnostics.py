@@ -69,14 +69,21 @@ def checked(
     current = ls.open_snapshots().get(unquote(document.uri))
     if current is not None and ls.diagnostics.version(document.uri) == document.version:
         ls.diagnostics.set(document.uri, SOURCE, diagnostics, document.version)
+    # A check nobody asked for (after a settings change, or of a file that imports one that
+    # changed) parses a released document again: it goes back within keptAnalysisLines, and
+    # is freed once the server is at rest (the checks of the other documents run meanwhile).
+    ls.release_beyond_kept_lines(collect=False)
 
 
-def publish(ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None) -> None:
+def publish(
+    ls: NumpyroLanguageServer, uri: str, expected_version: int | None = None, used: bool = True
+) -> None:
     """Check the open document at its current version in a worker thread (so a long check
-    never holds up completion or hover); a check of an older version is cancelled."""
+    never holds up completion or hover); a check of an older version is cancelled.
+    ``used``: asked for by the user's edit, save or request (``ls.parsed``)."""
     if not ls.is_open(uri):
         return
-    document = ls.parsed(uri)
+    document = ls.parsed(uri, used=used)
     if expected_version is not None and document.version != expected_version:
         return  # an edit arrived meanwhile; its own timer will publish
     ls.checks.start(uri, document)
@@ -116,12 +123,12 @@ async def _publish_importers(
         return found
 
     for other in await asyncio.to_thread(importers):
-        publish(ls, other)
+        publish(ls, other, used=False)
 
 
 def publish_all(ls: NumpyroLanguageServer) -> None:
     for document in list(ls.open_snapshots().values()):
-        publish(ls, document.uri)
+        publish(ls, document.uri, used=False)
 
 
 def forget(ls: NumpyroLanguageServer, uri: str) -> None:

@@ -198,10 +198,12 @@ class NumpyroLanguageServer(LanguageServer):
         if runner is not None:
             runner.close()
 
-    def parsed(self, uri: str) -> ParsedDocument:
+    def parsed(self, uri: str, used: bool = True) -> ParsedDocument:
         """The document at its current version, as a snapshot (an unopened document that
         cannot be read, missing or not UTF-8, reads as empty). On the event loop only: it
-        reads the workspace pygls changes; a thread is handed the snapshot."""
+        reads the workspace pygls changes; a thread is handed the snapshot. ``used``: the
+        user's edit or request, which makes it the document used last (not a check of every
+        open document after a settings change)."""
         key = unquote(uri)  # pygls's key
         notebook = self.notebooks.view(uri)
         if notebook is not None:  # the program of its cells
@@ -218,19 +220,23 @@ class NumpyroLanguageServer(LanguageServer):
         # may keep its version: the same string object and version are the same text.
         snapshot = self._snapshots.get(key)
         if kept is source and snapshot is not None and snapshot.version == version:
-            self._recent.used(key)
+            if used:
+                self._recent.used(key)
             return snapshot
         parsed = self.documents.get(uri, version, source)
         if self.is_open(uri):
-            self._recent.used(key)
+            if used:
+                self._recent.used(key)
             self._snapshot_sources[key] = source
             self._keep_snapshot(key, parsed)
-            self._release_beyond_kept_lines()
+            self.release_beyond_kept_lines()
         return parsed
 
-    def _release_beyond_kept_lines(self) -> None:
+    def release_beyond_kept_lines(self, collect: bool = True) -> None:
         """Drop the analyses of the documents used longest ago past ``keptAnalysisLines``
-        (features/retention.py); their snapshots become the same text, not yet parsed."""
+        (features/retention.py); their snapshots become the same text, not yet parsed.
+        ``collect``: free them with a full collection now, rather than when the server is at
+        rest (features/collector.py)."""
         snapshots = self._snapshots
         recent_first = [
             OpenDocument(key, line_count(snapshots[key].source), snapshots[key].holds_analysis)
@@ -251,7 +257,8 @@ class NumpyroLanguageServer(LanguageServer):
             ", ".join(released),
             self.settings.kept_analysis_lines,
         )
-        free_released()
+        if collect:
+            free_released()
 
     def asked(self, uri: str) -> ParsedDocument | None:
         """What a request about ``uri`` works on, taken as it arrives (event loop): the open

@@ -8,8 +8,10 @@ used last, up to ``keptAnalysisLines`` lines in all, and always for the one used
 document beyond that is released: its findings stay published, and the next request or edit
 parses it again, which costs what opening it cost.
 
-The last use of a document is the last time the server took a snapshot of it: each change,
-and each request about it (``NumpyroLanguageServer.parsed``).
+The last use of a document is the last time the server took a snapshot of it for the user:
+each change, and each request about it (``NumpyroLanguageServer.parsed``); not a check the
+server runs on its own (after a settings change, or of a file that imports one that
+changed), which puts the documents back within the budget once it is published.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from numpyro_lsp.analysis.context import (
     AttributeCompletion,
@@ -18,6 +20,7 @@ from numpyro_lsp.analysis.text import (
     column_from_utf8,
     column_from_utf16,
     column_to_utf16,
+    line_count,
     split_lines,
 )
 
@@ -109,6 +112,11 @@ def test_utf16_columns_round_trip(line):
 
 def test_split_lines_like_lsp():
     assert split_lines("a\r\nb\rc\nd\x0ce") == ["a", "b", "c", "d\x0ce"]
+
+
+@given(st.text(alphabet="a\r\n\x0c"))
+def test_line_count_is_how_many_lines_split_lines_gives(text):
+    assert line_count(text) == len(split_lines(text))
 
 
 def test_utf8_byte_columns_from_ast():

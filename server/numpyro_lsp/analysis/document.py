@@ -33,7 +33,7 @@ from numpyro_lsp.analysis.models import (
     node_maps,
 )
 from numpyro_lsp.analysis.recovery import PARSE_ERRORS, BrokenRegion
-from numpyro_lsp.analysis.text import column_from_utf16, split_lines
+from numpyro_lsp.analysis.text import column_from_utf16, line_count, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 
 
@@ -154,6 +154,11 @@ class ParsedDocument:
         """The lines that do not parse, 0-based, with what stands in for each when the rest
         is read (analysis/recovery.py): a rewrite goes around them and leaves them as typed."""
         return {line: stand_in for region in self.broken for line, stand_in in region.masked}
+
+    @cached_property
+    def line_count(self) -> int:
+        """How many lines the text has (``lines`` without splitting it)."""
+        return line_count(self.source)
 
     @cached_property
     def lines(self) -> list[str]:

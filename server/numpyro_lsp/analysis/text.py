@@ -17,6 +17,13 @@ def split_lines(source: str) -> list[str]:
     return _LINE_BREAK.split(source)
 
 
+def line_count(source: str) -> int:
+    """How many lines ``split_lines`` gives, without splitting: each ``\r\n`` is one break."""
+    if "\r" not in source:
+        return source.count("\n") + 1
+    return source.count("\n") + source.count("\r") - source.count("\r\n") + 1
+
+
 def split_lines_keepends(source: str) -> list[str]:
     """The document's lines with their line endings, split the way LSP counts lines."""
     return [m.group(0) for m in _LINE_WITH_END.finditer(source) if m.group(0)]

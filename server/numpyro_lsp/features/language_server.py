@@ -24,7 +24,7 @@ from numpyro_lsp import __version__
 from numpyro_lsp.features.command_arguments import command_converter
 from numpyro_lsp.features.notebooks import NOTEBOOK_SYNC, Notebooks
 from numpyro_lsp.features.pygls_internals import NumpyroProtocol
-from numpyro_lsp.features.retention import OpenDocument, RecentUse, line_count, to_release
+from numpyro_lsp.features.retention import OpenDocument, RecentUse, to_release
 from numpyro_lsp.settings import Settings
 
 # ``initialized`` creates what worker threads share (``prepare``).
@@ -239,7 +239,7 @@ class NumpyroLanguageServer(LanguageServer):
         rest (features/collector.py)."""
         snapshots = self._snapshots
         recent_first = [
-            OpenDocument(key, line_count(snapshots[key].source), snapshots[key].holds_analysis)
+            OpenDocument(key, snapshots[key].line_count, snapshots[key].holds_analysis)
             for key in self._recent.recent_first(snapshots)
         ]
         released = to_release(recent_first, self.settings.kept_analysis_lines)

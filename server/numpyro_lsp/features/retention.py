@@ -27,10 +27,6 @@ class OpenDocument(NamedTuple):
     holds_analysis: bool
 
 
-def line_count(source: str) -> int:
-    return source.count("\n") + 1
-
-
 def to_release(recent_first: Iterable[OpenDocument], kept_lines: int) -> list[str]:
     """The documents whose analysis goes: those, after the one used last, past the first
     ``kept_lines`` lines of documents in the order of their last use."""

@@ -122,10 +122,13 @@ def installed_numpyro_version() -> str | None:
     if len(folders) == 1:
         site = Path(folders[0]).parent
         try:
-            names = [e.name for e in os.scandir(site) if e.name.startswith("numpyro-")]
+            found = [
+                e.name
+                for e in os.scandir(site)
+                if e.name.startswith("numpyro-") and e.name.endswith(".dist-info")
+            ]
         except OSError:
-            names = []
-        found = [n for n in names if n.endswith(".dist-info")]
+            found = []
         if len(found) == 1:
             return found[0].removeprefix("numpyro-").removesuffix(".dist-info")
     from importlib import metadata

@@ -69,10 +69,6 @@ def checked(
     current = ls.open_snapshots().get(unquote(document.uri))
     if current is not None and ls.diagnostics.version(document.uri) == document.version:
         ls.diagnostics.set(document.uri, SOURCE, diagnostics, document.version)
-    # A check nobody asked for (after a settings change, or of a file that imports one that
-    # changed) parses a released document again: it goes back within keptAnalysisLines, and
-    # is freed once the server is at rest (the checks of the other documents run meanwhile).
-    ls.release_beyond_kept_lines(collect=False)
 
 
 def publish(
@@ -86,7 +82,13 @@ def publish(
     document = ls.parsed(uri, used=used)
     if expected_version is not None and document.version != expected_version:
         return  # an edit arrived meanwhile; its own timer will publish
-    ls.checks.start(uri, document)
+    task = ls.checks.start(uri, document)
+    if not used:
+        # A check nobody asked for (after a settings change, or of a file that imports one
+        # that changed) parses a released document again: once it is over, the documents go
+        # back within keptAnalysisLines, freed when the server is at rest (the checks of the
+        # other documents run meanwhile).
+        task.add_done_callback(lambda _: ls.release_beyond_kept_lines(collect=False))
 
 
 def publish_with_importers(
@@ -122,8 +124,11 @@ async def _publish_importers(
                 found.append(document.uri)
         return found
 
-    for other in await asyncio.to_thread(importers):
+    found = await asyncio.to_thread(importers)
+    for other in found:
         publish(ls, other, used=False)
+    if not found:  # the documents read to find none may have been released ones
+        ls.release_beyond_kept_lines(collect=False)
 
 
 def publish_all(ls: NumpyroLanguageServer) -> None:

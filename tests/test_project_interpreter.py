@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import threading
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,33 @@ def test_an_old_numpyro_is_reported_by_the_cli(numpyro_0_14, tmp_path):
     assert result.returncode == 1
     expected = f"{numpyro_0_14} has numpyro 0.14.0; numpyro-lsp needs numpyro 0.15 or newer"
     assert expected in result.stdout and "pip install -U numpyro" in result.stdout
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the held interpreter is a shell script")
+def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_path):
+    """``start_loading`` starts the project's interpreter and returns while it runs (the
+    server starts meanwhile); ``loaded`` then reads its answer. The interpreter here is
+    held until the test lets it go."""
+    from numpyro_lsp.catalog.provider import CatalogProvider
+    from numpyro_lsp.environment import installed_numpyro_version
+
+    gate, asked = tmp_path / "gate", tmp_path / "asked"
+    held = tmp_path / "held-python"
+    held.write_text(
+        f'#!/bin/sh\ntouch "{asked}"\n'
+        f'while [ ! -e "{gate}" ]; do sleep 0.01; done\nexec "{sys.executable}" "$@"\n'
+    )
+    held.chmod(0o755)
+    provider = CatalogProvider(str(held))
+    try:
+        starting = threading.Thread(target=provider.start_loading, daemon=True)
+        starting.start()
+        starting.join(timeout=30)
+        assert not starting.is_alive(), "start_loading waited for the interpreter's answer"
+        with asyncio.Runner() as runner:  # the interpreter is running, held at the gate
+            runner.run(eventually(lambda: asyncio.sleep(0, asked.exists()), timeout=30))
+    finally:
+        gate.touch()
+    loaded = provider.loaded
+    assert loaded.problem is None
+    assert loaded.installed_version == installed_numpyro_version()

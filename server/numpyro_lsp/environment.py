@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,20 +91,59 @@ def is_server_python(python: str) -> bool:
 
 def probe(python: str | None = None) -> ProjectPython:
     """``python``'s numpyro version (this interpreter's when None), without importing it."""
+    return start_probe(python).result()
+
+
+def start_probe(python: str | None = None) -> PendingProbe:
+    """``probe``, with the question put to another interpreter now and its answer read by
+    ``result()``: the server starts that process first and loads its modules while the
+    interpreter starts (a process of its own, on another core when there is one)."""
     if python is None or is_server_python(python):
-        return ProjectPython(python or sys.executable, installed_numpyro_version())
+        return PendingProbe(ProjectPython(python or sys.executable, installed_numpyro_version()))
     try:
-        result = subprocess.run(
-            [python, "-c", _PROBE], capture_output=True, text=True, timeout=PROBE_TIMEOUT_S
+        process = subprocess.Popen(
+            [python, "-c", _PROBE],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return ProjectPython(python, error=str(error))
-    try:
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        detail = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
-        return ProjectPython(python, error=detail)
-    return ProjectPython(python, found.get("numpyro"))
+    except OSError as error:
+        return PendingProbe(ProjectPython(python, error=str(error)))
+    return PendingProbe(python=python, process=process, began=time.monotonic())
+
+
+@dataclass(eq=False)
+class PendingProbe:
+    """A probe under way (``process``), or its answer (``found``)."""
+
+    found: ProjectPython | None = None
+    python: str = ""
+    process: subprocess.Popen | None = None
+    began: float = 0.0
+
+    def result(self) -> ProjectPython:
+        """The answer, waiting for the interpreter until ``PROBE_TIMEOUT_S`` after the start."""
+        if self.found is None:
+            self.found = self._read()
+        return self.found
+
+    def _read(self) -> ProjectPython:
+        assert self.process is not None
+        left = max(0.0, PROBE_TIMEOUT_S - (time.monotonic() - self.began))
+        try:
+            stdout, stderr = self.process.communicate(timeout=left)
+        except subprocess.TimeoutExpired as error:
+            self.process.kill()
+            self.process.communicate()
+            error.timeout = PROBE_TIMEOUT_S
+            return ProjectPython(self.python, error=str(error))
+        try:
+            found = json.loads(stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            detail = (stderr.strip().splitlines() or [f"exit status {self.process.returncode}"])[-1]
+            return ProjectPython(self.python, error=detail)
+        return ProjectPython(self.python, found.get("numpyro"))
 
 
 def installed_numpyro_version() -> str | None:

@@ -46,13 +46,16 @@ def create_server(python: str | None = None) -> NumpyroLanguageServer:
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: NumpyroLanguageServer, params: types.InitializedParams) -> None:
+        # The project's interpreter is asked for its numpyro first: it starts in a process
+        # of its own while this one reads its settings and imports what requests need.
+        ls.catalogs.start_loading()
         configuration.use_settings(ls)
         # What worker threads share is created here, before any thread runs.
         ls.prepare()
+        warm_up()
         # Loads the catalog now, not on the first keystroke, and rebuilds it in the background
         # when the project's numpyro differs from it.
         project_python.describe(ls)
-        warm_up()
         # The catalog and the modules are loaded for good: freeze them out of the garbage
         # collector's view, so that its full collections (one check in three, on a large
         # file) stop walking them (see docs/performance.md). Raising the thresholds as well

@@ -15,6 +15,7 @@ from numpyro_lsp.catalog.store import (
     load_catalog,
     read_catalog,
 )
+from numpyro_lsp.environment import PendingProbe, start_probe
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,23 @@ class CatalogProvider:
         self._loaded: LoadedCatalog | None = None
         self._lock = threading.Lock()
         self._rebuild: threading.Thread | None = None
+        self._probe: PendingProbe | None = None
+
+    def start_loading(self) -> None:
+        """Ask the project's interpreter for its numpyro now; ``loaded`` reads the answer.
+        Starting that interpreter takes 80 ms or more, which the server spends meanwhile
+        on its own start (features: ``initialized``)."""
+        with self._lock:
+            if self._loaded is None and self._probe is None:
+                self._probe = start_probe(self.python)
 
     @property
     def loaded(self) -> LoadedCatalog:
         with self._lock:
             if self._loaded is None:
-                self._loaded = load_catalog(self.python)
+                found = self._probe.result() if self._probe is not None else None
+                self._loaded = load_catalog(self.python, found)
+                self._probe = None
                 log.info(
                     "catalog of numpyro %s from %s",
                     self._loaded.catalog.numpyro_version,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from numpyro_lsp.catalog.schema import CATALOG_FORMAT, Catalog
-from numpyro_lsp.environment import helper_command, helper_environment, probe
+from numpyro_lsp.environment import ProjectPython, helper_command, helper_environment, probe
 
 SHIPPED_DIR = Path(__file__).parent / "data"
 BUILD_TIMEOUT_S = 300
@@ -69,9 +69,10 @@ def read_catalog(path: Path) -> Catalog:
     return Catalog.from_json(data)
 
 
-def load_catalog(python: str | None = None) -> LoadedCatalog:
-    """The best catalog available at once; says whether a background rebuild is due."""
-    found = probe(python)
+def load_catalog(python: str | None = None, found: ProjectPython | None = None) -> LoadedCatalog:
+    """The best catalog available at once; says whether a background rebuild is due.
+    ``found``: what ``probe(python)`` answered, when the caller asked already."""
+    found = found or probe(python)
     installed = found.numpyro_version
     shipped = shipped_catalog_path()
     shipped_catalog = read_catalog(shipped)

@@ -25,8 +25,8 @@ from half_typed import measure_half_typed
 from machine import load_average, run_header
 from scaling import ScalingResult, SizedFile, scaling_session
 from scenarios import Budget, SessionResult, StartSample, Target, fresh_start, warm_session
-from servers import ServerSpec, server_specs
-from summary import summarize_server
+from servers import OURS, ServerSpec, by_name, server_specs, with_project_interpreter
+from summary import summarize_server, summarize_starts
 from table import build_rows, render
 
 BENCH = Path(__file__).resolve().parent
@@ -81,8 +81,11 @@ async def measure_servers(args: argparse.Namespace, logs: Logs) -> dict[str, dic
     scaling: dict[str, ScalingResult] = {}
     # Round-robin fresh starts so drift on the machine hits every server alike; the first
     # round only warms the OS file cache and .pyc files and is not recorded.
+    # Ours once more as VS Code starts it, told the project's interpreter.
+    project = with_project_interpreter(by_name(OURS))
+    starts[project.name] = []
     for round_number in range(args.starts + 1):
-        for spec in specs:
+        for spec in [*specs, project]:
             with logs.open(spec) as stderr:
                 sample = await fresh_start(spec, ROOT, target, stderr)
             if round_number:
@@ -102,12 +105,14 @@ async def measure_servers(args: argparse.Namespace, logs: Logs) -> dict[str, dic
                     scaling[spec.name] = await scaling_session(
                         spec, Path(folder), files, args.opens, edits, stderr
                     )
-    return {
+    summaries = {
         spec.name: summarize_server(
             spec, starts[spec.name], sessions[spec.name], scaling.get(spec.name)
         )
         for spec in specs
     }
+    summaries[OURS]["project_interpreter"] = summarize_starts(project, starts[project.name])
+    return summaries
 
 
 def measure_floors(args: argparse.Namespace) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,18 @@ def server_specs() -> list[ServerSpec]:
             diagnostics_debounce_s=JEDI_DIAGNOSTICS_DEBOUNCE_S,
         ),
     ]
+
+
+def with_project_interpreter(spec: ServerSpec) -> ServerSpec:
+    """Our server as VS Code starts it: in an environment of its own, told the project's
+    interpreter, which it asks for its numpyro in a subprocess at start. Here that is this
+    virtualenv under another name (``python3`` beside ``python``): the same packages, but
+    not the server's own interpreter by path, so the question is asked."""
+    python = Path(sys.executable)
+    other = python.with_name("python3" if python.name != "python3" else "python")
+    options = dict(spec.initialization_options or {})
+    options["numpyro"] = {**options.get("numpyro", {}), "interpreter": str(other)}
+    return replace(spec, name=f"{spec.name}-project-interpreter", initialization_options=options)
 
 
 def by_name(name: str) -> ServerSpec:

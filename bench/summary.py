@@ -18,24 +18,31 @@ def median_of(seconds: list[float]) -> dict[str, Any] | None:
     return {"median": statistics.median(values), "samples": values}
 
 
+def summarize_starts(spec: ServerSpec, starts: list[StartSample]) -> dict[str, Any]:
+    """What the fresh starts measured: initialize, the first completion and diagnostics."""
+    first = median_of([s.first_completion_s for s in starts])
+    assert first is not None
+    first["items"] = [s.first_completion_items for s in starts]
+    return {
+        "command": list(spec.command),
+        "initialization_options": spec.initialization_options,
+        "initialize_ms": median_of([s.initialize_s for s in starts]),
+        "first_completion_ms": first,
+        "first_diagnostics_ms": median_of(
+            [s.first_diagnostics_s for s in starts if s.first_diagnostics_s is not None]
+        ),
+    }
+
+
 def summarize_server(
     spec: ServerSpec,
     starts: list[StartSample],
     session: SessionResult,
     scaling: ScalingResult | None,
 ) -> dict[str, Any]:
-    first = median_of([s.first_completion_s for s in starts])
-    assert first is not None
-    first["items"] = [s.first_completion_items for s in starts]
     summary: dict[str, Any] = {
-        "command": list(spec.command),
-        "initialization_options": spec.initialization_options,
+        **summarize_starts(spec, starts),
         "diagnostics_debounce_ms": ms(spec.diagnostics_debounce_s),
-        "initialize_ms": median_of([s.initialize_s for s in starts]),
-        "first_completion_ms": first,
-        "first_diagnostics_ms": median_of(
-            [s.first_diagnostics_s for s in starts if s.first_diagnostics_s is not None]
-        ),
         "completion_ms": latency_summary(session.completion_s),
         "completion_items": session.completion_items,
         "hover_ms": latency_summary(session.hover_s),

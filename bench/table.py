@@ -138,6 +138,19 @@ class RowBuilder:
             bare=False,
             diagnostics=True,
         )
+        # VS Code runs the server in an environment of its own and names the project's
+        # interpreter, which the server asks for its numpyro at start.
+        project = self.servers[OURS].get("project_interpreter")
+        if project is not None:
+            self.add_ours(
+                "  told the project's interpreter: first completion after didOpen (ms)",
+                get(project, "first_completion_ms", "median"),
+                Limit(100, "ms"),
+            )
+            self.add_ours(
+                "  told the project's interpreter: first diagnostics after didOpen (ms)",
+                get(project, "first_diagnostics_ms", "median"),
+            )
         self.add("completion p50 (ms)", ("completion_ms", "p50"), "{:.2f}", Limit(10, "ms"))
         self.add("completion p95 (ms)", ("completion_ms", "p95"), "{:.2f}", Limit(30, "ms"))
         self.add("hover p50 (ms)", ("hover_ms", "p50"), "{:.2f}", bare=False)

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import sysconfig
-import threading
 from pathlib import Path
 
 import pytest
@@ -146,7 +145,7 @@ def test_an_old_numpyro_is_reported_by_the_cli(numpyro_0_14, tmp_path):
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the held interpreter is a shell script")
-def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_path):
+async def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_path):
     """``start_loading`` starts the project's interpreter and returns while it runs (the
     server starts meanwhile); ``loaded`` then reads its answer. The interpreter here is
     held until the test lets it go."""
@@ -161,15 +160,18 @@ def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_path):
     )
     held.chmod(0o755)
     provider = CatalogProvider(str(held))
+
+    async def started():
+        return asked.exists()
+
     try:
-        starting = threading.Thread(target=provider.start_loading, daemon=True)
-        starting.start()
-        starting.join(timeout=30)
-        assert not starting.is_alive(), "start_loading waited for the interpreter's answer"
-        with asyncio.Runner() as runner:  # the interpreter is running, held at the gate
-            runner.run(eventually(lambda: asyncio.sleep(0, asked.exists()), timeout=30))
+        try:
+            await asyncio.wait_for(asyncio.to_thread(provider.start_loading), timeout=30)
+        except TimeoutError:
+            pytest.fail("start_loading waited for the interpreter's answer")
+        await eventually(started, timeout=30)  # running, held at the gate
     finally:
         gate.touch()
-    loaded = provider.loaded
+    loaded = await asyncio.to_thread(lambda: provider.loaded)
     assert loaded.problem is None
     assert loaded.installed_version == installed_numpyro_version()

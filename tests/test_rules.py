@@ -3,7 +3,9 @@ must leave alone."""
 
 from __future__ import annotations
 
+import gc
 import textwrap
+import weakref
 
 import pytest
 
@@ -371,3 +373,26 @@ def test_noqa_and_severity_settings():
         ("NPR009", Severity.WARNING)
     ]
     assert check_source(source, CATALOG, RuleSettings(ignore=frozenset({"NPR0"}))) == []
+
+
+def test_a_replaced_catalog_leaves_nothing_in_the_rules():
+    """What a rule works out once per catalog object is kept with that catalog: when a
+    rebuilt catalog replaces it (another numpyro, a settings change), none of the old one's
+    objects stays alive in the rules' module state."""
+
+    class Tracked(dict):  # a dict that a weak reference can follow
+        pass
+
+    old = read_catalog(shipped_catalog_path())
+    normal = Tracked(old.objects["numpyro.distributions.Normal"])
+    old.objects["numpyro.distributions.Normal"] = normal
+    old._members.clear()
+    source = HEADER + "d = dist.Normal(0.0, 1.0, 2.0)\n"
+    settings = RuleSettings(select=frozenset({"NPR010"}))
+    assert [f.code for f in check_source(source, old, settings)] == ["NPR010"]
+    gone = weakref.ref(normal)
+    del old, normal
+    gc.collect()
+    assert gone() is None, "a rule keeps an object of a catalog that was replaced"
+    # The next catalog is checked afresh, with the same finding.
+    assert [f.code for f in check_source(source, CATALOG, settings)] == ["NPR010"]

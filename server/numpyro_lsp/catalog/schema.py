@@ -33,6 +33,8 @@ class Catalog:
     # ``lookup``'s answers that name something: a check looks the same few paths up
     # thousands of times.
     _members: dict[str, Member] = field(default_factory=dict, repr=False)
+    # ``derived``'s stores, by the name of what is kept.
+    _derived: dict[str, dict] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: dict) -> Catalog:
@@ -47,6 +49,14 @@ class Catalog:
         """The names of its objects that start with a capital letter (distributions,
         classes); computed once, not on every check that looks for near-misses of them."""
         return frozenset(o["name"] for o in self.objects.values() if o["name"][:1].isupper())
+
+    def derived(self, kind: str) -> dict:
+        """A store for what a feature works out once per catalog object (``kind`` names
+        it): it lives and goes with this catalog, so a rebuilt one leaves nothing behind."""
+        store = self._derived.get(kind)
+        if store is None:
+            store = self._derived.setdefault(kind, {})
+        return store
 
     def lookup(self, path: str) -> Member | None:
         """The module or object a fully qualified dotted path names, if numpyro has it."""

@@ -35,6 +35,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
 CODE = "NPR010"
@@ -76,18 +77,15 @@ class _Parameters:
     positional: list[str]
 
 
-# Worked out once per catalog object, not at each of its calls (a file calls a few
-# distributions and primitives hundreds of times); by id, with the object to tell a later
-# catalog's apart.
-_PARAMETERS: dict[int, tuple[dict, _Parameters]] = {}
-
-
-def parameters_of(obj: dict) -> _Parameters:
-    kept = _PARAMETERS.get(id(obj))
-    if kept is not None and kept[0] is obj:
-        return kept[1]
+def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
+    """Worked out once per catalog object, not at each of its calls (a file calls a few
+    distributions and primitives hundreds of times)."""
+    kept = catalog.derived(CODE)
+    found = kept.get(obj["path"])
+    if found is not None:
+        return found
     params, signed = obj["params"], bool(obj["signature"])
-    found = _Parameters(
+    found = kept[obj["path"]] = _Parameters(
         any_keyword=not signed or any(p["kind"] == "var_keyword" for p in params),
         any_positional=not signed or any(p["kind"] == "var_positional" for p in params),
         names=[p["name"] for p in params if not p["kind"].startswith("var")],
@@ -96,14 +94,13 @@ def parameters_of(obj: dict) -> _Parameters:
         ),
         positional=[p["name"] for p in params if p["kind"].startswith("positional")],
     )
-    _PARAMETERS[id(obj)] = (obj, found)
     return found
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         call, obj = catalog_call.call, catalog_call.obj
-        parameters = parameters_of(obj)
+        parameters = parameters_of(analysis.catalog, obj)
         names = parameters.names
         if not parameters.any_keyword:
             for keyword in call.keywords:

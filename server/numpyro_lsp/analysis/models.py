@@ -651,7 +651,6 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
             return False
     if isinstance(node, ast.BoolOp):
         return _bool_op_is_traced(analysis, node, traced)
-        return any(is_traced(analysis, n, traced) for n in [node.left, *node.comparators])
     if isinstance(node, ast.Lambda | ast.FunctionDef):
         return False
     if isinstance(node, ast.Subscript):

@@ -160,3 +160,43 @@ async def test_one_full_collection_once_no_check_has_run_for_a_while():
         assert len(full) > before
     finally:
         gc.callbacks.remove(seen)
+
+
+async def test_a_check_that_made_a_whole_tree_is_collected_into_the_old_generation_at_once():
+    """Opening a large file makes hundreds of thousands of objects while the collector is
+    paused. Its pass over them, once the findings are out, is a young collection of the
+    first two generations, so that they reach the oldest at once: otherwise a second pass
+    over all of them came ten collections later, in the middle of typing (80 ms on a
+    10,000-line file). A check that made few objects is left to the collector's own pace."""
+    import gc
+
+    from numpyro_lsp.features.collector import LARGE_YOUNG
+
+    assert gc.isenabled()
+    generations: list[int] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            generations.append(info["generation"])
+
+    made: list[list] = []
+
+    def check(size: int, token: CancelToken) -> int:
+        made[:] = [[] for _ in range(size)]  # lists: objects the collector tracks
+        return size
+
+    def publish(size: int, found: int) -> None:
+        generations.clear()  # only what the pause's end collects
+
+    scheduler = CheckScheduler(check, publish)
+    gc.callbacks.append(note)
+    try:
+        await scheduler.start("large", LARGE_YOUNG + 50_000)
+        after_large = list(generations)
+        await scheduler.start("small", 100)
+        after_small = list(generations)
+    finally:
+        gc.callbacks.remove(note)
+    assert after_large == [1]
+    assert after_small == []
+    assert gc.isenabled()

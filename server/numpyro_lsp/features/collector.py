@@ -12,6 +12,14 @@ before, only later.
 The collector is the process's, and checks of several documents overlap: it is paused while
 any of them runs, and resumed only if it was on before the first one began.
 
+A check that parsed a whole file (its opening, a re-parse after an unclosed bracket) leaves
+hundreds of thousands of objects, most of them the analysis kept for the next edits. Left to
+the collector, they were scanned once by the pass above, which moves them to the middle
+generation, and all again ten passes later, which moves them to the oldest: 80 ms on a
+10,000-line file, in the middle of typing. Such a check's pass collects both young
+generations at once (``LARGE_YOUNG``), so that what it leaves reaches the oldest in one scan,
+right after its findings are out.
+
 Fewer collections while the user types also means fewer full ones, which free what an edit
 left in cycles: once no check has run for ``IDLE_SECONDS``, one full collection frees it
 (``AtRest``), so memory at rest does not wait for the next full collection.
@@ -25,6 +33,10 @@ import threading
 
 # How long the server is idle (no check ran) before a full collection.
 IDLE_SECONDS = 1.0
+# More new objects than this while paused, and the pass collects both young generations: the
+# first check of a 2,014-line file leaves about 50,000, of a 10,007-line one 240,000; an
+# edit of the latter, 4,000.
+LARGE_YOUNG = 20_000
 
 
 class CollectorPause:
@@ -47,6 +59,8 @@ class CollectorPause:
         with self._lock:
             self._holders -= 1
             if self._holders == 0 and self._resume:
+                if gc.get_count()[0] > LARGE_YOUNG:
+                    gc.collect(1)
                 gc.enable()
 
     @property

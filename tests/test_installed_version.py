@@ -1,6 +1,6 @@
 """The server's own numpyro version, read without importing importlib.metadata where an
 installer left a ``numpyro-<version>.dist-info`` folder beside the package, and the same as
-importlib.metadata's answer everywhere (environment.installed_numpyro_version)."""
+importlib.metadata's answer everywhere (numpyro_version.installed_numpyro_version)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from importlib import metadata
 
 import pytest
 
-from numpyro_lsp.environment import installed_numpyro_version
+from numpyro_lsp.numpyro_version import installed_numpyro_version
 
 
 def fake_package(folder, version: str | None) -> None:

@@ -121,9 +121,13 @@ async def test_an_interpreter_without_numpyro_is_reported(tmp_path):
 
 @pytest.fixture
 def numpyro_0_14(tmp_path, monkeypatch) -> str:
-    """An interpreter whose numpyro says it is 0.14.0 (its metadata comes first on the path)."""
+    """An interpreter whose numpyro is 0.14.0: a package of that name first on the path, with
+    the metadata an installer leaves beside it."""
+    package = tmp_path / "old" / "numpyro"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('__version__ = "0.14.0"\n')
     info = tmp_path / "old" / "numpyro-0.14.0.dist-info"
-    info.mkdir(parents=True)
+    info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: numpyro\nVersion: 0.14.0\n")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "old"))
     # Another path to this interpreter: asked in a subprocess, which sees PYTHONPATH.
@@ -150,7 +154,7 @@ async def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_
     server starts meanwhile); ``loaded`` then reads its answer. The interpreter here is
     held until the test lets it go."""
     from numpyro_lsp.catalog.provider import CatalogProvider
-    from numpyro_lsp.environment import installed_numpyro_version
+    from numpyro_lsp.numpyro_version import installed_numpyro_version
 
     gate, asked = tmp_path / "gate", tmp_path / "asked"
     held = tmp_path / "held-python"

@@ -11,7 +11,9 @@ bootstrap, given with ``python -c``, makes exactly the helper's own files import
 their package names (``numpyro_lsp.smoke.worker`` and ``numpyro_lsp.smoke.protocol``, say)
 and runs the main one. Nothing else of numpyro_lsp, and none of the server's environment, is
 reachable from there, so the helper sees the project's packages only; a numpyro-lsp that the
-project happens to have installed is shadowed by the files handed over.
+project happens to have installed is shadowed by the files handed over. The question of its
+numpyro version, put at every start, is one file that imports nothing (numpyro_version.py),
+given as it is: the bootstrap would double what it costs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from numpyro_lsp.numpyro_version import installed_numpyro_version
+
 # The folder that holds the ``numpyro_lsp`` package.
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,16 +40,6 @@ HOW_TO_CHOOSE = (
     "initialization option, or `numpyro.interpreter` in VS Code"
 )
 PROBE_TIMEOUT_S = 30
-_PROBE = """\
-import json, sys
-from importlib import metadata
-def version(name):
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-print(json.dumps({"python": sys.version.split()[0], "numpyro": version("numpyro")}))
-"""
 
 
 @dataclass(frozen=True)
@@ -101,8 +95,9 @@ def start_probe(python: str | None = None) -> PendingProbe:
     if python is None or is_server_python(python):
         return PendingProbe(ProjectPython(python or sys.executable, installed_numpyro_version()))
     try:
+        probe = _module_file("numpyro_lsp.numpyro_version").read_text(encoding="utf-8")
         process = subprocess.Popen(
-            [python, "-c", _PROBE],
+            [python, "-c", probe],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -144,39 +139,6 @@ class PendingProbe:
             detail = (stderr.strip().splitlines() or [f"exit status {self.process.returncode}"])[-1]
             return ProjectPython(self.python, error=detail)
         return ProjectPython(self.python, found.get("numpyro"))
-
-
-def installed_numpyro_version() -> str | None:
-    """This interpreter's numpyro version, as ``importlib.metadata.version`` gives it, read
-    without importing importlib.metadata where an installer left the usual trace: from the
-    name of the one ``numpyro-<version>.dist-info`` folder beside the importable package.
-    Importing importlib.metadata (for an editable install, say) costs 12-17 ms of a server's
-    start, before its first answer (docs/performance.md)."""
-    from importlib.util import find_spec  # finds the package without importing it
-
-    try:
-        spec = find_spec("numpyro")
-    except ValueError:  # a module put in sys.modules without a spec
-        spec = None
-    folders = (spec.submodule_search_locations or []) if spec is not None else []
-    if len(folders) == 1:
-        site = Path(folders[0]).parent
-        try:
-            found = [
-                e.name
-                for e in os.scandir(site)
-                if e.name.startswith("numpyro-") and e.name.endswith(".dist-info")
-            ]
-        except OSError:
-            found = []
-        if len(found) == 1:
-            return found[0].removeprefix("numpyro-").removesuffix(".dist-info")
-    from importlib import metadata
-
-    try:
-        return metadata.version("numpyro")
-    except metadata.PackageNotFoundError:
-        return None
 
 
 # Run by ``python -c`` with the shipped files (module name -> file) and the module to run as

@@ -247,6 +247,7 @@ def test_kept_chunk_findings_equal_a_fresh_check(edits):
             assert analysis.owner_nodes == fresh.owner_nodes
             assert analysis.calls_by_statement == fresh.calls_by_statement
             assert analysis.infos == fresh.infos
+            assert analysis.local_bindings == fresh.local_bindings
         if full_dump(source) is not None:
             assert found == check_source(source, CATALOG, EVERY_RULE)
 

@@ -194,8 +194,10 @@ class FunctionInfo:
         """The names that hold values JAX traces when the function runs as a model."""
         return _traced_names(self.scope, self)
 
-    @property
+    @cached_property
     def name(self) -> str:
+        # Asked thousands of times a check (by every map of the file's functions), of
+        # functions a kept chunk keeps from one version to the next.
         return self.node.name
 
     @property
@@ -559,14 +561,11 @@ class ModuleAnalysis:
         """For each name that functions bind themselves, by id(definition): the path of a
         local import (``import pyro.distributions as dist`` in one function leaves the
         module's ``dist`` alone), or None for a parameter, an assignment, a nested def.
-        Merged from the chunks' indexes, which keep theirs from one version to the next."""
+        Merged from the chunks' indexes, which keep theirs from one version to the next; a
+        document's analysis is given the merge its parts' maps keep (``node_maps``)."""
         if len(self.indexes) == 1:
             return self.indexes[0].local_bindings
-        merged: dict[str, dict[int, str | None]] = {}
-        for index in self.indexes:
-            for name, owners in index.local_bindings.items():
-                merged.setdefault(name, {}).update(owners)
-        return merged
+        return _joined_local_bindings(self.indexes)
 
     def catalog_object(self, node: ast.AST) -> dict | None:
         path = self.resolve(node)
@@ -1444,6 +1443,7 @@ class NodeMaps:
     calls_by_statement: dict[int, list[ast.Call]]
     infos: dict[int, FunctionInfo]
     definitions: dict[str, object]
+    local_bindings: dict[str, dict[int, str | None]]
 
 
 # Which of NodeMaps's fields each part has under the same name.
@@ -1472,13 +1472,50 @@ def node_maps(parts: list[ModuleAnalysis], previous: NodeMaps | None = None) -> 
             for part in (*dropped, *added):
                 for info in part.functions:
                     definitions[info.name] = object()
-            return NodeMaps(tuple(parts), *maps, definitions)
+            local = _rejoined_local_bindings(previous.local_bindings, dropped, added)
+            return NodeMaps(tuple(parts), *maps, definitions, local)
     maps = [{} for _ in _NODE_MAPS]
     for part in parts:
         for merged, name in zip(maps, _NODE_MAPS, strict=True):
             merged.update(getattr(part, name))
     definitions = {info.name: object() for part in parts for info in part.functions}
-    return NodeMaps(tuple(parts), *maps, definitions)
+    local = _joined_local_bindings([index for part in parts for index in part.indexes])
+    return NodeMaps(tuple(parts), *maps, definitions, local)
+
+
+def _joined_local_bindings(indexes: list[NodeIndex]) -> dict[str, dict[int, str | None]]:
+    joined: dict[str, dict[int, str | None]] = {}
+    for index in indexes:
+        for name, owners in index.local_bindings.items():
+            joined.setdefault(name, {}).update(owners)
+    return joined
+
+
+def _rejoined_local_bindings(
+    previous: dict[str, dict[int, str | None]],
+    dropped: list[ModuleAnalysis],
+    added: list[ModuleAnalysis],
+) -> dict[str, dict[int, str | None]]:
+    """``previous`` less the dropped parts' local bindings, with the added parts'; the
+    owner maps of the names they bind are copied, the others shared (none is ever written
+    once joined)."""
+    joined = dict(previous)
+    copied: set[str] = set()
+    for parts, keep in ((dropped, False), (added, True)):
+        for index in (index for part in parts for index in part.indexes):
+            for name, owners in index.local_bindings.items():
+                if name not in copied:
+                    copied.add(name)
+                    joined[name] = dict(joined.get(name, {}))
+                if keep:
+                    joined[name].update(owners)
+                else:
+                    for key in owners:
+                        joined[name].pop(key, None)
+    for name in copied:
+        if not joined[name]:
+            del joined[name]
+    return joined
 
 
 def analyze_module(
@@ -1507,6 +1544,7 @@ def analyze_module(
         infos=maps.infos,
         definitions=maps.definitions,
     )
+    analysis.local_bindings = maps.local_bindings
     for part in parts:
         analysis.indexes += part.indexes
         analysis.forking_statements |= part.forking_statements

@@ -18,6 +18,7 @@ import ast
 import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from numpyro_lsp.analysis.models import (
     MODEL_CONSUMER_KINDS,
@@ -88,11 +89,20 @@ class SiteDefinition:
 class ModelSites:
     """What a model names: its sites (its own and its helpers'), with every named primitive."""
 
-    sites: list[SiteDefinition] = field(default_factory=list)
+    # The model and the functions whose sites are its own, in the order they were found.
+    functions: list[ModelDefinition] = field(default_factory=list)
     # Names of sites, factors and plates: what handlers may name.
     names: set[str] = field(default_factory=set)
     # False when a name is computed or the model runs code that is not read here.
     complete: bool = True
+
+    @cached_property
+    def sites(self) -> list[SiteDefinition]:
+        """Each site with the function that holds it: made when asked (NPR020, on every
+        check, reads only the names)."""
+        return [
+            SiteDefinition(site, owner) for owner in self.functions for site in owner.function.sites
+        ]
 
 
 def is_site_string(node: ast.AST) -> bool:
@@ -134,17 +144,10 @@ class SiteIndex:
 
     @staticmethod
     def _add_own_names(model: ModelDefinition, result: ModelSites) -> None:
-        for site in model.function.sites:
-            result.sites.append(SiteDefinition(site, model))
-            if site.name is None:
-                result.complete = False
-            else:
-                result.names.add(site.name)
-        for call in model.analysis.calls_in(model.function):
-            if call.obj["name"] in NAMED_PRIMITIVES:
-                name = bind_arguments(call.obj, call.call).get("name")
-                if is_site_string(name):
-                    result.names.add(name.value)
+        result.functions.append(model)
+        names, complete = own_names(model)
+        result.names |= names
+        result.complete = result.complete and complete
 
     def definitions(self, reference: SiteReference) -> list[SiteDefinition]:
         """The sites a reference names (one per model it may mean)."""
@@ -298,6 +301,24 @@ class _Candidates:
     calls: list[CatalogCall]
     subscripts: list[ast.Subscript]
     init_consumers: dict[int, ast.Call]
+
+
+def own_names(model: ModelDefinition) -> tuple[frozenset[str], bool]:
+    """The names a model's own statements give sites and named primitives, and whether each
+    is a literal. Kept with the part that defines it: they are its statements' alone."""
+    function = model.function
+    kept = function.scope.part_facts.setdefault("own site names", {})
+    found = kept.get(id(function))
+    if found is None:
+        names = {site.name for site in function.sites if site.name is not None}
+        complete = all(site.name is not None for site in function.sites)
+        for call in model.analysis.calls_in(function):
+            if call.obj["name"] in NAMED_PRIMITIVES:
+                name = bind_arguments(call.obj, call.call).get("name")
+                if is_site_string(name):
+                    names.add(name.value)
+        found = kept[id(function)] = (frozenset(names), complete)
+    return found
 
 
 def _candidates(part: ModuleAnalysis) -> _Candidates:

@@ -97,22 +97,24 @@ def resolve_callee(
     """The function a call runs: a workspace import, else the file's definition in force
     (``functions``: the ids of the file's top-level functions)."""
     func = call.func
+    dotted: str | None = None  # the callee's text, when it is an attribute chain
     if type(func) is ast.Name:
-        parts = [func.id]
+        head = func.id
     elif not analysis.imported_models:
         return None  # only a model imported from the workspace is called by a dotted name
     else:
         parts = dotted_parts(func)
-    if not parts:
-        return None
-    if caller is not None and (parts[0] in caller.params or parts[0] in caller.assignments):
+        if not parts:
+            return None
+        head, dotted = parts[0], ".".join(parts)
+    if caller is not None and (head in caller.params or head in caller.assignments):
         return None  # a local name: a parameter may be any function
-    imported = analysis.imported_models.get(".".join(parts))
+    imported = analysis.imported_models.get(dotted or head)
     if imported is not None:
         return Callee(imported.function, imported.analysis)
-    if len(parts) != 1:
+    if dotted is not None:
         return None
-    function = analysis.function_at(parts[0], call)
+    function = analysis.function_at(head, call)
     if function is None or (function.parent is None and id(function) not in functions):
         return None  # a method, not a function the name calls
     if caller is None and function.node.lineno > call.lineno:

@@ -200,12 +200,12 @@ class FunctionInfo:
         # functions a kept chunk keeps from one version to the next.
         return self.node.name
 
-    @property
-    def params(self) -> list[str]:
+    @cached_property
+    def params(self) -> tuple[str, ...]:
         args = self.node.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         every += [a for a in (args.vararg, args.kwarg) if a]
-        return [a.arg for a in every]
+        return tuple(a.arg for a in every)
 
 
 @dataclass

@@ -13,12 +13,12 @@ The collector is the process's, and checks of several documents overlap: it is p
 any of them runs, and resumed only if it was on before the first one began.
 
 A check that parsed a whole file (its opening, a re-parse after an unclosed bracket) leaves
-hundreds of thousands of objects, most of them the analysis kept for the next edits. Left to
-the collector, they were scanned once by the pass above, which moves them to the middle
-generation, and all again ten passes later, which moves them to the oldest: 80 ms on a
-10,000-line file, in the middle of typing. Such a check's pass collects both young
-generations at once (``LARGE_YOUNG``), so that what it leaves reaches the oldest in one scan,
-right after its findings are out.
+tens or hundreds of thousands of objects, most of them the analysis kept for the next
+edits. Left to the collector, they were scanned once by the pass above, which moves them to
+the middle generation, and all again ten passes later, which moves them to the oldest: 80
+ms on a 10,000-line file, in the middle of typing. Such a check's pass collects both young
+generations at once (``LARGE_YOUNG``), so that what it leaves reaches the oldest in one
+scan, right after its findings are out.
 
 Fewer collections while the user types also means fewer full ones, which free what an edit
 left in cycles: once no check has run for ``IDLE_SECONDS``, one full collection frees it

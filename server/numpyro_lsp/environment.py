@@ -95,9 +95,9 @@ def start_probe(python: str | None = None) -> PendingProbe:
     if python is None or is_server_python(python):
         return PendingProbe(ProjectPython(python or sys.executable, installed_numpyro_version()))
     try:
-        probe = _module_file("numpyro_lsp.numpyro_version").read_text(encoding="utf-8")
+        source = _module_file("numpyro_lsp.numpyro_version").read_text(encoding="utf-8")
         process = subprocess.Popen(
-            [python, "-c", probe],
+            [python, "-c", source],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

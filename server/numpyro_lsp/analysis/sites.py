@@ -145,7 +145,7 @@ class SiteIndex:
     @staticmethod
     def _add_own_names(model: ModelDefinition, result: ModelSites) -> None:
         result.functions.append(model)
-        names, complete = own_names(model)
+        names, complete = _own_names(model)
         result.names |= names
         result.complete = result.complete and complete
 
@@ -303,7 +303,7 @@ class _Candidates:
     init_consumers: dict[int, ast.Call]
 
 
-def own_names(model: ModelDefinition) -> tuple[frozenset[str], bool]:
+def _own_names(model: ModelDefinition) -> tuple[frozenset[str], bool]:
     """The names a model's own statements give sites and named primitives, and whether each
     is a literal. Kept with the part that defines it: they are its statements' alone."""
     function = model.function

@@ -179,3 +179,83 @@ async def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_
     loaded = await asyncio.to_thread(lambda: provider.loaded)
     assert loaded.problem is None
     assert loaded.installed_version == installed_numpyro_version()
+
+
+NEWER_THAN_0_18 = (
+    "import numpyro.distributions as dist\n\nprior = dist.InverseWishart(3.0, 2.0)\nx = dist.\n"
+)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the held interpreter is a shell script")
+@pytest.mark.parametrize("cached", [False, True], ids=["built", "cached"])
+async def test_a_slow_interpreter_holds_up_no_request_and_its_catalog_checks_again(
+    tmp_path, monkeypatch, cached
+):
+    """The project's interpreter (numpyro 0.18) is held at a gate, as a conda or container
+    wrapper that takes seconds to start: completion and the first diagnostics answer
+    meanwhile, from the shipped catalog. Once it answers, the catalog of its numpyro is read
+    from the cache, or built, and the open document is checked again with it: 0.18 has no
+    ``InverseWishart``."""
+    from numpyro_lsp.catalog.store import build_catalog
+
+    project = bare_venv(tmp_path / "venv", also=ensure("0.18.0"))
+    if cached:
+        monkeypatch.setenv("NUMPYRO_LSP_CACHE_DIR", str(tmp_path / "cache"))
+        build_catalog(str(project))
+    gate, asked = tmp_path / "gate", tmp_path / "asked"
+    held = tmp_path / "held-python"
+    held.write_text(
+        f'#!/bin/sh\ntouch "{asked}"\n'
+        f'while [ ! -e "{gate}" ]; do sleep 0.01; done\nexec "{project}" "$@"\n'
+    )
+    held.chmod(0o755)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    model = workspace / "model.py"
+    model.write_text(NEWER_THAN_0_18)
+    uri = model.as_uri()
+    client = await start_server(held, tmp_path / "cache", workspace)
+    try:
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=NEWER_THAN_0_18
+                )
+            )
+        )
+        try:
+            result = await asyncio.wait_for(
+                client.text_document_completion_async(
+                    types.CompletionParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(3, len("x = dist.")),
+                    )
+                ),
+                timeout=15,
+            )
+        except TimeoutError:
+            pytest.fail("completion waited for the project's interpreter")
+        items = result.items if isinstance(result, types.CompletionList) else result
+        assert "InverseWishart" in {item.label for item in items or []}
+
+        async def codes():
+            return [d.code for d in client.diagnostics.get(uri, [])] or None
+
+        async def published():
+            return uri in client.diagnostics
+
+        await eventually(published, timeout=15)
+        assert asked.exists() and not gate.exists()  # answered while the interpreter was held
+        assert await codes() is None  # the shipped catalog has InverseWishart
+    finally:
+        gate.touch()
+    try:
+
+        async def flagged():
+            found = [d for d in client.diagnostics.get(uri, []) if d.code == "NPR009"]
+            return found or None
+
+        (finding,) = await eventually(flagged)
+        assert "InverseWishart" in finding.message and finding.range.start.line == 2
+    finally:
+        await client.shutdown_session()

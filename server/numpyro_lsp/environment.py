@@ -117,6 +117,11 @@ class PendingProbe:
     process: subprocess.Popen | None = None
     began: float = 0.0
 
+    @property
+    def answered(self) -> bool:
+        """Whether ``result()`` would return at once: the interpreter has answered (or exited)."""
+        return self.found is not None or self.process is None or self.process.poll() is not None
+
     def result(self) -> ProjectPython:
         """The answer, waiting for the interpreter until ``PROBE_TIMEOUT_S`` after the start."""
         if self.found is None:

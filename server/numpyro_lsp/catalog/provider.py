@@ -14,6 +14,7 @@ from numpyro_lsp.catalog.store import (
     build_catalog,
     load_catalog,
     read_catalog,
+    shipped_catalog_path,
 )
 from numpyro_lsp.environment import PendingProbe, start_probe
 
@@ -25,8 +26,12 @@ class CatalogProvider:
         self.python = python
         self._loaded: LoadedCatalog | None = None
         self._lock = threading.Lock()
+        # One reader of the interpreter's answer at a time; ``catalog`` never waits on it.
+        self._answer_lock = threading.Lock()
         self._rebuild: threading.Thread | None = None
         self._probe: PendingProbe | None = None
+        # The shipped catalog, answering while the project's interpreter has not (``when_loaded``).
+        self._standing_in: LoadedCatalog | None = None
 
     def start_loading(self) -> None:
         """Ask the project's interpreter for its numpyro now; ``loaded`` reads the answer.
@@ -36,23 +41,44 @@ class CatalogProvider:
             if self._loaded is None and self._probe is None:
                 self._probe = start_probe(self.python)
 
+    def when_loaded(self, on_loaded: Callable[[LoadedCatalog], None]) -> None:
+        """Call ``on_loaded`` with ``loaded`` once the project's interpreter has answered: at
+        once when it has already (or needs no process), else from a thread that waits for it.
+        Until then ``catalog`` is the shipped one, so that nobody waits for an interpreter that
+        takes seconds to start (a conda or container wrapper) or hangs until the timeout."""
+        with self._lock:
+            probe = self._probe
+            answered = self._loaded is not None or probe is None or probe.answered
+            if not answered:
+                shipped = shipped_catalog_path()
+                self._standing_in = LoadedCatalog(read_catalog(shipped), shipped, False, None)
+        if answered:
+            on_loaded(self.loaded)
+            return
+        threading.Thread(
+            target=lambda: on_loaded(self.loaded), name="project-numpyro", daemon=True
+        ).start()
+
     @property
     def loaded(self) -> LoadedCatalog:
-        with self._lock:
-            if self._loaded is None:
-                found = self._probe.result() if self._probe is not None else None
-                self._loaded = load_catalog(self.python, found)
-                self._probe = None
-                log.info(
-                    "catalog of numpyro %s from %s",
-                    self._loaded.catalog.numpyro_version,
-                    self._loaded.source,
-                )
-            return self._loaded
+        """The catalog for the project's numpyro, waiting for its interpreter's answer."""
+        with self._answer_lock:
+            with self._lock:
+                if self._loaded is not None:
+                    return self._loaded
+                probe, standing_in = self._probe, self._standing_in
+            found = probe.result() if probe is not None else None
+            loaded = load_catalog(self.python, found, standing_in and standing_in.catalog)
+            with self._lock:
+                self._loaded, self._probe, self._standing_in = loaded, None, None
+            log.info("catalog of numpyro %s from %s", loaded.catalog.numpyro_version, loaded.source)
+            return loaded
 
     @property
     def catalog(self) -> Catalog:
-        return self.loaded.catalog
+        with self._lock:
+            current = self._loaded or self._standing_in
+        return (current or self.loaded).catalog
 
     def rebuild(self) -> Path:
         """Build the catalog of the installed numpyro now (blocking) and start using it."""

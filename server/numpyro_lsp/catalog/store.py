@@ -69,13 +69,18 @@ def read_catalog(path: Path) -> Catalog:
     return Catalog.from_json(data)
 
 
-def load_catalog(python: str | None = None, found: ProjectPython | None = None) -> LoadedCatalog:
+def load_catalog(
+    python: str | None = None,
+    found: ProjectPython | None = None,
+    shipped_catalog: Catalog | None = None,
+) -> LoadedCatalog:
     """The best catalog available at once; says whether a background rebuild is due.
-    ``found``: what ``probe(python)`` answered, when the caller asked already."""
+    ``found``: what ``probe(python)`` answered, when the caller asked already;
+    ``shipped_catalog``: the shipped one, when the caller has read it already."""
     found = found or probe(python)
     installed = found.numpyro_version
     shipped = shipped_catalog_path()
-    shipped_catalog = read_catalog(shipped)
+    shipped_catalog = shipped_catalog or read_catalog(shipped)
     if found.problem is not None:
         return LoadedCatalog(shipped_catalog, shipped, False, installed, found.problem)
     if installed == shipped_catalog.numpyro_version:

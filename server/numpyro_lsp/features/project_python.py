@@ -4,15 +4,21 @@ the catalog rebuilt in the background for its numpyro, with ``$/progress``."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from numpyro_lsp.features import inlay_hints
 from numpyro_lsp.features.capabilities import supports_progress
+from numpyro_lsp.features.diagnostics import publish_all
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
 from numpyro_lsp.settings import read
+
+if TYPE_CHECKING:
+    from numpyro_lsp.catalog.store import LoadedCatalog
 
 
 def interpreter_option(sent: dict[str, Any]) -> str | None:
@@ -22,9 +28,26 @@ def interpreter_option(sent: dict[str, Any]) -> str | None:
 
 
 def describe(ls: NumpyroLanguageServer) -> None:
-    """Load the catalog for the project's numpyro: say what is wrong when it cannot, rebuild
-    it in the background when none is cached for that version yet."""
-    loaded = ls.catalogs.loaded
+    """At ``initialized``: load the catalog for the project's numpyro once its interpreter
+    answers, the shipped one answering meanwhile (``CatalogProvider.when_loaded``); then say
+    what is wrong when it cannot, and rebuild it in the background when none is cached for
+    that version yet. Open documents are checked again whenever the catalog changes."""
+    loop = asyncio.get_running_loop()
+
+    def on_loaded(loaded: LoadedCatalog) -> None:
+        if loaded.catalog is not answering:
+            catalog_changed(ls)
+        announce(ls, loaded)
+
+    # Called from the thread that waited for the interpreter, or at once: on_loaded runs on
+    # the event loop after this handler, so no document has been checked before ``answering``
+    # is read (the shipped catalog, or the project's when it answered already).
+    ls.catalogs.when_loaded(lambda loaded: loop.call_soon_threadsafe(on_loaded, loaded))
+    answering = ls.catalogs.catalog
+
+
+def announce(ls: NumpyroLanguageServer, loaded: LoadedCatalog) -> None:
+    """Say what is wrong with the project's interpreter, or start the catalog's rebuild."""
     if loaded.problem is not None:
         ls.window_show_message(
             types.ShowMessageParams(
@@ -37,6 +60,7 @@ def describe(ls: NumpyroLanguageServer) -> None:
     if not loaded.needs_rebuild:
         return
     progress = RebuildProgress(ls, loaded.installed_version or "")
+    loop = asyncio.get_running_loop()
 
     def on_done(message: str, error: Exception | None) -> None:
         progress.end(message)
@@ -46,8 +70,17 @@ def describe(ls: NumpyroLanguageServer) -> None:
                     type=types.MessageType.Warning, message=catalog_failure(ls, error)
                 )
             )
+        else:
+            loop.call_soon_threadsafe(catalog_changed, ls)
 
     ls.catalogs.rebuild_in_background_if_due(on_done)
+
+
+def catalog_changed(ls: NumpyroLanguageServer) -> None:
+    """On the event loop: the open documents' findings and hints were made with another
+    catalog."""
+    publish_all(ls)
+    inlay_hints.refresh(ls)
 
 
 def catalog_failure(ls: NumpyroLanguageServer, error: Exception) -> str:

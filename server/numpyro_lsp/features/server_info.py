@@ -15,7 +15,9 @@ from numpyro_lsp.features.pygls_internals import request_futures
 
 def register(server: NumpyroLanguageServer) -> None:
     @server.command("numpyro.serverInfo")
+    @server.thread()
     def server_info(ls: NumpyroLanguageServer) -> dict:
+        # In a thread: it waits for the project's interpreter to say which numpyro it has.
         loaded = ls.catalogs.loaded
         return {
             "version": __version__,

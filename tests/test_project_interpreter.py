@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,31 @@ async def test_a_slow_interpreter_holds_up_no_request_and_its_catalog_checks_aga
         assert "InverseWishart" in finding.message and finding.range.start.line == 2
     finally:
         await client.shutdown_session()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the wrapper is a shell script")
+def test_an_interpreter_that_never_answers_is_given_up_with_what_it_started(
+    tmp_path, monkeypatch
+):
+    """A wrapper that runs the interpreter as its child (as ``conda run`` does), which then
+    hangs: the probe gives up at its timeout although the child holds the pipes, kills the
+    child too, and says why in one line."""
+    from numpyro_lsp import environment
+
+    monkeypatch.setattr(environment, "PROBE_TIMEOUT_S", 1)
+    child = tmp_path / "child.pid"
+    wrapper = tmp_path / "wrapper-python"
+    wrapper.write_text(f'#!/bin/sh\nsleep 600 &\necho $! > "{child}"\nwait\n')
+    wrapper.chmod(0o755)
+    began = time.monotonic()
+    found = environment.probe(str(wrapper))
+    assert time.monotonic() - began < 10
+    assert found.numpyro_version is None
+    assert found.problem == (
+        f"The interpreter {wrapper} could not be run (no answer in 1 s): "
+        f"{environment.HOW_TO_CHOOSE}."
+    )
+    pid = int(child.read_text())
+    # Killed: gone, or a zombie until the init process reaps it.
+    state = Path(f"/proc/{pid}/stat")
+    assert not state.exists() or state.read_text().split(") ")[1].startswith("Z")

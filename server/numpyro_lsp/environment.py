@@ -18,9 +18,11 @@ given as it is: the bootstrap would double what it costs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -102,6 +104,7 @@ def start_probe(python: str | None = None) -> PendingProbe:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=os.name == "posix",
         )
     except OSError as error:
         return PendingProbe(ProjectPython(python, error=str(error)))
@@ -133,17 +136,30 @@ class PendingProbe:
         left = max(0.0, PROBE_TIMEOUT_S - (time.monotonic() - self.began))
         try:
             stdout, stderr = self.process.communicate(timeout=left)
-        except subprocess.TimeoutExpired as error:
-            self.process.kill()
-            self.process.communicate()
-            error.timeout = PROBE_TIMEOUT_S
-            return ProjectPython(self.python, error=str(error))
+        except subprocess.TimeoutExpired:
+            _kill_with_children(self.process)
+            return ProjectPython(self.python, error=f"no answer in {PROBE_TIMEOUT_S} s")
         try:
             found = json.loads(stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):
             detail = (stderr.strip().splitlines() or [f"exit status {self.process.returncode}"])[-1]
             return ProjectPython(self.python, error=detail)
         return ProjectPython(self.python, found.get("numpyro"))
+
+
+def _kill_with_children(process: subprocess.Popen) -> None:
+    """Kill a probe that does not answer, and what it started: a wrapper (``conda run``)
+    runs the interpreter as its child, which holds the pipes open after the wrapper dies."""
+    with contextlib.suppress(OSError):
+        if os.name == "posix":
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: see start_probe
+        else:
+            process.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=1)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 # Run by ``python -c`` with the shipped files (module name -> file) and the module to run as

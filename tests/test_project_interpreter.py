@@ -263,9 +263,7 @@ async def test_a_slow_interpreter_holds_up_no_request_and_its_catalog_checks_aga
 
 
 @pytest.mark.skipif(os.name == "nt", reason="the wrapper is a shell script")
-def test_an_interpreter_that_never_answers_is_given_up_with_what_it_started(
-    tmp_path, monkeypatch
-):
+def test_an_interpreter_that_never_answers_is_given_up_with_what_it_started(tmp_path, monkeypatch):
     """A wrapper that runs the interpreter as its child (as ``conda run`` does), which then
     hangs: the probe gives up at its timeout although the child holds the pipes, kills the
     child too, and says why in one line."""

@@ -286,3 +286,44 @@ def test_an_interpreter_that_never_answers_is_given_up_with_what_it_started(tmp_
     # Killed: gone, or a zombie until the init process reaps it.
     state = Path(f"/proc/{pid}/stat")
     assert not state.exists() or state.read_text().split(") ")[1].startswith("Z")
+
+
+async def test_a_rebuilt_catalog_checks_the_open_documents_again(tmp_path):
+    """The project's numpyro goes from 0.18 to the server's own while a file is open, and
+    the user runs NumPyro: Rebuild Catalog: the file is checked again with the new
+    catalog, where ``InverseWishart`` exists."""
+    project = bare_venv(tmp_path / "venv", also=ensure("0.18.0"))
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    model = workspace / "model.py"
+    model.write_text(NEWER_THAN_0_18)
+    uri = model.as_uri()
+    client = await start_server(project, tmp_path / "cache", workspace)
+    try:
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=NEWER_THAN_0_18
+                )
+            )
+        )
+
+        async def codes():
+            return [d.code for d in client.diagnostics.get(uri, [])]
+
+        async def flagged():
+            return "NPR009" in await codes()
+
+        await eventually(flagged)  # the catalog of 0.18, built in the background
+        (purelib(project) / "matrix.pth").write_text(f"{purelib(Path(sys.executable))}\n")
+        answer = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="numpyro.rebuildCatalog")
+        )
+        assert answer["ok"] and answer["numpyroVersion"] == "0.22.0"
+
+        async def cleared():
+            return uri in client.diagnostics and "NPR009" not in await codes()
+
+        await eventually(cleared, timeout=30)
+    finally:
+        await client.shutdown_session()

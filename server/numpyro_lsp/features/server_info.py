@@ -3,13 +3,14 @@ to refresh the catalog by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 from lsprotocol import types
 
 from numpyro_lsp import __version__
 from numpyro_lsp.features.language_server import NumpyroLanguageServer
-from numpyro_lsp.features.project_python import catalog_failure
+from numpyro_lsp.features.project_python import catalog_changed, catalog_failure
 from numpyro_lsp.features.pygls_internals import request_futures
 
 
@@ -42,12 +43,11 @@ def register(server: NumpyroLanguageServer) -> None:
         }
 
     @server.command("numpyro.rebuildCatalog")
-    @server.thread()
-    def rebuild_catalog(ls: NumpyroLanguageServer) -> dict:
+    async def rebuild_catalog(ls: NumpyroLanguageServer) -> dict:
         from numpyro_lsp.catalog.store import CatalogBuildError
 
         try:
-            path = ls.catalogs.rebuild()
+            path = await asyncio.to_thread(ls.catalogs.rebuild)
         except (CatalogBuildError, OSError, ValueError) as error:
             ls.window_show_message(
                 types.ShowMessageParams(
@@ -55,6 +55,7 @@ def register(server: NumpyroLanguageServer) -> None:
                 )
             )
             return {"ok": False, "error": str(error)}
+        catalog_changed(ls)
         return {
             "ok": True,
             "path": str(path),

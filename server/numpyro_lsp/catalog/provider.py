@@ -70,7 +70,9 @@ class CatalogProvider:
             found = probe.result() if probe is not None else None
             loaded = load_catalog(self.python, found, standing_in and standing_in.catalog)
             with self._lock:
-                self._loaded, self._probe, self._standing_in = loaded, None, None
+                # A rebuild by hand (``rebuild``) may have finished while this waited.
+                loaded = self._loaded = self._loaded or loaded
+                self._probe = self._standing_in = None
             log.info("catalog of numpyro %s from %s", loaded.catalog.numpyro_version, loaded.source)
             return loaded
 
@@ -85,7 +87,9 @@ class CatalogProvider:
         path = build_catalog(self.python)
         catalog = read_catalog(path)
         with self._lock:
-            installed = self._loaded.installed_version if self._loaded else None
+            # Built from the installed numpyro: its version, if the interpreter's answer is
+            # not in yet.
+            installed = self._loaded.installed_version if self._loaded else catalog.numpyro_version
             self._loaded = LoadedCatalog(catalog, path, False, installed)
         return path
 

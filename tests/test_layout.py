@@ -144,6 +144,36 @@ def test_a_file_read_in_pieces_is_the_full_parse(source, edits, piece):
         assert_read_faithfully(document)
 
 
+@pytest.fixture
+def edited_chunk_size(monkeypatch):
+    """Files opened in chunks as small as an edit makes: for tests of what an edit keeps,
+    on files shorter than one chunk of an opened file."""
+    monkeypatch.setattr(layout, "OPENED_CHUNK_LINES", layout.CHUNK_LINES)
+
+
+def test_an_opened_file_is_read_in_larger_chunks_and_an_edit_retiles_what_it_touched():
+    source = "\n".join(SOURCES * 4)
+    documents = DocumentIndex()
+    opened = documents.get("file:///m.py", 1, source)
+    chunks = opened.layout.chunks
+    assert len(chunks) > 3
+    assert all(c.end - c.start >= layout.OPENED_CHUNK_LINES for c in chunks[:-1])
+    findings_of(opened)
+    middle = chunks[len(chunks) // 2]
+    line = next(n for n in range(middle.start, middle.end) if opened.lines[n].startswith("    "))
+    lines = source.split("\n")
+    lines[line] += " "
+    edited = documents.get("file:///m.py", 2, "\n".join(lines))
+    after = edited.layout.chunks
+    kept = [c for c in chunks if c in after]
+    assert len(kept) >= len(chunks) - 3  # the chunk edited and its neighbours at most
+    retiled = [c for c in after if c not in chunks]
+    assert len(retiled) > 1  # in chunks of CHUNK_LINES
+    assert all(c.end - c.start < layout.OPENED_CHUNK_LINES for c in retiled[:-1])
+    assert findings_of(edited) == check_source("\n".join(lines), CATALOG, EVERY_RULE)
+
+
+@pytest.mark.usefixtures("edited_chunk_size")
 def test_an_edit_inside_a_function_reparses_that_function_only():
     source = SOURCES[0]
     documents = DocumentIndex()
@@ -276,6 +306,7 @@ FAR_APART = "\n".join(
 )
 
 
+@pytest.mark.usefixtures("edited_chunk_size")
 def test_a_kept_chunk_is_checked_again_when_a_name_it_reads_gets_another_instance():
     """A chunk's reports depend on what the module-level names it reads hold, and only on
     those: a distribution assigned to ``prior`` far above ``simulate`` brings the key reuse

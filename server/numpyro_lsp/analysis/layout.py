@@ -41,6 +41,11 @@ from numpyro_lsp.catalog.schema import Catalog
 CHUNK_LINES = 25
 # A file opened is parsed this many lines at a time (``parse_in_pieces``).
 PIECE_LINES = 1000
+# The chunks of a file read whole (opened) are larger: each chunk costs the same again in
+# walks and chunk checks whatever its size, and nobody has typed there yet. An edit re-tiles
+# what it touched in chunks of ``CHUNK_LINES``, so only the first keystroke in each of these
+# re-reads all of one.
+OPENED_CHUNK_LINES = 100
 
 
 @dataclass(eq=False)
@@ -162,7 +167,7 @@ def parse_in_pieces(lines: list[str], start: int, end: int) -> list[ast.stmt]:
 def read_lines(lines: list[str], start: int, end: int) -> list[Chunk]:
     """Chunks of lines ``start`` to ``end``, with what does not parse recovered around."""
     try:
-        return tile(parse_in_pieces(lines, start, end), start, end)
+        return tile(parse_in_pieces(lines, start, end), start, end, OPENED_CHUNK_LINES)
     except PARSE_ERRORS:
         return recovered(lines, start, end)
 

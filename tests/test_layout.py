@@ -407,3 +407,35 @@ def test_a_superseded_analysis_is_freed_without_the_collector():
         assert freed() is None
     finally:
         gc.enable()
+
+
+def test_a_kept_report_names_the_lines_its_nodes_moved_to():
+    """NPR015 names the line of the first draw: lines added far above, in another chunk,
+    move the kept report's nodes, and the message names the line they are on now."""
+    source = "\n".join(
+        [
+            "from jax import random",
+            "import numpyro.distributions as dist",
+            "",
+            "def first():",
+            "    return 1",
+            "",
+            *[f"filler_{i} = {i}" for i in range(layout.OPENED_CHUNK_LINES + 20)],
+            "",
+            "def draws():",
+            "    key = random.PRNGKey(0)",
+            "    return dist.Normal().sample(key), dist.Normal().sample(key)",
+            "",
+        ]
+    )
+    documents = DocumentIndex()
+    opened = documents.get("file:///m.py", 1, source)
+    (before,) = findings_of(opened)
+    edited_source = source.replace("    return 1", "    x = 0\n    y = 1\n    return 1")
+    edited = documents.get("file:///m.py", 2, edited_source)
+    kept, moved = opened.layout.chunks[-1], edited.layout.chunks[-1]
+    assert moved.statements is kept.statements and moved.start == kept.start + 2
+    (after,) = findings_of(edited)
+    assert after.span.line == before.span.line + 2
+    assert f"on line {after.span.line}:" in after.message
+    assert findings_of(edited) == check_source(edited_source, CATALOG, EVERY_RULE)

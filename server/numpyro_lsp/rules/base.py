@@ -69,6 +69,16 @@ class Report:
     related: tuple[See, ...] = ()
     # Whatever a code action needs to fix it, computed with the finding.
     fix: dict | None = None
+    # Nodes whose line numbers the message names, as ``{0}``, ``{1}``...: read when the
+    # finding is made, for a kept report's nodes move with its chunk and text would not.
+    numbered: tuple[ast.AST, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The message, with the numbered nodes' lines as they are now."""
+        if not self.numbered:
+            return self.message
+        return self.message.format(*(node.lineno for node in self.numbered))
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,7 @@ class Rule:
     def finding(self, report: Report) -> Finding:
         return Finding(
             self.code,
-            report.message,
+            report.text,
             Span.of(report.node),
             self.severity,
             tuple(Related(Span.of(see.node), see.message) for see in report.related),

@@ -310,10 +310,10 @@ class _Scope:
             self.reports.append(
                 Report(
                     key,
-                    f"`{key.id}` already drew random numbers on line {earlier[0].node.lineno}: "
-                    f"split it (`key_a, key_b = random.split({key.id})`) or the draws are "
-                    "correlated",
+                    f"`{key.id}` already drew random numbers on line {{0}}: split it "
+                    f"(`key_a, key_b = random.split({key.id})`) or the draws are correlated",
                     related=(See(earlier[0].node, "first drawn here"),),
+                    numbered=(earlier[0].node,),
                 )
             )
         elif repeated:

@@ -149,6 +149,19 @@ def test_an_old_numpyro_is_reported_by_the_cli(numpyro_0_14, tmp_path):
     assert expected in result.stdout and "pip install -U numpyro" in result.stdout
 
 
+def held_interpreter(folder: Path, python: Path | str) -> tuple[Path, Path, Path]:
+    """A shell script that runs ``python`` once a file ``gate`` exists, and makes a file
+    ``asked`` when it starts: the script, then those two files' paths."""
+    gate, asked = folder / "gate", folder / "asked"
+    held = folder / "held-python"
+    held.write_text(
+        f'#!/bin/sh\ntouch "{asked}"\n'
+        f'while [ ! -e "{gate}" ]; do sleep 0.01; done\nexec "{python}" "$@"\n'
+    )
+    held.chmod(0o755)
+    return held, gate, asked
+
+
 @pytest.mark.skipif(os.name == "nt", reason="the held interpreter is a shell script")
 async def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_path):
     """``start_loading`` starts the project's interpreter and returns while it runs (the
@@ -157,13 +170,7 @@ async def test_the_project_interpreter_is_asked_before_its_answer_is_needed(tmp_
     from numpyro_lsp.catalog.provider import CatalogProvider
     from numpyro_lsp.numpyro_version import installed_numpyro_version
 
-    gate, asked = tmp_path / "gate", tmp_path / "asked"
-    held = tmp_path / "held-python"
-    held.write_text(
-        f'#!/bin/sh\ntouch "{asked}"\n'
-        f'while [ ! -e "{gate}" ]; do sleep 0.01; done\nexec "{sys.executable}" "$@"\n'
-    )
-    held.chmod(0o755)
+    held, gate, asked = held_interpreter(tmp_path, sys.executable)
     provider = CatalogProvider(str(held))
 
     async def started():
@@ -187,6 +194,24 @@ NEWER_THAN_0_18 = (
 )
 
 
+async def open_newer_than_0_18(interpreter: Path, folder: Path):
+    """A server told ``interpreter``, with a workspace file that uses a distribution numpyro
+    0.18 lacks open in it: the client, and the file's URI."""
+    workspace = folder / "workspace"
+    workspace.mkdir()
+    model = workspace / "model.py"
+    model.write_text(NEWER_THAN_0_18)
+    client = await start_server(interpreter, folder / "cache", workspace)
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=model.as_uri(), language_id="python", version=1, text=NEWER_THAN_0_18
+            )
+        )
+    )
+    return client, model.as_uri()
+
+
 @pytest.mark.skipif(os.name == "nt", reason="the held interpreter is a shell script")
 @pytest.mark.parametrize("cached", [False, True], ids=["built", "cached"])
 async def test_a_slow_interpreter_holds_up_no_request_and_its_catalog_checks_again(
@@ -203,27 +228,9 @@ async def test_a_slow_interpreter_holds_up_no_request_and_its_catalog_checks_aga
     if cached:
         monkeypatch.setenv("NUMPYRO_LSP_CACHE_DIR", str(tmp_path / "cache"))
         build_catalog(str(project))
-    gate, asked = tmp_path / "gate", tmp_path / "asked"
-    held = tmp_path / "held-python"
-    held.write_text(
-        f'#!/bin/sh\ntouch "{asked}"\n'
-        f'while [ ! -e "{gate}" ]; do sleep 0.01; done\nexec "{project}" "$@"\n'
-    )
-    held.chmod(0o755)
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    model = workspace / "model.py"
-    model.write_text(NEWER_THAN_0_18)
-    uri = model.as_uri()
-    client = await start_server(held, tmp_path / "cache", workspace)
+    held, gate, asked = held_interpreter(tmp_path, project)
+    client, uri = await open_newer_than_0_18(held, tmp_path)
     try:
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=uri, language_id="python", version=1, text=NEWER_THAN_0_18
-                )
-            )
-        )
         try:
             result = await asyncio.wait_for(
                 client.text_document_completion_async(
@@ -293,20 +300,8 @@ async def test_a_rebuilt_catalog_checks_the_open_documents_again(tmp_path):
     the user runs NumPyro: Rebuild Catalog: the file is checked again with the new
     catalog, where ``InverseWishart`` exists."""
     project = bare_venv(tmp_path / "venv", also=ensure("0.18.0"))
-    workspace = tmp_path / "workspace"
-    workspace.mkdir()
-    model = workspace / "model.py"
-    model.write_text(NEWER_THAN_0_18)
-    uri = model.as_uri()
-    client = await start_server(project, tmp_path / "cache", workspace)
+    client, uri = await open_newer_than_0_18(project, tmp_path)
     try:
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=uri, language_id="python", version=1, text=NEWER_THAN_0_18
-                )
-            )
-        )
 
         async def codes():
             return [d.code for d in client.diagnostics.get(uri, [])]

@@ -151,11 +151,15 @@ def edited_chunk_size(monkeypatch):
     monkeypatch.setattr(layout, "OPENED_CHUNK_LINES", layout.CHUNK_LINES)
 
 
-def test_an_opened_file_is_read_in_larger_chunks_and_an_edit_retiles_what_it_touched():
+@pytest.mark.parametrize("broken", [False, True], ids=["parses", "half-typed"])
+def test_an_opened_file_is_read_in_larger_chunks_and_an_edit_retiles_what_it_touched(broken):
     source = "\n".join(SOURCES * 4)
+    if broken:  # a function half typed near the top: the rest is read around it
+        source = source.replace("\ndef ", "\ndef probe(:\n    a = D.\n\ndef ", 1)
     documents = DocumentIndex()
     opened = documents.get("file:///m.py", 1, source)
     chunks = opened.layout.chunks
+    assert bool(opened.layout.broken) == broken
     assert len(chunks) > 3
     assert all(c.end - c.start >= layout.OPENED_CHUNK_LINES for c in chunks[:-1])
     findings_of(opened)

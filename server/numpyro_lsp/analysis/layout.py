@@ -135,11 +135,11 @@ def tile(
     return chunks
 
 
-def recovered(lines: list[str], start: int, end: int) -> list[Chunk]:
+def recovered(lines: list[str], start: int, end: int, min_lines: int = CHUNK_LINES) -> list[Chunk]:
     """Chunks of lines ``start`` to ``end``, which do not parse as a whole: what can be read
     statement by statement, and the regions that cannot."""
     statements, broken = recover(lines, start, end)
-    return tile(statements, start, end, broken=broken)
+    return tile(statements, start, end, min_lines, broken)
 
 
 def parse_in_pieces(lines: list[str], start: int, end: int) -> list[ast.stmt]:
@@ -169,7 +169,7 @@ def read_lines(lines: list[str], start: int, end: int) -> list[Chunk]:
     try:
         return tile(parse_in_pieces(lines, start, end), start, end, OPENED_CHUNK_LINES)
     except PARSE_ERRORS:
-        return recovered(lines, start, end)
+        return recovered(lines, start, end, OPENED_CHUNK_LINES)
 
 
 def full_layout(lines: list[str]) -> Layout:

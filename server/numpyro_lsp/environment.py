@@ -104,7 +104,7 @@ def start_probe(python: str | None = None) -> PendingProbe:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            start_new_session=os.name == "posix",
+            start_new_session=True,  # killed whole when it does not answer: stop_helper
         )
     except OSError as error:
         return PendingProbe(ProjectPython(python, error=str(error)))
@@ -137,7 +137,7 @@ class PendingProbe:
         try:
             stdout, stderr = self.process.communicate(timeout=left)
         except subprocess.TimeoutExpired:
-            _kill_with_children(self.process)
+            stop_helper(self.process)
             return ProjectPython(self.python, error=f"no answer in {PROBE_TIMEOUT_S} s")
         try:
             found = json.loads(stdout.strip().splitlines()[-1])
@@ -147,19 +147,26 @@ class PendingProbe:
         return ProjectPython(self.python, found.get("numpyro"))
 
 
-def _kill_with_children(process: subprocess.Popen) -> None:
-    """Kill a probe that does not answer, and what it started: a wrapper (``conda run``)
-    runs the interpreter as its child, which holds the pipes open after the wrapper dies."""
+def stop_helper(process: subprocess.Popen) -> bool:
+    """Kill a process started in a session of its own (``start_new_session``) and what it
+    started: a wrapper (``conda run``) runs the interpreter as its child, which would go on
+    running, holding the pipes open, after the wrapper died. Closes the pipes; says whether
+    the process exited."""
     with contextlib.suppress(OSError):
         if os.name == "posix":
-            os.killpg(process.pid, signal.SIGKILL)  # its own session: see start_probe
+            os.killpg(process.pid, signal.SIGKILL)
         else:
             process.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
+    try:
         process.wait(timeout=1)
-    for stream in (process.stdout, process.stderr):
-        if stream is not None:
-            stream.close()
+    except subprocess.TimeoutExpired:
+        return False
+    finally:
+        for stream in (process.stdin, process.stdout, process.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+    return True
 
 
 # Run by ``python -c`` with the shipped files (module name -> file) and the module to run as

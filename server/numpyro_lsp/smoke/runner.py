@@ -11,7 +11,6 @@ starts a fresh worker.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import queue
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from numpyro_lsp.catalog.store import cache_dir
-from numpyro_lsp.environment import helper_command, helper_environment, probe
+from numpyro_lsp.environment import helper_command, helper_environment, probe, stop_helper
 from numpyro_lsp.smoke import protocol
 from numpyro_lsp.smoke.protocol import RunRequest
 
@@ -127,7 +126,8 @@ class WorkerProcess:
                 ),
                 **{protocol.COMPILE_CACHE_VARIABLE: compile_cache_folder()},
             ),
-            # A Ctrl-C in the terminal of the CLI or the editor is not meant for the worker.
+            # A Ctrl-C in the terminal of the CLI or the editor is not meant for the worker;
+            # and it is killed whole (stop_helper).
             start_new_session=True,
         )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -201,16 +201,8 @@ class WorkerProcess:
         return parse_stack(list(self._stderr))
 
     def kill(self) -> None:
-        if self.alive:
-            self.process.kill()
-        try:
-            self.process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
+        if not stop_helper(self.process):
             log.warning("smoke worker %s did not exit after SIGKILL", self.process.pid)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
 
 
 def compile_cache_folder() -> str:

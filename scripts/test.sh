@@ -16,6 +16,14 @@ bash scripts/setup.sh
 )
 # tests/test_vscode_e2e.py needs Chromium, Node 24 and code-server: installed once, cached.
 [ "${NUMPYRO_LSP_SKIP_E2E:-}" = 1 ] || bash vscode-extension/e2e/install.sh
+# tests/test_neovim_e2e.py needs Neovim: Debian's package (0.7.2 on Debian 12), the release
+# the first users tried.
+if [ "${NUMPYRO_LSP_SKIP_E2E:-}" != 1 ] && ! command -v nvim >/dev/null; then
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq neovim >/dev/null
+fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports

@@ -14,6 +14,21 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
+# Half-typed code's file (tests/test_lsp_half_typed.py, tests/test_neovim_e2e.py): the
+# 8-schools model with ``numpyro.distributions`` aliased, and a constraint violation
+# beside the centered site: two findings of two rules to keep.
+ALIASED = (
+    (EXAMPLES / "eight_schools.py")
+    .read_text()
+    .replace("import numpyro.distributions as dist", "import numpyro.distributions as D")
+    .replace("dist.", "D.")
+    .replace(
+        '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n',
+        '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n    width = D.HalfNormal(-1.0)\n',
+    )
+)
+UNFINISHED_FUNCTION = "\n\ndef probe():\n    a = D.\n"
+
 
 @pytest_lsp.fixture(
     scope="module",

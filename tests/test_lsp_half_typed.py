@@ -10,21 +10,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import EXAMPLES, ROOT, Editor, apply_action, code_actions
+from conftest import ALIASED, ROOT, UNFINISHED_FUNCTION, Editor, apply_action, code_actions
 
-# The 8-schools model with ``numpyro.distributions`` aliased, and a constraint violation
-# beside the centered site: two findings of two rules to keep.
-ALIASED = (
-    (EXAMPLES / "eight_schools.py")
-    .read_text()
-    .replace("import numpyro.distributions as dist", "import numpyro.distributions as D")
-    .replace("dist.", "D.")
-    .replace(
-        '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n',
-        '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n    width = D.HalfNormal(-1.0)\n',
-    )
-)
-UNFINISHED_FUNCTION = "\n\ndef probe():\n    a = D.\n"
 CONDITIONED = "from numpyro.handlers import condition\n\nconditioned = condition(eight_schools, "
 
 

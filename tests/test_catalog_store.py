@@ -42,8 +42,13 @@ def test_cached_build_for_the_installed_version_is_used(other_numpyro):
     assert (loaded.catalog.numpyro_version, loaded.needs_rebuild) == ("9.9.9", False)
 
 
-def test_corrupt_cache_falls_back_to_the_shipped_catalog(other_numpyro):
-    store.cache_path("9.9.9").write_text("{not json")
+@pytest.mark.parametrize(
+    "cached",
+    ["{not json", json.dumps({"format": store.CATALOG_FORMAT}), json.dumps([1])],
+    ids=["not-json", "parts-missing", "not-an-object"],
+)
+def test_corrupt_cache_falls_back_to_the_shipped_catalog(other_numpyro, cached):
+    store.cache_path("9.9.9").write_text(cached)
     loaded = store.load_catalog()
     assert loaded.source == store.shipped_catalog_path() and loaded.needs_rebuild
 

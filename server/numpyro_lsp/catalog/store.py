@@ -64,9 +64,15 @@ def shipped_catalog_path() -> Path:
 
 def read_catalog(path: Path) -> Catalog:
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != CATALOG_FORMAT:
-        raise CatalogBuildError(f"{path} has catalog format {data.get('format')}")
-    return Catalog.from_json(data)
+    if not isinstance(data, dict) or data.get("format") != CATALOG_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise CatalogBuildError(f"{path} has catalog format {found}")
+    try:
+        return Catalog.from_json(data)
+    except (KeyError, TypeError, AttributeError) as error:
+        # A file of the right format with parts missing (edited by hand, or written by a
+        # build of this format with a bug): unreadable like a truncated one.
+        raise CatalogBuildError(f"{path} is not a whole catalog ({error!r})") from error
 
 
 def load_catalog(

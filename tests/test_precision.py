@@ -255,6 +255,54 @@ def test_a_redefined_model_is_the_one_in_force_at_each_line():
     assert findings(body) == [(22, "NPR020")]
 
 
+def test_a_variable_given_draws_again_reads_the_value_above_each_use():
+    # A notebook's habit (rethinking-numpyro): ``post`` holds one model's draws, then another's.
+    body = """\
+    def model_a(y=None):
+        a = numpyro.sample("a", dist.Normal(0, 1))
+        numpyro.sample("y", dist.Normal(a, 1), obs=y)
+
+
+    def model_b(y=None):
+        b = numpyro.sample("b", dist.Normal(0, 1))
+        numpyro.sample("y", dist.Normal(b, 1), obs=y)
+
+
+    m1 = MCMC(NUTS(model_a), num_warmup=5, num_samples=5)
+    post = m1.get_samples()
+    print(post["a"], post["b"])
+    post["a_minus_one"] = post["a"] - 1.0
+    m2 = MCMC(NUTS(model_b), num_warmup=5, num_samples=5)
+    post = m2.get_samples()
+    print(post["b"], post["a"])
+    """
+    assert findings(body) == [(13, "NPR020"), (17, "NPR020")]
+
+
+def test_functions_of_other_packages_named_numpyro_something_may_add_sites():
+    body = """\
+    from numpyro.handlers import seed, trace
+    from numpyro_forecast.functional import time_series
+
+
+    def body():
+        time_series("drift", lambda: dist.Normal(0.0, 1.0))
+
+
+    def helper():
+        numpyro.sample("kept", dist.Normal(0.0, 1.0))
+
+
+    def closed():
+        helper()
+
+
+    print(trace(seed(body, random.PRNGKey(0))).get_trace()["drift"])
+    print(trace(seed(closed, random.PRNGKey(0))).get_trace()["drift"])
+    """
+    assert findings(body) == [(18, "NPR020")]
+
+
 def test_models_nested_in_tests_are_told_apart():
     body = """\
     def test_one():
@@ -460,6 +508,19 @@ def test_device_setup_after_configuration_and_wrappers_is_in_time():
         numpyro.set_host_device_count(4)
     """
     assert findings(body) == [(15, "NPR016")]
+
+
+def test_numpys_print_options_start_no_backend():
+    # numpyro_models (Brent-Morrison): print options at the top, the device count in __main__.
+    body = """\
+    jnp.set_printoptions(precision=3, linewidth=125)
+
+    if __name__ == "__main__":
+        numpyro.set_host_device_count(2)
+        data = jnp.arange(3.0)
+        numpyro.set_host_device_count(4)
+    """
+    assert findings(body) == [(6, "NPR016")]
 
 
 def test_a_local_variable_is_not_the_function_of_the_same_name():

@@ -150,6 +150,8 @@ class FunctionInfo:
     decorators: list[HandlerContext] = field(default_factory=list)
     # Local ``name = <expr>`` assignments, last one wins (to follow ``d = dist.Normal(...)``).
     assignments: dict[str, ast.expr] = field(default_factory=dict)
+    # Every value each name is given, in source order (``reassigned``).
+    assignment_history: dict[str, list[ast.expr]] = field(default_factory=dict)
     # The nodes of its body, not those of nested functions, classes or lambdas.
     nodes: list[ast.AST] = field(default_factory=list)
 
@@ -279,6 +281,9 @@ class ModuleAnalysis:
     functions_by_name: dict[str, list[FunctionInfo]] = field(default_factory=dict)
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
+    # Every value each name is given at module level, in source order, kept with the part
+    # that assigns it (read with ``reassigned``).
+    assignment_history: dict[str, list[ast.expr]] = field(default_factory=dict)
     # Module-level names last assigned a call of a catalog callable, with its path
     # (``predictive`` -> ``numpyro.infer.Predictive``): the one fact about module-level
     # assignments a chunk check may read (see ``chunk_context``).
@@ -443,6 +448,14 @@ class ModuleAnalysis:
                 node for index in self.indexes for node in index.by_type.get(kind, ())
             ]
         return found
+
+    def values_assigned(self, name: str, function: FunctionInfo | None) -> list[ast.expr]:
+        """Every value ``name`` is given directly in ``function`` (None: at module level), in
+        source order; the parts' own lists, joined only for the name asked about."""
+        if function is not None:
+            return function.assignment_history.get(name, [])
+        parts = self.parts or [self]
+        return [value for part in parts for value in part.assignment_history.get(name, ())]
 
     def owner(self, node: ast.AST) -> FunctionInfo | None:
         """The innermost function whose body holds ``node`` (None at module level)."""
@@ -1088,9 +1101,15 @@ class _Walker:
             targets = node.targets if kind is ast.Assign else [node.target]
             names = [n for t in targets for n in assigned_names(t)]
             function = context.function
-            store = function.assignments if function else self.analysis.assignments
+            scope = function or self.analysis
+            store, history = scope.assignments, scope.assignment_history
             for name in names:
                 store[name] = node.value
+                values = history.get(name)
+                if values is None:
+                    history[name] = [node.value]
+                else:
+                    values.append(node.value)
             target = names[0] if len(names) == 1 else None
             self.calls_of(node, context, target, node.value)
             return

@@ -71,6 +71,9 @@ class SiteReference:
     models: tuple[ModelDefinition, ...]
     # Whether the models were followed from the code (not the file's models standing in).
     explicit: bool
+    # A key stored into a dict of draws (``post["diff"] = ...``): it may name a site, or add
+    # a key of the user's own.
+    stores: bool = False
 
     @property
     def name(self) -> str:
@@ -115,6 +118,8 @@ class SiteIndex:
     def __init__(self, analysis: ModuleAnalysis) -> None:
         self.analysis = analysis
         self._model_sites: dict[int, ModelSites] = {}
+        # The values of names given a value again below a use, by (id of the scope, name).
+        self._values_assigned: dict[tuple[int, str], list[ast.expr]] = {}
         self.references: list[SiteReference] = sorted(
             self._find_references(), key=lambda r: (r.node.lineno, r.node.col_offset)
         )
@@ -190,11 +195,16 @@ class SiteIndex:
             models = self._site_dict_models(subscript.value, analysis.owner(subscript))
             if models is None:
                 continue
-            yield SiteReference(subscript.slice, models or self.file_models(), bool(models))
+            yield SiteReference(
+                subscript.slice,
+                models or self.file_models(),
+                bool(models),
+                stores=isinstance(subscript.ctx, ast.Store),
+            )
 
     def _strings(self, value: ast.expr, shape: str, owner: FunctionInfo | None) -> list[ast.expr]:
         if isinstance(value, ast.Name):
-            value = self._assigned(value.id, owner) or value
+            value = self._assigned(value, owner) or value
         if shape == KEYS and isinstance(value, ast.Dict):
             elements = [k for k in value.keys if k is not None]
         elif isinstance(value, ast.Set) or (
@@ -240,7 +250,7 @@ class SiteIndex:
             function = analysis.function_at(node.id, node)
             if function is not None:
                 return (ModelDefinition(analysis, function),)
-            value = self._assigned(node.id, owner)
+            value = self._assigned(node, owner)
             return self._models_of(value, owner, depth + 1) if value is not None else ()
         if isinstance(node, ast.Call):
             obj = analysis.catalog_object(node.func)
@@ -260,7 +270,7 @@ class SiteIndex:
         if depth > MAX_DEPTH:
             return None
         if isinstance(node, ast.Name):
-            value = self._assigned(node.id, owner)
+            value = self._assigned(node, owner)
             return None if value is None else self._site_dict_models(value, owner, depth + 1)
         if not isinstance(node, ast.Call):
             return None
@@ -273,7 +283,7 @@ class SiteIndex:
         """The ``Predictive(...)`` construction an expression is, or a variable holds."""
         for _ in range(MAX_DEPTH):
             if isinstance(node, ast.Name):
-                node = self._assigned(node.id, owner)
+                node = self._assigned(node, owner)
                 continue
             if isinstance(node, ast.Call):
                 obj = self.analysis.catalog_object(node.func)
@@ -281,15 +291,27 @@ class SiteIndex:
             return None
         return None
 
-    def _assigned(self, name: str, owner: FunctionInfo | None) -> ast.expr | None:
-        """The value last assigned to ``name`` in the function (or those around it), else at
-        module level."""
-        function = owner
-        while function is not None:
-            if name in function.assignments:
-                return function.assignments[name]
-            function = function.parent
-        return self.analysis.assignments.get(name)
+    def _assigned(self, use: ast.Name, owner: FunctionInfo | None) -> ast.expr | None:
+        """The value ``use`` reads: the one assigned to its name in the function (or those
+        around it), else at module level."""
+        name, scope = use.id, owner
+        while scope is not None and name not in scope.assignments:
+            scope = scope.parent
+        last = (scope.assignments if scope is not None else self.analysis.assignments).get(name)
+        if last is None or (scope is owner and last.lineno < use.lineno):
+            return last  # the last assignment, above the use in its own scope
+        # A name given a value again below the use (``post = m1.get_samples()`` ... ``post =
+        # m2.get_samples()``, as notebooks do): the use reads the last value above it.
+        key = (id(scope), name)
+        values = self._values_assigned.get(key)
+        if values is None:
+            values = self._values_assigned[key] = self.analysis.values_assigned(name, scope)
+        if len(values) == 1:
+            return last
+        if scope is not owner:
+            return None  # a function reading an outer name: which value depends on the call
+        above = [value for value in values if value.lineno < use.lineno]
+        return above[-1] if above else None
 
 
 @dataclass(frozen=True)
@@ -385,6 +407,10 @@ def _adds_no_sites(path: str) -> bool:
     ``hsgp_squared_exponential``'s ``beta``, except for ``scan``, read as a primitive)."""
     if path.startswith("numpyro.contrib.") and not path.startswith(SITE_READING_CONTRIB):
         return False
-    return path.startswith("numpyro") or any(
-        path == library or path.startswith(library + ".") for library in SITE_FREE_LIBRARIES
-    )
+    return path in _SITE_FREE or path.startswith(_SITE_FREE_PREFIXES)
+
+
+# Packages whose functions add no site a model would not show. A prefix is a whole package
+# name: ``numpyro_forecast`` and ``numpyro_ext`` are other packages, whose functions may.
+_SITE_FREE = frozenset({"numpyro", *SITE_FREE_LIBRARIES})
+_SITE_FREE_PREFIXES = tuple(f"{package}." for package in _SITE_FREE)

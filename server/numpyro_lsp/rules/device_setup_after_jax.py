@@ -3,8 +3,8 @@
 ## What it does
 Flags `numpyro.set_host_device_count` or `numpyro.set_platform` called after the file has
 already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it). Imports,
-`jax.config.update`, `jax.jit`/`vmap`/`grad` wrapping a function, pytree utilities and code
-in functions or lambdas start no backend and do not count.
+`jax.config.update`, `jax.jit`/`vmap`/`grad` wrapping a function, pytree utilities,
+`jnp.set_printoptions` and code in functions or lambdas start no backend and do not count.
 
 ## Why is this bad?
 JAX fixes its devices the first time it is used. A later call only warns, and chains do not
@@ -45,10 +45,12 @@ NAME = "device-setup-after-jax-use"
 SEVERITY = Severity.WARNING
 DEVICE_SETUP = {"numpyro.set_host_device_count", "numpyro.set_platform"}
 # JAX calls that start no backend: configuration, transformations that only wrap a
-# function, pytree utilities.
+# function, pytree utilities, and NumPy's print options (``jnp.set_printoptions`` calls
+# NumPy's; after it, ``set_host_device_count(2)`` still gives two devices with jax 0.10.2).
 NO_BACKEND = {"jax.config", "jax.tree_util", "jax.tree", "jax.jit", "jax.vmap", "jax.grad"}
 NO_BACKEND |= {"jax.value_and_grad", "jax.pmap", "jax.checkpoint", "jax.remat", "jax.custom_jvp"}
 NO_BACKEND |= {"jax.custom_vjp", "jax.named_call", "jax.disable_jit"}
+NO_BACKEND |= {"jax.numpy.set_printoptions", "jax.numpy.printoptions", "jax.numpy.get_printoptions"}
 
 
 def starts_backend(path: str) -> bool:

@@ -64,8 +64,8 @@ SEVERITY = Severity.WARNING
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     index = SiteIndex(analysis)
     for reference in index.references:
-        if not reference.explicit or not reference.name:
-            continue  # a model not followed, or a name still to be typed
+        if not reference.explicit or not reference.name or reference.stores:
+            continue  # a model not followed, a name still to be typed, or a key of one's own
         every = [index.sites_of(model) for model in reference.models]
         if not all(sites.complete for sites in every):
             continue

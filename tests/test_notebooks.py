@@ -20,6 +20,9 @@ IPYTHON_CELLS = [
     "%%time\nx = 1\n%load_ext autoreload",
     "%%bash\necho hi\nfor i in 1 2; do echo $i; done",
     "  %%capture\nimport jax",
+    # A magic alone in a block (rethinking-numpyro's first cells), and a shell escape.
+    'import os\nif "SVG" in os.environ:\n    %config InlineBackend.figure_formats = ["svg"]\nx = 1',
+    "for name in names:\n    !echo $name\n",
 ]
 
 

@@ -72,9 +72,27 @@ def mask_ipython(source: str) -> str:
     candidates = [i for i, line in enumerate(lines) if _IPYTHON_LINE.match(line)]
     if not candidates or _parses(source):
         return source
+    commented = list(lines)
     for index in candidates:
-        lines[index] = _comment_out(lines[index])
-    return _join_like(source, lines)
+        commented[index] = _comment_out(lines[index])
+    masked = _join_like(source, commented)
+    if _parses(masked):
+        return masked
+    # A magic alone in a block (``if "SVG" in os.environ:`` / ``%config ...``) leaves the
+    # block empty once commented out: there it stands as a statement, ``...``.
+    for index in candidates:
+        lines[index] = _as_statement(lines[index])
+    as_statements = _join_like(source, lines)
+    return as_statements if _parses(as_statements) else masked
+
+
+def _as_statement(line: str) -> str:
+    """The line as ``...`` and a comment, of the same length (a comment if it is too short)."""
+    stripped = line.lstrip()
+    if len(stripped) < 3:
+        return _comment_out(line)
+    at = len(line) - len(stripped)
+    return line[:at] + "..." + ("#" + stripped[4:] if len(stripped) > 3 else "")
 
 
 def _join_like(source: str, lines: list[str]) -> str:

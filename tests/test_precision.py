@@ -486,6 +486,28 @@ def test_vector_parameters_of_multivariate_distributions_are_events():
     assert findings(body) == [(7, "NPR018")]
 
 
+# --- Pyro beside NumPyro -------------------------------------------------------------------
+
+
+def test_pyro_and_torch_outside_models_are_their_own():
+    # numpyro_play (bdatko): one notebook runs a model in Pyro, then the same in NumPyro.
+    body = """\
+    import pyro
+    import torch
+
+    pyro.clear_param_store()
+    store = pyro.get_param_store()
+    weights = torch.zeros(3).cuda()
+
+
+    def model(y=None):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+        numpyro.sample("obs", dist.Normal(torch.exp(mu), 1.0), obs=y)
+        return mu.cuda()
+    """
+    assert findings(body) == [(11, "NPR004"), (12, "NPR004")]
+
+
 # --- device setup -------------------------------------------------------------------------------
 
 

@@ -81,7 +81,12 @@ FLAGGED = [
         "def m():\n    numpyro.sample('x', dist.Normal(np.random.rand(), 1))\n",
         "np.random",
     ),
-    ("NPR004", "import pyro\nstore = pyro.get_param_store()\n", "pyro.get_param_store()"),
+    (
+        "NPR004",
+        "import torch\ndef m():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    return torch.exp(mu)\n",
+        "torch.exp(mu)",
+    ),
     ("NPR004", "def m(x):\n    numpyro.sample('x', dist.Normal(0, 1))\n    x.cuda()\n", "x.cuda()"),
     (
         "NPR005",

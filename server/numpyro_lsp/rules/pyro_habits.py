@@ -1,12 +1,13 @@
 """NPR004 pyro-or-torch-in-numpyro
 
 ## What it does
-Flags Pyro and PyTorch habits: `torch.` or `pyro.` calls inside a model, Pyro's param store
-(`pyro.get_param_store()`, `pyro.clear_param_store()`), and `.cuda()`.
+Flags Pyro and PyTorch habits inside a NumPyro model: `torch.` or `pyro.` calls, and
+`.cuda()`. Outside models a file may use Pyro and PyTorch themselves (a comparison, a
+migration), so their calls there, Pyro's param store included, are theirs.
 
 ## Why is this bad?
-NumPyro models run on JAX: torch tensors cannot flow through them, and NumPyro has no global
-param store (parameters live in the SVI state) and no `.cuda()` (JAX places arrays itself).
+NumPyro models run on JAX: torch tensors cannot flow through them, and JAX arrays have no
+`.cuda()` (JAX places arrays itself).
 
 ## Example
 ```python
@@ -47,19 +48,14 @@ from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
 CODE = "NPR004"
 NAME = "pyro-or-torch-in-numpyro"
 SEVERITY = Severity.ERROR
-PARAM_STORE = {"pyro.get_param_store", "pyro.clear_param_store"}
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
+        if not analysis.in_model(node):
+            continue
         path = analysis.resolve(node.func) or ""
-        if path in PARAM_STORE:
-            yield Report(
-                node,
-                f"NumPyro has no param store: read parameters with `svi.get_params(state)` "
-                f"instead of `{ast.unparse(node.func)}()`",
-            )
-        elif path.split(".", 1)[0] in ("torch", "pyro") and analysis.in_model(node):
+        if path.split(".", 1)[0] in ("torch", "pyro"):
             yield Report(
                 node,
                 f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "

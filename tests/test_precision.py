@@ -224,6 +224,35 @@ def test_sites_under_contradicting_conditions_do_not_clash():
     assert findings(body) == [(13, "NPR006")]
 
 
+def test_scope_prefixes_and_the_arms_of_a_conditional_expression_keep_names_apart():
+    # numpyro-sts's mauna-loa notebook (scopes) and numpyro_adjective_modelling (``a if c
+    # else b``); the last two sites clash in numpyro's trace.
+    body = """\
+    from numpyro.handlers import scope
+
+
+    def model(fixed=None, level=None):
+        with scope(prefix="level"):
+            numpyro.sample("std", dist.HalfNormal(1.0))
+            with scope(prefix="inner", divider="."):
+                numpyro.sample("std", dist.HalfNormal(1.0))
+        with scope(prefix="season"):
+            numpyro.sample("std", dist.HalfNormal(1.0))
+        with scope(prefix=level):
+            numpyro.sample("x", dist.Normal(0.0, 1.0))
+        numpyro.sample("std", dist.HalfCauchy(1.0))
+        eps = (
+            numpyro.deterministic("eps", jnp.asarray(fixed))
+            if fixed is not None
+            else numpyro.sample("eps", dist.Beta(1.0, 50.0))
+        )
+        numpyro.sample("x", dist.Normal(eps, 1.0))
+        with scope(prefix="season"):
+            numpyro.sample("std", dist.HalfNormal(2.0))
+    """
+    assert findings(body) == [(21, "NPR006")]
+
+
 # --- the definition in force ------------------------------------------------------------
 
 

@@ -6,9 +6,10 @@ with a constant name inside a Python loop (every iteration reuses the name), and
 repeated through calls: a helper with hard-coded site names called twice from one model,
 or in a loop, or naming a site like one of the model's own (helpers are followed through
 the file and, in the editor, workspace imports). Sites in branches that cannot both run
-(`if`/`else`, `if c: ... return`, `if x == "a"` and `if x == "b"`) may share a name, and so
-may repeated `numpyro.param` calls, which numpyro memoizes, and draws given their own
-`rng_key` (plain code, outside any handler).
+(`if`/`else`, `a if c else b`, `if c: ... return`, `if x == "a"` and `if x == "b"`) may
+share a name, and so may repeated `numpyro.param` calls, which numpyro memoizes, and draws
+given their own `rng_key` (plain code, outside any handler). Sites inside
+`with handlers.scope(prefix=...)` are compared by the names numpyro records (`level/std`).
 
 ## Why is this bad?
 Site names identify random variables in traces, samples and handlers. numpyro stops with
@@ -53,34 +54,40 @@ from dataclasses import dataclass
 
 from numpyro_lsp.analysis.call_graph import CallGraph
 from numpyro_lsp.analysis.conditions import contradict
-from numpyro_lsp.analysis.models import FunctionInfo, Site, exclusive_branches
+from numpyro_lsp.analysis.models import FunctionInfo, Site, bind_arguments, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR006"
 NAME = "duplicate-site-name"
 SEVERITY = Severity.ERROR
+SCOPE = "numpyro.handlers.scope"
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    arms: dict[int, set[tuple[int, str]]] | None = None
     for model in analysis.models:
         first: dict[str, list[Site]] = {}
         for site in model.sites:
-            if site.name is None:
+            name = recorded_name(analysis, site)
+            if name is None:
                 continue
             if "rng_key" in site.arguments:
                 continue  # a draw with its own key, in plain code: no handler records it
             if site.primitive == "param":
                 # numpyro's trace keeps the first of repeated params (it memoizes them);
                 # only a sample or deterministic site may not reuse a recorded name.
-                first.setdefault(site.name, []).append(site)
+                first.setdefault(name, []).append(site)
                 continue
             name_node = site.name_node
             earlier = [
                 s
-                for s in first.get(site.name, [])
+                for s in first.get(name, [])
                 if not exclusive_branches(s.branches, site.branches)
                 and not contradict(s.conditions, site.conditions)
             ]
+            if earlier:
+                arms = conditional_arms(analysis) if arms is None else arms
+                earlier = [s for s in earlier if not other_arms(arms, s.call, site.call)]
             if earlier:
                 yield Report(
                     name_node,
@@ -89,14 +96,56 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     related=(See(earlier[0].name_node, "first defined here"),),
                 )
             elif site.loops and not any(
-                loop in site.loops for s in first.get(site.name, []) for loop in s.loops
+                loop in site.loops for s in first.get(name, []) for loop in s.loops
             ):
                 yield Report(
                     name_node,
                     f"site `{site.name}` is inside a loop, so every iteration reuses its name: "
                     "use `numpyro.plate` or a name built from the loop index",
                 )
-            first.setdefault(site.name, []).append(site)
+            first.setdefault(name, []).append(site)
+
+
+def recorded_name(analysis: ModuleAnalysis, site: Site) -> str | None:
+    """The name numpyro records for the site: ``with handlers.scope(prefix=...)`` blocks
+    around it put their prefixes before it. None when a name or prefix is not a literal."""
+    name = site.name
+    scopes = [handler.call for handler in site.handlers if handler.path == SCOPE]
+    if name is None or not scopes:
+        return name
+    signature = analysis.catalog.lookup(SCOPE).obj
+    for call in reversed(scopes):  # the innermost prefix is nearest the name
+        arguments = bind_arguments(signature, call)
+        prefix, divider = arguments.get("prefix"), arguments.get("divider")
+        if not _is_text(prefix) or (divider is not None and not _is_text(divider)):
+            return None
+        name = f"{prefix.value}{divider.value if divider is not None else '/'}{name}"
+    return name
+
+
+def _is_text(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def conditional_arms(analysis: ModuleAnalysis) -> dict[int, set[tuple[int, str]]]:
+    """For each call inside a conditional expression (``a if c else b``), by id: which arm
+    of which expression holds it. Read only when a name repeats, which is rare."""
+    arms: dict[int, set[tuple[int, str]]] = {}
+    for expression in analysis.nodes(ast.IfExp):
+        for arm in ("body", "orelse"):
+            for node in ast.walk(getattr(expression, arm)):
+                if isinstance(node, ast.Call):
+                    arms.setdefault(id(node), set()).add((id(expression), arm))
+    return arms
+
+
+def other_arms(arms: dict[int, set[tuple[int, str]]], one: ast.Call, other: ast.Call) -> bool:
+    """Whether two calls lie in different arms of one conditional expression: one runs."""
+    there = arms.get(id(other), set())
+    return any(
+        (expression, "orelse" if arm == "body" else "body") in there
+        for expression, arm in arms.get(id(one), ())
+    )
 
 
 @dataclass

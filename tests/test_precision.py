@@ -515,6 +515,35 @@ def test_vector_parameters_of_multivariate_distributions_are_events():
     assert findings(body) == [(7, "NPR018")]
 
 
+# --- Predictive ------------------------------------------------------------------------
+
+
+def test_data_the_model_reads_besides_observing_it_is_not_flagged_in_a_predictive():
+    # numpyro_play's naive Bayes classifier predicts ``Y_i`` from the observed ``X``;
+    # numpyro_example's regression imputes ``x`` and takes its shape.
+    body = """\
+    def classifier(X, y=None):
+        n, d = X.shape
+        pi = numpyro.sample("pi", dist.Dirichlet(jnp.ones(2)))
+        with numpyro.plate("N", n):
+            y = numpyro.sample("y", dist.Categorical(pi), obs=y)
+            numpyro.sample("X", dist.Bernoulli(0.5).expand([n, d]).to_event(1), obs=X)
+
+
+    def regression(x, y=None):
+        w = numpyro.sample("w", dist.Normal(0.0, 1.0))
+        if y is None:
+            numpyro.deterministic("unobserved", 1.0)
+        numpyro.sample("y", dist.Normal(w * x, 1.0), obs=y)
+
+
+    samples = MCMC(NUTS(classifier), num_warmup=5, num_samples=5).get_samples()
+    labels = Predictive(classifier, samples)(random.PRNGKey(1), X_test)["y"]
+    fitted = Predictive(regression, samples)(random.PRNGKey(2), x_test, y_test)
+    """
+    assert findings(body) == [(18, "NPR017")]
+
+
 # --- Pyro beside NumPyro -------------------------------------------------------------------
 
 

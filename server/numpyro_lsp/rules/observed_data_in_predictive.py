@@ -3,7 +3,9 @@
 ## What it does
 Flags a `Predictive` built with posterior samples or with a fitted guide, then called with
 the observed data: `Predictive(model, samples)(key, x, y=y)`, or
-`Predictive(model, guide=guide, params=params)(key, x, y=y)`.
+`Predictive(model, guide=guide, params=params)(key, x, y=y)`. An argument the model also
+reads for something else (its shape, another site's parameters) is data it needs, and is
+left alone.
 
 ## Why is this bad?
 An observed site returns its `obs` value: with the data passed in, the "predictions" are the
@@ -76,6 +78,31 @@ def observed_parameters(model: FunctionInfo) -> set[str]:
     }
 
 
+def read_beyond_observing(model: FunctionInfo, name: str) -> bool:
+    """Whether the model reads the argument besides observing it (its shape, another site's
+    parameters): data the model needs, whatever it predicts (``X`` of a classifier that
+    predicts ``y``), which ``None`` would break. A test against None is no such read."""
+    observing = {
+        id(node)
+        for site in model.sites
+        if site.observed
+        for node in ast.walk(site.arguments["obs"])
+    }
+    observing |= {
+        id(node.left)
+        for node in model.nodes
+        if type(node) is ast.Compare
+        and all(isinstance(c, ast.Constant) and c.value is None for c in node.comparators)
+    }
+    return any(
+        type(node) is ast.Name
+        and node.id == name
+        and type(node.ctx) is ast.Load
+        and id(node) not in observing
+        for node in model.nodes
+    )
+
+
 def part_predictives(part: ModuleAnalysis) -> tuple[list, dict[str, list[ast.Call]], list]:
     """What one part of the file shows, kept with it: ``name = Predictive(...)`` assignments
     in order, the calls of each bare name, and ``Predictive(...)(...)`` called at once."""
@@ -131,6 +158,8 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         for name in sorted(observed & passed.keys()):
             value = passed[name]
             if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            if read_beyond_observing(model, name):
                 continue
             yield Report(
                 value,

@@ -74,6 +74,8 @@ class SiteReference:
     # A key stored into a dict of draws (``post["diff"] = ...``): it may name a site, or add
     # a key of the user's own.
     stores: bool = False
+    # The variable the dict of draws is read from or stored into (``post``), if one.
+    holder: str | None = None
 
     @property
     def name(self) -> str:
@@ -200,6 +202,7 @@ class SiteIndex:
                 models or self.file_models(),
                 bool(models),
                 stores=isinstance(subscript.ctx, ast.Store),
+                holder=subscript.value.id if isinstance(subscript.value, ast.Name) else None,
             )
 
     def _strings(self, value: ast.expr, shape: str, owner: FunctionInfo | None) -> list[ast.expr]:

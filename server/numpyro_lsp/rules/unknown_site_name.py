@@ -63,9 +63,13 @@ SEVERITY = Severity.WARNING
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     index = SiteIndex(analysis)
+    # Keys the user stores into a variable of draws (``post["diff"] = ...``), read back later.
+    own_keys = {(r.holder, r.name) for r in index.references if r.stores and r.holder}
     for reference in index.references:
         if not reference.explicit or not reference.name or reference.stores:
             continue  # a model not followed, a name still to be typed, or a key of one's own
+        if reference.holder and (reference.holder, reference.name) in own_keys:
+            continue
         every = [index.sites_of(model) for model in reference.models]
         if not all(sites.complete for sites in every):
             continue

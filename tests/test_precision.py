@@ -388,6 +388,22 @@ def test_conditional_enumeration_and_unknown_wrappers_are_not_discrete_under_nut
     assert findings(body) == [(12, "NPR013")]
 
 
+def test_a_discrete_site_drawn_only_without_data_is_not_hmcs():
+    # numpyro_adjective_modelling: prior predictive draws where the data is missing.
+    body = """\
+    def model(probs, empirical=None):
+        if empirical is None:
+            numpyro.sample("obs", dist.Categorical(probs=probs))
+        else:
+            numpyro.sample("obs", dist.Categorical(probs=probs), obs=empirical)
+        numpyro.sample("z", dist.Bernoulli(0.5))
+
+
+    MCMC(NUTS(model), num_warmup=5, num_samples=5).run(random.PRNGKey(0), probs, data)
+    """
+    assert findings(body) == [(6, "NPR013")]
+
+
 # --- what is traced, and where --------------------------------------------------------------
 
 

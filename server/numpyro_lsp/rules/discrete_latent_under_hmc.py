@@ -4,8 +4,9 @@
 Flags a latent site with a discrete distribution (Bernoulli, Categorical, Poisson...) in a
 model given to NUTS or HMC without a kernel that handles discrete sites. Sites that
 `handlers.condition`, `substitute` or `do` give a value, sites whose `infer` is computed
-(it may hold `"enumerate"`), and kernels handed on to a callable it does not know are left
-alone.
+(it may hold `"enumerate"`), kernels handed on to a callable it does not know, and a site
+drawn only where an observed one of the same name is not (`if y is None:` ... `else:` ...
+`obs=y`: HMC is given the data) are left alone.
 
 ## Why is this bad?
 HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns that
@@ -54,7 +55,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import dotted_parts
+from numpyro_lsp.analysis.models import dotted_parts, exclusive_branches
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR013"
@@ -109,6 +110,13 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 continue  # given a value by a handler around it
             if any(names is None or site.name in names for names in conditioned):
                 continue
+            if any(
+                other.observed
+                and other.name == site.name
+                and exclusive_branches(other.branches, site.branches)
+                for other in model.sites
+            ):
+                continue  # drawn only when the data is missing (``if y is None:``), unlike HMC
             bounded = use.obj.get("has_enumerate_support")
             if enumerated(site.arguments.get("infer")) and bounded:
                 continue  # enumeration as the user intends (needs funsor installed)

@@ -23,6 +23,8 @@ IPYTHON_CELLS = [
     # A magic alone in a block (rethinking-numpyro's first cells), and a shell escape.
     'import os\nif "SVG" in os.environ:\n    %config InlineBackend.figure_formats = ["svg"]\nx = 1',
     "for name in names:\n    !echo $name\n",
+    # IPython dedents a cell whose first line is indented (statrethinking_lectures_numpyro).
+    "    (\n        ggplot(df, aes(x='area'))\n        + geom_point()\n    )",
 ]
 
 

@@ -14,6 +14,7 @@ import bisect
 import functools
 import json
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,11 @@ def mask_ipython(source: str) -> str:
                 return _join_like(source, [_comment_out(line) for line in lines])
             lines[first] = _comment_out(lines[first])
             return mask_ipython(_join_like(source, lines))
+        # IPython dedents a cell whose first line is indented. Here every column must stay
+        # where it is, so such a cell is read as comments.
+        indented = lines[first][:1] in (" ", "\t")
+        if indented and not _parses(source) and _parses(textwrap.dedent(source)):
+            return _join_like(source, [_comment_out(line) for line in lines])
     candidates = [i for i, line in enumerate(lines) if _IPYTHON_LINE.match(line)]
     if not candidates or _parses(source):
         return source

@@ -150,7 +150,7 @@ class FunctionInfo:
     decorators: list[HandlerContext] = field(default_factory=list)
     # Local ``name = <expr>`` assignments, last one wins (to follow ``d = dist.Normal(...)``).
     assignments: dict[str, ast.expr] = field(default_factory=dict)
-    # Every value each name is given, in source order (``reassigned``).
+    # Every value each name is given, in source order (``ModuleAnalysis.values_assigned``).
     assignment_history: dict[str, list[ast.expr]] = field(default_factory=dict)
     # The nodes of its body, not those of nested functions, classes or lambdas.
     nodes: list[ast.AST] = field(default_factory=list)
@@ -282,7 +282,7 @@ class ModuleAnalysis:
     # Module-level ``name = <expr>`` assignments.
     assignments: dict[str, ast.expr] = field(default_factory=dict)
     # Every value each name is given at module level, in source order, kept with the part
-    # that assigns it (read with ``reassigned``).
+    # that assigns it (read with ``values_assigned``).
     assignment_history: dict[str, list[ast.expr]] = field(default_factory=dict)
     # Module-level names last assigned a call of a catalog callable, with its path
     # (``predictive`` -> ``numpyro.infer.Predictive``): the one fact about module-level
@@ -1105,11 +1105,7 @@ class _Walker:
             store, history = scope.assignments, scope.assignment_history
             for name in names:
                 store[name] = node.value
-                values = history.get(name)
-                if values is None:
-                    history[name] = [node.value]
-                else:
-                    values.append(node.value)
+                history.setdefault(name, []).append(node.value)
             target = names[0] if len(names) == 1 else None
             self.calls_of(node, context, target, node.value)
             return

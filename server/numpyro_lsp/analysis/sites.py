@@ -402,6 +402,10 @@ def _accounted_for(analysis: ModuleAnalysis, name: str) -> bool:
 
 
 SITE_READING_CONTRIB = ("numpyro.contrib.control_flow",)
+# Packages whose functions add no site a model would not show. A prefix is a whole package
+# name: ``numpyro_forecast`` and ``numpyro_ext`` are other packages, whose functions may.
+_SITE_FREE = frozenset({"numpyro", *SITE_FREE_LIBRARIES})
+_SITE_FREE_PREFIXES = tuple(f"{package}." for package in _SITE_FREE)
 
 
 def _adds_no_sites(path: str) -> bool:
@@ -411,9 +415,3 @@ def _adds_no_sites(path: str) -> bool:
     if path.startswith("numpyro.contrib.") and not path.startswith(SITE_READING_CONTRIB):
         return False
     return path in _SITE_FREE or path.startswith(_SITE_FREE_PREFIXES)
-
-
-# Packages whose functions add no site a model would not show. A prefix is a whole package
-# name: ``numpyro_forecast`` and ``numpyro_ext`` are other packages, whose functions may.
-_SITE_FREE = frozenset({"numpyro", *SITE_FREE_LIBRARIES})
-_SITE_FREE_PREFIXES = tuple(f"{package}." for package in _SITE_FREE)

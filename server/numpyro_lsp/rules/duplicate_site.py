@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from numpyro_lsp.analysis.call_graph import CallGraph
 from numpyro_lsp.analysis.conditions import contradict
 from numpyro_lsp.analysis.models import FunctionInfo, Site, bind_arguments, exclusive_branches
+from numpyro_lsp.analysis.sites import is_site_string
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR006"
@@ -117,14 +118,10 @@ def recorded_name(analysis: ModuleAnalysis, site: Site) -> str | None:
     for call in reversed(scopes):  # the innermost prefix is nearest the name
         arguments = bind_arguments(signature, call)
         prefix, divider = arguments.get("prefix"), arguments.get("divider")
-        if not _is_text(prefix) or (divider is not None and not _is_text(divider)):
+        if not is_site_string(prefix) or (divider is not None and not is_site_string(divider)):
             return None
         name = f"{prefix.value}{divider.value if divider is not None else '/'}{name}"
     return name
-
-
-def _is_text(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def conditional_arms(analysis: ModuleAnalysis) -> dict[int, set[tuple[int, str]]]:

@@ -85,6 +85,24 @@ def test_exit_codes(examples, tmp_path):
     assert result.returncode == 1 and ":1:7: E999 cannot parse" in result.stdout
 
 
+def test_lines_of_a_docstring_at_column_0_are_not_statements_of_a_half_typed_file(tmp_path):
+    # A module docstring as projects write them: notes and links at column 0, one line
+    # reading as code. Only the unfinished function at the end is E999.
+    model = tmp_path / "model.py"
+    model.write_text(
+        '"""Regression with missing features.\n\nref)\nfrom the forum: "mask" does not\n'
+        "if the site is observed\nhttps://example.org/t/1719\n\n"
+        "Imputation — a post\nhttps://example.org/imputation\n"
+        "a note\nanother note\nyet another\nand one more\n'''\n\"\"\"\n\n"
+        "import numpyro\nimport numpyro.distributions as dist\n\n\n"
+        "def model():\n    numpyro.sample('s', dist.HalfNormal(-1.0))\n\n\n"
+        "def probe(:\n    a = dist.\n"
+    )
+    lines = check(str(model)).stdout.splitlines()
+    assert [line.split(" ")[1] for line in lines] == ["NPR011", "E999"]
+    assert lines[1].startswith(f"{model}:25:11: E999")
+
+
 def test_reads_pyproject_and_flags_override_it(examples, tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.numpyro-lsp]\nignore = ["NPR011"]\nextend-select = ["NPR019"]\n'

@@ -31,6 +31,8 @@ _CODE_START = re.compile(
     r"(?:async\s+def|def|class|import|from|if|for|while|with|try|@)\b|@|if\s+__name__"
 )
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+# Where a string (whatever its prefix) or a comment begins.
+_QUOTE_OR_COMMENT = re.compile(r"\"\"\"|'''|[\"'#]")
 # Errors that text outside their segment can mend (an opening bracket or string whose end is
 # elsewhere, a closing one whose opening is): ``layout`` then tries the whole file first.
 _UNBALANCED = ("never closed", "unterminated", "unmatched", "does not match", "EOF")
@@ -71,11 +73,18 @@ def parse_lines(lines: list[str], start: int, end: int) -> list[ast.stmt]:
 def segment_starts(lines: list[str], start: int, end: int) -> list[int]:
     """The lines from ``start`` to ``end`` where a top-level statement may begin: the first
     one, and each line with code at column 0 that continues nothing (a decorator's function,
-    ``else:``, a closing bracket and a line after a backslash belong to what came before)."""
+    ``else:``, a closing bracket, a line after a backslash and a line inside a triple-quoted
+    string belong to what came before)."""
     starts = [start]
     previous = ""  # the last line with code at column 0 or deeper
+    open_quote = _quote_open_after(lines[start], None) if start < end else None
     for number in range(start + 1, end):
         line = lines[number]
+        inside_string = open_quote is not None
+        open_quote = _quote_open_after(line, open_quote)
+        if inside_string:
+            previous = line.rstrip()  # the line that closes it is the one to remember
+            continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -89,6 +98,45 @@ def segment_starts(lines: list[str], start: int, end: int) -> list[int]:
             starts.append(number)
         previous = line.rstrip()
     return starts
+
+
+def _quote_open_after(line: str, quote: str | None) -> str | None:
+    """The triple quote whose string is still open at the end of ``line``, given the one
+    open at its start: a docstring's lines at column 0 start no statement. (A one-quote
+    string continued after a backslash is not followed; the tokenizer would, at about twice
+    the cost of parsing the file.)"""
+    if quote is None:
+        if '"""' not in line and "'''" not in line:
+            return None
+    elif quote not in line:
+        return quote
+    position = 0
+    while True:
+        if quote is not None:
+            closed = _string_end(line, quote, position)
+            if closed is None:
+                return quote if len(quote) == 3 else None
+            position, quote = closed, None
+        found = _QUOTE_OR_COMMENT.search(line, position)
+        if found is None or found.group() == "#":
+            return None
+        quote, position = found.group(), found.end()
+
+
+def _string_end(line: str, quote: str, position: int) -> int | None:
+    """The index after the ``quote`` that closes a string whose text goes on from
+    ``position``; None when the string goes on past the line. A quote after an odd number
+    of backslashes is text, in a raw string too."""
+    while True:
+        found = line.find(quote, position)
+        if found < 0:
+            return None
+        text_before = found
+        while text_before > position and line[text_before - 1] == "\\":
+            text_before -= 1
+        if (found - text_before) % 2 == 0:
+            return found + len(quote)
+        position = found + 1
 
 
 def _error_position(error: Exception) -> tuple[int, int] | None:

@@ -103,6 +103,21 @@ def test_lines_of_a_docstring_at_column_0_are_not_statements_of_a_half_typed_fil
     assert lines[1].startswith(f"{model}:25:11: E999")
 
 
+def test_a_model_under_a_decorator_over_several_lines_is_checked_while_another_is_half_typed(
+    tmp_path,
+):
+    model = tmp_path / "model.py"
+    model.write_text(
+        "import numpyro\nimport numpyro.distributions as dist\nfrom numpyro import handlers\n\n\n"
+        "@handlers.reparam(\n    config={},\n)\n"
+        "def model():\n    numpyro.sample('s', dist.HalfNormal(-1.0))\n\n\n"
+        "def probe(:\n    a = dist.\n"
+    )
+    lines = check(str(model)).stdout.splitlines()
+    assert [line.split(" ")[1] for line in lines] == ["NPR011", "E999"]
+    assert lines[0].startswith(f"{model}:10:")
+
+
 def test_reads_pyproject_and_flags_override_it(examples, tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[tool.numpyro-lsp]\nignore = ["NPR011"]\nextend-select = ["NPR019"]\n'

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 # What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
@@ -31,6 +32,8 @@ _CODE_START = re.compile(
     r"(?:async\s+def|def|class|import|from|if|for|while|with|try|@)\b|@|if\s+__name__"
 )
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
+# What a decorator decorates, or another decorator.
+_DECORATED = re.compile(r"(?:async\s+def|def|class)\b|@")
 # Where a string (whatever its prefix) or a comment begins.
 _QUOTE_OR_COMMENT = re.compile(r"\"\"\"|'''|[\"'#]")
 # Errors that text outside their segment can mend (an opening bracket or string whose end is
@@ -73,18 +76,16 @@ def parse_lines(lines: list[str], start: int, end: int) -> list[ast.stmt]:
 def segment_starts(lines: list[str], start: int, end: int) -> list[int]:
     """The lines from ``start`` to ``end`` where a top-level statement may begin: the first
     one, and each line with code at column 0 that continues nothing (a decorator's function,
-    ``else:``, a closing bracket, a line after a backslash and a line inside a triple-quoted
-    string belong to what came before)."""
+    ``else:``, a closing bracket and a line after a backslash belong to what came before).
+    Lines of a string are not told apart: a quote the user is typing would pair with the next
+    docstring's and hide the code between (``_first_fit`` joins a docstring's lines)."""
     starts = [start]
     previous = ""  # the last line with code at column 0 or deeper
-    open_quote = _quote_open_after(lines[start], None) if start < end else None
+    # A decorator at column 0 waits for its def or class, below its arguments' lines
+    # (``@pytest.mark.parametrize(`` ... ``)``).
+    decorating = lines[start].startswith("@") if start < end else False
     for number in range(start + 1, end):
         line = lines[number]
-        inside_string = open_quote is not None
-        open_quote = _quote_open_after(line, open_quote)
-        if inside_string:
-            previous = line.rstrip()  # the line that closes it is the one to remember
-            continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -93,18 +94,22 @@ def segment_starts(lines: list[str], start: int, end: int) -> list[int]:
             and not _CONTINUATION.match(line)
             and not previous.startswith("@")
             and not previous.endswith("\\")
+            and not (decorating and _DECORATED.match(line))
         )
         if begins:
             starts.append(number)
+        if line[0] not in " \t\f)]}":
+            decorating = line[0] == "@" or (
+                decorating and not begins and not _DECORATED.match(line)
+            )
         previous = line.rstrip()
     return starts
 
 
 def _quote_open_after(line: str, quote: str | None) -> str | None:
     """The triple quote whose string is still open at the end of ``line``, given the one
-    open at its start: a docstring's lines at column 0 start no statement. (A one-quote
-    string continued after a backslash is not followed; the tokenizer would, at about twice
-    the cost of parsing the file.)"""
+    open at its start. Line by line, for the tokenizer stops at the first error of text that
+    does not parse; a one-quote string continued after a backslash is not followed."""
     if quote is None:
         if '"""' not in line and "'''" not in line:
             return None
@@ -196,18 +201,42 @@ def _first_fit(
     lines: list[str], bounds: list[int], index: int
 ) -> tuple[int | None, list[ast.stmt], Exception | None]:
     """Segment ``index`` parsed alone, else with the segments after it appended while they
-    may continue it: the index of the first segment after what parsed, its statements, and
-    the segment's own error when nothing parsed."""
+    may continue it, else up to where a triple-quoted string it leaves open closes: the
+    index of the first segment after what parsed, its statements, and the segment's own
+    error when nothing parsed."""
     error: Exception | None = None
-    last = min(index + MAX_MERGED_SEGMENTS, len(bounds) - 1)
-    for following in range(index + 1, last + 1):
-        try:
-            return following, parse_lines(lines, bounds[index], bounds[following]), None
-        except PARSE_ERRORS as failure:
-            error = error or failure
-        if following < len(bounds) - 1 and _CODE_START.match(lines[bounds[following]]):
-            break  # certainly code below: the segment itself is unfinished
+    starts = [index + 1]
+    past_string = _past_open_string(lines, bounds, index)
+    if past_string is not None:
+        # A docstring with lines at column 0: more of them than segments are merged, or one
+        # that reads as code (``from the forum...``).
+        starts.append(past_string)
+    for first in starts:
+        last = min(first + MAX_MERGED_SEGMENTS, len(bounds) - 1)
+        for following in range(first, last + 1):
+            try:
+                return following, parse_lines(lines, bounds[index], bounds[following]), None
+            except PARSE_ERRORS as failure:
+                error = error or failure
+            if following < len(bounds) - 1 and _CODE_START.match(lines[bounds[following]]):
+                break  # certainly code below: the segment itself is unfinished
     return None, [], error
+
+
+def _past_open_string(lines: list[str], bounds: list[int], index: int) -> int | None:
+    """The index of the first segment after the line that closes a triple-quoted string
+    segment ``index`` leaves open; None when it leaves none open, or none that closes (the
+    user is typing it)."""
+    quote = None
+    for number in range(bounds[index], bounds[index + 1]):
+        quote = _quote_open_after(lines[number], quote)
+    if quote is None:
+        return None
+    for number in range(bounds[index + 1], bounds[-1]):
+        quote = _quote_open_after(lines[number], quote)
+        if quote is None:
+            return bisect_right(bounds, number)
+    return None
 
 
 def recover(lines: list[str], start: int, end: int) -> tuple[list[ast.stmt], list[BrokenRegion]]:

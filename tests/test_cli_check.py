@@ -85,37 +85,36 @@ def test_exit_codes(examples, tmp_path):
     assert result.returncode == 1 and ":1:7: E999 cannot parse" in result.stdout
 
 
-def test_lines_of_a_docstring_at_column_0_are_not_statements_of_a_half_typed_file(tmp_path):
-    # A module docstring as projects write them: notes and links at column 0, one line
-    # reading as code. Only the unfinished function at the end is E999.
-    model = tmp_path / "model.py"
-    model.write_text(
+# A module docstring as projects write them (notes and links at column 0, lines reading as
+# code), and a model under a decorator whose arguments span lines.
+HALF_TYPED_AROUND = {
+    "docstring at column 0": (
         '"""Regression with missing features.\n\nref)\nfrom the forum: "mask" does not\n'
         "if the site is observed\nhttps://example.org/t/1719\n\n"
         "Imputation — a post\nhttps://example.org/imputation\n"
         "a note\nanother note\nyet another\nand one more\n'''\n\"\"\"\n\n"
         "import numpyro\nimport numpyro.distributions as dist\n\n\n"
-        "def model():\n    numpyro.sample('s', dist.HalfNormal(-1.0))\n\n\n"
-        "def probe(:\n    a = dist.\n"
-    )
-    lines = check(str(model)).stdout.splitlines()
-    assert [line.split(" ")[1] for line in lines] == ["NPR011", "E999"]
-    assert lines[1].startswith(f"{model}:25:11: E999")
-
-
-def test_a_model_under_a_decorator_over_several_lines_is_checked_while_another_is_half_typed(
-    tmp_path,
-):
-    model = tmp_path / "model.py"
-    model.write_text(
+        "def model():\n    numpyro.sample('s', dist.HalfNormal(-1.0))\n",
+        22,
+    ),
+    "decorator over several lines": (
         "import numpyro\nimport numpyro.distributions as dist\nfrom numpyro import handlers\n\n\n"
         "@handlers.reparam(\n    config={},\n)\n"
-        "def model():\n    numpyro.sample('s', dist.HalfNormal(-1.0))\n\n\n"
-        "def probe(:\n    a = dist.\n"
-    )
+        "def model():\n    numpyro.sample('s', dist.HalfNormal(-1.0))\n",
+        10,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HALF_TYPED_AROUND)
+def test_only_the_unfinished_function_is_e999_and_the_model_above_is_checked(case, tmp_path):
+    source, model_line = HALF_TYPED_AROUND[case]
+    model = tmp_path / "model.py"
+    model.write_text(source + "\n\ndef probe(:\n    a = dist.\n")
     lines = check(str(model)).stdout.splitlines()
     assert [line.split(" ")[1] for line in lines] == ["NPR011", "E999"]
-    assert lines[0].startswith(f"{model}:10:")
+    assert lines[0].startswith(f"{model}:{model_line}:")
+    assert lines[1].startswith(f"{model}:{model_line + 3}:11: E999")
 
 
 def test_reads_pyproject_and_flags_override_it(examples, tmp_path):

@@ -239,3 +239,39 @@ async def test_documents_opened_together_are_each_checked_before_the_pass_over_w
         gc.callbacks.remove(note)
     assert events == ["published", "published", "collect 1"]
     assert gc.isenabled()
+
+
+async def test_checks_that_follow_each_other_put_the_pass_off_for_a_limited_time(monkeypatch):
+    """Checks that keep starting within the wait (no debounce, fast typing after a large
+    file was opened) would keep the collector off: past ``CATCH_UP_LIMIT`` since the pass
+    was first put off, the next check's end makes it at once."""
+    import gc
+
+    from numpyro_lsp.features import collector
+
+    monkeypatch.setattr(collector, "CATCH_UP_DELAY", 0.5)
+    monkeypatch.setattr(collector, "CATCH_UP_LIMIT", 0.05)
+    events: list[str] = []
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 1:
+            events.append("collect 1")
+
+    made: list[list] = []
+
+    def check(size: int, token: CancelToken) -> int:
+        made.append([[] for _ in range(size)])
+        return size
+
+    scheduler = CheckScheduler(check, lambda size, found: events.append("published"))
+    gc.callbacks.append(note)
+    try:
+        await scheduler.start("large.py", collector.LARGE_YOUNG + 30_000)
+        await asyncio.sleep(0.1)  # past the limit, within the wait
+        await scheduler.start("large.py", 100)
+        collected_at_once = list(events)
+        enabled = gc.isenabled()
+    finally:
+        gc.callbacks.remove(note)
+    assert collected_at_once == ["published", "published", "collect 1"]
+    assert enabled

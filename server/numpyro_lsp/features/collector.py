@@ -23,7 +23,7 @@ scan, right after its findings are out.
 That pass waits ``CATCH_UP_DELAY`` for the next message: an editor that restores its tabs
 opens several documents at once, and each of them was checked only after the pass over what
 the previous one left (5 ms on 2,014 lines). A check that starts meanwhile puts the pass
-off, and one pass covers both.
+off, and one pass covers both, for ``CATCH_UP_LIMIT`` at most.
 
 Fewer collections while the user types also means fewer full ones, which free what an edit
 left in cycles: once no check has run for ``IDLE_SECONDS``, one full collection frees it
@@ -42,8 +42,10 @@ IDLE_SECONDS = 1.0
 # first check of a 2,014-line file leaves about 50,000, of a 10,007-line one 240,000; an
 # edit of the latter, 4,000.
 LARGE_YOUNG = 20_000
-# How long that pass waits for another check to start (seconds).
+# How long that pass waits for another check to start, and for how long in all checks that
+# follow each other put it off (seconds): the collector is off meanwhile.
 CATCH_UP_DELAY = 0.05
+CATCH_UP_LIMIT = 1.0
 
 
 class CollectorPause:
@@ -55,6 +57,7 @@ class CollectorPause:
         self._holders = 0
         self._resume = False
         self._catch_up: asyncio.TimerHandle | None = None
+        self._put_off_since: float | None = None
 
     def __enter__(self) -> None:
         with self._lock:
@@ -78,6 +81,12 @@ class CollectorPause:
                     loop = asyncio.get_running_loop()
                 except RuntimeError:  # not on the event loop: nothing to wait for
                     self._collect_young()
+                    return
+                now = loop.time()
+                if self._put_off_since is None:
+                    self._put_off_since = now
+                if now - self._put_off_since >= CATCH_UP_LIMIT:
+                    self._collect_young()  # checks one after another: no later than this
                 else:
                     self._catch_up = loop.call_later(CATCH_UP_DELAY, self._caught_up)
 
@@ -88,6 +97,7 @@ class CollectorPause:
                 self._collect_young()
 
     def _collect_young(self) -> None:
+        self._put_off_since = None
         gc.collect(1)
         gc.enable()
 

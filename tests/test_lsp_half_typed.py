@@ -41,6 +41,11 @@ async def test_an_unfinished_line_keeps_the_other_findings(client, editor):
     assert findings(middle) == [(code, line + 3, start, end) for code, line, start, end in before]
     # Nothing of ours says "does not parse": that is the Python server's to report.
     assert all(d.source == "numpyro" for d in middle.diagnostics)
+    # A decorator being typed above the model: the model is read as it was without it.
+    decorating = ALIASED[:header] + "@handlers.\n" + ALIASED[header:]
+    typed = await client.published.after(uri, lambda: editor.replace_all(uri, decorating))
+    assert typed.version == editor.versions[uri]
+    assert findings(typed) == [(code, line + 1, start, end) for code, line, start, end in before]
 
 
 async def test_code_actions_with_an_unfinished_line_elsewhere_and_in_the_same_function(
@@ -59,6 +64,16 @@ async def test_code_actions_with_an_unfinished_line_elsewhere_and_in_the_same_fu
     rewritten = apply_action(editor, inside, site_action)
     # The rewrite went around the line being typed, which stays as it was.
     assert "    q = D.\n    tau = numpyro.sample(" in rewritten
+    assert "LocScaleReparam(centered=0)" in rewritten
+    # A decorator being typed above the model: its sites keep their actions.
+    header = ALIASED.index("def eight_schools")
+    above = editor.open(
+        "half_typed_actions_above.py", ALIASED[:header] + "@handlers.\n" + ALIASED[header:]
+    )
+    actions = await code_actions(client, editor, above, '"theta"', 1)
+    (site_action,) = [a for a in actions if a.title.startswith("Non-center `theta` with Loc")]
+    rewritten = apply_action(editor, above, site_action)
+    assert "@handlers.\ndef eight_schools" in rewritten
     assert "LocScaleReparam(centered=0)" in rewritten
 
 

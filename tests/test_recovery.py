@@ -1,7 +1,8 @@
 """Reading around what does not parse (analysis/recovery.py) on our tests, the test corpus
 and the examples: an unfinished function at the end leaves every other top-level statement
 as Python reads it, docstrings with lines at column 0 included; a quote or bracket typed at
-the end of a function leaves the other statements as they were.
+the end of a function leaves the other statements as they were, and so does a decorator
+typed above a function or a statement, which is read as it was.
 
 Not held, and not tested: a string with lines at column 0 in the function being typed in,
 or below it when the typed text is a quote (the typed quote pairs with that string's, as
@@ -34,6 +35,8 @@ IDS = [str(p.relative_to(ROOT)) for p in FILES]
 UNFINISHED = "\n\ndef probe(:\n    a = dist.\n"
 # What a user leaves open while typing the last line of a function.
 TYPED = ['"""Draw', "'''abc", 's = "abc', "x = foo(", "z = [1, 2", 'q = f"{a', "if x"]
+# What a user leaves while typing a decorator at column 0, above a function or a statement.
+DECORATING = ["@", "@jax.", "@handlers.reparam(", "@numpyro.handlers.reparam(config={"]
 
 
 def dumps(statements: list[ast.stmt]) -> list[str]:
@@ -94,8 +97,59 @@ def test_what_is_typed_at_the_end_of_a_function_leaves_the_others_as_they_were(
     assert others(statements, 1) == others(ast.parse(source).body, 0)
 
 
+@pytest.mark.parametrize("above", ["the middle function", "the statement after it"])
+@pytest.mark.parametrize("typed", DECORATING)
+@pytest.mark.parametrize("path", TYPED_IN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_decorator_being_typed_leaves_what_it_decorates_and_the_rest_as_they_were(
+    path: Path, typed: str, above: str
+):
+    """The statement under it is read as it was before the user began the decorator, its
+    own decorators included; the typed line alone is broken."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    function = middle_function(source)
+    assert function is not None
+    starts = [s.lineno for s in tree.body]
+    after = starts.index(function.lineno) + (above != "the middle function")
+    if after == len(tree.body):
+        pytest.skip("the middle function is the file's last statement")
+    at = statement_start(tree.body[after])  # 0-based: the typed line goes there
+    lines = split_lines(source)
+    edited = [*lines[:at], typed, *lines[at:]]
+    statements, broken = recover(edited, 0, len(edited))
+
+    def positioned(found: list[ast.stmt], typed_at: int | None) -> list[tuple[int, str]]:
+        below = typed_at is not None
+        return [(s.lineno - (below and s.lineno > typed_at), ast.dump(s)) for s in found]
+
+    assert positioned(statements, at) == positioned(tree.body, None)
+    assert [region.line for region in broken] == [at]
+
+
 def test_files_with_docstrings_at_column_0_and_files_typed_in_are_among_those_read():
     # Without them the tests above would hold for the scan that ignored strings.
     sources = [p.read_text() for p in FILES]
     assert sum(map(has_text_at_column_0_in_a_string, sources)) >= 10
     assert len(TYPED_IN) >= 10
+
+
+def test_a_quote_typed_above_a_triple_quote_in_a_comment_leaves_the_code_between():
+    # A traceback pasted in comments (a notebook's): its quote is no string's end.
+    source = split_lines(
+        "def model(y):\n"
+        "    mu = 1\n"
+        "\n"
+        "mcmc = MCMC(NUTS(model))\n"
+        "mcmc.run(key)\n"
+        "# File numpyro/infer/mcmc.py, line 51, in run\n"
+        '#      51     """\n'
+        "summary = mcmc.get_samples()\n"
+    )
+    typed = [*source[:2], '    """Draw', *source[2:]]
+    statements, broken = recover(typed, 0, len(typed))
+    assert [ast.unparse(s) for s in statements[1:]] == [
+        "mcmc = MCMC(NUTS(model))",
+        "mcmc.run(key)",
+        "summary = mcmc.get_samples()",
+    ]
+    assert [(region.start, region.line) for region in broken] == [(0, 2)]

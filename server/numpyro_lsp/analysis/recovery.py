@@ -157,13 +157,42 @@ def _masked_parse(
 ) -> tuple[list[ast.stmt], tuple[tuple[int, str], ...]]:
     """The segment's statements with the lines that stop it from parsing masked, and those
     lines with what stands in for each; no statement when its first line is at fault
-    (nothing of the statement can be read then), every line masked."""
+    (nothing of the statement can be read then), every line masked. A decorator at fault is
+    masked whole, and what it decorates read without it."""
     text = list(lines[start:end])
     masked: dict[int, str] = {}
     nothing = tuple((line, "") for line in range(start, end))
+    # A decorator being typed (``@``, ``@jax.``, an open bracket), or decorators above no
+    # def or class: masked, what they decorate is read as it was before the user typed them.
+    decorators = _decorators(text)
+    below = decorators[-1][1] if decorators else 0  # the first line after them
+    position = _error_position(error)
+    while decorators and position is not None and start <= position[0] < end:
+        at = position[0] - start
+        if at < below:
+            faulty = [group for group in decorators if group[0] <= at < group[1]]
+        elif at == below and not _DECORATED.match(text[below]):
+            faulty = decorators
+        else:
+            faulty = []
+        if not faulty:  # not theirs, or on a line already masked
+            break
+        for group in faulty:
+            for offset in range(*group):
+                if text[offset].strip():
+                    text[offset] = masked[offset] = ""
+        decorators = [group for group in decorators if group not in faulty]
+        try:
+            statements = ast.parse("\n" * start + "\n".join(text)).body
+        except PARSE_ERRORS as next_error:
+            error, position = next_error, _error_position(next_error)
+            continue
+        return statements, tuple((start + offset, "") for offset in masked)
+    # The statement's first line: nothing of the statement can be read when it is at fault.
+    first = start + (decorators[0][0] if decorators else below)
     for _ in range(MAX_MASKED_LINES):
         position = _error_position(error)
-        if position is None or not start < position[0] < end:
+        if position is None or not first < position[0] < end:
             return [], nothing
         offset = position[0] - start
         line = text[offset]
@@ -179,6 +208,21 @@ def _masked_parse(
             continue
         return statements, tuple((start + offset, stand_in) for offset, stand_in in masked.items())
     return [], nothing
+
+
+def _decorators(text: list[str]) -> list[tuple[int, int]]:
+    """The decorators a segment begins with, as ranges of its lines: each from an ``@`` at
+    column 0 to the next line at column 0 (its arguments are indented, or close with a
+    bracket); none when the segment begins with no decorator."""
+    groups: list[tuple[int, int]] = []
+    for offset, line in enumerate(text):
+        if line.startswith("@"):
+            groups.append((offset, offset + 1))
+        elif groups and line[:1] in ("", " ", "\t", "\f", ")", "]", "}", "#"):
+            groups[-1] = (groups[-1][0], offset + 1)
+        else:
+            break
+    return groups
 
 
 def _broken_region(
@@ -206,13 +250,19 @@ def _first_fit(
     error when nothing parsed."""
     error: Exception | None = None
     starts = [index + 1]
-    past_string = _past_open_string(lines, bounds, index)
-    if past_string is not None:
+    merged = MAX_MERGED_SEGMENTS
+    closing = _open_string_closing(lines, bounds, index)
+    if closing is not None and lines[closing].lstrip().startswith("#"):
+        # A quote being typed pairs with the first triple quote below it: one in a comment
+        # (a commented-out line, a pasted traceback) ends no string, and the code between
+        # stays code.
+        merged = 0
+    elif closing is not None:
         # A docstring with lines at column 0: more of them than segments are merged, or one
         # that reads as code (``from the forum...``).
-        starts.append(past_string)
+        starts.append(bisect_right(bounds, closing))
     for first in starts:
-        last = min(first + MAX_MERGED_SEGMENTS, len(bounds) - 1)
+        last = min(first + merged, len(bounds) - 1)
         for following in range(first, last + 1):
             try:
                 return following, parse_lines(lines, bounds[index], bounds[following]), None
@@ -223,10 +273,9 @@ def _first_fit(
     return None, [], error
 
 
-def _past_open_string(lines: list[str], bounds: list[int], index: int) -> int | None:
-    """The index of the first segment after the line that closes a triple-quoted string
-    segment ``index`` leaves open; None when it leaves none open, or none that closes (the
-    user is typing it)."""
+def _open_string_closing(lines: list[str], bounds: list[int], index: int) -> int | None:
+    """The line that closes a triple-quoted string segment ``index`` leaves open; None when
+    it leaves none open, or none that closes (the user is typing it)."""
     quote = None
     for number in range(bounds[index], bounds[index + 1]):
         quote = _quote_open_after(lines[number], quote)
@@ -235,7 +284,7 @@ def _past_open_string(lines: list[str], bounds: list[int], index: int) -> int | 
     for number in range(bounds[index + 1], bounds[-1]):
         quote = _quote_open_after(lines[number], quote)
         if quote is None:
-            return bisect_right(bounds, number)
+            return number
     return None
 
 

@@ -121,6 +121,19 @@ def test_check_reports_cell_line_column(tmp_path):
     ]
 
 
+def test_check_names_the_lines_a_message_points_to_as_cells(tmp_path):
+    cells = [
+        ("markdown", "# Keys"),
+        ("code", "from jax import random"),
+        ("code", "key = random.PRNGKey(0)\nx = random.normal(key)\ny = random.normal(key)"),
+    ]
+    write_notebook(tmp_path / "keys.ipynb", cells)
+    (line,) = check("--select", "NPR015", "keys.ipynb", cwd=tmp_path).stdout.splitlines()
+    # The program's line 3 is the third cell's second (the markdown cell is not code).
+    assert line.startswith("keys.ipynb:cell 3:3:")
+    assert "already drew random numbers on cell 3, line 2:" in line
+
+
 def test_check_finds_notebooks_in_folders(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", NOTEBOOK_CELLS)
     (tmp_path / "model.py").write_text("import numpyro\nnumpyro.sample('x', None)\n")

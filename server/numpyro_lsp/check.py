@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from numpyro_lsp.analysis.discovery import python_files
-from numpyro_lsp.analysis.notebook import NotebookFileError, read_notebook_file
+from numpyro_lsp.analysis.notebook import NotebookFileError, named_in_cells, read_notebook_file
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.catalog.store import CatalogBuildError, build_catalog, load_catalog, read_catalog
@@ -132,6 +132,10 @@ def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list
         return [FileFinding(str(path), 1, 1, 1, 1, "E902", Severity.ERROR, f"cannot read: {error}")]
     if not program.cells:
         return []
+
+    def cell_number(index: int) -> int:
+        return int(program.cells[index].key)
+
     placed = []
     for finding in check_source_text(path, program.source, catalog, settings):
         index, line = program.cell_at(finding.line - 1)
@@ -146,7 +150,8 @@ def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list
                 line=line + 1,
                 end_line=end_line + 1,
                 end_column=end_column,
-                cell=int(program.cells[index].key),
+                cell=cell_number(index),
+                message=named_in_cells(program, finding.message, cell_number),
             )
         )
     return placed

@@ -15,7 +15,7 @@ import functools
 import json
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +152,38 @@ class NotebookProgram:
     def program_line(self, index: int, line: int) -> int:
         """The program's 0-based line of a cell's 0-based ``line``."""
         return self.cells[index].start + line
+
+
+# A program's line as messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
+_LINE_WORDS = re.compile(r"\b(line|lines) (\d+)(?:-(\d+))?\b")
+
+
+def named_in_cells(
+    program: NotebookProgram, text: str, number: Callable[[int], int], path: str | None = None
+) -> str:
+    """A message about the program, its lines named as the notebook's: ``cell 3, line 2``,
+    ``path:cell 3:2`` (a rule or a report names the program's lines). ``number``: the
+    number a cell is shown with, from its index."""
+    if not program.cells:
+        return text
+
+    def where(line: int) -> tuple[int, int]:
+        index, in_cell = program.cell_at(line - 1)
+        return number(index), in_cell + 1
+
+    def words(match: re.Match[str]) -> str:
+        cell, first = where(int(match[2]))
+        if match[3] is None:
+            return f"cell {cell}, line {first}"
+        last_cell, last = where(int(match[3]))
+        if last_cell != cell:
+            return f"cell {cell}, line {first} to cell {last_cell}, line {last}"
+        return f"cell {cell}, lines {first}-{last}"
+
+    if path:
+        located = re.compile(re.escape(path) + r":(\d+)")
+        text = located.sub(lambda m: "{}:cell {}:{}".format(path, *where(int(m[1]))), text)
+    return _LINE_WORDS.sub(words, text)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -17,7 +17,6 @@ place), so only line numbers change: columns, in UTF-16 units, are the same.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -116,34 +115,17 @@ def view_of(workspace: Workspace, notebook: types.NotebookDocument) -> NotebookV
     return NotebookView(notebook.uri, notebook.version, program, tuple(versions), tuple(numbers))
 
 
-# A program's line as the server's messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
-_LINE_WORDS = re.compile(r"\b(line|lines) (\d+)(?:-(\d+))?\b")
-
-
 def cell_terms(view: NotebookView, path: str | None, text: str) -> str:
-    """A message about the program, its lines named as the notebook's: ``cell 3, line 2``,
-    ``path:cell 3:2`` (a message written for a file names the program's lines)."""
-    if not view.program.cells:
-        return text
+    """A message about the program, its lines named as the editor numbers the cells."""
+    from numpyro_lsp.analysis.notebook import named_in_cells
 
-    def where(line: int) -> tuple[int, int]:
-        index, in_cell = view.program.cell_at(line - 1)
-        number = view.numbers[index] if index < len(view.numbers) else index + 1
-        return number, in_cell + 1
-
-    def words(match: re.Match[str]) -> str:
-        cell, first = where(int(match[2]))
-        if match[3] is None:
-            return f"cell {cell}, line {first}"
-        last_cell, last = where(int(match[3]))
-        if last_cell != cell:
-            return f"cell {cell}, line {first} to cell {last_cell}, line {last}"
-        return f"cell {cell}, lines {first}-{last}"
-
-    if path:
-        located = re.compile(re.escape(path) + r":(\d+)")
-        text = located.sub(lambda m: "{}:cell {}:{}".format(path, *where(int(m[1]))), text)
-    return _LINE_WORDS.sub(words, text)
+    numbers = view.numbers
+    return named_in_cells(
+        view.program,
+        text,
+        lambda index: numbers[index] if index < len(numbers) else index + 1,
+        path,
+    )
 
 
 def in_cell_terms(ls: NumpyroLanguageServer, uri: str, text: str) -> str:

@@ -46,6 +46,12 @@ async def test_an_unfinished_line_keeps_the_other_findings(client, editor):
     typed = await client.published.after(uri, lambda: editor.replace_all(uri, decorating))
     assert typed.version == editor.versions[uri]
     assert findings(typed) == [(code, line + 1, start, end) for code, line, start, end in before]
+    # A block header typed in the model, its body not yet: the model keeps its findings.
+    tau = '    tau = numpyro.sample("tau", D.HalfCauchy(5))\n'
+    assert ALIASED.index(tau) < min(ALIASED.index("width ="), ALIASED.index("theta ="))
+    header = ALIASED.replace(tau, tau + '    with numpyro.plate("n", 3):\n')
+    typed = await client.published.after(uri, lambda: editor.replace_all(uri, header))
+    assert findings(typed) == [(code, line + 1, start, end) for code, line, start, end in before]
 
 
 async def test_code_actions_with_an_unfinished_line_elsewhere_and_in_the_same_function(

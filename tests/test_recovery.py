@@ -2,7 +2,8 @@
 and the examples: an unfinished function at the end leaves every other top-level statement
 as Python reads it, docstrings with lines at column 0 included; a quote or bracket typed at
 the end of a function leaves the other statements as they were, and so does a decorator
-typed above a function or a statement, which is read as it was.
+typed above a function or a statement, which is read as it was; a block header typed with
+no body yet leaves the function's other statements.
 
 Not held, and not tested: a string with lines at column 0 in the function being typed in,
 or below it when the typed text is a quote (the typed quote pairs with that string's, as
@@ -124,6 +125,32 @@ def test_a_decorator_being_typed_leaves_what_it_decorates_and_the_rest_as_they_w
 
     assert positioned(statements, at) == positioned(tree.body, None)
     assert [region.line for region in broken] == [at]
+
+
+# Block headers just typed, their body not yet: Python reports each on the line below.
+HEADERS = ['with numpyro.plate("n", 3):', "try:", "for i in range(3):", "else:"]
+
+
+@pytest.mark.parametrize("where", ["at its end", "in its middle"])
+@pytest.mark.parametrize("typed", HEADERS)
+@pytest.mark.parametrize("path", TYPED_IN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_block_header_typed_in_a_function_leaves_its_other_statements(
+    path: Path, typed: str, where: str
+):
+    """The header alone is masked: the function keeps every statement it had."""
+    source = path.read_text(encoding="utf-8")
+    function = middle_function(source)
+    assert function is not None
+    body = function.body
+    after = body[-1].end_lineno if where == "at its end" else body[len(body) // 2].lineno - 1
+    indent = " " * body[0].col_offset
+    lines = split_lines(source)
+    edited = [*lines[:after], indent + typed, *lines[after:]]
+    statements, _ = recover(edited, 0, len(edited))
+    (read,) = [s for s in statements if s.lineno == function.lineno]
+    assert [ast.dump(s) for s in read.body if s.lineno != after + 1] == [
+        ast.dump(s) for s in function.body
+    ]
 
 
 def test_files_with_docstrings_at_column_0_and_files_typed_in_are_among_those_read():

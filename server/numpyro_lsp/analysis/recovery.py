@@ -34,6 +34,8 @@ _CODE_START = re.compile(
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 # What a decorator decorates, or another decorator.
 _DECORATED = re.compile(r"(?:async\s+def|def|class)\b|@")
+# Python's error for a block header with no body, which it reports on the line below.
+_NO_BODY = re.compile(r"expected an indented block after .* on line (\d+)")
 # Where a string (whatever its prefix) or a comment begins.
 _QUOTE_OR_COMMENT = re.compile(r"\"\"\"|'''|[\"'#]")
 # Errors that text outside their segment can mend (an opening bracket or string whose end is
@@ -152,6 +154,17 @@ def _error_position(error: Exception) -> tuple[int, int] | None:
     return lineno - 1, max(0, (getattr(error, "offset", None) or 1) - 1)
 
 
+def _line_at_fault(error: Exception) -> int | None:
+    """The 0-based line to mask for a parse error: where it is, except for a block header
+    with no body yet (``with numpyro.plate("n", N):`` just typed), which Python reports on
+    the line below; masking that one would only move the error down the function."""
+    position = _error_position(error)
+    if position is None:
+        return None
+    header = _NO_BODY.match(getattr(error, "msg", None) or "")
+    return int(header[1]) - 1 if header else position[0]
+
+
 def _masked_parse(
     lines: list[str], start: int, end: int, error: Exception
 ) -> tuple[list[ast.stmt], tuple[tuple[int, str], ...]]:
@@ -191,10 +204,10 @@ def _masked_parse(
     # The statement's first line: nothing of the statement can be read when it is at fault.
     first = start + (decorators[0][0] if decorators else below)
     for _ in range(MAX_MASKED_LINES):
-        position = _error_position(error)
-        if position is None or not first < position[0] < end:
+        line_at_fault = _line_at_fault(error)
+        if line_at_fault is None or not first < line_at_fault < end:
             return [], nothing
-        offset = position[0] - start
+        offset = line_at_fault - start
         line = text[offset]
         if offset in masked or not line.strip():
             text[offset] = ""  # ``pass`` did not fit there (an unexpected indent)

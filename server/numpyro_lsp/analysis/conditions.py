@@ -17,12 +17,23 @@ Fact = tuple[str, object, bool]
 
 
 def _subject(node: ast.expr) -> str | None:
+    """The source of a plain subject (``cfg.marginalize``, ``x["a"]``), read off the chain
+    itself; None for any other expression."""
+    parts: list[str] = []
     plain = node
-    while isinstance(plain, ast.Attribute | ast.Subscript):
-        if isinstance(plain, ast.Subscript) and not isinstance(plain.slice, ast.Constant):
+    while True:
+        kind = type(plain)
+        if kind is ast.Attribute:
+            parts.append("." + plain.attr)
+        elif kind is ast.Subscript:
+            if type(plain.slice) is not ast.Constant:
+                return None
+            parts.append(f"[{plain.slice.value!r}]")
+        elif kind is ast.Name:
+            return plain.id + "".join(reversed(parts))
+        else:
             return None
         plain = plain.value
-    return ast.dump(node) if isinstance(plain, ast.Name) else None
 
 
 # Tests nested deeper than this (``a and (b and (c ...``) say nothing more.

@@ -1,0 +1,203 @@
+"""Type unfinished text at the edges of functions in code you did not write, and see what
+it changes: ``python scripts/half_typed_sweep.py FOLDER [FOLDER ...] [--json OUT]``.
+
+For each ``.py`` and ``.ipynb`` file under the folders, in its first, middle and last
+top-level function or class, one line of unfinished text is typed at the end of the body,
+in its middle and at column 0 after it, one edit at a time. Each edited file is checked the
+way the editor checks it (analysis/recovery.py reads around what does not parse), and
+compared with the unedited file's findings:
+
+- outside the edited statement, every finding must stay, at its line moved by the typed
+  one, and none may appear;
+- inside it, the findings kept are counted.
+
+Messages are compared with their line numbers left out (``on line 12`` moves with the
+typed line). tests/test_realcode_half_typed.py holds a few of these edits on the real-code
+corpus; this sweeps any folder, for a change to analysis/recovery.py. Run it with
+``PYTHONPATH=<another checkout>/server`` to sweep that tree's code instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+from numpyro_lsp.analysis.document import ParsedDocument
+from numpyro_lsp.analysis.notebook import NotebookFileError, read_notebook_file
+from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.rules.engine import RuleSettings, run_rules
+
+# What a user leaves while typing a line of a body: open brackets and strings, block
+# headers with no body yet, dangling operators, wrong indentation.
+IN_BODY = [
+    "a = D.",
+    "x = foo(",
+    's = "abc',
+    '"""Draw',
+    "if x",
+    "y = [1, 2",
+    "return jnp.",
+    'z = f"{',
+    "t = {'a':",
+    'with numpyro.plate("n", 3) as',
+    'with numpyro.plate("n", 3):',
+    "try:",
+    "else:",
+    "x: int =",
+    "f = lambda x:",
+    "for i in range(",
+    'mu = numpyro.sample("mu", dist.Normal(0, 1)',
+    ")",
+    "  x = 1",
+    "    z = 2",
+    "\tz = 3",
+    "except:",
+    "y = x +",
+]
+# What a user leaves at column 0 between two statements.
+AT_COLUMN_0 = [
+    "def probe(:",
+    "@",
+    "@handlers.",
+    "class K(",
+    "mcmc.",
+    "x = ",
+    "from numpyro import (",
+    "if __name__ ==",
+    "kernel = NUTS(",
+    'with numpyro.plate("n", 3):',
+]
+_LINE_NUMBER = re.compile(r"\bline \d+")
+
+Finding = tuple[int, int, str, str]  # line, column, code, message without line numbers
+
+
+def findings(source: str, catalog, settings: RuleSettings) -> set[Finding] | None:
+    document = ParsedDocument("file:///sweep.py", 1, source)
+    analysis = document.analysis(catalog)
+    if analysis is None:
+        return None
+    found = run_rules(analysis, document.lines, settings)
+    return {
+        (f.span.line, f.span.column, f.code, _LINE_NUMBER.sub("line N", f.message)) for f in found
+    }
+
+
+def edits(tree: ast.Module, lines: list[str]):
+    """(where, 0-based line the typed text becomes, the text, first and last line of the
+    statement it is typed in or after)."""
+    statements = [
+        s for s in tree.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    if not statements:
+        return
+    picked = {id(s): s for s in (statements[0], statements[len(statements) // 2], statements[-1])}
+    for statement in picked.values():
+        first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
+        body = statement.body
+        indent = " " * body[0].col_offset
+        middle = body[len(body) // 2].lineno - 1
+        for typed in IN_BODY:
+            text = typed if typed[:1] in (" ", "\t") else indent + typed
+            yield "end", statement.end_lineno, text, first, statement.end_lineno
+            yield "middle", middle, text, first, statement.end_lineno
+        for typed in AT_COLUMN_0:
+            yield "after", statement.end_lineno, typed, first, statement.end_lineno
+
+
+def sweep_file(source: str, catalog, settings: RuleSettings) -> list[dict]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    unedited = findings(source, catalog, settings)
+    if unedited is None:
+        return []
+    lines = source.split("\n")
+    results = []
+    for where, at, typed, first, last in edits(tree, lines):
+        edited = findings("\n".join([*lines[:at], typed, *lines[at:]]), catalog, settings)
+        typed_line = at + 1
+        if edited is None:
+            results.append({"where": where, "typed": typed, "unread": True})
+            continue
+        moved = {
+            (line - (line > typed_line), column, code, message)
+            for line, column, code, message in edited
+            if line != typed_line
+        }
+        before_out = {f for f in unedited if not first <= f[0] <= last}
+        after_out = {f for f in moved if not first <= f[0] <= last}
+        before_in = unedited - before_out
+        results.append(
+            {
+                "where": where,
+                "typed": typed,
+                "line": typed_line,
+                "lost_outside": sorted(before_out - after_out),
+                "gained_outside": sorted(after_out - before_out),
+                "inside": len(before_in),
+                "kept_inside": len(before_in & moved),
+            }
+        )
+    return results
+
+
+def sources(folders: list[Path]):
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            try:
+                if path.suffix == ".py":
+                    text = path.read_text(encoding="utf-8")
+                elif path.suffix == ".ipynb":
+                    text = read_notebook_file(path).source
+                else:
+                    continue
+            except (OSError, UnicodeDecodeError, NotebookFileError):
+                continue
+            if "numpyro" in text:
+                yield path, text
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path, help="write every edit's result here")
+    args = parser.parse_args()
+    catalog = load_catalog().catalog
+    settings = RuleSettings(select=frozenset({"NPR"}))
+    everything = []
+    for path, text in sources(args.folders):
+        try:
+            for result in sweep_file(text, catalog, settings):
+                everything.append({"file": str(path), **result})
+        except RecursionError:
+            print(f"{path}: nested deeper than the analysis follows", file=sys.stderr)
+    changed = [r for r in everything if r.get("lost_outside") or r.get("gained_outside")]
+    for result in changed:
+        print(
+            f"{result['file']}:{result['line']}: typed {result['typed']!r} ({result['where']}): "
+            f"lost {[f[:3] for f in result['lost_outside']]}, "
+            f"gained {[f[:3] for f in result['gained_outside']]}"
+        )
+    inside = sum(r.get("inside", 0) for r in everything)
+    kept = sum(r.get("kept_inside", 0) for r in everything)
+    print(
+        f"{len(everything)} edits in {len({r['file'] for r in everything})} files: "
+        f"findings outside the edited statement changed in {len(changed)} "
+        f"{dict(Counter(r['typed'] for r in changed))}; "
+        f"{sum(1 for r in everything if r.get('unread'))} not read at all; "
+        f"inside it, {kept} of {inside} findings kept"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -28,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 from numpyro_lsp.analysis.document import ParsedDocument
+from numpyro_lsp.analysis.layout import statement_start
 from numpyro_lsp.analysis.notebook import NotebookFileError, read_notebook_file
 from numpyro_lsp.catalog.store import load_catalog
 from numpyro_lsp.rules.engine import RuleSettings, run_rules
@@ -88,7 +89,7 @@ def findings(source: str, catalog, settings: RuleSettings) -> set[Finding] | Non
     }
 
 
-def edits(tree: ast.Module, lines: list[str]):
+def edits(tree: ast.Module):
     """(where, 0-based line the typed text becomes, the text, first and last line of the
     statement it is typed in or after)."""
     statements = [
@@ -98,7 +99,7 @@ def edits(tree: ast.Module, lines: list[str]):
         return
     picked = {id(s): s for s in (statements[0], statements[len(statements) // 2], statements[-1])}
     for statement in picked.values():
-        first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
+        first = statement_start(statement) + 1
         body = statement.body
         indent = " " * body[0].col_offset
         middle = body[len(body) // 2].lineno - 1
@@ -120,7 +121,7 @@ def sweep_file(source: str, catalog, settings: RuleSettings) -> list[dict]:
         return []
     lines = source.split("\n")
     results = []
-    for where, at, typed, first, last in edits(tree, lines):
+    for where, at, typed, first, last in edits(tree):
         edited = findings("\n".join([*lines[:at], typed, *lines[at:]]), catalog, settings)
         typed_line = at + 1
         if edited is None:

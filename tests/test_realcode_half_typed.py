@@ -8,11 +8,13 @@ later string, as Python reads it too (tests/test_recovery.py)."""
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 import pytest
 from realcode_corpus import distributions, fetch_corpus
 
 from numpyro_lsp.analysis.document import ParsedDocument
+from numpyro_lsp.analysis.layout import statement_start
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
 from numpyro_lsp.rules.engine import RuleSettings, run_rules
 
@@ -40,8 +42,7 @@ def middle_function(tree: ast.Module) -> ast.FunctionDef | ast.AsyncFunctionDef 
 
 # Each gives where the typed line goes (0-based: it becomes that line), and what it is.
 def above(function) -> tuple[int, str]:
-    first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-    return first - 1, "@handlers."
+    return statement_start(function), "@handlers."
 
 
 def header_in_the_middle(function) -> tuple[int, str]:
@@ -72,46 +73,51 @@ def outside(found: set[Place], typed_line: int | None, first: int, last: int) ->
     return {place for place in moved if not first <= place[0] <= last}
 
 
+@dataclass(frozen=True)
+class RealFile:
+    name: str
+    source: str
+    function: ast.FunctionDef | ast.AsyncFunctionDef  # the one typed in
+    findings: set[Place]  # the unedited file's
+
+    @property
+    def around(self) -> set[Place]:
+        """The unedited findings outside the function typed in."""
+        first = statement_start(self.function) + 1
+        return outside(self.findings, None, first, self.function.end_lineno)
+
+
 @pytest.fixture(scope="module")
-def sources() -> dict[str, str]:
+def real_files() -> list[RealFile]:
     corpus = fetch_corpus()
-    found = {}
+    found = []
     for dist in distributions():
         for name in dist.files:
             source = (corpus / dist.folder / name).read_text(encoding="utf-8")
-            if middle_function(ast.parse(source)) is not None:
-                found[f"{dist.folder}/{name}"] = source
+            function = middle_function(ast.parse(source))
+            if function is not None:
+                found.append(RealFile(f"{dist.folder}/{name}", source, function, findings(source)))
     return found
 
 
 @pytest.mark.parametrize("typing", TYPINGS, ids=lambda t: t.__name__)
-def test_what_is_typed_at_a_functions_edge_changes_no_finding_outside_it(sources, typing):
-    assert len(sources) >= 100
+def test_what_is_typed_at_a_functions_edge_changes_no_finding_outside_it(real_files, typing):
+    assert len(real_files) >= 100
     changed = {}
-    for name, source in sources.items():
-        function = middle_function(ast.parse(source))
-        assert function is not None
+    for real in real_files:
+        function = real.function
         at, typed = typing(function)
-        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-        lines = source.splitlines()
+        lines = real.source.splitlines()
         edited = "\n".join([*lines[:at], typed, *lines[at:]])
-
-        last = function.end_lineno
-        before = outside(findings(source), None, first, last)
+        first, last = statement_start(function) + 1, function.end_lineno
         after = outside(findings(edited), at + 1, first, last)
-        if before != after:
-            changed[name] = (sorted(before - after), sorted(after - before))
+        if real.around != after:
+            changed[real.name] = (sorted(real.around - after), sorted(after - real.around))
     assert changed == {}
 
 
-def test_the_files_typed_in_have_findings_to_lose(sources):
+def test_the_files_typed_in_have_findings_to_lose(real_files):
     # The corpus is mostly correct code: a few of its files have findings around the typed
     # function (15 of 169 today), which a lost statement would take away; a lost statement
     # anywhere may add others (a name it bound reads as unknown).
-    around = 0
-    for source in sources.values():
-        function = middle_function(ast.parse(source))
-        assert function is not None
-        first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
-        around += bool(outside(findings(source), None, first, function.end_lineno))
-    assert around >= 10
+    assert sum(bool(real.around) for real in real_files) >= 10

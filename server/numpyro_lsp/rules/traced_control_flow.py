@@ -72,7 +72,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         if analysis.runs_eagerly(model):
             continue
-        traced = model.traced
+        # The traced names are asked only at a node that could fail: most models have none.
         concrete = model.concrete_nodes
         for node in model.nodes:
             # By exact type: a model has thousands of nodes, and ``ast`` makes no subclasses.
@@ -81,7 +81,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 continue
             keyword = KEYWORDS.get(kind)
             if keyword is not None:
-                if analysis.is_traced(node.test, traced):
+                if analysis.is_traced(node.test, model.traced):
                     yield Report(
                         node.test,
                         f"`{keyword}` on a traced value fails under NUTS "
@@ -89,7 +89,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     )
             elif kind is ast.comprehension:
                 for condition in node.ifs:
-                    if analysis.is_traced(condition, traced):
+                    if analysis.is_traced(condition, model.traced):
                         yield Report(
                             condition,
                             "a comprehension filter on a traced value fails under NUTS: "
@@ -99,7 +99,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 isinstance(node.func, ast.Name)
                 and node.func.id in CONVERSIONS
                 and node.func.id not in analysis.bindings
-                and any(analysis.is_traced(a, traced) for a in node.args)
+                and any(analysis.is_traced(a, model.traced) for a in node.args)
             ):
                 error = CONVERSIONS[node.func.id]
                 advice = (

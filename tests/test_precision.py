@@ -561,6 +561,26 @@ def test_data_the_model_reads_besides_observing_it_is_not_flagged_in_a_predictiv
     assert findings(body) == [(18, "NPR017")]
 
 
+def test_a_predictive_that_asks_for_a_forecast_may_pass_the_history():
+    # numpyro-sts's Mauna Loa notebook: ``Predictive(model, samples)(key, n=..., y=train,
+    # future=len(test))``, then reads ``predictions["y_future"]``. The same call without the
+    # horizon, or with one that switches on no site, predicts the data it was given.
+    body = """\
+    def model(n, y=None, future=0, scale=1.0):
+        level = numpyro.sample("level", dist.Normal(0.0, scale))
+        numpyro.sample("y", dist.Normal(level, 1.0).expand([n]), obs=y)
+        if future > 0:
+            numpyro.sample("y_future", dist.Normal(level, 1.0).expand([future]))
+
+
+    samples = MCMC(NUTS(model), num_warmup=5, num_samples=5).get_samples()
+    forecast = Predictive(model, samples)(random.PRNGKey(1), n=10, y=train, future=5)
+    fitted = Predictive(model, samples)(random.PRNGKey(2), n=10, y=train)
+    scaled = Predictive(model, samples)(random.PRNGKey(3), n=10, y=train, scale=2.0)
+    """
+    assert findings(body) == [(10, "NPR017"), (11, "NPR017")]
+
+
 # --- Pyro beside NumPyro -------------------------------------------------------------------
 
 

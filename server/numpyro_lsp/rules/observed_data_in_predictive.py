@@ -5,7 +5,9 @@ Flags a `Predictive` built with posterior samples or with a fitted guide, then c
 the observed data: `Predictive(model, samples)(key, x, y=y)`, or
 `Predictive(model, guide=guide, params=params)(key, x, y=y)`. An argument the model also
 reads for something else (its shape, another site's parameters) is data it needs, and is
-left alone.
+left alone. So is a call that also passes an argument that switches on sites the model
+samples only when asked (a forecast horizon: `if future > 0:`): it forecasts from the
+observed history, and reads the new sites.
 
 ## Why is this bad?
 An observed site returns its `obs` value: with the data passed in, the "predictions" are the
@@ -103,6 +105,21 @@ def read_beyond_observing(model: FunctionInfo, name: str) -> bool:
     )
 
 
+def asks_for_more_sites(model: FunctionInfo, asked: set[str]) -> bool:
+    """Whether one of the ``asked`` arguments is tested by an ``if`` that holds a sample
+    site nobody observes: ``if future > 0: numpyro.sample("y_future", ...)``. The call then
+    asks for a forecast, which the observed history conditions (numpyro-sts's Mauna Loa
+    notebook passes ``y=train, future=len(test)`` and reads ``y_future``)."""
+    tests = {id(node): node.test for node in model.nodes if type(node) is ast.If}
+    return any(
+        names_in(tests[statement]) & asked
+        for site in model.sites
+        if site.primitive == "sample" and not site.observed
+        for statement, _ in site.branches
+        if statement in tests
+    )
+
+
 def part_predictives(part: ModuleAnalysis) -> tuple[list, dict[str, list[ast.Call]], list]:
     """What one part of the file shows, kept with it: ``name = Predictive(...)`` assignments
     in order, the calls of each bare name, and ``Predictive(...)(...)`` called at once."""
@@ -155,6 +172,8 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         # The predictive is called like the model, after the key.
         passed = dict(zip(model.params, call.args[1:], strict=False))
         passed.update({k.arg: k.value for k in call.keywords if k.arg})
+        if asks_for_more_sites(model, passed.keys() - observed):
+            continue
         for name in sorted(observed & passed.keys()):
             value = passed[name]
             if isinstance(value, ast.Constant) and value.value is None:

@@ -153,6 +153,53 @@ def test_a_block_header_typed_in_a_function_leaves_its_other_statements(
     ]
 
 
+# A function's first line typed with an indentation of its own: Python takes the block's
+# indentation from it and reports the next line, the function's own.
+MISINDENTED = {"two spaces less": -2, "two spaces more": 2, "a tab": None}
+
+
+@pytest.mark.parametrize("indentation", MISINDENTED)
+@pytest.mark.parametrize("path", TYPED_IN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_first_line_typed_with_another_indentation_leaves_the_functions_statements(
+    path: Path, indentation: str
+):
+    source = path.read_text(encoding="utf-8")
+    function = middle_function(source)
+    assert function is not None
+    first = function.body[0]
+    shift = MISINDENTED[indentation]
+    indent = "\t" if shift is None else " " * (first.col_offset + shift)
+    lines = split_lines(source)
+    at = first.lineno - 1  # 0-based: the typed line goes above the body's first line
+    edited = [*lines[:at], indent + "x = 1", *lines[at:]]
+    statements, broken = recover(edited, 0, len(edited))
+    (read,) = [s for s in statements if s.lineno == function.lineno]
+    assert [ast.dump(s) for s in read.body] == [ast.dump(s) for s in function.body]
+    assert [region.masked for region in broken] == [((at, ""),)]
+
+
+def test_a_line_typed_above_a_functions_only_statement_with_another_indentation_leaves_it():
+    # numpyro's examples/neutra.py: ``dual_moon_model`` is one sample statement, and
+    # ``mcmc.get_samples()["x"]`` below reads its site.
+    source = split_lines(
+        "def helper(x):\n"
+        "    return x\n"
+        "\n"
+        "\n"
+        "def model():\n"
+        '    numpyro.sample("x", dist.Normal(0, 1))\n'
+    )
+    for typed in ("  y = 1", "\ty = 1", "      y = 1"):
+        edited = [*source[:5], typed, *source[5:]]
+        statements, broken = recover(edited, 0, len(edited))
+        assert [ast.unparse(s) for s in statements[1].body] == [
+            "numpyro.sample('x', dist.Normal(0, 1))"
+        ], typed
+        assert [region.masked for region in broken] == [((5, ""),)], typed
+        # Nothing outside the function can mend it: an edit elsewhere re-reads only itself.
+        assert [region.unbalanced for region in broken] == [False], typed
+
+
 def test_files_with_docstrings_at_column_0_and_files_typed_in_are_among_those_read():
     # Without them the tests above would hold for the scan that ignored strings.
     sources = [p.read_text() for p in FILES]

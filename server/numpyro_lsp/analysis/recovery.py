@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 # What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
@@ -36,11 +37,16 @@ _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 _DECORATED = re.compile(r"(?:async\s+def|def|class)\b|@")
 # Python's error for a block header with no body, which it reports on the line below.
 _NO_BODY = re.compile(r"expected an indented block after .* on line (\d+)")
+# Python's errors for a line indented unlike its block, which the block's first line sets.
+_MISINDENTED = ("unexpected indent", "unindent does not match any outer indentation level")
+# How far from a segment to look for how the file indents a block (header and body pairs).
+_INDENT_SAMPLE_LINES = 200
+_INDENT_SAMPLES = 8
 # Where a string (whatever its prefix) or a comment begins.
 _QUOTE_OR_COMMENT = re.compile(r"\"\"\"|'''|[\"'#]")
 # Errors that text outside their segment can mend (an opening bracket or string whose end is
 # elsewhere, a closing one whose opening is): ``layout`` then tries the whole file first.
-_UNBALANCED = ("never closed", "unterminated", "unmatched", "does not match", "EOF")
+_UNBALANCED = ("never closed", "unterminated", "unmatched", "does not match opening", "EOF")
 
 
 @dataclass(frozen=True)
@@ -154,15 +160,71 @@ def _error_position(error: Exception) -> tuple[int, int] | None:
     return lineno - 1, max(0, (getattr(error, "offset", None) or 1) - 1)
 
 
-def _line_at_fault(error: Exception) -> int | None:
+def _line_at_fault(error: Exception, lines: list[str]) -> int | None:
     """The 0-based line to mask for a parse error: where it is, except for a block header
     with no body yet (``with numpyro.plate("n", N):`` just typed), which Python reports on
-    the line below; masking that one would only move the error down the function."""
+    the line below, and for a block whose first line is indented unlike the file indents a
+    block (``  x = 1`` typed above a function's only statement), which Python reports on the
+    second: masking that one would only move the error down the function."""
     position = _error_position(error)
     if position is None:
         return None
-    header = _NO_BODY.match(getattr(error, "msg", None) or "")
-    return int(header[1]) - 1 if header else position[0]
+    message = getattr(error, "msg", None) or ""
+    header = _NO_BODY.match(message)
+    if header:
+        return int(header[1]) - 1
+    if message in _MISINDENTED:
+        first = _misindented_first_line(lines, position[0])
+        if first is not None:
+            return first
+    return position[0]
+
+
+def _code_lines(lines: list[str], start: int, stop: int, step: int) -> Iterator[int]:
+    """The lines from ``start`` towards ``stop`` that hold code (not blank, not comments)."""
+    for number in range(start, stop, step):
+        stripped = lines[number].strip()
+        if stripped and not stripped.startswith("#"):
+            yield number
+
+
+def _indentation(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _misindented_first_line(lines: list[str], second: int) -> int | None:
+    """For an indentation error on line ``second``: the line above it, when that is the
+    first of a block and indented unlike the file's other blocks would have it while
+    ``second`` is indented as they would."""
+    above = next(_code_lines(lines, second - 1, -1, -1), None)
+    header = None if above is None else next(_code_lines(lines, above - 1, -1, -1), None)
+    if header is None or not lines[header].split("#", 1)[0].rstrip().endswith(":"):
+        return None
+    step = _block_step(lines, header)
+    expected = None if step is None else _indentation(lines[header]) + step
+    if expected is None or _indentation(lines[above]) == expected:
+        return None
+    return above if _indentation(lines[second]) == expected else None
+
+
+def _block_step(lines: list[str], skipped: int) -> str | None:
+    """What the file's blocks add to their header's indentation (``"    "``, ``"\t"``), the
+    commonest among the headers near ``skipped`` (not counting that one)."""
+    steps: dict[str, int] = {}
+    low = max(0, skipped - _INDENT_SAMPLE_LINES)
+    high = min(len(lines), skipped + _INDENT_SAMPLE_LINES)
+    for header in (*range(skipped - 1, low - 1, -1), *range(skipped + 1, high)):
+        if not lines[header].split("#", 1)[0].rstrip().endswith(":"):
+            continue
+        body = next(_code_lines(lines, header + 1, high, 1), None)
+        head = _indentation(lines[header])
+        indentation = "" if body is None else _indentation(lines[body])
+        if len(indentation) > len(head) and indentation.startswith(head):
+            step = indentation[len(head) :]
+            steps[step] = steps.get(step, 0) + 1
+            if sum(steps.values()) >= _INDENT_SAMPLES:
+                break
+    return max(steps, key=steps.__getitem__) if steps else None
 
 
 def _masked_parse(
@@ -204,13 +266,17 @@ def _masked_parse(
     # The statement's first line: nothing of the statement can be read when it is at fault.
     first = start + (decorators[0][0] if decorators else below)
     for _ in range(MAX_MASKED_LINES):
-        line_at_fault = _line_at_fault(error)
+        # The text as masked so far, for an indentation error: the file's other blocks say
+        # how a block is indented.
+        misindented = getattr(error, "msg", None) in _MISINDENTED
+        current = [*lines[:start], *text, *lines[end:]] if misindented else lines
+        line_at_fault = _line_at_fault(error, current)
         if line_at_fault is None or not first < line_at_fault < end:
             return [], nothing
         offset = line_at_fault - start
         line = text[offset]
-        if offset in masked or not line.strip():
-            text[offset] = ""  # ``pass`` did not fit there (an unexpected indent)
+        if offset in masked or not line.strip() or misindented:
+            text[offset] = ""  # ``pass`` does not fit there (an unexpected indent)
         else:
             text[offset] = line[: len(line) - len(line.lstrip())] + "pass"
         masked[offset] = text[offset]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from numpyro_lsp.analysis.text import indentation
+
 _IDENT = r"[^\W\d]\w*"
 _DOTTED_TAIL = re.compile(rf"((?:{_IDENT}\s*\.\s*)*)({_IDENT})?$")
 _FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+\(?\s*(?:[\w\s,]*,\s*)?(\w*)$")
@@ -117,7 +119,7 @@ def completion_context(line_prefix: str) -> CompletionContext:
         return AttributeCompletion(parts, match.group(2) or "")
     stripped = code.strip()
     if re.fullmatch(r"\w*", stripped):
-        return StatementStart(stripped, code[: len(code) - len(code.lstrip())])
+        return StatementStart(stripped, indentation(code))
     return None
 
 

@@ -20,6 +20,8 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from numpyro_lsp.analysis.text import indentation
+
 # What ``ast.parse`` raises for text it cannot read: syntax, a NUL byte, nesting too deep.
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 # A segment that does not parse is tried again with the next ones appended, this many at
@@ -188,8 +190,9 @@ def _code_lines(lines: list[str], start: int, stop: int, step: int) -> Iterator[
             yield number
 
 
-def _indentation(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
+def _opens_block(line: str) -> bool:
+    """Whether a line ends with the colon of a block header (``def f():``, ``if x:  # c``)."""
+    return line.split("#", 1)[0].rstrip().endswith(":")
 
 
 def _misindented_first_line(lines: list[str], second: int) -> int | None:
@@ -198,13 +201,13 @@ def _misindented_first_line(lines: list[str], second: int) -> int | None:
     ``second`` is indented as they would."""
     above = next(_code_lines(lines, second - 1, -1, -1), None)
     header = None if above is None else next(_code_lines(lines, above - 1, -1, -1), None)
-    if header is None or not lines[header].split("#", 1)[0].rstrip().endswith(":"):
+    if header is None or not _opens_block(lines[header]):
         return None
     step = _block_step(lines, header)
-    expected = None if step is None else _indentation(lines[header]) + step
-    if expected is None or _indentation(lines[above]) == expected:
+    expected = None if step is None else indentation(lines[header]) + step
+    if expected is None or indentation(lines[above]) == expected:
         return None
-    return above if _indentation(lines[second]) == expected else None
+    return above if indentation(lines[second]) == expected else None
 
 
 def _block_step(lines: list[str], skipped: int) -> str | None:
@@ -214,13 +217,13 @@ def _block_step(lines: list[str], skipped: int) -> str | None:
     low = max(0, skipped - _INDENT_SAMPLE_LINES)
     high = min(len(lines), skipped + _INDENT_SAMPLE_LINES)
     for header in (*range(skipped - 1, low - 1, -1), *range(skipped + 1, high)):
-        if not lines[header].split("#", 1)[0].rstrip().endswith(":"):
+        if not _opens_block(lines[header]):
             continue
         body = next(_code_lines(lines, header + 1, high, 1), None)
-        head = _indentation(lines[header])
-        indentation = "" if body is None else _indentation(lines[body])
-        if len(indentation) > len(head) and indentation.startswith(head):
-            step = indentation[len(head) :]
+        head = indentation(lines[header])
+        indented = "" if body is None else indentation(lines[body])
+        if len(indented) > len(head) and indented.startswith(head):
+            step = indented[len(head) :]
             steps[step] = steps.get(step, 0) + 1
             if sum(steps.values()) >= _INDENT_SAMPLES:
                 break
@@ -278,7 +281,7 @@ def _masked_parse(
         if offset in masked or not line.strip() or misindented:
             text[offset] = ""  # ``pass`` does not fit there (an unexpected indent)
         else:
-            text[offset] = line[: len(line) - len(line.lstrip())] + "pass"
+            text[offset] = indentation(line) + "pass"
         masked[offset] = text[offset]
         try:
             statements = ast.parse("\n" * start + "\n".join(text)).body

@@ -24,6 +24,11 @@ def line_count(source: str) -> int:
     return source.count("\n") + source.count("\r") - source.count("\r\n") + 1
 
 
+def indentation(line: str) -> str:
+    """The whitespace a line begins with."""
+    return line[: len(line) - len(line.lstrip())]
+
+
 def split_lines_keepends(source: str) -> list[str]:
     """The document's lines with their line endings, split the way LSP counts lines."""
     return [m.group(0) for m in _LINE_WITH_END.finditer(source) if m.group(0)]

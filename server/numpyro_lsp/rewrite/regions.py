@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.layout import statement_start
-from numpyro_lsp.analysis.text import split_lines_keepends
+from numpyro_lsp.analysis.text import indentation, split_lines_keepends
 from numpyro_lsp.rewrite.edits import Segment
 
 
@@ -86,6 +86,6 @@ _MARK = re.compile(r"# numpyro-lsp: typed line (\d+)$")
 def _marked(line: int, stand_in: str, original: str) -> str:
     """The stand-in of a masked line, with a comment that survives the rewrite."""
     ending = original[len(original.rstrip("\r\n")) :] or "\n"
-    indent = original[: len(original) - len(original.lstrip())]
+    indent = indentation(original)
     body = f"{stand_in}  " if stand_in.strip() else indent
     return f"{body}# numpyro-lsp: typed line {line}{ending}"

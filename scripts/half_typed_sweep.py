@@ -12,8 +12,15 @@ compared with the unedited file's findings:
 - inside it, the findings kept are counted.
 
 Messages are compared with their line numbers left out (``on line 12`` moves with the
-typed line). tests/test_realcode_half_typed.py holds a few of these edits on the real-code
-corpus; this sweeps any folder, for a change to analysis/recovery.py. Run it with
+typed line).
+
+With ``--actions``, it sweeps the code actions instead: for every finding that offers some
+(a quick fix, the non-centering rewrites of a centered site), each text of ``IN_BODY`` is
+typed on another line of the function that holds the finding, and the actions at the
+finding must be the same, and make the same edits around the typed line.
+
+tests/test_realcode_half_typed.py holds a few of these edits on the real-code corpus; this
+sweeps any folder, for a change to analysis/recovery.py. Run it with
 ``PYTHONPATH=<another checkout>/server`` to sweep that tree's code instead.
 """
 
@@ -25,12 +32,17 @@ import json
 import re
 import sys
 from collections import Counter
+from difflib import SequenceMatcher
 from pathlib import Path
 
+from numpyro_lsp.actions import Action, non_center_actions, quick_fixes
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.layout import statement_start
 from numpyro_lsp.analysis.notebook import NotebookFileError, read_notebook_file
 from numpyro_lsp.catalog.store import load_catalog
+from numpyro_lsp.features.fix_payloads import fix_data, fix_of
+from numpyro_lsp.rewrite.edits import apply_edits
+from numpyro_lsp.rules.base import Finding as RuleFinding
 from numpyro_lsp.rules.engine import RuleSettings, run_rules
 
 # What a user leaves while typing a line of a body: open brackets and strings, block
@@ -149,6 +161,98 @@ def sweep_file(source: str, catalog, settings: RuleSettings) -> list[dict]:
     return results
 
 
+def actions_at(document: ParsedDocument, analysis, finding: RuleFinding) -> list[Action]:
+    """The code actions the editor offers at a finding (features/code_actions.py)."""
+    found = []
+    fix = fix_of(fix_data(finding.fix))  # through the diagnostic's data, as the editor sends it
+    if fix is not None:
+        found += quick_fixes(document, analysis, finding.code, finding.span, fix)
+    if finding.code == "NPR012":
+        found += non_center_actions(document, analysis, finding.span)
+    return found
+
+
+def checked(source: str, catalog, settings: RuleSettings):
+    document = ParsedDocument("file:///sweep.py", 1, source)
+    analysis = document.analysis(catalog)
+    found = [] if analysis is None else run_rules(analysis, document.lines, settings)
+    return document, analysis, found
+
+
+def elsewhere_in_function(tree: ast.Module, line: int) -> tuple[int, int] | None:
+    """Where to type in the innermost function holding ``line`` (1-based), away from the
+    statement at ``line``: after its body, else above that statement (0-based line, and
+    the body's indentation)."""
+    holders = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.lineno <= line <= node.end_lineno
+    ]
+    if not holders:
+        return None
+    body = min(holders, key=lambda node: node.end_lineno - node.lineno).body
+    if not body[-1].lineno <= line <= body[-1].end_lineno:
+        return body[-1].end_lineno, body[-1].col_offset
+    holding = next(s for s in body if s.lineno <= line <= s.end_lineno)
+    return (statement_start(holding), holding.col_offset) if holding is not body[0] else None
+
+
+def one_line_apart(before: str, after: str, line: str) -> bool:
+    """Whether ``after`` is ``before`` with ``line`` inserted once, and nothing else."""
+    differences = SequenceMatcher(None, before.split("\n"), after.split("\n"), False)
+    changes = [op for op in differences.get_opcodes() if op[0] != "equal"]
+    if len(changes) != 1 or changes[0][0] != "insert":
+        return False
+    _, _, _, first, last = changes[0]
+    return after.split("\n")[first:last] == [line]
+
+
+def sweep_actions(source: str, catalog, settings: RuleSettings) -> list[dict]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    document, analysis, unedited = checked(source, catalog, settings)
+    lines = source.split("\n")
+    results = []
+    for finding in unedited:
+        offered = actions_at(document, analysis, finding)
+        place = elsewhere_in_function(tree, finding.span.line) if offered else None
+        if place is None:
+            continue
+        at, indent = place
+        for typed in IN_BODY:
+            line = " " * indent + typed.strip()
+            edited_source = "\n".join([*lines[:at], line, *lines[at:]])
+            edited, edited_analysis, found = checked(edited_source, catalog, settings)
+            moved = finding.span.line + (finding.span.line > at)
+            same = [
+                f
+                for f in found
+                if (f.code, f.span.line, f.span.column)
+                == (finding.code, moved, finding.span.column)
+            ]
+            now = actions_at(edited, edited_analysis, same[0]) if same else []
+            expected = {a.title: apply_edits(source, a.edits) for a in offered}
+            made = {a.title: apply_edits(edited_source, a.edits) for a in now}
+            results.append(
+                {
+                    "line": finding.span.line,
+                    "code": finding.code,
+                    "typed": typed,
+                    "lost": sorted(set(expected) - set(made)),
+                    "changed": sorted(
+                        title
+                        for title, text in expected.items()
+                        if title in made and not one_line_apart(text, made[title], line)
+                    ),
+                    "actions": len(expected),
+                }
+            )
+    return results
+
+
 def sources(folders: list[Path]):
     for folder in folders:
         for path in sorted(folder.rglob("*")):
@@ -169,9 +273,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--json", type=Path, help="write every edit's result here")
+    parser.add_argument("--actions", action="store_true", help="sweep the code actions")
     args = parser.parse_args()
     catalog = load_catalog().catalog
     settings = RuleSettings(select=frozenset({"NPR"}))
+    if args.actions:
+        return report_actions(args, catalog, settings)
     everything = []
     for path, text in sources(args.folders):
         try:
@@ -194,6 +301,26 @@ def main() -> int:
         f"{dict(Counter(r['typed'] for r in changed))}; "
         f"{sum(1 for r in everything if r.get('unread'))} not read at all; "
         f"inside it, {kept} of {inside} findings kept"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(everything, indent=1))
+    return 0
+
+
+def report_actions(args, catalog, settings: RuleSettings) -> int:
+    everything = []
+    for path, text in sources(args.folders):
+        everything += [{"file": str(path), **r} for r in sweep_actions(text, catalog, settings)]
+    broken = [r for r in everything if r["lost"] or r["changed"]]
+    for result in broken:
+        print(
+            f"{result['file']}:{result['line']}: {result['code']}, typed {result['typed']!r}: "
+            f"lost {result['lost']}, edit changed {result['changed']}"
+        )
+    print(
+        f"{len(everything)} edits in {len({r['file'] for r in everything})} files, "
+        f"{sum(r['actions'] for r in everything)} actions offered before them: "
+        f"{len(broken)} edits lost or changed an action"
     )
     if args.json:
         args.json.write_text(json.dumps(everything, indent=1))

@@ -204,3 +204,42 @@ def test_a_model_calling_a_half_typed_helper_is_told_which_lines(runner, tmp_pat
     assert f"`helper` is defined on lines {first}-{first + 1}, which do not parse yet" in (
         finding.message
     )
+
+
+# Packages no interpreter has: a plotting or data library the project's interpreter lacks.
+MISSING_IMPORTS = (
+    "import os, numpyro_lsp_absent_plots as plots\n"
+    "from numpyro_lsp_absent_data.frames import load\n"
+)
+
+
+def test_an_import_of_a_package_not_installed_is_left_out_when_the_model_needs_none(
+    runner, tmp_path
+):
+    body = MISSING_IMPORTS + (
+        "\n\ndef model():\n    numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(0, 1), obs=float(len(os.sep)))\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    plots, data = line_of(source, "import os"), line_of(source, "from numpyro_lsp_absent")
+    named = f"`numpyro_lsp_absent_plots` (line {plots}), `numpyro_lsp_absent_data` (line {data})"
+    assert f"({named} not installed here: import left out" in report.summary
+    assert named in report.details
+    # ``os``, imported in the same statement, was imported: the model uses it and ran.
+    assert "mu" in report.sites
+
+
+def test_a_model_that_uses_a_package_not_installed_is_told_so_at_the_line(runner, tmp_path):
+    body = MISSING_IMPORTS + (
+        "\n\ndef model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=load('y.csv'))\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict == "fail"
+    (error,) = [f for f in report.findings if f.code == "smoke-exception"]
+    assert error.message.startswith(
+        "ModuleNotFoundError: No module named 'numpyro_lsp_absent_data' (the smoke test left"
+    ), error.message
+    assert "install it there, or choose the interpreter that has it" in error.message
+    assert error.line == line_of(source, "obs=load(")

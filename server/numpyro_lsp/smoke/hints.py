@@ -92,6 +92,12 @@ HINTS = [
         "need a trailing axis. `numpyro.util.format_shapes(trace)` lists every site's shape.",
     ),
     Hint(
+        "ModuleNotFoundError",
+        "the smoke test left its import out",
+        "The project's interpreter does not have this package, and the model uses it: "
+        "install it there, or choose the interpreter that has it (`numpyro.interpreter`).",
+    ),
+    Hint(
         "ImportError",
         "funsor",
         "NUTS enumerates discrete latent sites, and that needs `funsor` (`pip install "

@@ -151,7 +151,20 @@ def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) ->
     if plan.skipped:  # said in the summary too: the run was not of the whole file
         spans = ", ".join(f"{s.first}-{s.last}" for s in plan.skipped)
         report.summary += f" (lines {spans} left out: they do not parse yet)"
+    imports = left_out_imports(outcome)
+    if imports:
+        report.summary += f" ({imports})"
     return report
+
+
+def left_out_imports(outcome: RunOutcome) -> str:
+    """The imports the worker left out, since its interpreter lacks their packages
+    (smoke/worker.py): the run did not need them."""
+    left_out = outcome.payload.get("left_out_imports") or [] if outcome.status == "result" else []
+    if not left_out:
+        return ""
+    named = ", ".join(f"`{i['package']}` (line {i['line']})" for i in left_out)
+    return f"{named} not installed here: import left out, the model did not need it"
 
 
 def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
@@ -417,8 +430,10 @@ def result_details(
         f"total {t['total_s']:.2f} s",
     ]
     chains = f"{settings.chains} chain{'s' if settings.chains > 1 else ''}"
+    imports = left_out_imports(outcome)
     lines = [
         header(plan, report.verdict),
+        *([f"imports {imports}"] if imports else []),
         f"device {report.device} · {chains} × ({settings.warmup} warmup + {settings.samples} "
         f"samples) · seed {settings.seed}",
         f"arguments: ({plan.call.arguments}) from {plan.call.origin}",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import faulthandler
 import hashlib
+import importlib.util
 import linecache
 import os
 import queue
@@ -71,6 +72,8 @@ class CompiledModel:
     # The workspace modules the model's file imported, by file, with a digest of their text:
     # the sampler is stale once one of them changes.
     dependencies: dict[str, str]
+    # The imports of packages this interpreter does not have, left out (``left_out_imports``).
+    left_out_imports: list[dict[str, Any]]
     # The jax settings the file's module-level code chose (``numpyro.enable_x64()``,
     # ``numpyro.set_platform(...)``), in force again whenever the sampler runs.
     x64: bool
@@ -245,7 +248,8 @@ class Worker:
         self.defaults.restore()
         forget_modules(self.workspace_modules)
         before = set(sys.modules)
-        model, args, kwargs = load_model(request)
+        left_out: list[dict[str, Any]] = []
+        model, args, kwargs = load_model(request, left_out)
         imported = workspace_modules(set(sys.modules) - before)
         self.workspace_modules |= set(imported)
         platform = JaxSettings.current().platform_chosen_since(self.defaults)
@@ -279,6 +283,7 @@ class Worker:
             time.perf_counter() - loaded,
             list(log.records),
             file_digests(dict.fromkeys(imported.values(), "")),
+            left_out,
             bool(jax_setting("jax_enable_x64")),
             device,
         )
@@ -322,6 +327,7 @@ class Worker:
             if request.reparam
             else draws.pictures(run.samples, run.diverging, run.energy),
             "warnings": compiled.warnings,
+            "left_out_imports": compiled.left_out_imports,
             **advised,
         }
 
@@ -338,9 +344,77 @@ def progress_step(request: RunRequest) -> int:
     return max(1, (request.warmup + request.samples) // PROGRESS_STEPS)
 
 
-def load_model(request: RunRequest) -> tuple[Callable, tuple, dict]:
+class MissingModule:
+    """Stands for what an import left out would have bound (``without_missing_imports``): using it
+    raises the import's error, at the line that uses it."""
+
+    def __init__(self, package: str) -> None:
+        self._package = package
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise ModuleNotFoundError(
+            f"No module named '{self._package}' (the smoke test left its import out: this "
+            "interpreter does not have it)",
+            name=self._package,
+        )
+
+    __getattr__ = __call__ = __getitem__ = __iter__ = _fail
+
+
+def package_of(module: str) -> str:
+    return module.partition(".")[0]
+
+
+def has_package(module: str) -> bool:
+    """Whether this interpreter finds the package of ``module`` (``seaborn`` of
+    ``seaborn.objects``), without importing it."""
+    try:
+        return importlib.util.find_spec(package_of(module)) is not None
+    except (ImportError, ValueError):
+        return True  # the import itself raises, and says why
+
+
+def without_missing_imports(tree: ast.Module, namespace: dict[str, Any]) -> list[dict[str, Any]]:
+    """Leave out of ``tree`` the module-level imports of packages this interpreter lacks (a
+    plotting or data library the model may not need): what they would bind is a
+    ``MissingModule`` in ``namespace``. Relative imports and ``import *`` are left to the
+    import itself. Returns the imports left out (line, package)."""
+    left_out = []
+    body = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Import):
+            missing = [a for a in statement.names if not has_package(a.name)]
+            for alias in missing:
+                namespace[alias.asname or package_of(alias.name)] = MissingModule(
+                    package_of(alias.name)
+                )
+            statement.names = [a for a in statement.names if a not in missing]
+            left_out += [{"line": statement.lineno, "package": package_of(a.name)} for a in missing]
+            if not statement.names:
+                continue
+        elif (
+            isinstance(statement, ast.ImportFrom)
+            and not statement.level
+            and statement.module
+            and all(alias.name != "*" for alias in statement.names)
+            and not has_package(statement.module)
+        ):
+            package = package_of(statement.module)
+            for alias in statement.names:
+                namespace[alias.asname or alias.name] = MissingModule(package)
+            left_out.append({"line": statement.lineno, "package": package})
+            continue
+        body.append(statement)
+    tree.body = body
+    return left_out
+
+
+def load_model(
+    request: RunRequest, left_out: list[dict[str, Any]] | None = None
+) -> tuple[Callable, tuple, dict]:
     """Execute the kept statements of the user's file as a fresh module and evaluate the
-    model's arguments in it."""
+    model's arguments in it. An import of a package this interpreter lacks is left out (its
+    names raise when used) and added to ``left_out``."""
     tree = ast.parse(request.source, request.path)
     tree.body = [tree.body[i] for i in request.kept_statements]
     module = types.ModuleType(MODULE_NAME)
@@ -353,6 +427,10 @@ def load_model(request: RunRequest) -> tuple[Callable, tuple, dict]:
     # Like ``python file.py``: the file's folder comes first on the import path.
     sys.path.insert(0, folder)
     try:
+        # Once the file's folder is on the path: its own modules are found.
+        missing = without_missing_imports(tree, module.__dict__)
+        if left_out is not None:
+            left_out += missing
         exec(compile(tree, request.path, "exec"), module.__dict__)
         # The statements of the script that build the arguments (smoke/script_slice.py).
         for part in request.script:

@@ -1,12 +1,13 @@
 """NUTS in chunks: the smoke worker's sampler, run in the project's interpreter.
 
 The same draws as ``MCMC(NUTS(model), chain_method="vectorized").run(key, ...)`` (the same
-key per chain, the same steps), compiled as two functions of one chain: ``init`` (its first
-state) and ``chunk`` (up to ``size`` NUTS steps, with the draws they make). Python calls
-``chunk`` for each chain in turn until the run is done, and reports progress and looks for a
-cancel between two calls. Neither function holds a host callback, whose address would be
-part of jax's cache key: both can come from JAX's persistent compilation cache
-(``compile_cache.py``) in a fresh worker.
+key per chain, the same steps; constrained as the model has them where numpyro would keep a
+support of the first trace: ``holds_init_values``), compiled as two functions of one chain:
+``init`` (its first state) and ``chunk`` (up to ``size`` NUTS steps, with the draws they
+make). Python calls ``chunk`` for each chain in turn until the run is done, and reports
+progress and looks for a cancel between two calls. Neither function holds a host callback,
+whose address would be part of jax's cache key: both can come from JAX's persistent
+compilation cache (``compile_cache.py``) in a fresh worker.
 
 One chain is compiled, not a batch of them: with a warm cache what is left of a cold start is
 mostly tracing, and vectorizing NUTS doubles it (a smoke test's chains are few and short).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import jax
@@ -25,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 from numpyro.infer import NUTS
+from numpyro.infer.util import constrain_fn, transform_fn
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,15 @@ class ChunkedRun:
     accept_prob: np.ndarray  # (chains, draws)
     energy: np.ndarray  # (chains, draws)
     step_size: np.ndarray  # (chains,)
+
+
+def holds_init_values(postprocess: Callable) -> bool:
+    """Whether numpyro's post-processing constrains draws with transforms that hold values
+    of another trace (``init``'s): those of a support it took for a fixed one. Called while
+    ``chunk`` is traced, where no value of its own trace is in those transforms."""
+    if not (isinstance(postprocess, partial) and postprocess.func is transform_fn):
+        return False  # the model run again on each draw (numpyro's own choice): nothing held
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(postprocess.args))
 
 
 class ChunkedSampler:
@@ -92,6 +104,13 @@ class ChunkedSampler:
     def _chunk_chain(self, state, steps, dynamic):
         args = (dynamic, *self._args)
         postprocess = self._kernel.postprocess_fn(args, self._kwargs)
+        if holds_init_values(postprocess):
+            # A support that depends on a sampled value, which numpyro took for a fixed one
+            # (0.22: ``less_than(high)`` with ``high`` sampled): its transform holds a value of
+            # ``init``'s trace. The model run again on each draw gives the support it has there.
+            postprocess = partial(
+                constrain_fn, self._kernel.model, args, self._kwargs, return_deterministic=True
+            )
 
         def draw(s):
             return postprocess(s.z), s.diverging, s.accept_prob, s.energy

@@ -245,3 +245,14 @@ def test_messages_name_the_program_lines_as_cells():
     assert cell_terms(view, path, "lines 3-5 left out") == "cell 4, lines 1-3 left out"
     assert cell_terms(view, path, "lines 2-3") == "cell 2, line 2 to cell 4, line 1"
     assert cell_terms(view, path, "no line here") == "no line here"
+    # A traceback names the notebook's frames by cell, and leaves other files' lines alone.
+    traceback = (
+        '  File "/n.ipynb", line 4, in <module>\n'
+        '  File "/site-packages/jax/_src/stages.py", line 435, in call\n'
+        "ValueError: bad value on line 2\n"
+    )
+    assert cell_terms(view, path, traceback) == (
+        '  File "/n.ipynb", cell 4, line 2, in <module>\n'
+        '  File "/site-packages/jax/_src/stages.py", line 435, in call\n'
+        "ValueError: bad value on cell 2, line 2\n"
+    )

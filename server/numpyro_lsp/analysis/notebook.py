@@ -156,6 +156,8 @@ class NotebookProgram:
 
 # A program's line as messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
 _LINE_WORDS = re.compile(r"\b(line|lines) (\d+)(?:-(\d+))?\b")
+# A frame of a Python traceback: ``  File "/path/x.py", line 12, in f``.
+_FRAME = re.compile(r'\s*File "(?P<file>[^"]*)", line \d+')
 
 
 def named_in_cells(
@@ -183,7 +185,13 @@ def named_in_cells(
     if path:
         located = re.compile(re.escape(path) + r":(\d+)")
         text = located.sub(lambda m: "{}:cell {}:{}".format(path, *where(int(m[1]))), text)
-    return _LINE_WORDS.sub(words, text)
+    # A traceback's frame in another file (jax's, numpyro's) keeps its line.
+    return "".join(
+        line
+        if (frame := _FRAME.match(line)) and frame["file"] != path
+        else _LINE_WORDS.sub(words, line)
+        for line in text.splitlines(keepends=True)
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -58,3 +58,57 @@ def test_smoke_test_that_cannot_start_says_why(tmp_path):
     assert "# numpyro: smoke-args n=..." in result.stdout
     bad = run("smoke", str(model), "--chains", "0")
     assert bad.returncode == 2 and "--chains: expected a whole number of at least 1" in bad.stderr
+
+
+def notebook(path, cells: list[str]):
+    """An ``.ipynb`` of a markdown cell, then ``cells`` as code cells."""
+    entries = [{"cell_type": "markdown", "metadata": {}, "source": ["# A model"]}]
+    entries += [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": text,
+            "outputs": [],
+            "execution_count": None,
+        }
+        for text in cells
+    ]
+    path.write_text(
+        json.dumps({"cells": entries, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    return path
+
+
+MODEL_CELLS = [
+    "import numpyro\nimport numpyro.distributions as dist\nimport jax.numpy as jnp",
+    "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+    "    numpyro.sample('x', dist.Normal(mu, 1), obs=jnp.array([0.5, 1.0, 1.5]))",
+    # Below the model's cell: a smoke test of the model never runs it.
+    "raise RuntimeError('a later cell')",
+]
+
+
+def test_smoke_test_of_a_notebook_runs_the_cells_down_to_the_model(tmp_path):
+    path = notebook(tmp_path / "model.ipynb", MODEL_CELLS)
+    result = run("smoke", str(path), "--samples", "100", "--warmup", "100", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] in ("pass", "warn") and "mu" in report["sites"]
+
+
+def test_a_notebook_report_names_cells_not_program_lines(tmp_path):
+    # The model's own error, on the second line of the notebook's third cell.
+    cells = [
+        MODEL_CELLS[0],
+        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(mu, -1.0), obs=1.0)",
+    ]
+    path = notebook(tmp_path / "model.ipynb", cells)
+    result = run("smoke", str(path), "--samples", "20", "--warmup", "20", "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    (error,) = [f for f in report["findings"] if f["code"] == "smoke-exception"]
+    assert (error["cell"], error["line"]) == (3, 3)
+    assert f"{path}:cell 3:3" in report["summary"]
+    shapes = run("shapes", str(path), "--json")
+    assert json.loads(shapes.stdout)["path"] == str(path), shapes.stderr

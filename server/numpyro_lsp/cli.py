@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("--out", help="where to write it (default: the per-version cache)")
 
     smoke = commands.add_parser("smoke", help="run a quick NUTS smoke test of a model")
-    smoke.add_argument("file", help="the Python file that defines the model")
+    smoke.add_argument("file", help="the Python file (or notebook) that defines the model")
     smoke.add_argument(
         "--model", help="the model function (default: the file's only model, or the one it runs)"
     )
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     advise = commands.add_parser(
         "advise", help="compare centered and non-centered parameterizations of a model's sites"
     )
-    advise.add_argument("file", help="the Python file that defines the model")
+    advise.add_argument("file", help="the Python file (or notebook) that defines the model")
     advise.add_argument(
         "--model", help="the model function (default: the file's only model, or the one it runs)"
     )
@@ -186,9 +186,9 @@ def build_catalog_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def smoke_settings_and_source(args: argparse.Namespace, command: str):
+def smoke_settings(args: argparse.Namespace, command: str):
     """The run's smoke settings (flags over ``[tool.numpyro-lsp.smoke-test]`` over the
-    defaults), the file's path and text; None for the settings after saying what is wrong."""
+    defaults) and the file's path; None for the settings after saying what is wrong."""
     from numpyro_lsp.check import project_settings
     from numpyro_lsp.settings import SmokeSettings, Source, key_of, read, setting_fields
 
@@ -204,15 +204,10 @@ def smoke_settings_and_source(args: argparse.Namespace, command: str):
     settings, problems = read(
         flags, SmokeSettings, base=project.smoke_test, prefix="--", say_fallback=False
     )
-    source = ""
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as error:
-        problems.append(f"cannot read {args.file}: {error.strerror}")
     if problems:
         print(f"numpyro-lsp {command}: " + "; ".join(problems), file=sys.stderr)
-        return None, path, source
-    return settings, path, source
+        return None, path
+    return settings, path
 
 
 def smoke_command(args: argparse.Namespace) -> int:
@@ -221,11 +216,14 @@ def smoke_command(args: argparse.Namespace) -> int:
     import threading
 
     from numpyro_lsp.check import catalog_for_checks
+    from numpyro_lsp.run_source import command_source
     from numpyro_lsp.smoke.pipeline import run_smoke_test
     from numpyro_lsp.smoke.runner import Progress, SmokeRunner
 
-    settings, path, source = smoke_settings_and_source(args, "smoke")
-    if settings is None:
+    settings, path = smoke_settings(args, "smoke")
+    catalog = catalog_for_checks(args.python) if settings is not None else None
+    run = command_source("smoke", args, path, catalog) if settings is not None else None
+    if run is None:
         return 2
 
     phases: list[str] = []
@@ -239,21 +237,21 @@ def smoke_command(args: argparse.Namespace) -> int:
     try:
         report = run_smoke_test(
             runner,
-            source,
+            run.source,
             str(path),
             args.model,
             settings,
-            catalog_for_checks(args.python),
+            catalog,
             threading.Event(),
             show_phase,
         )
     finally:
         runner.close()
     if args.json:
-        print(json.dumps(report.as_json(), indent=1))
+        print(json.dumps(run.named_json(report.as_json()), indent=1))
     else:
-        print(report.details)
-        print(f"\n{report.summary}")
+        print(run.named(report.details))
+        print(f"\n{run.named(report.summary)}")
     if args.html or args.png:
         from numpyro_lsp.smoke.picture_files import write_pictures
 
@@ -270,10 +268,13 @@ def advise_command(args: argparse.Namespace) -> int:
 
     from numpyro_lsp.advise.pipeline import AdviceError, AdviceProgress, advise
     from numpyro_lsp.check import catalog_for_checks
+    from numpyro_lsp.run_source import command_source
     from numpyro_lsp.smoke.runner import SmokeRunner
 
-    settings, path, source = smoke_settings_and_source(args, "advise")
-    if settings is None:
+    settings, path = smoke_settings(args, "advise")
+    catalog = catalog_for_checks(args.python) if settings is not None else None
+    run = command_source("advise", args, path, catalog) if settings is not None else None
+    if run is None:
         return 2
 
     shown: set[int] = set()
@@ -291,23 +292,23 @@ def advise_command(args: argparse.Namespace) -> int:
     try:
         advice, _ = advise(
             runner,
-            source,
+            run.source,
             str(path),
             args.model,
             settings,
-            catalog_for_checks(args.python),
+            catalog,
             threading.Event(),
             show_variant,
         )
     except AdviceError as error:
-        print(f"numpyro-lsp advise: {error}", file=sys.stderr)
+        print(f"numpyro-lsp advise: {run.named(str(error))}", file=sys.stderr)
         return 1
     finally:
         runner.close()
     if args.json:
-        print(json.dumps(advice.as_json(), indent=1))
+        print(json.dumps(run.named_json(advice.as_json()), indent=1))
     else:
-        print(advice.details)
+        print(run.named(advice.details))
     return 0 if advice.recommended else 1
 
 

@@ -225,11 +225,36 @@ def test_an_import_of_a_package_not_installed_is_left_out_when_the_model_needs_n
     report, source = smoke(runner, tmp_path, body)
     assert report.verdict in ("pass", "warn"), report.details
     plots, data = line_of(source, "import os"), line_of(source, "from numpyro_lsp_absent")
-    named = f"`numpyro_lsp_absent_plots` (line {plots}), `numpyro_lsp_absent_data` (line {data})"
-    assert f"({named} not installed here: import left out" in report.summary
+    named = (
+        f"`numpyro_lsp_absent_plots` not installed here: line {plots} left out, the model did "
+        f"not need it; `numpyro_lsp_absent_data` not installed here: line {data} left out"
+    )
+    assert named in report.summary
     assert named in report.details
     # ``os``, imported in the same statement, was imported: the model uses it and ran.
     assert "mu" in report.sites
+
+
+def test_statements_that_use_a_package_not_installed_are_left_out_with_what_they_bind(
+    runner, tmp_path
+):
+    body = MISSING_IMPORTS + (
+        "frame = load('y.csv')\nsummary = frame.describe()\nfigure = plots.figure()\n"
+        "y_obs = jnp.array([0.5, 1.0])\n\n\n"
+        "# numpyro: smoke-args y_obs\n"
+        "def model(y):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=y)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    line = {text: line_of(source, text) for text in ("import os", "from", "frame =", "figure")}
+    # ``summary`` uses ``frame``, which stands for the missing package in turn.
+    plots = f"lines {line['import os']}, {line['figure']}"
+    data = f"lines {line['from']}-{line['frame ='] + 1}"
+    assert (
+        f"(`numpyro_lsp_absent_plots` not installed here: {plots} left out, the model did not "
+        f"need them; `numpyro_lsp_absent_data` not installed here: {data} left out"
+    ) in report.summary
 
 
 def test_a_model_that_uses_a_package_not_installed_is_told_so_at_the_line(runner, tmp_path):

@@ -158,13 +158,18 @@ def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) ->
 
 
 def left_out_imports(outcome: RunOutcome) -> str:
-    """The imports the worker left out, since its interpreter lacks their packages
-    (smoke/worker.py): the run did not need them."""
+    """What the worker left out because its interpreter lacks a package: the imports of it,
+    and the statements that use what they would have bound (smoke/worker.py). The run did
+    not need them."""
     left_out = outcome.payload.get("left_out_imports") or [] if outcome.status == "result" else []
-    if not left_out:
-        return ""
-    named = ", ".join(f"`{i['package']}` (line {i['line']})" for i in left_out)
-    return f"{named} not installed here: import left out, the model did not need it"
+    lines: dict[str, list[int]] = {}
+    for entry in left_out:
+        lines.setdefault(entry["package"], []).append(entry["line"])
+    return "; ".join(
+        f"`{package}` not installed here: {line_ranges(tuple(sorted(at)))} left out, the model "
+        f"did not need {'it' if len(at) == 1 else 'them'}"
+        for package, at in lines.items()
+    )
 
 
 def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:

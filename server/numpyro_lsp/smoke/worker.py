@@ -10,6 +10,7 @@ user's ``print``, jax's logging) goes to stderr.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import faulthandler
@@ -345,20 +346,27 @@ def progress_step(request: RunRequest) -> int:
 
 
 class MissingModule:
-    """Stands for what an import left out would have bound (``without_missing_imports``): using it
-    raises the import's error, at the line that uses it."""
+    """Stands for what a statement left out would have bound (``without_missing_imports``,
+    ``run_statements``): using it raises ``ModuleNotFoundError``, at the line that uses it,
+    marked as ours (``MISSING``)."""
 
     def __init__(self, package: str) -> None:
         self._package = package
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
-        raise ModuleNotFoundError(
+        error = ModuleNotFoundError(
             f"No module named '{self._package}' (the smoke test left its import out: this "
             "interpreter does not have it)",
             name=self._package,
         )
+        setattr(error, MISSING, True)
+        raise error
 
     __getattr__ = __call__ = __getitem__ = __iter__ = _fail
+
+
+# The attribute that marks the errors a ``MissingModule`` raises.
+MISSING = "numpyro_lsp_missing_package"
 
 
 def package_of(module: str) -> str:
@@ -409,12 +417,70 @@ def without_missing_imports(tree: ast.Module, namespace: dict[str, Any]) -> list
     return left_out
 
 
+def future_flags(tree: ast.Module) -> int:
+    """The compiler flags of the file's ``from __future__`` imports: each statement is
+    compiled on its own, as the file would be, and not with this module's own."""
+    flags = 0
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            for alias in statement.names:
+                flags |= getattr(getattr(__future__, alias.name, None), "compiler_flag", 0)
+    return flags
+
+
+def stored_names(statement: ast.stmt) -> set[str]:
+    """The module-level names a statement binds (not those of the scopes it opens)."""
+    names: set[str] = set()
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update(bound_by_import(node))
+            continue
+        if isinstance(node, ast.Lambda | ast.comprehension):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def bound_by_import(statement: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(statement, ast.Import):
+        return [alias.asname or package_of(alias.name) for alias in statement.names]
+    return [alias.asname or alias.name for alias in statement.names]
+
+
+def run_statements(
+    tree: ast.Module, path: str, namespace: dict[str, Any], left_out: list[dict[str, Any]]
+) -> None:
+    """Execute the module's statements one by one. One that fails on a ``MissingModule`` (it
+    uses what an import left out: a plot, a table of the data) is left out as well, and what
+    it binds stands for the missing package in turn."""
+    flags = future_flags(tree)
+    for statement in tree.body:
+        module = ast.Module(body=[statement], type_ignores=[])
+        code = compile(module, path, "exec", flags=flags, dont_inherit=True)
+        try:
+            exec(code, namespace)
+        except ModuleNotFoundError as error:
+            if not getattr(error, MISSING, False):
+                raise
+            for name in stored_names(statement):
+                namespace[name] = MissingModule(error.name)
+            left_out.append({"line": statement.lineno, "package": error.name})
+
+
 def load_model(
     request: RunRequest, left_out: list[dict[str, Any]] | None = None
 ) -> tuple[Callable, tuple, dict]:
     """Execute the kept statements of the user's file as a fresh module and evaluate the
-    model's arguments in it. An import of a package this interpreter lacks is left out (its
+    model's arguments in it. What needs a package this interpreter lacks is left out (its
     names raise when used) and added to ``left_out``."""
+    left_out = [] if left_out is None else left_out
     tree = ast.parse(request.source, request.path)
     tree.body = [tree.body[i] for i in request.kept_statements]
     module = types.ModuleType(MODULE_NAME)
@@ -428,13 +494,14 @@ def load_model(
     sys.path.insert(0, folder)
     try:
         # Once the file's folder is on the path: its own modules are found.
-        missing = without_missing_imports(tree, module.__dict__)
-        if left_out is not None:
-            left_out += missing
-        exec(compile(tree, request.path, "exec"), module.__dict__)
+        left_out += without_missing_imports(tree, module.__dict__)
+        run_statements(tree, request.path, module.__dict__, left_out)
         # The statements of the script that build the arguments (smoke/script_slice.py).
+        flags = future_flags(tree)
         for part in request.script:
-            exec(compile(part, request.path, "exec"), module.__dict__)
+            exec(
+                compile(part, request.path, "exec", flags=flags, dont_inherit=True), module.__dict__
+            )
         arguments = compile(
             f"__collect__({request.arguments})", protocol.ARGUMENTS_FILENAME, "eval"
         )

@@ -245,6 +245,9 @@ def test_messages_name_the_program_lines_as_cells():
     assert cell_terms(view, path, "lines 3-5 left out") == "cell 4, lines 1-3 left out"
     assert cell_terms(view, path, "lines 2-3") == "cell 2, line 2 to cell 4, line 1"
     assert cell_terms(view, path, "no line here") == "no line here"
+    assert cell_terms(view, path, "lines 1, 4-5 left out") == (
+        "cell 2, line 1; cell 4, lines 2-3 left out"
+    )
     # A traceback names the notebook's frames by cell, and leaves other files' lines alone.
     traceback = (
         '  File "/n.ipynb", line 4, in <module>\n'

@@ -155,7 +155,7 @@ class NotebookProgram:
 
 
 # A program's line as messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
-_LINE_WORDS = re.compile(r"\b(line|lines) (\d+)(?:-(\d+))?\b")
+_LINE_WORDS = re.compile(r"\b(?:line|lines) (\d+(?:-\d+)?(?:, \d+(?:-\d+)?)*)\b")
 # A frame of a Python traceback: ``  File "/path/x.py", line 12, in f``.
 _FRAME = re.compile(r'\s*File "(?P<file>[^"]*)", line \d+')
 
@@ -173,14 +173,19 @@ def named_in_cells(
         index, in_cell = program.cell_at(line - 1)
         return number(index), in_cell + 1
 
-    def words(match: re.Match[str]) -> str:
-        cell, first = where(int(match[2]))
-        if match[3] is None:
+    def span(lines: str) -> str:
+        first_line, _, last_line = lines.partition("-")
+        cell, first = where(int(first_line))
+        if not last_line:
             return f"cell {cell}, line {first}"
-        last_cell, last = where(int(match[3]))
+        last_cell, last = where(int(last_line))
         if last_cell != cell:
             return f"cell {cell}, line {first} to cell {last_cell}, line {last}"
         return f"cell {cell}, lines {first}-{last}"
+
+    def words(match: re.Match[str]) -> str:
+        # ``lines 3, 17, 31-32``: each in its cell.
+        return "; ".join(span(lines) for lines in match[1].split(", "))
 
     if path:
         located = re.compile(re.escape(path) + r":(\d+)")

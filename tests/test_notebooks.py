@@ -259,3 +259,20 @@ def test_messages_name_the_program_lines_as_cells():
         '  File "/site-packages/jax/_src/stages.py", line 435, in call\n'
         "ValueError: bad value on cell 2, line 2\n"
     )
+
+
+def test_a_smoke_run_keeps_a_class_whose_method_has_a_local_named_like_a_plots_variable():
+    from numpyro_lsp.analysis.notebook import smoke_program
+
+    cells = [
+        "import matplotlib.pyplot as plt\nimport numpyro\nimport numpyro.distributions as dist",
+        # A plot: left out, and ``x`` with it (what uses the module's ``x`` is a plot too).
+        "for x in range(3):\n    plt.plot(x)",
+        "class Shifted(dist.Normal):\n"
+        "    def log_prob(self, x):\n        return super().log_prob(x - 1)",
+        "def model():\n    numpyro.sample('y', Shifted(0.0, 1.0))",
+    ]
+    program = notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
+    run = smoke_program(program, "model")
+    assert "class Shifted(dist.Normal):" in run and "return super().log_prob(x - 1)" in run
+    assert "plt.plot" not in run and "for x in range(3)" not in run

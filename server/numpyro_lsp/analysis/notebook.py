@@ -14,6 +14,7 @@ import bisect
 import functools
 import json
 import re
+import symtable
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -239,10 +240,24 @@ def _display_import(statement: ast.stmt) -> set[str]:
     return set()
 
 
-def _names(statement: ast.stmt, context: type[ast.expr_context]) -> set[str]:
-    return {
-        n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, context)
-    }
+def _module_names(statement: ast.stmt) -> tuple[set[str], set[str]]:
+    """The module-level names a statement reads and those it binds; a function's or a class's
+    own names are not (the stdlib's ``symtable`` tells the scopes apart: a method's local
+    ``x`` is not the module's ``x`` that a plot set)."""
+    table = symtable.symtable(ast.unparse(statement), "<cell>", "exec")
+    reads, binds = set(), set()
+    for symbol in table.get_symbols():
+        if symbol.is_referenced():
+            reads.add(symbol.get_name())
+        if symbol.is_assigned() or symbol.is_imported():
+            binds.add(symbol.get_name())
+    pending = list(table.get_children())
+    while pending:
+        scope = pending.pop()
+        pending += scope.get_children()
+        free = (s for s in scope.get_symbols() if s.is_global() and s.is_referenced())
+        reads.update(symbol.get_name() for symbol in free)
+    return reads, binds
 
 
 def smoke_program(program: NotebookProgram, model: str) -> str:
@@ -271,12 +286,13 @@ def smoke_program(program: NotebookProgram, model: str) -> str:
         imported = _display_import(statement)
         if statement in defined:
             continue
-        if imported or _names(statement, ast.Load) & shown:
-            shown |= imported | _names(statement, ast.Store)
+        reads, binds = _module_names(statement)
+        if imported or reads & shown:
+            shown |= imported | binds
             for number in range(first, statement.end_lineno):
                 lines[number] = ""
         else:
-            shown -= _names(statement, ast.Store)  # set again by what is kept
+            shown -= binds  # set again by what is kept
     return "\n".join(lines[:end])
 
 

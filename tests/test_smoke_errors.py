@@ -239,7 +239,8 @@ def test_statements_that_use_a_package_not_installed_are_left_out_with_what_they
     runner, tmp_path
 ):
     body = MISSING_IMPORTS + (
-        "frame = load('y.csv')\nsummary = frame.describe()\nfigure = plots.figure()\n"
+        "frame = load('y.csv')\nsummary = frame.describe()\nrows = len(frame) + 1\n"
+        "figure = plots.figure()\n"
         "y_obs = jnp.array([0.5, 1.0])\n\n\n"
         "# numpyro: smoke-args y_obs\n"
         "def model(y):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
@@ -248,9 +249,9 @@ def test_statements_that_use_a_package_not_installed_are_left_out_with_what_they
     report, source = smoke(runner, tmp_path, body)
     assert report.verdict in ("pass", "warn"), report.details
     line = {text: line_of(source, text) for text in ("import os", "from", "frame =", "figure")}
-    # ``summary`` uses ``frame``, which stands for the missing package in turn.
+    # ``summary`` and ``rows`` use ``frame``, which stands for the missing package in turn.
     plots = f"lines {line['import os']}, {line['figure']}"
-    data = f"lines {line['from']}-{line['frame ='] + 1}"
+    data = f"lines {line['from']}-{line['frame ='] + 2}"
     assert (
         f"(`numpyro_lsp_absent_plots` not installed here: {plots} left out, the model did not "
         f"need them; `numpyro_lsp_absent_data` not installed here: {data} left out"

@@ -362,7 +362,11 @@ class MissingModule:
         setattr(error, MISSING, True)
         raise error
 
-    __getattr__ = __call__ = __getitem__ = __iter__ = _fail
+    # Whatever the code does with it (``len(frame)``, ``if frame:``, ``frame + 1``) fails so.
+    __getattr__ = __call__ = __getitem__ = __setitem__ = __iter__ = __len__ = _fail
+    __bool__ = __contains__ = __enter__ = __array__ = __float__ = __int__ = __index__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _fail
+    __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _fail
 
 
 # The attribute that marks the errors a ``MissingModule`` raises.

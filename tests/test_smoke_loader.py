@@ -233,3 +233,47 @@ def test_site_columns_count_code_points():
     position = result.sites["x"]
     line = result.source.splitlines()[position.line - 1]
     assert line[position.start : position.end] == '"x"'
+
+
+def test_a_name_assigned_again_for_each_model_gives_each_run_its_own_model():
+    # A notebook's habit: ``kernel`` and ``mcmc`` assigned again for each of its models.
+    body = """
+        def model_a(x):
+            numpyro.sample("a", dist.Normal(x, 1))
+
+        kernel = NUTS(model_a)
+        mcmc = MCMC(kernel, num_warmup=10, num_samples=10)
+        mcmc.run(None, x=1.0)
+
+        def model_b(y):
+            numpyro.sample("b", dist.Normal(y, 1))
+
+        kernel = NUTS(model_b)
+        mcmc = MCMC(kernel, num_warmup=10, num_samples=10)
+        mcmc.run(None, y=2.0)
+        """
+    first, second = plan(body, "model_a"), plan(body, "model_b")
+    assert (first.call.arguments, first.call.line) == ("x=1.0", line_of(body, "mcmc.run(None, x"))
+    assert (second.call.arguments, second.call.line) == ("y=2.0", line_of(body, "mcmc.run(None, y"))
+
+
+def test_what_a_skipped_loop_changes_is_not_read_by_what_runs():
+    body = """
+        import numpy as np
+
+        def model(y):
+            numpyro.sample("y", dist.Normal(0, 1), obs=y)
+
+        y_obs = np.zeros(3)
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        mcmc.run(None, y=y_obs)
+        draws = mcmc.get_samples()
+        losses = []
+        for draw in draws["y"]:
+            losses.append(draw)
+        best = np.argmin(losses)
+        """
+    kept = kept_source(plan(body))
+    # The loop reads the draws, so it is skipped; ``losses`` is not what the script makes of it.
+    assert "losses = []" in kept and "y_obs = np.zeros(3)" in kept
+    assert "for draw in" not in kept and "best = " not in kept

@@ -457,6 +457,14 @@ class ModuleAnalysis:
         parts = self.parts or [self]
         return [value for part in parts for value in part.assignment_history.get(name, ())]
 
+    def value_at(self, name: str, line: int) -> ast.expr | None:
+        """The module-level value ``name`` holds when line ``line`` of the module's own code
+        runs: the last one assigned before it (a notebook assigns ``kernel = NUTS(model)``
+        again for each of its models); the file's last when none is (``line`` 0: code in a
+        function, which runs once the module has)."""
+        before = [v for v in self.values_assigned(name, None) if v.end_lineno < line]
+        return before[-1] if before else self.assignments.get(name)
+
     def owner(self, node: ast.AST) -> FunctionInfo | None:
         """The innermost function whose body holds ``node`` (None at module level)."""
         definition = self.owner_nodes.get(id(node))
@@ -1264,17 +1272,17 @@ class _PartModelUses:
     uses: list[ModelUse] = field(default_factory=list)
     # The consumer calls its chains took (the part's own, and any an assignment led to).
     taken: set[int] = field(default_factory=set)
-    # Module-level names looked up, with the value each held (None for none).
-    assignments: dict[str, ast.expr | None] = field(default_factory=dict)
+    # Module-level names looked up, at the line asked about (``value_at``), with the value
+    # each held there (None for none).
+    assignments: list[tuple[str, int, ast.expr | None]] = field(default_factory=list)
     # ``function_at`` asked of a name at a node, with its answer.
     definitions: list[tuple[str, ast.AST, FunctionInfo | None]] = field(default_factory=list)
     # The file's definition tokens of those names when the answers were last found to hold.
     tokens: dict[str, object | None] = field(default_factory=dict)
 
     def still_hold(self, analysis: ModuleAnalysis, taken_before: frozenset[int]) -> bool:
-        current = analysis.assignments
         if taken_before != self.taken_before or any(
-            current.get(name) is not value for name, value in self.assignments.items()
+            analysis.value_at(name, line) is not value for name, line, value in self.assignments
         ):
             return False
         # The nodes asked about are the part's own or those assignments' (the same nodes
@@ -1339,7 +1347,9 @@ def _part_model_uses(
         if isinstance(node, ast.Name):
             if function_at(node.id, node) is not None:
                 return node
-            assigned = found.assignments[node.id] = analysis.assignments.get(node.id)
+            line = 0 if analysis.owner(node) else node.lineno
+            assigned = analysis.value_at(node.id, line)
+            found.assignments.append((node.id, line, assigned))
             return model_of(assigned, chain, calls, depth + 1) if assigned is not None else None
         if isinstance(node, ast.Call):
             obj = analysis.catalog_object(node.func)

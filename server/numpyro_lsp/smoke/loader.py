@@ -36,7 +36,13 @@ from numpyro_lsp.analysis.models import (
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
-from numpyro_lsp.smoke.script_slice import ScriptSlice, SliceRefused, bound_names, slice_for_call
+from numpyro_lsp.smoke.script_slice import (
+    ScriptSlice,
+    SliceRefused,
+    bound_names,
+    mutated_name,
+    slice_for_call,
+)
 
 SMOKE_ARGS = re.compile(r"#\s*numpyro:\s*smoke-args\b(?P<arguments>.*)$")
 SMOKE_ARGS_HOW = "add a `# numpyro: smoke-args ...` comment right above `def {model}`, e.g.\n"
@@ -236,14 +242,40 @@ def kept_statements(analysis: ModuleAnalysis) -> tuple[list[int], dict[str, int]
     runs_inference = inference_functions(analysis)
     kept: list[int] = []
     skipped: dict[str, int] = {}
+    assigned: set[str] = set()  # the names kept assignments bind
     for index, statement in enumerate(analysis.tree.body):
         if is_skipped(statement, analysis, runs_inference, skipped):
-            skipped.update(dict.fromkeys(bound_names(statement), statement.lineno))
+            names = bound_names(statement)
+            if not isinstance(statement, ast.Expr):  # a print, a plot: it changes no data
+                # ``for i in grid: losses.append(...)`` over draws: ``losses`` is not what
+                # the script would have made of it.
+                names |= changed_names(statement) & assigned
+            skipped.update(dict.fromkeys(names, statement.lineno))
         else:
             kept.append(index)
             for name in bound_names(statement):
                 skipped.pop(name, None)
+            if isinstance(statement, ast.Assign | ast.AnnAssign):
+                assigned |= bound_names(statement)
     return kept, skipped
+
+
+def changed_names(statement: ast.stmt) -> set[str]:
+    """The names the simple statements of ``statement`` change without binding them
+    (``x.append(v)``, ``x[i] = v``: script_slice.mutated_name); not in functions it
+    defines."""
+    changed: set[str] = set()
+    pending = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        name = mutated_name(node)
+        if name is not None:
+            changed.add(name)
+        for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+            pending += getattr(node, block, None) or []
+    return changed
 
 
 def is_skipped(
@@ -494,7 +526,7 @@ def passed_by_first_call(
 
 def assigned_value(analysis: ModuleAnalysis, name: str, line: int) -> ast.expr | None:
     """What ``name`` was last assigned, in the innermost function around ``line`` or at
-    module level."""
+    module level (there, before ``line``)."""
     around = [
         f
         for f in analysis.functions
@@ -503,7 +535,8 @@ def assigned_value(analysis: ModuleAnalysis, name: str, line: int) -> ast.expr |
     if around:
         innermost = max(around, key=lambda f: f.node.lineno)
         return innermost.assignments[name]
-    return analysis.assignments.get(name)
+    inside = any(f.node.lineno <= line <= (f.node.end_lineno or 0) for f in analysis.functions)
+    return analysis.value_at(name, 0 if inside else line)
 
 
 def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:

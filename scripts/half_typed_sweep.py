@@ -302,8 +302,13 @@ def main() -> int:
         f"{sum(1 for r in everything if r.get('unread'))} not read at all; "
         f"inside it, {kept} of {inside} findings kept"
     )
-    if args.json:
-        args.json.write_text(json.dumps(everything, indent=1))
+    return written(args.json, everything)
+
+
+def written(path: Path | None, everything: list[dict]) -> int:
+    """Every edit's result as JSON at ``path`` (``--json``), if asked; the exit status."""
+    if path:
+        path.write_text(json.dumps(everything, indent=1))
     return 0
 
 
@@ -322,9 +327,7 @@ def report_actions(args, catalog, settings: RuleSettings) -> int:
         f"{sum(r['actions'] for r in everything)} actions offered before them: "
         f"{len(broken)} edits lost or changed an action"
     )
-    if args.json:
-        args.json.write_text(json.dumps(everything, indent=1))
-    return 0
+    return written(args.json, everything)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,13 @@ def line_of(source: str, marker: str) -> int:
             "numpyro.sample('k'",
             "DiscreteHMCGibbs",
         ),
+        (
+            "assert numpyro.__version__.startswith('0.1.')\n\n\n"
+            "def model():\n    numpyro.sample('x', dist.Normal(0, 1))\n",
+            "AssertionError",
+            "assert numpyro.__version__",
+            "the project's interpreter is not the one the file expects",
+        ),
     ],
     ids=[
         "if-on-traced",
@@ -130,6 +137,7 @@ def line_of(source: str, marker: str) -> int:
         "shape-mismatch",
         "plate-mismatch",
         "discrete-latent",
+        "module-level-assert",
     ],
 )
 def test_known_errors_point_at_the_line_with_a_hint(

@@ -115,6 +115,14 @@ HINTS = [
         f"The model was called without all of its arguments. {SMOKE_ARGS}",
     ),
     Hint("NameError", "", f"The model's arguments use an unknown name. {SMOKE_ARGS}"),
+    Hint(
+        "AssertionError",
+        "",
+        "An `assert` of the file's module-level code failed: the smoke test runs that code as "
+        "written. If it checks the environment (numpyro's notebooks assert "
+        "`numpyro.__version__`), the project's interpreter is not the one the file expects.",
+        traceback="<module>",
+    ),
 ]
 
 

@@ -8,7 +8,7 @@ Plain data for the rules, code actions and navigation; nothing here runs user co
 from __future__ import annotations
 
 import ast
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -325,6 +325,10 @@ class ModuleAnalysis:
     _scoped_definitions: dict[str, dict[int, tuple[list[int], list[FunctionInfo]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # value_at()'s module-level values of a name, with the lines they end on (built per name).
+    _module_values: dict[str, tuple[list[int], list[ast.expr]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     # resolve()'s answers by id(node), with the node (an id alone may be reused).
     _resolved: dict[int, tuple[ast.AST, str | None]] = field(
         default_factory=dict, repr=False, compare=False
@@ -462,8 +466,14 @@ class ModuleAnalysis:
         runs: the last one assigned before it (a notebook assigns ``kernel = NUTS(model)``
         again for each of its models); the file's last when none is (``line`` 0: code in a
         function, which runs once the module has)."""
-        before = [v for v in self.values_assigned(name, None) if v.end_lineno < line]
-        return before[-1] if before else self.assignments.get(name)
+        known = self._module_values.get(name)
+        if known is None:
+            # One bisection per lookup: a long script assigns a name thousands of times.
+            values = self.values_assigned(name, None)
+            known = self._module_values[name] = ([v.end_lineno for v in values], values)
+        ends, values = known
+        before = bisect_left(ends, line)  # the values that end above ``line``
+        return values[before - 1] if before else self.assignments.get(name)
 
     def owner(self, node: ast.AST) -> FunctionInfo | None:
         """The innermost function whose body holds ``node`` (None at module level)."""

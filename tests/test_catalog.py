@@ -109,6 +109,10 @@ def test_aliases_resolve_to_one_entry(catalog):
     assert catalog.lookup("numpyro.infer.reparam").module is not None
     assert catalog.lookup("numpyro.distributions.constraints.positive").obj["kind"] == "constraint"
     assert catalog.lookup("numpyro.distributions.Normall") is None
+    # The modules that define what ``numpyro.infer`` exports: some notebooks import from them.
+    assert catalog.lookup("numpyro.infer.mcmc.MCMC").path == "numpyro.infer.MCMC"
+    assert catalog.lookup("numpyro.infer.hmc.NUTS").path == "numpyro.infer.NUTS"
+    assert catalog.lookup("numpyro.infer.util.Predictive").obj["kind"] == "inference"
 
 
 def test_shipped_catalog_matches_a_fresh_build(tmp_path):

@@ -10,6 +10,7 @@ the server process itself never pays the import.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import sys
@@ -49,6 +50,19 @@ SCANNED_MODULES = [
     "numpyro.infer.reparam",
     "numpyro.infer.initialization",
     "numpyro.contrib.control_flow",
+    # Where the inference classes are defined: ``from numpyro.infer.mcmc import MCMC``, as
+    # some notebooks write it, names the same object as ``numpyro.infer.MCMC``.
+    "numpyro.infer.mcmc",
+    "numpyro.infer.hmc",
+    "numpyro.infer.hmc_gibbs",
+    "numpyro.infer.barker",
+    "numpyro.infer.mixed_hmc",
+    "numpyro.infer.sa",
+    "numpyro.infer.ensemble",
+    "numpyro.infer.svi",
+    "numpyro.infer.elbo",
+    "numpyro.infer.util",
+    "numpyro.infer.inspect",
 ]
 
 DOCS_ROOT = "https://num.pyro.ai/en/stable/"
@@ -402,7 +416,10 @@ def build() -> dict:
     objects: dict[str, dict] = {}
     canonical: dict[int, str] = {}
     for module_name in SCANNED_MODULES:
-        module = sys.modules[module_name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # a module this numpyro version does not have (yet)
+            continue
         members: dict[str, str] = {}
         for name in public_members(module):
             value = getattr(module, name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-CATALOG_FORMAT = 1
+CATALOG_FORMAT = 2
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,24 @@ def test_a_notebook_report_names_cells_not_program_lines(tmp_path):
     assert f"{path}:cell 3:3" in report["summary"]
     shapes = run("shapes", str(path), "--json")
     assert json.loads(shapes.stdout)["path"] == str(path), shapes.stderr
+
+
+def test_a_notebook_model_takes_its_data_from_the_run_in_a_cell_below(tmp_path):
+    # A notebook's usual order: the model's cell, a cell that prepares its data, the cell
+    # that runs it; and a cell below that which the smoke test never runs.
+    cells = [
+        MODEL_CELLS[0] + "\nfrom jax import random\nfrom numpyro.infer import MCMC, NUTS",
+        "def model(x, y=None):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('y', dist.Normal(mu * x, 1), obs=y)",
+        "xs = []\nxs.extend([0.5, 1.0, 1.5])\nx = jnp.array(xs)\ny = 2.0 * x",
+        "mcmc = MCMC(NUTS(model), num_warmup=50, num_samples=50)\n"
+        "mcmc.run(random.PRNGKey(0), x, y=y)",
+        "raise RuntimeError('a later cell')",
+    ]
+    path = notebook(tmp_path / "model.ipynb", cells)
+    result = run("smoke", str(path), "--samples", "100", "--warmup", "100", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] in ("pass", "warn") and "mu" in report["sites"]
+    # The run's data: ``y`` observed, three values, ``mu`` near 2.
+    assert 1.0 < report["sites"]["mu"]["mean"][0] < 3.0

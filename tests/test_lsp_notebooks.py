@@ -480,6 +480,34 @@ async def test_smoke_test_runs_the_cells_above_and_reports_in_the_models_cell(nb
     assert "**tau**: posterior from the NUTS smoke test" in hover.contents.value
 
 
+async def test_smoke_test_takes_the_data_of_the_run_in_a_cell_below_the_model(nb_client):
+    # A notebook's usual order: the model, a cell that prepares its data (a method call on
+    # it among them), the cell that runs it, and a cell below which never runs.
+    uri = NOTEBOOK.replace("eight_schools", "run_below")
+    cells = [
+        SMOKE_CELLS[0],
+        ("code", "from jax import random\nfrom numpyro.infer import MCMC, NUTS"),
+        ("code", MODEL),
+        ("code", "J = 8\ny = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0]\ny.append(12.0)"),
+        ("code", SMOKE_CELLS[2][1]),
+        (
+            "code",
+            "mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)\n"
+            "mcmc.run(random.PRNGKey(0), J, sigma, y=np.array(y))",
+        ),
+        ("code", "boom = 1 / 0"),
+    ]
+    notebook = Notebook(nb_client, uri)
+    await nb_client.published.after(f"{uri}#cell3", lambda: notebook.open(cells))
+    report = await nb_client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="numpyro.smokeTest", arguments=[uri, "model"])
+    )
+    assert report["verdict"] == "warn" and report["divergences"] > 0, report
+    assert len(report["sites"]["theta"]["mean"]) == 8  # all of ``y``, the appended value too
+    details = [m.message for m in nb_client.log_messages if "arguments:" in m.message][-1]
+    assert "arguments: (J, sigma, y=np.array(y)) from `mcmc.run` on cell 6, line 2" in details
+
+
 async def test_saving_a_notebook_traces_its_models_shapes_when_asked(nb_client):
     """``shapes.onSave``: notebookDocument/didSave traces the models like a file's save; the
     shapes show in the model's cell."""
@@ -544,7 +572,7 @@ async def test_a_smoke_test_that_fails_in_a_cell_above_names_that_cell(nb_client
     cells = list(SMOKE_CELLS)
     cells[1] = ("code", "J = 8\nscale = 1 / 0\ny = np.zeros(8)")
     notebook = Notebook(nb_client, uri)
-    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(cells))
+    await nb_client.published.after(f"{uri}#cell3", lambda: notebook.open(cells))
     report = await nb_client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="numpyro.smokeTest", arguments=[uri, "model"])
     )

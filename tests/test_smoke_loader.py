@@ -277,3 +277,78 @@ def test_what_a_skipped_loop_changes_is_not_read_by_what_runs():
     # The loop reads the draws, so it is skipped; ``losses`` is not what the script makes of it.
     assert "losses = []" in kept and "y_obs = np.zeros(3)" in kept
     assert "for draw in" not in kept and "best = " not in kept
+
+
+def test_a_method_call_that_prepares_the_data_runs_and_a_plot_or_print_does_not():
+    # A notebook's data preparation (statrethinking_lectures_numpyro, week 5): the encoder
+    # is fitted by an expression statement, and ``transform`` fails on an unfitted one.
+    body = """
+        import os
+        import numpy as np
+        import pandas as pd
+        from sklearn.preprocessing import LabelEncoder
+
+        def model(judge, score=None):
+            numpyro.sample("score", dist.Normal(judge, 1.0), obs=score)
+
+        def make_sampler(model):
+            return SAMPLERS[0](model)
+
+        frame = pd.DataFrame({"judge": ["a", "b"], "flight": ["red", "white"]})
+        encoder = LabelEncoder()
+        encoder.fit(frame["judge"])
+        frame.replace("red", 1, inplace=True)
+        frame["judge"] = encoder.transform(frame["judge"])
+        frame.head()
+        frame.plot(x="judge")
+        frame.to_csv("prepared.csv")
+        frame.describe().to_sql("t", None)
+        os.system("echo run")
+        np.random.seed(0)
+        encoder.fit(print(frame))
+        sampler = make_sampler(model)  # what the analysis cannot tell for inference
+        sampler.run(None, judge=frame["judge"].values)
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        mcmc.run(None, judge=frame["judge"].values)
+        draws = mcmc.get_samples()
+        frame.insert(0, "draws", draws["score"])
+        best = frame["draws"]
+        """
+    kept = kept_source(plan(body))
+    for runs in ("encoder.fit(frame['judge'])", "frame.replace('red', 1, inplace=True)"):
+        assert runs in kept
+    assert "frame.head()" in kept  # shows nothing where it runs: harmless
+    # Plots, writes, prints, calls on a module and inference never run; what reads the
+    # draws is skipped, and what it changes (``frame``) is then not what the script makes.
+    never_run = ("plot", "to_csv", "to_sql", "os.system", "np.random.seed", "print", ".run(")
+    for never in (*never_run, "draws"):
+        assert never not in kept
+    assert "best = " not in kept
+
+
+def test_inference_imported_from_the_modules_that_define_it_is_known():
+    # numpyro's discrete_imputation notebook: ``from numpyro.infer.mcmc import MCMC``.
+    result = plan_run(
+        textwrap.dedent(
+            """
+            import numpyro
+            import numpyro.distributions as dist
+            from numpyro.infer.hmc import NUTS
+            from numpyro.infer.mcmc import MCMC
+
+            def model(y):
+                numpyro.sample("y", dist.Normal(0, 1), obs=y)
+
+            kernel = NUTS(model)
+            mcmc = MCMC(kernel, num_warmup=10, num_samples=10)
+            mcmc.run(None, y=1.0)
+            mcmc.print_summary()
+            """
+        ),
+        "/work/model.py",
+        None,
+        CATALOG,
+    )
+    kept = kept_source(result)
+    assert "NUTS(" not in kept and "MCMC(" not in kept and "mcmc." not in kept
+    assert (result.call.arguments, result.call.origin) == ("y=1.0", "`mcmc.run` on line 12")

@@ -1,6 +1,7 @@
 """What ``numpyro-lsp smoke``, ``shapes`` and ``advise`` run of the file they are given: a
-Python file's text; of a notebook, the program of its code cells down to the model's cell,
-without its plots, as the editor's lenses run it (analysis/notebook.py). Their reports name
+Python file's text; of a notebook, the program of its code cells down to the model's cell
+(or to the cell below it that runs the model), without its plots, as the editor's lenses
+run it (analysis/notebook.py). Their reports name
 the program's lines; for a notebook they are named back as its cells' (``cell 3, line 2``,
 ``path:cell 3:2``), as ``numpyro-lsp check`` names them."""
 
@@ -20,7 +21,13 @@ from numpyro_lsp.analysis.notebook import (
     smoke_program,
 )
 from numpyro_lsp.catalog.schema import Catalog
-from numpyro_lsp.smoke.loader import LoadError, analyze_source, choose_model
+from numpyro_lsp.smoke.loader import (
+    LoadError,
+    analyze_source,
+    choose_model,
+    plan_run,
+    run_call_line,
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,30 @@ def read_run_source(path: Path, model: str | None, catalog: Catalog) -> RunSourc
             model = choose_model(analyze_source(program.source, catalog), None).name
         except LoadError:  # the run says why, about the whole program
             return RunSource(path, program.source, program)
-    return RunSource(path, smoke_program(program, model), program)
+    return RunSource(path, notebook_run_program(program, model, catalog), program)
+
+
+def notebook_run_program(program: NotebookProgram, model: str, catalog: Catalog) -> str:
+    """What a run of ``model`` runs of a notebook: its cells down to the model's, or down
+    to the cell whose ``mcmc.run(...)`` passes the model's data (``smoke_program``), unless
+    those arguments cannot be built where the model's own cell can be run (they use the
+    draws of another run: the model then runs on its defaults, as before that cell)."""
+    own = smoke_program(program, model)
+    line = run_call_line(program.source, model, catalog)
+    if line is None:
+        return own
+    through_run = smoke_program(program, model, line)
+    if _plans(through_run, model, catalog) or not _plans(own, model, catalog):
+        return through_run
+    return own
+
+
+def _plans(source: str, model: str, catalog: Catalog) -> bool:
+    try:
+        plan_run(source, "", model, catalog)
+    except LoadError:
+        return False
+    return True
 
 
 def command_source(

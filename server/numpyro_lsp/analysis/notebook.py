@@ -260,12 +260,13 @@ def _module_names(statement: ast.stmt) -> tuple[set[str], set[str]]:
     return reads, binds
 
 
-def smoke_program(program: NotebookProgram, model: str) -> str:
+def smoke_program(program: NotebookProgram, model: str, run_line: int | None = None) -> str:
     """What a smoke test of ``model`` runs of a notebook: the cells down to the one that
-    defines it (its last top-level definition), never the cells below; and of those, no
-    plot or other display (a statement that uses a display module, or a name only such a
-    statement set), each left out as blank lines so that lines keep their numbers. The
-    smoke loader then leaves out the prints and the inference, as in a file."""
+    defines it (its last top-level definition), or down to the one of ``run_line`` (1-based:
+    the ``mcmc.run(...)`` below it whose arguments the run takes), never the cells below;
+    and of those, no plot or other display (a statement that uses a display module, or a
+    name only such a statement set), each left out as blank lines so that lines keep their
+    numbers. The smoke loader then leaves out the prints and the inference, as in a file."""
     from numpyro_lsp.analysis.layout import full_layout, statement_start
 
     lines = split_lines(program.source)
@@ -277,7 +278,8 @@ def smoke_program(program: NotebookProgram, model: str) -> str:
     ]
     if not defined or not program.cells:
         return program.source
-    end = program.cells[program.cell_at(defined[-1].lineno - 1)[0]].end
+    last = max(defined[-1].lineno, run_line or 0)
+    end = program.cells[program.cell_at(last - 1)[0]].end
     shown: set[str] = set()
     for statement in layout.statements:
         first = statement_start(statement)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +115,7 @@ def without_withdrawn(
 def run_advice(
     runner: SmokeRunner,
     document: ParsedDocument,
-    source: str,
+    read_source: Callable[[], str],
     path: str,
     model: str,
     settings: SmokeSettings,
@@ -125,6 +126,7 @@ def run_advice(
     """In an executor thread: the advice, and the model's fingerprint as it was run."""
     from numpyro_lsp.advise.pipeline import advise
 
+    source = read_source()
     advice, plan = advise(runner, source, path, model, settings, catalog, cancel, on_progress)
     return advice, plan, fingerprint(document.analysis(catalog), advice.model)
 
@@ -172,7 +174,7 @@ def register(server: NumpyroLanguageServer) -> None:
             run_advice,
             ls.smoke_runner,  # made on the event loop, which owns the server's state
             document,
-            smoke_source(ls, uri, document.source, model),
+            smoke_source(ls, uri, document.source, model),  # read in the thread
             ls.workspace.get_text_document(uri).path,
             model,
             settings,

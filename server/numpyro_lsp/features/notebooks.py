@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -446,15 +446,16 @@ class Notebooks:
             )
 
 
-def smoke_source(ls: NumpyroLanguageServer, uri: str, source: str, model: str) -> str:
-    """What a smoke test of ``model`` runs: the document; of a notebook, the cells above
-    the model's and its own, without their plots (analysis/notebook.py)."""
-    from numpyro_lsp.analysis.notebook import smoke_program
+def smoke_source(ls: NumpyroLanguageServer, uri: str, source: str, model: str) -> Callable[[], str]:
+    """What a smoke test of ``model`` runs, to read in a worker thread (for a notebook it
+    analyzes the program): the document; of a notebook, the cells down to the model's or
+    to the one that runs it, without their plots (run_source.notebook_run_program)."""
+    from numpyro_lsp.run_source import notebook_run_program
 
     view = ls.notebooks.view(uri)
     if view is None or view.program.source != source:
-        return source
-    return smoke_program(view.program, model)
+        return lambda: source
+    return partial(notebook_run_program, view.program, model, ls.catalogs.catalog)
 
 
 def register(server: NumpyroLanguageServer) -> None:

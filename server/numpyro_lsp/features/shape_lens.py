@@ -205,7 +205,7 @@ async def trace(
     runner = ls.smoke_runner
     # The smoke test's timeout (a first trace starts the worker and imports jax).
     timeout_s = ls.settings.smoke_test.timeout_s
-    # What the smoke test runs: the document; of a notebook, the cells down to the model's.
+    # What the smoke test runs (read in the thread): of a notebook, the cells down to the run.
     sources = {model: smoke_source(ls, document.uri, document.source, model) for model in models}
 
     def run_all() -> list[ShapeReport]:
@@ -213,8 +213,9 @@ async def trace(
         for model in models:
             if token.event.is_set():
                 break
+            source = sources[model]()
             reports.append(
-                trace_shapes(runner, sources[model], path, model, catalog, token.event, timeout_s)
+                trace_shapes(runner, source, path, model, catalog, token.event, timeout_s)
             )
         return reports
 

@@ -108,18 +108,23 @@ def register(server: NumpyroLanguageServer) -> None:
         token = cancel_with(current_request_future(ls.protocol), CancelToken())
         progress = await ProgressReport.start(ls, f"NUTS smoke test of {model}", token)
         loop = asyncio.get_running_loop()
-        run = loop.run_in_executor(
-            None,
-            run_smoke_test,
-            ls.smoke_runner,
-            smoke_source(ls, uri, document.source, model),
-            ls.workspace.get_text_document(uri).path,
-            model,
-            settings,
-            ls.catalogs.catalog,
-            token.event,
-            lambda update: loop.call_soon_threadsafe(progress.report, update),
-        )
+        # Taken here, on the event loop, which owns the server's state.
+        runner, read_source = ls.smoke_runner, smoke_source(ls, uri, document.source, model)
+        path, catalog = ls.workspace.get_text_document(uri).path, ls.catalogs.catalog
+
+        def smoke_run() -> SmokeReport:
+            return run_smoke_test(
+                runner,
+                read_source(),
+                path,
+                model,
+                settings,
+                catalog,
+                token.event,
+                lambda update: loop.call_soon_threadsafe(progress.report, update),
+            )
+
+        run = loop.run_in_executor(None, smoke_run)
         try:
             # Shielded: a cancelled task still waits for the run's own, quick, ending.
             report = await asyncio.shield(run)

@@ -41,12 +41,17 @@ from numpyro_lsp.smoke.script_slice import (
     SliceRefused,
     bound_names,
     mutated_name,
+    script_refusal,
     slice_for_call,
+    walk_code,
 )
 
 SMOKE_ARGS = re.compile(r"#\s*numpyro:\s*smoke-args\b(?P<arguments>.*)$")
 SMOKE_ARGS_HOW = "add a `# numpyro: smoke-args ...` comment right above `def {model}`, e.g.\n"
 SMOKE_ARGS_HOW += "    # numpyro: smoke-args {example}"
+# Methods that run inference (or print it) on MCMC and SVI objects: an expression statement
+# calling one never runs, whatever the analysis makes of its receiver.
+RUN_METHODS = {"run", "warmup", "print_summary"}
 # Catalog kinds whose calls are inference: the smoke test never runs them.
 INFERENCE_KINDS = {"kernel", "inference"}
 # Module-level calls that set jax up for the rest of the file: kept, unlike other expression
@@ -244,12 +249,17 @@ def kept_statements(analysis: ModuleAnalysis) -> tuple[list[int], dict[str, int]
     skipped: dict[str, int] = {}
     assigned: set[str] = set()  # the names kept assignments bind
     for index, statement in enumerate(analysis.tree.body):
+        shows_only = (
+            isinstance(statement, ast.Expr)
+            and not is_setup_call(statement.value, analysis)
+            and not changes_kept_data(statement, assigned)
+        )
+        if shows_only:
+            continue  # a print, a plot, a value shown: it changes no data
         if is_skipped(statement, analysis, runs_inference, skipped):
-            names = bound_names(statement)
-            if not isinstance(statement, ast.Expr):  # a print, a plot: it changes no data
-                # ``for i in grid: losses.append(...)`` over draws: ``losses`` is not what
-                # the script would have made of it.
-                names |= changed_names(statement) & assigned
+            # ``for i in grid: losses.append(...)`` over draws: ``losses`` is not what the
+            # script would have made of it.
+            names = bound_names(statement) | (changed_names(statement) & assigned)
             skipped.update(dict.fromkeys(names, statement.lineno))
         else:
             kept.append(index)
@@ -278,14 +288,32 @@ def changed_names(statement: ast.stmt) -> set[str]:
     return changed
 
 
+def changes_kept_data(statement: ast.Expr, assigned: set[str]) -> bool:
+    """A method call on what a kept assignment made, which may change it and does nothing
+    the smoke test never runs: ``encoder.fit(df["judge"])`` before ``encoder.transform``,
+    ``df.replace("red", 1, inplace=True)``, ``values.append(v)``; not ``df.plot()``, nor a
+    call on a module (``os.system(...)``)."""
+    if mutated_name(statement) not in assigned or runs_inference_method(statement.value):
+        return False
+    return not any(
+        script_refusal(node) for node in walk_code(statement) if isinstance(node, ast.Call)
+    )
+
+
+def runs_inference_method(node: ast.expr) -> bool:
+    """``x.run(...)``, ``x.warmup(...)``: what MCMC and SVI objects do, on a receiver the
+    analysis did not know for one (built through a path or wrapper it cannot follow)."""
+    return isinstance(node, ast.Call) and getattr(node.func, "attr", None) in RUN_METHODS
+
+
 def is_skipped(
     statement: ast.stmt, analysis: ModuleAnalysis, runs_inference: set[str], skipped: dict
 ) -> bool:
     definitions = ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef
     if isinstance(statement, definitions | ast.ClassDef):
         return False
-    if isinstance(statement, ast.Expr):
-        return not is_setup_call(statement.value, analysis)
+    if isinstance(statement, ast.Expr) and is_setup_call(statement.value, analysis):
+        return False
     if is_main_guard(statement):
         return True
     for node in ast.walk(statement):
@@ -375,6 +403,24 @@ def smoke_args_comment(lines: list[str], function: FunctionInfo) -> ModelCall | 
             return ModelCall(arguments, origin, index + 1)
         index -= 1
     return None
+
+
+def run_call_line(source: str, model: str, catalog: Catalog) -> int | None:
+    """The line of the ``mcmc.run(...)`` (``run_call``) whose arguments a smoke test of
+    ``model`` takes, when it stands below the model's definition and no ``smoke-args``
+    comment stands in for it: a notebook runs its cells down to there. None otherwise."""
+    analysis = analyze_source(source, catalog)
+    function = next((f for f in model_functions(analysis) if f.name == model), None)
+    if function is None:
+        return None
+    try:
+        if smoke_args_comment(split_lines(source), function) is not None:
+            return None
+    except LoadError:  # the run itself says what is wrong with the comment
+        return None
+    call = run_call(analysis, source, function)
+    below = call is not None and call.line is not None and call.line > function.node.end_lineno
+    return call.line if below else None
 
 
 def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> ModelCall | None:

@@ -125,6 +125,9 @@ class WorkerProcess:
                     "XLA_PYTHON_CLIENT_PREALLOCATE", "false"
                 ),
                 **{protocol.COMPILE_CACHE_VARIABLE: compile_cache_folder()},
+                # A figure that a kept statement makes (``fig, ax = plt.subplots()``, a
+                # method of the data) is drawn nowhere, whatever the user's backend.
+                MPLBACKEND="Agg",
             ),
             # A Ctrl-C in the terminal of the CLI or the editor is not meant for the worker;
             # and it is killed whole (stop_helper).

@@ -41,6 +41,11 @@ WRITE_METHODS = {
     "to_pickle",
     "to_json",
     "to_excel",
+    "to_sql",
+    "to_hdf",
+    "to_feather",
+    "to_netcdf",
+    "to_zarr",
     "savez",
     "savez_compressed",
     "savetxt",
@@ -317,24 +322,7 @@ class _Slicer:
         self.check_allowed(wrapper)
 
     def refusal(self, call: ast.Call) -> str | None:
-        func = call.func
-        chain = dotted(func)
-        root = chain[0] if chain else None
-        last = chain[-1] if chain else getattr(func, "attr", None)
-        if chain == ["print"] or chain == ["input"] or chain == ["breakpoint"]:
-            return f"calls `{chain[0]}`"
-        if root in PLOT_ROOTS or last in PLOT_METHODS:
-            return f"plots (`{'.'.join(chain or [last or ''])}`)"
-        if chain == ["open"] and writes(call):
-            return "opens a file for writing"
-        if last in WRITE_METHODS:
-            return f"writes (`.{last}`)"
-        if root in NETWORK_ROOTS or last in NETWORK_NAMES:
-            return f"reads from the network (`{'.'.join(chain or [last or ''])}`)"
-        reason = self.forbidden(call)
-        if reason:
-            return reason
-        return None
+        return script_refusal(call) or self.forbidden(call)
 
     # --- text ---------------------------------------------------------------------------
 
@@ -420,6 +408,26 @@ def dotted(node: ast.AST) -> list[str]:
         inner = dotted(node.func)
         return [*inner, *parts[::-1]] if inner else parts[::-1]
     return parts[::-1]
+
+
+def script_refusal(call: ast.Call) -> str | None:
+    """Why the smoke test never runs ``call`` (a print, a plot, a file write, a network
+    load, input), or None."""
+    func = call.func
+    chain = dotted(func)
+    root = chain[0] if chain else None
+    last = chain[-1] if chain else getattr(func, "attr", None)
+    if chain == ["print"] or chain == ["input"] or chain == ["breakpoint"]:
+        return f"calls `{chain[0]}`"
+    if root in PLOT_ROOTS or last in PLOT_METHODS:
+        return f"plots (`{'.'.join(chain or [last or ''])}`)"
+    if chain == ["open"] and writes(call):
+        return "opens a file for writing"
+    if last in WRITE_METHODS:
+        return f"writes (`.{last}`)"
+    if root in NETWORK_ROOTS or last in NETWORK_NAMES:
+        return f"reads from the network (`{'.'.join(chain or [last or ''])}`)"
+    return None
 
 
 def writes(call: ast.Call) -> bool:

@@ -572,7 +572,7 @@ async def test_a_smoke_test_that_fails_in_a_cell_above_names_that_cell(nb_client
     cells = list(SMOKE_CELLS)
     cells[1] = ("code", "J = 8\nscale = 1 / 0\ny = np.zeros(8)")
     notebook = Notebook(nb_client, uri)
-    await nb_client.published.after(f"{uri}#cell3", lambda: notebook.open(cells))
+    await nb_client.published.after(f"{uri}#cell6", lambda: notebook.open(cells))
     report = await nb_client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="numpyro.smokeTest", arguments=[uri, "model"])
     )

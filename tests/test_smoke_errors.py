@@ -299,3 +299,21 @@ def test_a_support_that_depends_on_a_sampled_value_runs_and_keeps_draws_inside_i
     }
     assert draws["x"].size == draws["high"].size > 0
     assert (draws["x"] < draws["high"]).all()
+
+
+def test_a_star_import_of_a_package_not_installed_is_left_out_with_what_uses_it(runner, tmp_path):
+    # statrethinking_lectures_numpyro's notebooks: ``from plotnine import *`` for the plots.
+    body = (
+        "from numpyro_lsp_absent_plots import *\n"
+        "chart = ggplot(None) + geom_point()\n"
+        "y_obs = jnp.array([0.5, 1.0])\n\n\n"
+        "# numpyro: smoke-args y_obs\n"
+        "def model(y):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=y)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    first = line_of(source, "from numpyro_lsp_absent_plots")
+    assert (
+        f"`numpyro_lsp_absent_plots` not installed here: lines {first}-{first + 1} left out"
+    ) in report.summary

@@ -389,8 +389,9 @@ def has_package(module: str) -> bool:
 def without_missing_imports(tree: ast.Module, namespace: dict[str, Any]) -> list[dict[str, Any]]:
     """Leave out of ``tree`` the module-level imports of packages this interpreter lacks (a
     plotting or data library the model may not need): what they would bind is a
-    ``MissingModule`` in ``namespace``. Relative imports and ``import *`` are left to the
-    import itself. Returns the imports left out (line, package)."""
+    ``MissingModule`` in ``namespace``; ``from plots import *`` binds names no one can list,
+    so its entry says ``star`` (``run_statements``). Relative imports are left to the import
+    itself. Returns the imports left out (line, package)."""
     left_out = []
     body = []
     for statement in tree.body:
@@ -408,13 +409,16 @@ def without_missing_imports(tree: ast.Module, namespace: dict[str, Any]) -> list
             isinstance(statement, ast.ImportFrom)
             and not statement.level
             and statement.module
-            and all(alias.name != "*" for alias in statement.names)
             and not has_package(statement.module)
         ):
             package = package_of(statement.module)
+            entry = {"line": statement.lineno, "package": package}
             for alias in statement.names:
-                namespace[alias.asname or alias.name] = MissingModule(package)
-            left_out.append({"line": statement.lineno, "package": package})
+                if alias.name == "*":
+                    entry["star"] = True
+                else:
+                    namespace[alias.asname or alias.name] = MissingModule(package)
+            left_out.append(entry)
             continue
         body.append(statement)
     tree.body = body
@@ -459,23 +463,38 @@ def bound_by_import(statement: ast.Import | ast.ImportFrom) -> list[str]:
 
 
 def run_statements(
-    tree: ast.Module, path: str, namespace: dict[str, Any], left_out: list[dict[str, Any]]
+    tree: ast.Module,
+    path: str,
+    namespace: dict[str, Any],
+    left_out: list[dict[str, Any]],
+    flags: int,
 ) -> None:
-    """Execute the module's statements one by one. One that fails on a ``MissingModule`` (it
-    uses what an import left out: a plot, a table of the data) is left out as well, and what
-    it binds stands for the missing package in turn."""
-    flags = future_flags(tree)
+    """Execute the module's statements one by one, compiled with ``flags``. One that fails on
+    what an import left out (a plot, a table of the data: ``missing_package``) is left out
+    as well, and what it binds stands for the missing package in turn."""
     for statement in tree.body:
         module = ast.Module(body=[statement], type_ignores=[])
         code = compile(module, path, "exec", flags=flags, dont_inherit=True)
         try:
             exec(code, namespace)
-        except ModuleNotFoundError as error:
-            if not getattr(error, MISSING, False):
+        except (ModuleNotFoundError, NameError) as error:
+            package = missing_package(error, left_out)
+            if package is None:
                 raise
             for name in stored_names(statement):
-                namespace[name] = MissingModule(error.name)
-            left_out.append({"line": statement.lineno, "package": error.name})
+                namespace[name] = MissingModule(package)
+            left_out.append({"line": statement.lineno, "package": package})
+
+
+def missing_package(error: Exception, left_out: list[dict[str, Any]]) -> str | None:
+    """The package whose absence ``error`` comes from: a ``MissingModule``'s; or, for a
+    name that is not defined, the last package left out of a ``from ... import *`` (the
+    name may be one of its own: ``ggplot`` after ``from plotnine import *``). None for
+    the errors of the code itself."""
+    if isinstance(error, ModuleNotFoundError):
+        return error.name if getattr(error, MISSING, False) else None
+    stars = [entry["package"] for entry in left_out if entry.get("star")]
+    return stars[-1] if stars else None
 
 
 def load_model(
@@ -497,11 +516,11 @@ def load_model(
     # Like ``python file.py``: the file's folder comes first on the import path.
     sys.path.insert(0, folder)
     try:
+        flags = future_flags(tree)
         # Once the file's folder is on the path: its own modules are found.
         left_out += without_missing_imports(tree, module.__dict__)
-        run_statements(tree, request.path, module.__dict__, left_out)
+        run_statements(tree, request.path, module.__dict__, left_out, flags)
         # The statements of the script that build the arguments (smoke/script_slice.py).
-        flags = future_flags(tree)
         for part in request.script:
             exec(
                 compile(part, request.path, "exec", flags=flags, dont_inherit=True), module.__dict__

@@ -587,7 +587,8 @@ def site_summaries(samples: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
     for name, values in samples.items():
         site = stats[name]
         r_hat = np.ravel(site["r_hat"])
-        n_eff = np.ravel(site["n_eff"])
+        chains, count = np.shape(values)[:2]
+        n_eff = variants.bounded_ess(np.ravel(site["n_eff"]), chains * count)
         sites[name] = {
             "shape": list(np.shape(values)[2:]),
             "mean": np.ravel(site["mean"])[:MAX_ELEMENTS].tolist(),

@@ -352,3 +352,27 @@ def test_inference_imported_from_the_modules_that_define_it_is_known():
     kept = kept_source(result)
     assert "NUTS(" not in kept and "MCMC(" not in kept and "mcmc." not in kept
     assert (result.call.arguments, result.call.origin) == ("y=1.0", "`mcmc.run` on line 12")
+
+
+def test_a_function_that_evaluates_an_elbo_is_inference():
+    # numpyro's gmm notebook picks the best of 100 initializations with ``elbo.loss``.
+    kept = kept_source(
+        plan(
+            """
+            from numpyro.infer import TraceEnum_ELBO
+
+            def model(data):
+                numpyro.sample("x", dist.Normal(0, 1), obs=data)
+
+            elbo = TraceEnum_ELBO()
+
+            def initialize(seed):
+                return elbo.loss(None, {}, model, None, 1.0)
+
+            loss, seed = min((initialize(seed), seed) for seed in range(100))
+            data = 1.0
+            """
+        )
+    )
+    assert "elbo = TraceEnum_ELBO()" in kept and "data = 1.0" in kept
+    assert "min((" not in kept

@@ -350,8 +350,21 @@ def is_main_guard(statement: ast.stmt) -> bool:
 def calls_inference(call: ast.Call, analysis: ModuleAnalysis, runs_inference: set[str]) -> bool:
     if isinstance(call.func, ast.Name) and call.func.id in runs_inference:
         return True
+    if evaluates_elbo(call, analysis):
+        return True
     obj = analysis.catalog_object(call.func)
     return obj is not None and obj["kind"] in INFERENCE_KINDS
+
+
+def evaluates_elbo(call: ast.Call, analysis: ModuleAnalysis) -> bool:
+    """``elbo.loss(key, {}, model, guide, data)``, a method of a module-level ELBO: it runs
+    the model and its guide."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+        return False
+    held = analysis.instances.get(func.value.id)
+    member = analysis.catalog.lookup(held) if held else None
+    return member is not None and member.obj is not None and member.obj["kind"] == "elbo"
 
 
 def inference_functions(analysis: ModuleAnalysis) -> set[str]:
@@ -361,6 +374,10 @@ def inference_functions(analysis: ModuleAnalysis) -> set[str]:
         for call in analysis.catalog_calls
         if call.function is not None and call.obj["kind"] in INFERENCE_KINDS
     }
+    for function in analysis.functions:
+        calls = (node for node in ast.walk(function.node) if isinstance(node, ast.Call))
+        if any(evaluates_elbo(call, analysis) for call in calls):
+            found.add(function.name)
     changed = True
     while changed:
         changed = False

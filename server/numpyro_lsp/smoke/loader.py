@@ -40,6 +40,7 @@ from numpyro_lsp.smoke.script_slice import (
     ScriptSlice,
     SliceRefused,
     bound_names,
+    dotted,
     mutated_name,
     script_refusal,
     slice_for_call,
@@ -62,6 +63,9 @@ SETUP_CALLS = {
     "numpyro.enable_validation",
     "numpyro.set_host_device_count",
 }
+# Jax's configuration, and the global seeds a file's simulated data come from: the data the
+# smoke test makes are then the file's own.
+OTHER_SETUP_CALLS = {"jax.config.update", "numpy.random.seed", "random.seed"}
 MCMC_PATH = "numpyro.infer.MCMC"
 # Keyword arguments of ``MCMC.run`` that are not the model's.
 RUN_OPTIONS = {"extra_fields", "init_params"}
@@ -325,13 +329,17 @@ def is_skipped(
 
 
 def is_setup_call(node: ast.expr, analysis: ModuleAnalysis) -> bool:
-    """``numpyro.enable_x64()``, ``numpyro.set_platform("cpu")``, ``jax.config.update(...)``."""
+    """``numpyro.enable_x64()``, ``numpyro.set_platform("cpu")``, ``jax.config.update(...)``,
+    ``np.random.seed(0)``."""
     if not isinstance(node, ast.Call):
         return False
     obj = analysis.catalog_object(node.func)
     if obj is not None:
         return obj["path"] in SETUP_CALLS
-    return isinstance(node.func, ast.Attribute) and ast.unparse(node.func) == "jax.config.update"
+    chain = dotted(node.func)
+    if not chain or chain[0] not in analysis.bindings:
+        return False
+    return ".".join([analysis.bindings[chain[0]], *chain[1:]]) in OTHER_SETUP_CALLS
 
 
 def is_main_guard(statement: ast.stmt) -> bool:

@@ -286,6 +286,7 @@ def test_a_method_call_that_prepares_the_data_runs_and_a_plot_or_print_does_not(
         import os
         import numpy as np
         import pandas as pd
+        from jax import config
         from sklearn.preprocessing import LabelEncoder
 
         def model(judge, score=None):
@@ -305,6 +306,7 @@ def test_a_method_call_that_prepares_the_data_runs_and_a_plot_or_print_does_not(
         frame.describe().to_sql("t", None)
         os.system("echo run")
         np.random.seed(0)
+        config.update("jax_debug_nans", False)
         encoder.fit(print(frame))
         sampler = make_sampler(model)  # what the analysis cannot tell for inference
         sampler.run(None, judge=frame["judge"].values)
@@ -319,6 +321,7 @@ def test_a_method_call_that_prepares_the_data_runs_and_a_plot_or_print_does_not(
         assert runs in kept
     assert "frame.head()" in kept  # shows nothing where it runs: harmless
     assert "np.random.seed(0)" in kept  # the data the file simulates after it are its own
+    assert "config.update('jax_debug_nans', False)" in kept
     # Plots, writes, prints, calls on a module and inference never run; what reads the
     # draws is skipped, and what it changes (``frame``) is then not what the script makes.
     never_run = ("plot", "to_csv", "to_sql", "os.system", "print", ".run(")

@@ -179,6 +179,44 @@ def test_a_run_in_a_loop_over_data_sets_is_refused():
     assert "`scale`, which changes with each pass of the loop" in refused.value.message
 
 
+# A notebook's habit: the model fitted to each data set in a loop at module level.
+MODULE_LOOP = (
+    HEADER
+    + """
+datasets = []
+rng = np.random.default_rng(1)
+for slope in (2.0, 3.0):
+    x_s = rng.normal(size=50)
+    datasets.append((x_s, 1.0 + slope * x_s + 0.5 * rng.normal(size=50)))
+
+fits = []
+key = random.PRNGKey(0)
+for index in range(len(datasets)):
+    key, key_ = random.split(key)
+    x, y = datasets[index]
+    mcmc = MCMC(NUTS(model), num_warmup=200, num_samples=200)
+    mcmc.run(key_, x, y=y)
+    fits.append(mcmc)
+"""
+)
+
+
+def test_a_run_in_a_module_level_loop_takes_the_loops_first_pass():
+    result = plan(MODULE_LOOP)
+    run = line_of(MODULE_LOOP, "mcmc.run(key_")
+    assert (result.call.arguments, result.call.origin) == ("x, y=y", f"`mcmc.run` on line {run}")
+    assert result.script.lines == (
+        line_of(MODULE_LOOP, "for index"),
+        line_of(MODULE_LOOP, "x, y ="),
+    )
+    assert "index = next(iter((range(len(datasets)))))" in result.script.parts[0]
+    # An unpacking loop has no first item to bind by name: still refused, and says why.
+    unpacking = MODULE_LOOP.replace("for index in range(len(datasets)):", "for index, _ in []:")
+    with pytest.raises(LoadError) as refused:
+        plan(unpacking)
+    assert "`index`, which the loop on line" in refused.value.message
+
+
 @pytest.fixture(scope="module")
 def runner():
     runner = SmokeRunner()
@@ -186,7 +224,9 @@ def runner():
     runner.close()
 
 
-@pytest.mark.parametrize("source", [MAIN_ARGS, MAIN_BLOCK], ids=["main-args", "main-block"])
+@pytest.mark.parametrize(
+    "source", [MAIN_ARGS, MAIN_BLOCK, MODULE_LOOP], ids=["main-args", "main-block", "module-loop"]
+)
 def test_held_out_style_scripts_run_without_a_comment(runner, tmp_path, source):
     path = tmp_path / "script.py"
     path.write_text(source)

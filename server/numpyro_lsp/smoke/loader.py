@@ -515,12 +515,13 @@ def script_slice(
 
 
 def nested_in_script(tree: ast.Module, node: ast.AST) -> bool:
-    """Whether ``node`` is in the main block or a function, rather than in a module-level
-    statement the smoke test runs or skips as a whole."""
+    """Whether ``node`` is in the main block, a function or a module-level ``for`` loop (whose
+    first pass the slice takes), rather than in a module-level statement the smoke test runs
+    or skips as a whole."""
     for statement in tree.body:
         if statement.lineno <= node.lineno <= (statement.end_lineno or statement.lineno):
             return is_main_guard(statement) or isinstance(
-                statement, ast.FunctionDef | ast.AsyncFunctionDef
+                statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.For
             )
     return False
 

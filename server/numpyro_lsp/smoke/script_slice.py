@@ -98,6 +98,8 @@ class _Level:
 
     statements: list[ast.stmt] = field(default_factory=list)
     bindings: list[tuple[str, ast.expr, int]] = field(default_factory=list)
+    # The names of ``bindings`` bound to the first item of their value: a ``for`` loop's.
+    first_items: set[str] = field(default_factory=set)
 
 
 def slice_for_call(
@@ -157,7 +159,11 @@ class _Slicer:
             before = block[: block.index(statement)]
             for earlier in reversed(before):
                 self.take(earlier, needed, level)
-            if isinstance(owner, LOOPS) and needed & self.loop_names(owner):
+            if self.at_module_level(owner) and isinstance(owner, ast.For):
+                # A notebook's ``for k in range(K): ... mcmc.run(key, x=xs[k])``: the loop's
+                # first pass, where the names its body binds hold what they held before it.
+                self.first_pass(owner, needed, level)
+            elif isinstance(owner, LOOPS) and needed & self.loop_names(owner):
                 names = ", ".join(f"`{n}`" for n in sorted(needed & self.loop_names(owner)))
                 raise SliceRefused(
                     f"the arguments use {names}, which changes with each pass of the loop on "
@@ -188,6 +194,26 @@ class _Slicer:
         if isinstance(statement, ast.Assign | ast.AnnAssign | ast.Import | ast.ImportFrom):
             needed -= {n for n in binds if n not in read_names(statement)}
         needed |= read_names(statement) - binds_everywhere(statement)
+
+    def at_module_level(self, statement: ast.AST) -> bool:
+        return isinstance(self.parents.get(id(statement)), ast.Module)
+
+    def first_pass(self, loop: ast.For, needed: set[str], level: _Level) -> None:
+        targets = target_names(loop.target)
+        if not targets & needed:
+            return
+        if not isinstance(loop.target, ast.Name):
+            raise SliceRefused(
+                f"the arguments use `{sorted(targets & needed)[0]}`, which the loop on line "
+                f"{loop.lineno} unpacks from each item",
+                loop.lineno,
+            )
+        target = loop.target.id
+        self.check_expression(loop.iter, loop.lineno)
+        level.bindings.insert(0, (target, loop.iter, loop.lineno))
+        level.first_items.add(target)
+        needed.discard(target)
+        needed |= read_names_of(loop.iter)
 
     def from_caller(
         self, function: ast.FunctionDef | ast.AsyncFunctionDef, needed: set, level: _Level, depth
@@ -338,7 +364,10 @@ class _Slicer:
                 index = line - 1
                 while index < len(out) and out[index]:
                     index += 1
-                for offset, part in enumerate(f"{name} = ({self.segment(value)})".split("\n")):
+                text = f"({self.segment(value)})"
+                if name in level.first_items:
+                    text = f"next(iter({text}))"
+                for offset, part in enumerate(f"{name} = {text}".split("\n")):
                     while index + offset >= len(out):
                         out.append("")
                     out[index + offset] = part.strip() if offset == 0 else part

@@ -216,6 +216,13 @@ def test_a_model_calling_a_half_typed_helper_is_told_which_lines(runner, tmp_pat
     )
 
 
+# A model whose data a module-level name holds, named by a smoke-args comment.
+MODEL_OF_Y_OBS = (
+    "y_obs = jnp.array([0.5, 1.0])\n\n\n"
+    "# numpyro: smoke-args y_obs\n"
+    "def model(y):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+    "    numpyro.sample('x', dist.Normal(mu, 1), obs=y)\n"
+)
 # Packages no interpreter has: a plotting or data library the project's interpreter lacks.
 MISSING_IMPORTS = (
     "import os, numpyro_lsp_absent_plots as plots\n"
@@ -246,13 +253,13 @@ def test_an_import_of_a_package_not_installed_is_left_out_when_the_model_needs_n
 def test_statements_that_use_a_package_not_installed_are_left_out_with_what_they_bind(
     runner, tmp_path
 ):
-    body = MISSING_IMPORTS + (
-        "frame = load('y.csv')\nsummary = frame.describe()\nrows = len(frame) + 1\n"
-        "figure = plots.figure()\n"
-        "y_obs = jnp.array([0.5, 1.0])\n\n\n"
-        "# numpyro: smoke-args y_obs\n"
-        "def model(y):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('x', dist.Normal(mu, 1), obs=y)\n"
+    body = (
+        MISSING_IMPORTS
+        + (
+            "frame = load('y.csv')\nsummary = frame.describe()\nrows = len(frame) + 1\n"
+            "figure = plots.figure()\n"
+        )
+        + MODEL_OF_Y_OBS
     )
     report, source = smoke(runner, tmp_path, body)
     assert report.verdict in ("pass", "warn"), report.details
@@ -304,12 +311,8 @@ def test_a_support_that_depends_on_a_sampled_value_runs_and_keeps_draws_inside_i
 def test_a_star_import_of_a_package_not_installed_is_left_out_with_what_uses_it(runner, tmp_path):
     # statrethinking_lectures_numpyro's notebooks: ``from plotnine import *`` for the plots.
     body = (
-        "from numpyro_lsp_absent_plots import *\n"
-        "chart = ggplot(None) + geom_point()\n"
-        "y_obs = jnp.array([0.5, 1.0])\n\n\n"
-        "# numpyro: smoke-args y_obs\n"
-        "def model(y):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('x', dist.Normal(mu, 1), obs=y)\n"
+        "from numpyro_lsp_absent_plots import *\nchart = ggplot(None) + geom_point()\n"
+        + MODEL_OF_Y_OBS
     )
     report, source = smoke(runner, tmp_path, body)
     assert report.verdict in ("pass", "warn"), report.details

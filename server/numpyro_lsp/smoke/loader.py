@@ -40,7 +40,6 @@ from numpyro_lsp.smoke.script_slice import (
     ScriptSlice,
     SliceRefused,
     bound_names,
-    dotted,
     mutated_name,
     script_refusal,
     slice_for_call,
@@ -253,14 +252,11 @@ def kept_statements(analysis: ModuleAnalysis) -> tuple[list[int], dict[str, int]
     skipped: dict[str, int] = {}
     assigned: set[str] = set()  # the names kept assignments bind
     for index, statement in enumerate(analysis.tree.body):
-        shows_only = (
-            isinstance(statement, ast.Expr)
-            and not is_setup_call(statement.value, analysis)
-            and not changes_kept_data(statement, assigned)
-        )
-        if shows_only:
+        expression = isinstance(statement, ast.Expr)
+        setup = expression and is_setup_call(statement.value, analysis)
+        if expression and not setup and not changes_kept_data(statement, assigned):
             continue  # a print, a plot, a value shown: it changes no data
-        if is_skipped(statement, analysis, runs_inference, skipped):
+        if not setup and is_skipped(statement, analysis, runs_inference, skipped):
             # ``for i in grid: losses.append(...)`` over draws: ``losses`` is not what the
             # script would have made of it.
             names = bound_names(statement) | (changed_names(statement) & assigned)
@@ -316,8 +312,6 @@ def is_skipped(
     definitions = ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef
     if isinstance(statement, definitions | ast.ClassDef):
         return False
-    if isinstance(statement, ast.Expr) and is_setup_call(statement.value, analysis):
-        return False
     if is_main_guard(statement):
         return True
     for node in ast.walk(statement):
@@ -336,10 +330,7 @@ def is_setup_call(node: ast.expr, analysis: ModuleAnalysis) -> bool:
     obj = analysis.catalog_object(node.func)
     if obj is not None:
         return obj["path"] in SETUP_CALLS
-    chain = dotted(node.func)
-    if not chain or chain[0] not in analysis.bindings:
-        return False
-    return ".".join([analysis.bindings[chain[0]], *chain[1:]]) in OTHER_SETUP_CALLS
+    return analysis.resolve(node.func) in OTHER_SETUP_CALLS
 
 
 def is_main_guard(statement: ast.stmt) -> bool:

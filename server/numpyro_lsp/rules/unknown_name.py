@@ -49,15 +49,21 @@ def missing_from_module(analysis: ModuleAnalysis, node: ast.AST, module: str, na
     return Report(node, f"`{module}` has no `{name}`: {hint}", fix=fix if suggestion else None)
 
 
+def lacks(analysis: ModuleAnalysis, module: str, name: str) -> bool:
+    """Whether numpyro's ``module`` has no ``name`` at run time: not one of its attributes,
+    nor a dunder every module has that the catalog does not list (``__version__``)."""
+    if analysis.catalog.has_attribute(module, name):
+        return False
+    return not (name.startswith("__") and name.endswith("__"))
+
+
 def unknown_attribute(analysis: ModuleAnalysis, node: ast.Attribute) -> Report | None:
     path = analysis.resolve(node)
     if path is None:
         return None
     module, _, name = path.rpartition(".")
-    if module not in analysis.catalog.modules or analysis.catalog.has_attribute(module, name):
+    if module not in analysis.catalog.modules or not lacks(analysis, module, name):
         return None
-    if name.startswith("__") and name.endswith("__"):
-        return None  # every module has dunders the catalog does not list (__file__, __version__)
     return missing_from_module(analysis, node, module, name)
 
 
@@ -66,7 +72,7 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
     if node.level or module not in analysis.catalog.modules:
         return
     for alias in node.names:
-        if alias.name != "*" and not analysis.catalog.has_attribute(module, alias.name):
+        if alias.name != "*" and lacks(analysis, module, alias.name):
             yield missing_from_module(analysis, alias, module, alias.name)
 
 

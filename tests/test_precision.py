@@ -406,6 +406,64 @@ def test_a_discrete_site_drawn_only_without_data_is_not_hmcs():
     assert findings(body) == [(6, "NPR013")]
 
 
+def test_a_nuts_kernel_that_a_discrete_kernel_takes_later_is_not_hmcs():
+    # bdatko/numpyro_play: ``nuts_kernel = NUTS(model)``, then ``DiscreteHMCGibbs(nuts_kernel)``
+    # in the next statement; its notebooks had 25 such findings.
+    body = """\
+    from numpyro.infer import DiscreteHMCGibbs
+
+
+    def mystery(guess):
+        numpyro.sample("murderer", dist.Bernoulli(guess))
+
+
+    def plain(probs):
+        numpyro.sample("n", dist.Categorical(probs=probs))
+
+
+    nuts_kernel = NUTS(mystery)
+    kernel = DiscreteHMCGibbs(nuts_kernel, modified=True)
+    MCMC(kernel, num_warmup=5, num_samples=5).run(random.PRNGKey(0), 0.3)
+    plain_kernel = NUTS(plain)
+    MCMC(plain_kernel, num_warmup=5, num_samples=5).run(random.PRNGKey(0), probs)
+    """
+    assert findings(body) == [(9, "NPR013")]
+
+
+def test_with_funsor_imported_only_a_site_that_cannot_be_enumerated_is_flagged():
+    body = """\
+    from numpyro.contrib.funsor import config_enumerate, infer_discrete
+
+
+    def model(guess):
+        numpyro.sample("murderer", dist.Bernoulli(guess))
+        numpyro.sample("count", dist.Poisson(3.0))
+
+
+    MCMC(NUTS(model), num_warmup=5, num_samples=5).run(random.PRNGKey(0), 0.3)
+    """
+    assert findings(body) == [(6, "NPR013")]
+    assert findings(body.replace("from numpyro.contrib.funsor", "from numpyro.contrib.x")) == [
+        (5, "NPR013"),
+        (6, "NPR013"),
+    ]
+
+
+def test_a_computed_site_name_is_written_out_in_the_message():
+    source = HEADER + textwrap.dedent(
+        """\
+        def model(n):
+            for s in range(n):
+                numpyro.sample("skill_{}".format(s), dist.Bernoulli(0.5))
+
+
+        MCMC(NUTS(model), num_warmup=5, num_samples=5).run(random.PRNGKey(0), 3)
+        """
+    )
+    (message,) = [f.message for f in check_source(source, CATALOG) if f.code == "NPR013"]
+    assert message.startswith("discrete latent `'skill_{}'.format(s)` under NUTS/HMC")
+
+
 # --- what is traced, and where --------------------------------------------------------------
 
 

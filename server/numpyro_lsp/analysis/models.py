@@ -242,6 +242,14 @@ class ModelUse:
         return names
 
 
+def outermost_uses(uses: list[ModelUse]) -> list[ModelUse]:
+    """The uses that no other one continues: ``kernel = NUTS(model)`` then
+    ``MCMC(DiscreteHMCGibbs(kernel))`` are the use ``[NUTS]`` and the use ``[NUTS,
+    DiscreteHMCGibbs, MCMC]``, and only the second says what runs the model."""
+    inner = {id(call) for use in uses for call in use.calls[:-1]}
+    return [use for use in uses if id(use.call) not in inner]
+
+
 @dataclass(eq=False)
 class ModelDefinition:
     """A model function and the analysis of the file that defines it; ``uri`` is None for the
@@ -374,7 +382,7 @@ class ModuleAnalysis:
         models = tuple(
             (
                 id(f) in self.model_ids,
-                tuple((tuple(u.chain), u.call, u.wrapped) for u in self.uses_of(f)),
+                tuple((tuple(u.chain), u.call, tuple(u.calls), u.wrapped) for u in self.uses_of(f)),
             )
             for f in part.functions
         )

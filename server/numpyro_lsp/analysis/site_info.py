@@ -70,9 +70,20 @@ def plates_text(definition: SiteDefinition) -> str:
     )
 
 
+def site_name(site: Site) -> str:
+    """``theta``, or the expression that makes the name when it is computed
+    (``"skill_{}".format(s)``)."""
+    return site.name if site.name is not None else short(site.name_node or site.call)
+
+
+def site_name_text(site: Site) -> str:
+    """The site's name as a message writes it, in backticks."""
+    return f"`{site_name(site)}`"
+
+
 def site_label(site: Site) -> str:
     """How a site reads in the outline: ``theta ~ Normal``, ``obs ~ Normal (observed)``."""
-    name = site.name if site.name is not None else short(site.name_node or site.call)
+    name = site_name(site)
     if site.primitive != "sample":
         return f"{name} ({site.primitive})"
     fn = site.arguments.get("fn")

@@ -4,9 +4,12 @@
 Flags a latent site with a discrete distribution (Bernoulli, Categorical, Poisson...) in a
 model given to NUTS or HMC without a kernel that handles discrete sites. Sites that
 `handlers.condition`, `substitute` or `do` give a value, sites whose `infer` is computed
-(it may hold `"enumerate"`), kernels handed on to a callable it does not know, and a site
-drawn only where an observed one of the same name is not (`if y is None:` ... `else:` ...
-`obs=y`: HMC is given the data) are left alone.
+(it may hold `"enumerate"`), kernels handed on to a callable it does not know, a NUTS kernel
+that a discrete kernel takes afterwards (`kernel = NUTS(model)`, then
+`DiscreteHMCGibbs(kernel)`), and a site drawn only where an observed one of the same name is
+not (`if y is None:` ... `else:` ... `obs=y`: HMC is given the data) are left alone. In a file
+that imports funsor (`numpyro.contrib.funsor`), whose enumeration then works, only a site that
+cannot be enumerated (an unbounded support) is flagged.
 
 ## Why is this bad?
 HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns that
@@ -55,7 +58,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import dotted_parts, exclusive_branches
+from numpyro_lsp.analysis.models import dotted_parts, exclusive_branches, outermost_uses
+from numpyro_lsp.analysis.site_info import site_name_text
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR013"
@@ -87,7 +91,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         hmc_uses = [
             use
-            for use in analysis.uses_of(model)
+            for use in outermost_uses(analysis.uses_of(model))
             if GRADIENT_KERNELS & set(use.chain)
             and not DISCRETE_KERNELS & set(use.chain)
             and not use.wrapped
@@ -101,6 +105,11 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         ):
             continue  # every discrete site is enumerated, as the user intends
         kernel = hmc_uses[0]
+        # Importing funsor means it is installed: numpyro enumerates what it can.
+        has_funsor = any(
+            path == "funsor" or path.startswith(("funsor.", "numpyro.contrib.funsor"))
+            for path in analysis.bindings.values()
+        )
         conditioned = [u.handled_sites(analysis.catalog, CONDITIONING) for u in hmc_uses]
         for site in model.sites:
             use = site.distribution
@@ -118,7 +127,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             ):
                 continue  # drawn only when the data is missing (``if y is None:``), unlike HMC
             bounded = use.obj.get("has_enumerate_support")
-            if enumerated(site.arguments.get("infer")) and bounded:
+            if bounded and (has_funsor or enumerated(site.arguments.get("infer"))):
                 continue  # enumeration as the user intends (needs funsor installed)
             reason = (
                 "its support is unbounded, so it cannot be enumerated (RuntimeError)"
@@ -127,7 +136,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             )
             yield Report(
                 site.name_node or site.call,
-                f"discrete latent `{site.name or '?'}` under NUTS/HMC: {reason}; use "
+                f"discrete latent {site_name_text(site)} under NUTS/HMC: {reason}; use "
                 "`DiscreteHMCGibbs(NUTS(model))`, `MixedHMC`, or marginalise it",
                 related=(See(kernel.call, "the model is sampled with HMC here"),),
             )

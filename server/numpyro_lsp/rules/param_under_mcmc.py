@@ -48,6 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.site_info import site_name_text
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 LIFT = "numpyro.handlers.lift"
@@ -77,7 +78,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             if site.primitive == "param":
                 yield Report(
                     site.call,
-                    f"MCMC holds `numpyro.param` `{site.name or '?'}` fixed at its initial value "
+                    f"MCMC holds `numpyro.param` {site_name_text(site)} fixed at its initial value "
                     "and leaves it out of the samples: give it a prior with `numpyro.sample`",
                     related=(See(kernel_use.call, "sampled with MCMC here"),),
                 )

@@ -464,6 +464,17 @@ def test_a_computed_site_name_is_written_out_in_the_message():
     assert message.startswith("discrete latent `'skill_{}'.format(s)` under NUTS/HMC")
 
 
+def test_a_name_numpyro_moved_is_told_where_it_is():
+    # LB365/M5-numpyro, written for an older numpyro: ``init_to_median`` was importable from
+    # ``numpyro.infer.util``; numpyro 0.22 has it in ``numpyro.infer`` only.
+    source = "from numpyro.infer.util import init_to_median, init_to_uniformm\n"
+    messages = [f.message for f in check_source(source, CATALOG) if f.code == "NPR009"]
+    assert messages == [
+        "`numpyro.infer.util` has no `init_to_median`: it is `numpyro.infer.init_to_median`",
+        "`numpyro.infer.util` has no `init_to_uniformm`: did you mean `init_to_uniform`?",
+    ]
+
+
 # --- what is traced, and where --------------------------------------------------------------
 
 

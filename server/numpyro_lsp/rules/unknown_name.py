@@ -2,7 +2,9 @@
 
 ## What it does
 Flags names that NumPyro does not have, with the closest one it does: `dist.Normall`,
-`from numpyro.infer import NUTs`, an undefined `AutoNormall`.
+`from numpyro.infer import NUTs`, an undefined `AutoNormall`. A name numpyro has in another
+module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is told where
+it is.
 
 ## Why is this bad?
 Python reports these only when the line runs, and inside a model body only when inference
@@ -43,6 +45,11 @@ SEVERITY = Severity.ERROR
 
 
 def missing_from_module(analysis: ModuleAnalysis, node: ast.AST, module: str, name: str) -> Report:
+    # A name numpyro moved (``numpyro.infer.util.init_to_median`` is ``numpyro.infer``'s
+    # now): where it is beats a near-miss in the module named.
+    elsewhere = sorted((o["path"] for o in analysis.catalog.by_name(name)), key=len)
+    if elsewhere:
+        return Report(node, f"`{module}` has no `{name}`: it is `{elsewhere[0]}`")
     suggestion = did_you_mean(name, analysis.catalog.modules[module]["attributes"])
     hint = f"did you mean `{suggestion}`?" if suggestion else "check the name"
     fix = {"kind": "replace_name", "name": name, "replacement": suggestion}

@@ -711,6 +711,17 @@ def test_numpys_print_options_start_no_backend():
     assert findings(body) == [(6, "NPR016")]
 
 
+def test_one_host_device_is_asked_for_anywhere():
+    # wesleyjholt/numpyro-extras: a notebook's MCMC cell sets one device after the data.
+    body = """\
+    data = jnp.arange(3.0)
+    numpyro.set_host_device_count(1)
+    numpyro.set_host_device_count(n=1)
+    numpyro.set_host_device_count(2)
+    """
+    assert findings(body) == [(4, "NPR016")]
+
+
 def test_a_local_variable_is_not_the_function_of_the_same_name():
     body = """\
     def kernel(x, z):

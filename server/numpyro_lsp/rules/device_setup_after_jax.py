@@ -5,6 +5,7 @@ Flags `numpyro.set_host_device_count` or `numpyro.set_platform` called after the
 already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it). Imports,
 `jax.config.update`, `jax.jit`/`vmap`/`grad` wrapping a function, pytree utilities,
 `jnp.set_printoptions` and code in functions or lambdas start no backend and do not count.
+`set_host_device_count(1)` asks for what JAX has anyway and is never flagged.
 
 ## Why is this bad?
 JAX fixes its devices the first time it is used. A later call only warns, and chains do not
@@ -59,6 +60,19 @@ def starts_backend(path: str) -> bool:
     return not any(path == p or path.startswith(p + ".") for p in NO_BACKEND)
 
 
+def asks_for_one(call: ast.Call, obj: dict) -> bool:
+    """``set_host_device_count(1)``: one CPU device is what JAX has anyway, so the call is
+    right wherever it stands."""
+    count = (
+        call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "n"), None)
+    )
+    return (
+        obj["path"] == "numpyro.set_host_device_count"
+        and isinstance(count, ast.Constant)
+        and count.value == 1
+    )
+
+
 def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Call, dict]]]:
     """A part's first module-level call that starts JAX's backend (not in a lambda), and its
     module-level device setup calls; kept with the part (module-level names resolve through
@@ -83,7 +97,7 @@ def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Ca
         setups = []
         for call in module_calls:
             obj = part.catalog_object(call.func)
-            if obj is not None and obj["path"] in DEVICE_SETUP:
+            if obj is not None and obj["path"] in DEVICE_SETUP and not asks_for_one(call, obj):
                 setups.append((call, obj))
         kept = part.part_facts[CODE] = (first_use, setups)
     return kept

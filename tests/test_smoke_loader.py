@@ -380,3 +380,58 @@ def test_a_function_that_evaluates_an_elbo_is_inference():
     )
     assert "elbo = TraceEnum_ELBO()" in kept and "data = 1.0" in kept
     assert "min((" not in kept
+
+
+def test_a_model_fitted_with_svi_takes_the_arguments_of_its_run_and_of_svi():
+    # rethinking-numpyro (fehiepsi): the data passed to SVI itself, as static keywords,
+    # and bdatko/numpyro_play: the data passed to svi.run after the step count.
+    body = """
+        import pandas as pd
+        from jax import random
+        from numpyro import optim
+        from numpyro.infer import SVI, Trace_ELBO
+        from numpyro.infer.autoguide import AutoLaplaceApproximation
+
+        def model(A, D=None):
+            numpyro.sample("D", dist.Normal(A, 1.0), obs=D)
+
+        def other(x, y=None):
+            numpyro.sample("y", dist.Normal(x, 1.0), obs=y)
+
+        d = pd.DataFrame({"A": [0.1, 0.2], "D": [1.0, 2.0]})
+        guide = AutoLaplaceApproximation(model)
+        svi = SVI(model, guide, optim.Adam(1), Trace_ELBO(), A=d.A.values, D=d.D.values)
+        ret = svi.run(random.PRNGKey(0), 1000)
+        svi_other = SVI(other, AutoLaplaceApproximation(other), optim.Adam(1), loss=Trace_ELBO())
+        result = svi_other.run(random.PRNGKey(0), 500, d.A.values, progress_bar=False, y=d.D.values)
+        """
+    fitted, other = plan(body, "model"), plan(body, "other")
+    assert (fitted.call.arguments, fitted.call.origin) == (
+        "A=d.A.values, D=d.D.values",
+        f"`svi.run` on line {line_of(body, 'ret = svi.run')}",
+    )
+    assert other.call.arguments == "d.A.values, y=d.D.values"
+    kept = kept_source(fitted)
+    assert "d = pd.DataFrame" in kept and "svi.run" not in kept
+
+
+def test_a_lambdas_parameter_is_not_a_read_of_the_name_skipped_code_binds():
+    # rethinking-numpyro's chapter 5: ``x`` is bound by a skipped statement earlier on, and
+    # the columns are standardized with ``lambda x: (x - x.mean()) / x.std()``.
+    body = """
+        import pandas as pd
+
+        def model(K):
+            numpyro.sample("K", dist.Normal(0.0, 1.0), obs=K)
+
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        x = mcmc.get_samples()
+        d = pd.DataFrame({"k": [1.0, 2.0]})
+        d["K"] = d["k"].pipe(lambda x: (x - x.mean()) / x.std())
+        shifted = d.K.map(lambda k: k + x["K"].mean())
+        mcmc.run(None, K=d.K.values)
+        """
+    kept = kept_source(plan(body))
+    assert "d['K'] = d['k'].pipe(lambda x:" in kept and "x = mcmc.get_samples()" not in kept
+    # A lambda's body runs when what it is handed to calls it: it reads the draws.
+    assert "shifted = " not in kept

@@ -41,6 +41,7 @@ from numpyro_lsp.smoke.script_slice import (
     SliceRefused,
     bound_names,
     mutated_name,
+    read_names,
     script_refusal,
     slice_for_call,
     walk_code,
@@ -68,6 +69,13 @@ OTHER_SETUP_CALLS = {"jax.config.update", "numpy.random.seed", "random.seed"}
 MCMC_PATH = "numpyro.infer.MCMC"
 # Keyword arguments of ``MCMC.run`` that are not the model's.
 RUN_OPTIONS = {"extra_fields", "init_params"}
+SVI_PATH = "numpyro.infer.SVI"
+# Keyword arguments of ``SVI.run`` that are not the model's (``run(rng_key, num_steps, *args,
+# ..., **kwargs)``), and ``SVI``'s own parameters: its other keywords are the model's
+# (``SVI(model, guide, optim, loss, **static_kwargs)``).
+SVI_RUN_OPTIONS = {"rng_key", "num_steps", "progress_bar", "stable_update", "init_state"}
+SVI_RUN_OPTIONS |= {"forward_mode_differentiation", "init_params"}
+SVI_PARAMETERS = {"model", "guide", "optim", "loss"}
 BUILTIN_NAMES = set(dir(builtins))
 
 
@@ -314,12 +322,13 @@ def is_skipped(
         return False
     if is_main_guard(statement):
         return True
-    for node in ast.walk(statement):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in skipped:
-            return True
-        if isinstance(node, ast.Call) and calls_inference(node, analysis, runs_inference):
-            return True
-    return False
+    # What it reads when it runs: ``d.mass.pipe(lambda x: x - x.mean())`` reads no ``x``.
+    if not read_names(statement).isdisjoint(skipped):
+        return True
+    return any(
+        isinstance(node, ast.Call) and calls_inference(node, analysis, runs_inference)
+        for node in ast.walk(statement)
+    )
 
 
 def is_setup_call(node: ast.expr, analysis: ModuleAnalysis) -> bool:
@@ -422,9 +431,10 @@ def smoke_args_comment(lines: list[str], function: FunctionInfo) -> ModelCall | 
 
 
 def run_call_line(source: str, model: str, catalog: Catalog) -> int | None:
-    """The line of the ``mcmc.run(...)`` (``run_call``) whose arguments a smoke test of
-    ``model`` takes, when it stands below the model's definition and no ``smoke-args``
-    comment stands in for it: a notebook runs its cells down to there. None otherwise."""
+    """The line of the ``mcmc.run(...)`` or ``svi.run(...)`` (``run_call``) whose arguments
+    a smoke test of ``model`` takes, when it stands below the model's definition and no
+    ``smoke-args`` comment stands in for it: a notebook runs its cells down to there. None
+    otherwise."""
     analysis = analyze_source(source, catalog)
     function = next((f for f in model_functions(analysis) if f.name == model), None)
     if function is None:
@@ -441,10 +451,14 @@ def run_call_line(source: str, model: str, catalog: Catalog) -> int | None:
 
 def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> ModelCall | None:
     """The arguments of the file's first ``.run(rng_key, ...)`` of an MCMC built on the
-    model, the key and MCMC's own options left out."""
-    mcmc_calls = {id(use.call) for use in analysis.uses_of(function) if MCMC_PATH in use.chain}
+    model, the key and MCMC's own options left out; without one, of its first run of an SVI
+    of the model (``svi.run(rng_key, num_steps, ...)``, with the keywords ``SVI(...)`` passes
+    the model): an SVI may be fitted to a minibatch, an MCMC is given the data NUTS needs."""
+    uses = analysis.uses_of(function)
+    mcmc_calls = {id(use.call) for use in uses if MCMC_PATH in use.chain}
     mcmc_calls |= mcmc_built_in_helpers(analysis, function)
-    if not mcmc_calls:
+    svi_calls = {id(use.call): use.call for use in uses if use.chain[-1:] == [SVI_PATH]}
+    if not mcmc_calls and not svi_calls:
         return None
     runs = [
         node
@@ -455,22 +469,43 @@ def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> M
         and node.args
         and not isinstance(node.args[0], ast.Starred)
     ]
+    mcmc_run: tuple[ast.Call, list[str]] | None = None
+    svi_run: tuple[ast.Call, list[str]] | None = None
     for run in sorted(runs, key=lambda n: (n.lineno, n.col_offset)):
         receiver = run.func.value
         if isinstance(receiver, ast.Name):
             receiver = assigned_value(analysis, receiver.id, run.lineno)
-        if receiver is None or id(receiver) not in mcmc_calls:
+        if receiver is None:
             continue
-        parts = [ast.get_source_segment(source, arg) or "" for arg in run.args[1:]]
-        for keyword in run.keywords:
-            value = ast.get_source_segment(source, keyword.value) or ""
-            if keyword.arg is None:
-                parts.append(f"**{value}")
-            elif keyword.arg not in RUN_OPTIONS:
-                parts.append(f"{keyword.arg}={value}")
-        name = ast.get_source_segment(source, run.func) or "run"
-        return ModelCall(", ".join(parts), f"`{name}` on line {run.lineno}", run.lineno, run)
-    return None
+        if id(receiver) in mcmc_calls:
+            parts = [ast.get_source_segment(source, arg) or "" for arg in run.args[1:]]
+            mcmc_run = (run, parts + keyword_texts(source, run.keywords, RUN_OPTIONS))
+            break
+        if id(receiver) in svi_calls and svi_run is None:
+            steps_named = any(k.arg == "num_steps" for k in run.keywords)
+            model_args = run.args[1 if steps_named else 2 :]
+            parts = [ast.get_source_segment(source, arg) or "" for arg in model_args]
+            parts += keyword_texts(source, run.keywords, SVI_RUN_OPTIONS)
+            parts += keyword_texts(source, svi_calls[id(receiver)].keywords, SVI_PARAMETERS)
+            svi_run = (run, parts)
+    found = mcmc_run or svi_run
+    if found is None:
+        return None
+    run, parts = found
+    name = ast.get_source_segment(source, run.func) or "run"
+    return ModelCall(", ".join(parts), f"`{name}` on line {run.lineno}", run.lineno, run)
+
+
+def keyword_texts(source: str, keywords: list[ast.keyword], left_out: set[str]) -> list[str]:
+    """``name=value`` (``**value``) of each keyword argument but those ``left_out``."""
+    parts = []
+    for keyword in keywords:
+        value = ast.get_source_segment(source, keyword.value) or ""
+        if keyword.arg is None:
+            parts.append(f"**{value}")
+        elif keyword.arg not in left_out:
+            parts.append(f"{keyword.arg}={value}")
+    return parts
 
 
 def script_slice(
@@ -622,8 +657,8 @@ def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
         listed = ", ".join(f"`{m}`" for m in missing)
         example = ", ".join(f"{m}=..." for m in missing)
         raise LoadError(
-            f"`{function.name}` needs {listed}: no `mcmc.run(...)` call of this file passes "
-            "the model's arguments and no module-level names match; "
+            f"`{function.name}` needs {listed}: no `mcmc.run(...)` or `svi.run(...)` call of "
+            "this file passes the model's arguments and no module-level names match; "
             + SMOKE_ARGS_HOW.format(model=function.name, example=example),
             function.node.lineno,
         )

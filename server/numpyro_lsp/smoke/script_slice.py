@@ -32,6 +32,7 @@ BUILTIN_NAMES = set(dir(builtins))
 MAX_DEPTH = 4
 LOOPS = ast.For | ast.AsyncFor | ast.While
 FUNCTIONS = ast.FunctionDef | ast.AsyncFunctionDef
+COMPREHENSIONS = ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
 ARGPARSE_CALLS = {"parse_args", "parse_known_args"}
 PLOT_ROOTS = {"plt", "matplotlib", "pyplot", "sns", "seaborn", "az", "arviz", "plotly", "px"}
 PLOT_METHODS = {"plot", "savefig", "show", "hist", "scatter", "imshow", "figure", "subplots"}
@@ -544,8 +545,9 @@ def mutated_name(statement: ast.stmt) -> str | None:
 
 
 def read_names(statement: ast.stmt) -> set[str]:
-    """The names a statement reads when it runs (not those a function it defines reads
-    when called, nor a comprehension's own variables)."""
+    """The names a statement reads when it runs, with those its lambdas read (``df.pipe(
+    lambda x: x / scale)`` reads ``scale``); not those a function it defines reads when
+    called, nor a lambda's or comprehension's own variables."""
     if isinstance(statement, FUNCTIONS):
         parts = [*statement.decorator_list, *statement.args.defaults]
         parts += [d for d in statement.args.kw_defaults if d is not None]
@@ -554,16 +556,29 @@ def read_names(statement: ast.stmt) -> set[str]:
 
 
 def read_names_of(node: ast.AST) -> set[str]:
-    loads, local = set(), set()
-    for inner in walk_code(node):
-        if isinstance(inner, ast.comprehension):
-            local |= target_names(inner.target)
-        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
-            loads.add(inner.id)
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Lambda):
-            local |= {a.arg for a in ast.walk(inner.args) if isinstance(a, ast.arg)}
-    return loads - local
+    loads: set[str] = set()
+    # Each node with the names bound where it stands by the lambdas and comprehensions
+    # around it: ``lambda x: x`` reads no ``x``, and ``f(x, lambda x: x)`` one.
+    pending: list[tuple[ast.AST, frozenset[str]]] = [(node, frozenset())]
+    while pending:
+        current, local = pending.pop()
+        if isinstance(current, ast.Name):
+            if isinstance(current.ctx, ast.Load) and current.id not in local:
+                loads.add(current.id)
+            continue
+        if isinstance(current, ast.Lambda):
+            arguments = current.args
+            parameters = {a.arg for a in ast.walk(arguments) if isinstance(a, ast.arg)}
+            defaults = [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]
+            pending += [(default, local) for default in defaults]
+            pending.append((current.body, local | parameters))
+            continue
+        if isinstance(current, COMPREHENSIONS):
+            local = local.union(*(target_names(g.target) for g in current.generators))
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, FUNCTIONS | ast.ClassDef):
+                pending.append((child, local))
+    return loads
 
 
 def parameter_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

@@ -68,6 +68,35 @@ def test_the_chunked_sampler_draws_from_the_posterior():
     np.testing.assert_array_equal(again.samples["mu"], draws)
 
 
+def model_with_a_param(unused, y):
+    # bdatko/numpyro_play's naive Bayes: a ``numpyro.param`` next to the latent sites, which
+    # MCMC holds at its initial value.
+    scale = numpyro.param("scale", jnp.ones(()) * 2.0, constraint=dist.constraints.positive)
+    mu = numpyro.sample("mu", dist.Normal(0.0, 10.0))
+    numpyro.sample("y", dist.Normal(mu, scale), obs=y)
+
+
+def test_a_model_with_a_param_site_is_sampled_with_the_param_held():
+    y = np.random.default_rng(1).normal(3.0, 2.0, size=40).astype(np.float32)
+    sampler = ChunkedSampler(
+        model_with_a_param,
+        (y,),
+        {},
+        dynamic=jnp.zeros(0),
+        warmup=50,
+        samples=200,
+        chains=1,
+        size=25,
+        device=jax.devices()[0],
+    )
+    run = sampler.run(0, jnp.zeros(0), lambda chunk: None)
+    # Held at 2: the posterior of mu is the conjugate one with that scale.
+    precision = 1 / 10.0**2 + len(y) / 2.0**2
+    mean, sd = (y.sum() / 2.0**2) / precision, precision**-0.5
+    assert set(run.samples) == {"mu"}
+    assert abs(run.samples["mu"].mean() - mean) < 4 * sd / np.sqrt(50)
+
+
 def smoke_in_fresh_worker(path: Path) -> dict:
     runner = SmokeRunner()
     try:

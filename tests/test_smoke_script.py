@@ -218,7 +218,9 @@ def test_a_run_in_a_module_level_loop_takes_the_loops_first_pass():
 
 
 def test_a_name_a_lambda_reads_is_built_for_it():
-    source = HEADER + """
+    source = (
+        HEADER
+        + """
 if __name__ == "__main__":
     scale = 2.0
     x = np.arange(5.0)
@@ -226,6 +228,7 @@ if __name__ == "__main__":
     mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
     mcmc.run(random.PRNGKey(0), x, y=y)
 """
+    )
     result = plan(source)
     assert result.script.lines == (
         line_of(source, "scale = 2.0"),

@@ -26,8 +26,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
+from numpyro.handlers import seed, substitute, trace
 from numpyro.infer import NUTS
 from numpyro.infer.util import constrain_fn, transform_fn
+from numpyro.primitives import Messenger
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,30 @@ def holds_init_values(postprocess: Callable) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(postprocess.args))
 
 
+class ParamSites(Messenger):
+    """Notes whether the model has ``param`` or ``mutable`` sites (``numpyro.param``, a
+    ``flax_module``'s weights), as a trace of it runs."""
+
+    def __init__(self, fn: Callable) -> None:
+        super().__init__(fn)
+        self.seen = False
+
+    def process_message(self, msg: dict) -> None:
+        if msg["type"] in ("param", "mutable"):
+            self.seen = True
+
+
+def fixed_params(model: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
+    """The values of the model's ``param`` and ``mutable`` sites in one trace of it run
+    eagerly, as MCMC holds them (its ``init`` takes them from its first trace)."""
+    model_trace = trace(seed(model, rng_seed=0)).get_trace(*args, **kwargs)
+    return {
+        name: site["value"]
+        for name, site in model_trace.items()
+        if site["type"] in ("param", "mutable")
+    }
+
+
 class ChunkedSampler:
     """``warmup`` + ``samples`` NUTS iterations of ``chains`` chains, ``size`` iterations per
     compiled call (warmup and sampling never share a call), of ``model(dynamic, *args,
@@ -78,13 +104,22 @@ class ChunkedSampler:
     ) -> None:
         self.warmup, self.samples, self.chains, self.size = warmup, samples, chains, size
         self.device = device
-        self._kernel = NUTS(model)
+        watched = ParamSites(model)
+        self._kernel = NUTS(watched)
         self._args, self._kwargs = args, kwargs
         key = random.PRNGKey(0)
         with jax.default_device(device):
             # ``init`` first, traced once: tracing it sets the kernel up (its potential, its
             # sample step).
             lowered = jax.jit(self._init_chain).lower(key, dynamic)
+            if watched.seen:
+                # numpyro samples the model with its param values from ``init``'s trace
+                # substituted: values of a trace ``chunk`` is not part of (jax 0.10 then
+                # compiles ``chunk`` for arguments it is never given). Fixed beforehand, they
+                # are constants of both.
+                params = fixed_params(model, (dynamic, *args), kwargs)
+                self._kernel = NUTS(substitute(model, data=params))
+                lowered = jax.jit(self._init_chain).lower(key, dynamic)
             self._init = lowered.compile()
             # jax before 0.4.31 has no ``out_info``: run ``init`` once for the shapes.
             state = getattr(lowered, "out_info", None) or self._init(key, dynamic)

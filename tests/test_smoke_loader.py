@@ -435,3 +435,60 @@ def test_a_lambdas_parameter_is_not_a_read_of_the_name_skipped_code_binds():
     assert "d['K'] = d['k'].pipe(lambda x:" in kept and "x = mcmc.get_samples()" not in kept
     # A lambda's body runs when what it is handed to calls it: it reads the draws.
     assert "shifted = " not in kept
+
+
+def test_a_call_of_a_function_that_reads_the_draws_is_skipped():
+    # rethinking-numpyro chapter 7: ``logprob_fn`` reads the posterior ``post``, and the
+    # module-level ``vmap(logprob_fn)(...)`` that calls it ran into a NameError.
+    body = """
+        import jax.numpy as jnp
+        from jax import vmap
+
+        def model(y):
+            numpyro.sample("y", dist.Normal(0, 1), obs=y)
+
+        y_obs = jnp.zeros(3)
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        mcmc.run(None, y=y_obs)
+        post = mcmc.get_samples()
+
+        def logprob_fn(s):
+            return dist.Normal(post["y"][s], 1.0).log_prob(y_obs)
+
+        def total(n):
+            return vmap(logprob_fn)(jnp.arange(n)).sum()
+
+        logprob = vmap(logprob_fn, out_axes=1)(jnp.arange(10))
+        both = total(10)
+        scale = jnp.std(y_obs)
+        """
+    kept = kept_source(plan(body))
+    assert "y_obs = jnp.zeros(3)" in kept and "scale = jnp.std(y_obs)" in kept
+    assert "logprob = " not in kept and "both = " not in kept
+
+
+def test_a_function_that_fits_a_model_in_a_lambda_is_inference():
+    # rethinking-numpyro chapter 6: ``rep_sim_coll`` fits through ``lax.map(lambda i:
+    # sim_coll(i), ...)``, and ``sim_coll`` runs SVI: the module-level map ran 100 fits.
+    body = """
+        import jax.numpy as jnp
+        from jax import lax, random
+        from numpyro import optim
+        from numpyro.infer import SVI, Trace_ELBO
+        from numpyro.infer.autoguide import AutoNormal
+
+        def model(y):
+            numpyro.sample("y", dist.Normal(0, 1), obs=y)
+
+        def sim_coll(i):
+            svi = SVI(model, AutoNormal(model), optim.Adam(0.01), Trace_ELBO(), y=i)
+            return svi.run(random.PRNGKey(i), 100).params
+
+        def rep_sim_coll(n):
+            return lax.map(lambda i: sim_coll(i), jnp.arange(n))
+
+        stddev = lax.map(lambda z: rep_sim_coll(100), jnp.arange(3))
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        mcmc.run(None, y=1.0)
+        """
+    assert "stddev = " not in kept_source(plan(body))

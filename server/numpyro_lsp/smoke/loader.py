@@ -37,10 +37,12 @@ from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.smoke.script_slice import (
+    FUNCTIONS,
     ScriptSlice,
     SliceRefused,
     bound_names,
     mutated_name,
+    parameter_names,
     read_names,
     script_refusal,
     slice_for_call,
@@ -256,6 +258,7 @@ def kept_statements(analysis: ModuleAnalysis) -> tuple[list[int], dict[str, int]
     """Indices of the top-level statements the worker executes, and the names that only
     skipped statements bind (with the line of the last such binding)."""
     runs_inference = inference_functions(analysis)
+    reads = module_names_read(analysis)
     kept: list[int] = []
     skipped: dict[str, int] = {}
     assigned: set[str] = set()  # the names kept assignments bind
@@ -264,7 +267,7 @@ def kept_statements(analysis: ModuleAnalysis) -> tuple[list[int], dict[str, int]
         setup = expression and is_setup_call(statement.value, analysis)
         if expression and not setup and not changes_kept_data(statement, assigned):
             continue  # a print, a plot, a value shown: it changes no data
-        if not setup and is_skipped(statement, analysis, runs_inference, skipped):
+        if not setup and is_skipped(statement, analysis, runs_inference, reads, skipped):
             # ``for i in grid: losses.append(...)`` over draws: ``losses`` is not what the
             # script would have made of it.
             names = bound_names(statement) | (changed_names(statement) & assigned)
@@ -315,15 +318,25 @@ def runs_inference_method(node: ast.expr) -> bool:
 
 
 def is_skipped(
-    statement: ast.stmt, analysis: ModuleAnalysis, runs_inference: set[str], skipped: dict
+    statement: ast.stmt,
+    analysis: ModuleAnalysis,
+    runs_inference: set[str],
+    reads: dict[str, set[str]],
+    skipped: dict,
 ) -> bool:
+    """Whether a module-level statement is left out: it runs inference, or reads what only
+    skipped statements bind, itself or in the file's functions it calls (``logprob =
+    vmap(logprob_fn)(...)`` with ``logprob_fn`` reading the draws)."""
     definitions = ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef
     if isinstance(statement, definitions | ast.ClassDef):
         return False
     if is_main_guard(statement):
         return True
     # What it reads when it runs: ``d.mass.pipe(lambda x: x - x.mean())`` reads no ``x``.
-    if not read_names(statement).isdisjoint(skipped):
+    read = read_names(statement)
+    if not read.isdisjoint(skipped):
+        return True
+    if any(not reads[name].isdisjoint(skipped) for name in read & reads.keys()):
         return True
     return any(
         isinstance(node, ast.Call) and calls_inference(node, analysis, runs_inference)
@@ -386,14 +399,52 @@ def inference_functions(analysis: ModuleAnalysis) -> set[str]:
         calls = (node for node in ast.walk(function.node) if isinstance(node, ast.Call))
         if any(evaluates_elbo(call, analysis) for call in calls):
             found.add(function.name)
+    called = {f.name: names_called(f.node) for f in analysis.functions}
     changed = True
     while changed:
         changed = False
-        for function in analysis.functions:
-            if function.name not in found and function.called_names & found:
-                found.add(function.name)
+        for name, names in called.items():
+            if name not in found and names & found:
+                found.add(name)
                 changed = True
     return found
+
+
+def names_called(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The bare names a function calls, in its lambdas too (``lax.map(lambda i: fit(i),
+    keys)`` calls ``fit``)."""
+    return {
+        node.func.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+
+
+def module_names_read(analysis: ModuleAnalysis) -> dict[str, set[str]]:
+    """For each function of the file (by name), the names it reads that it does not bind
+    itself: the module's names it needs when called, with those of the file's functions it
+    names (calls or hands on), through each other."""
+    reads: dict[str, set[str]] = {}
+    for function in analysis.functions:
+        node = function.node
+        loads, local = set(), set(parameter_names(node))
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name):
+                (loads if isinstance(inner.ctx, ast.Load) else local).add(inner.id)
+            elif isinstance(inner, ast.arg):
+                local.add(inner.arg)
+            elif isinstance(inner, FUNCTIONS | ast.ClassDef) and inner is not node:
+                local.add(inner.name)
+        reads.setdefault(function.name, set()).update(loads - local)
+    changed = True
+    while changed:
+        changed = False
+        for names in reads.values():
+            more = set().union(*(reads[n] for n in names & reads.keys())) - names
+            if more:
+                names |= more
+                changed = True
+    return reads
 
 
 # --- the model's arguments ----------------------------------------------------------------

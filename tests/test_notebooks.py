@@ -276,3 +276,23 @@ def test_a_smoke_run_keeps_a_class_whose_method_has_a_local_named_like_a_plots_v
     run = smoke_program(program, "model")
     assert "class Shifted(dist.Normal):" in run and "return super().log_prob(x - 1)" in run
     assert "plt.plot" not in run and "for x in range(3)" not in run
+
+
+def test_a_loop_that_reuses_a_plots_loop_variable_is_not_a_plot():
+    # rethinking-numpyro chapter 11: a plot's ``for i in ...`` cell, then the data simulated
+    # with ``for i in range(N): career = career.at[i].set(...)``; the data, and the run's
+    # arguments built from it, were left out as part of the plot.
+    from numpyro_lsp.analysis.notebook import smoke_program
+
+    cells = [
+        "import jax.numpy as jnp\nimport matplotlib.pyplot as plt\nimport numpyro\n"
+        "import numpyro.distributions as dist",
+        "for i in range(3):\n    plt.plot(i)",
+        "career = jnp.zeros(3)\nfor i in range(3):\n    career = career.at[i].set(i)\n"
+        "with open('notes.txt') as i:\n    notes = i.read()",
+        "def model(career):\n    numpyro.sample('y', dist.Normal(0.0, 1.0), obs=career)",
+    ]
+    program = notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
+    run = smoke_program(program, "model")
+    assert "career = career.at[i].set(i)" in run and "notes = i.read()" in run
+    assert "plt.plot" not in run

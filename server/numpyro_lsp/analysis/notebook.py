@@ -257,7 +257,19 @@ def _module_names(statement: ast.stmt) -> tuple[set[str], set[str]]:
         pending += scope.get_children()
         free = (s for s in scope.get_symbols() if s.is_global() and s.is_referenced())
         reads.update(symbol.get_name() for symbol in free)
+    # A loop's (or a ``with``'s) target is bound before its body reads it: ``for i in
+    # range(n): career = career.at[i].set(...)`` does not read the ``i`` a plot's loop set.
+    if isinstance(statement, ast.For | ast.AsyncFor):
+        reads -= _names(statement.target, ast.Store) - _names(statement.iter, ast.Load)
+    elif isinstance(statement, ast.With | ast.AsyncWith):
+        for item in statement.items:
+            if item.optional_vars is not None:
+                reads -= _names(item.optional_vars, ast.Store) - _names(item.context_expr, ast.Load)
     return reads, binds
+
+
+def _names(node: ast.AST, context: type) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, context)}
 
 
 def smoke_program(program: NotebookProgram, model: str, run_line: int | None = None) -> str:

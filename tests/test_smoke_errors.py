@@ -125,6 +125,14 @@ def line_of(source: str, marker: str) -> int:
             "assert numpyro.__version__",
             "the project's interpreter is not the one the file expects",
         ),
+        (
+            # numpyro_adjective_modelling's simulation models: data only as defaults.
+            "def model(states=None, data=None):\n    with numpyro.plate('data', len(states)):\n"
+            "        numpyro.sample('x', dist.Normal(0, 1), obs=data)\n",
+            "TypeError",
+            "len(states)",
+            "ran with `states`, `data` at the default `None`: no `mcmc.run(...)`",
+        ),
     ],
     ids=[
         "if-on-traced",
@@ -138,6 +146,7 @@ def line_of(source: str, marker: str) -> int:
         "plate-mismatch",
         "discrete-latent",
         "module-level-assert",
+        "data-left-to-none",
     ],
 )
 def test_known_errors_point_at_the_line_with_a_hint(

@@ -42,6 +42,7 @@ from numpyro_lsp.smoke.script_slice import (
     SliceRefused,
     bound_names,
     mutated_name,
+    parameter_defaults,
     parameter_names,
     read_names,
     script_refusal,
@@ -100,6 +101,9 @@ class ModelCall:
     line: int | None
     # The file's ``mcmc.run(...)`` call, when the arguments are its.
     node: ast.Call | None = field(default=None, compare=False, repr=False)
+    # Parameters left to a default of ``None`` when no call passes them (module-level
+    # names): a model run on them may fail for want of data.
+    defaulted_to_none: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -693,17 +697,19 @@ def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
     name nor a default is missing."""
     args = function.node.args
     positional = [*args.posonlyargs, *args.args]
-    with_default = {p.arg for p in positional[len(positional) - len(args.defaults) :]}
-    with_default |= {p.arg for p, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d}
+    defaults = parameter_defaults(function.node)
     parts: list[str] = []
     missing: list[str] = []
+    to_none: list[str] = []
     for parameter in [*positional, *args.kwonlyargs]:
         name = parameter.arg
         if name in defined:
             positional_only = parameter in args.posonlyargs
             parts.append(name if positional_only else f"{name}={name}")
-        elif name not in with_default:
+        elif name not in defaults:
             missing.append(name)
+        elif isinstance(defaults[name], ast.Constant) and defaults[name].value is None:
+            to_none.append(name)
     if missing:
         listed = ", ".join(f"`{m}`" for m in missing)
         example = ", ".join(f"{m}=..." for m in missing)
@@ -713,7 +719,7 @@ def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
             + SMOKE_ARGS_HOW.format(model=function.name, example=example),
             function.node.lineno,
         )
-    return ModelCall(", ".join(parts), "module-level names", None)
+    return ModelCall(", ".join(parts), "module-level names", None, defaulted_to_none=tuple(to_none))
 
 
 def check_names(

@@ -175,7 +175,7 @@ def left_out_imports(outcome: RunOutcome) -> str:
 def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
     exception = outcome.payload["exception"]
     stated = f"{exception['type']}: {exception['message']}".strip().rstrip(":")
-    hint = left_out_hint(plan, exception) or hint_for(exception)
+    hint = left_out_hint(plan, exception) or defaults_hint(plan, exception) or hint_for(exception)
     message = f"{stated}\n\nHint: {hint}" if hint else stated
     line, site = exception_line(plan, exception)
     findings = [
@@ -251,6 +251,21 @@ def left_out_hint(plan: RunPlan, exception: dict[str, Any]) -> str | None:
                 "do not parse yet, so the smoke test left them out; finish them and run it again."
             )
     return None
+
+
+def defaults_hint(plan: RunPlan, exception: dict[str, Any]) -> str | None:
+    """An error on ``None`` (``len(None)``, ``None.shape``) in a model that ran with some
+    parameters at their default ``None``, since no call of the file passes them."""
+    defaulted = plan.call.defaulted_to_none
+    if not defaulted or "NoneType" not in exception.get("message", ""):
+        return None
+    names = ", ".join(f"`{name}`" for name in defaulted)
+    example = ", ".join(f"{name}=..." for name in defaulted)
+    return (
+        f"The model ran with {names} at the default `None`: no `mcmc.run(...)` or "
+        f"`svi.run(...)` of this file passes {'it' if len(defaulted) == 1 else 'them'}. Give "
+        f"the data with a `# numpyro: smoke-args {example}` comment above the model."
+    )
 
 
 def header(plan: RunPlan, verdict: Verdict) -> str:

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax, random
 from numpyro.handlers import seed, substitute, trace
-from numpyro.infer import NUTS
+from numpyro.infer import NUTS, DiscreteHMCGibbs
 from numpyro.infer.util import constrain_fn, transform_fn
 from numpyro.primitives import Messenger
 
@@ -83,11 +83,18 @@ def fixed_params(model: Callable, args: tuple, kwargs: dict) -> dict[str, Any]:
     }
 
 
+def hmc_state(state: Any) -> Any:
+    """NUTS's own state: ``DiscreteHMCGibbs`` holds it beside the discrete sites."""
+    return getattr(state, "hmc_state", state)
+
+
 class ChunkedSampler:
     """``warmup`` + ``samples`` NUTS iterations of ``chains`` chains, ``size`` iterations per
     compiled call (warmup and sampling never share a call), of ``model(dynamic, *args,
     **kwargs)``: ``args`` and ``kwargs`` are compiled in, ``dynamic`` (an array, shaped like
-    the one given here) is an argument of each run (the advisor's centering, say)."""
+    the one given here) is an argument of each run (the advisor's centering, say). With
+    ``gibbs`` (its options), NUTS runs inside ``DiscreteHMCGibbs``, which updates the
+    discrete sites between NUTS steps, as the file samples the model."""
 
     def __init__(
         self,
@@ -101,11 +108,17 @@ class ChunkedSampler:
         chains: int,
         size: int,
         device: Any,
+        gibbs: dict[str, Any] | None = None,
     ) -> None:
         self.warmup, self.samples, self.chains, self.size = warmup, samples, chains, size
         self.device = device
+
+        def kernel(model: Callable) -> Any:
+            inner = NUTS(model)
+            return inner if gibbs is None else DiscreteHMCGibbs(inner, **gibbs)
+
         watched = ParamSites(model)
-        self._kernel = NUTS(watched)
+        self._kernel = kernel(watched)
         self._args, self._kwargs = args, kwargs
         key = random.PRNGKey(0)
         with jax.default_device(device):
@@ -118,7 +131,7 @@ class ChunkedSampler:
                 # compiles ``chunk`` for arguments it is never given). Fixed beforehand, they
                 # are constants of both.
                 params = fixed_params(model, (dynamic, *args), kwargs)
-                self._kernel = NUTS(substitute(model, data=params))
+                self._kernel = kernel(substitute(model, data=params))
                 lowered = jax.jit(self._init_chain).lower(key, dynamic)
             self._init = lowered.compile()
             # jax before 0.4.31 has no ``out_info``: run ``init`` once for the shapes.
@@ -148,7 +161,8 @@ class ChunkedSampler:
             )
 
         def draw(s):
-            return postprocess(s.z), s.diverging, s.accept_prob, s.energy
+            nuts = hmc_state(s)
+            return postprocess(s.z), nuts.diverging, nuts.accept_prob, nuts.energy
 
         shapes = jax.eval_shape(draw, state)
         buffers = jax.tree.map(lambda s: jnp.zeros((self.size, *s.shape), s.dtype), shapes)
@@ -187,7 +201,7 @@ class ChunkedSampler:
                 jax.block_until_ready(states)
                 after_chunk(chunk)
             kept = jax.device_get(kept)
-            step_size = np.array([float(s.adapt_state.step_size) for s in states])
+            step_size = np.array([float(hmc_state(s).adapt_state.step_size) for s in states])
         # Each chain's draws in order (at least one chunk: a run has one draw at least), then
         # the chains stacked: (chains, draws, ...).
         chains = [

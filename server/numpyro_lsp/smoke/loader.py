@@ -24,6 +24,7 @@ import ast
 import builtins
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from numpyro_lsp.analysis.centering import centered_sites
 from numpyro_lsp.analysis.layout import full_layout, statement_start
@@ -32,6 +33,7 @@ from numpyro_lsp.analysis.models import (
     ModuleAnalysis,
     analyze_module,
     first_model_argument,
+    outermost_uses,
 )
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
@@ -73,6 +75,9 @@ MCMC_PATH = "numpyro.infer.MCMC"
 # Keyword arguments of ``MCMC.run`` that are not the model's.
 RUN_OPTIONS = {"extra_fields", "init_params"}
 SVI_PATH = "numpyro.infer.SVI"
+DISCRETE_GIBBS_PATH = "numpyro.infer.DiscreteHMCGibbs"
+# The options of the file's ``DiscreteHMCGibbs`` a smoke run takes as well, when literal.
+GIBBS_OPTIONS = {"random_walk", "modified"}
 # Keyword arguments of ``SVI.run`` that are not the model's (``run(rng_key, num_steps, *args,
 # ..., **kwargs)``), and ``SVI``'s own parameters: its other keywords are the model's
 # (``SVI(model, guide, optim, loss, **static_kwargs)``).
@@ -159,6 +164,8 @@ class RunPlan:
     # The statements of the script (the main block, ``main(args)``) that build the
     # arguments, when ``mcmc.run`` is there.
     script: ScriptSlice | None = None
+    # The options of the ``DiscreteHMCGibbs`` the file samples the model with, if it does.
+    gibbs: dict[str, Any] | None = None
 
 
 def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
@@ -211,7 +218,23 @@ def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> Run
         centered_sites=tuple(c.site.name for c in centered_sites(analysis) if c.model is function),
         skipped=tuple(skipped_lines(lines, region) for region in broken),
         script=script,
+        gibbs=discrete_gibbs(analysis, function),
     )
+
+
+def discrete_gibbs(analysis: ModuleAnalysis, function: FunctionInfo) -> dict[str, Any] | None:
+    """The literal options of the ``DiscreteHMCGibbs`` the file samples the model with, if
+    it does: a smoke run samples the discrete sites with it too, where NUTS alone would
+    enumerate them (and need funsor, or fail on an unbounded support)."""
+    for use in outermost_uses(analysis.uses_of(function)):
+        for path, call in zip(use.chain, use.calls, strict=False):
+            if path == DISCRETE_GIBBS_PATH:
+                return {
+                    keyword.arg: keyword.value.value
+                    for keyword in call.keywords
+                    if keyword.arg in GIBBS_OPTIONS and isinstance(keyword.value, ast.Constant)
+                }
+    return None
 
 
 def broken_models(

@@ -44,6 +44,7 @@ def run_request(plan: RunPlan, settings: SmokeSettings, **variant: Any) -> RunRe
         samples=settings.samples,
         chains=settings.chains,
         seed=settings.seed,
+        gibbs=plan.gibbs,
         **variant,
     )
 

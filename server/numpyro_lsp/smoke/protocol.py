@@ -51,6 +51,8 @@ class RunRequest:
     # Scripts as written (smoke/script_slice.py): source texts run in order after the kept
     # statements, each at the file's own line numbers, that build the arguments.
     script: list[str] = field(default_factory=list)
+    # ``DiscreteHMCGibbs``'s options, when the file samples the model with it: NUTS in it.
+    gibbs: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"type": RUN, **asdict(self)}

@@ -450,12 +450,14 @@ def result_details(
         f"total {t['total_s']:.2f} s",
     ]
     chains = f"{settings.chains} chain{'s' if settings.chains > 1 else ''}"
+    gibbs = plan.gibbs is not None
     imports = left_out_imports(outcome)
     lines = [
         header(plan, report.verdict),
         *([f"imports {imports}"] if imports else []),
         f"device {report.device} · {chains} × ({settings.warmup} warmup + {settings.samples} "
         f"samples) · seed {settings.seed}",
+        *([f"sampler: {gibbs_text(plan.gibbs)}, as the file samples it"] if gibbs else []),
         f"arguments: ({plan.call.arguments}) from {plan.call.origin}",
         "times: " + " · ".join(times),
         f"divergences {report.divergences} · mean accept prob {fmt(report.accept_prob)} · "
@@ -469,6 +471,12 @@ def result_details(
         lines += [f"  line {f.line}: {f.message}" for f in report.findings]
     lines += ["", f"thresholds: {THRESHOLDS}", *worker_output(outcome)]
     return "\n".join(lines)
+
+
+def gibbs_text(options: dict[str, Any]) -> str:
+    """``DiscreteHMCGibbs(NUTS(model), modified=True)``."""
+    written = "".join(f", {name}={value!r}" for name, value in options.items())
+    return f"DiscreteHMCGibbs(NUTS(model){written})"
 
 
 def site_table(sites: Iterable[SiteSummary]) -> list[str]:

@@ -38,6 +38,7 @@ import jax
 import numpy as np
 from jax import random
 from numpyro.diagnostics import summary
+from numpyro.handlers import seed, trace
 from numpyro.infer.util import initialize_model
 
 from numpyro_lsp.shapes import trace as shape_trace
@@ -258,8 +259,13 @@ class Worker:
         loaded = time.perf_counter()
         self._enter(request, "compiling")
         # numpyro's own first, un-jitted trace of the model, as a plain ``mcmc.run`` does it:
-        # its errors (invalid parameters, no valid initial point) only show up there.
-        initialize_model(random.PRNGKey(request.seed), model, model_args=args, model_kwargs=kwargs)
+        # its errors (invalid parameters, no valid initial point) only show up there. Under
+        # DiscreteHMCGibbs a plain trace: numpyro's would enumerate the discrete sites.
+        if request.gibbs is None:
+            key = random.PRNGKey(request.seed)
+            initialize_model(key, model, model_args=args, model_kwargs=kwargs)
+        else:
+            trace(seed(model, rng_seed=request.seed)).get_trace(*args, **kwargs)
 
         def variant(centered, *args, **kwargs):
             # The advisor's variants: one sampler for every ``centered`` (smoke/variants.py).
@@ -277,6 +283,7 @@ class Worker:
             chains=request.chains,
             size=min(CANCEL_CHECK_EVERY, progress_step(request)),
             device=device,
+            gibbs=request.gibbs,
         )
         return CompiledModel(
             sampler,
@@ -582,7 +589,10 @@ def collect_arguments(*args: Any, **kwargs: Any) -> tuple[tuple, dict]:
 
 
 def site_summaries(samples: dict[str, np.ndarray]) -> dict[str, dict[str, Any]]:
-    stats = summary(samples, group_by_chain=True)
+    # A site that never moves (a discrete one under DiscreteHMCGibbs) divides by a zero
+    # variance: its r_hat and n_eff are NaN in the report, not a warning in its output.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats = summary(samples, group_by_chain=True)
     sites = {}
     for name, values in samples.items():
         site = stats[name]

@@ -44,6 +44,33 @@ def test_python_left_as_is():
     assert mask_ipython("!ls\nx = 1 % 2") == "#ls\nx = 1 % 2"
 
 
+def test_a_timed_statement_stays_in_the_program():
+    # dfm-io/post--intro-to-numpyro: ``%time sampler.run(key, plx_err, plx=plx)`` is the only
+    # run of its models; IPython runs the statement, so the program has it.
+    assert mask_ipython("%time sampler.run(key, x, y=y)") == "...;  sampler.run(key, x, y=y)"
+    assert mask_ipython("if a:\n    %timeit f(x)") == "if a:\n    ...;    f(x)"
+    # With options, or with nothing after it, the magic is masked as before.
+    assert mask_ipython("%timeit -n 3 f()\nx = 1") == "#timeit -n 3 f()\nx = 1"
+    assert mask_ipython("%time\nx = 1") == "#time\nx = 1"
+
+
+def test_a_smoke_run_takes_the_arguments_of_a_timed_run():
+    from numpyro_lsp.catalog.store import load_catalog
+    from numpyro_lsp.smoke.loader import plan_run
+
+    cells = [
+        "import jax\nimport jax.numpy as jnp\nimport numpyro\nimport numpyro.distributions as dist"
+        "\nfrom numpyro import infer",
+        "def model(plx_err, plx=None):\n    d = numpyro.sample('d', dist.Normal(0.0, 1.0))\n"
+        "    numpyro.sample('plx', dist.Normal(d, plx_err), obs=plx)",
+        "errors = jnp.ones(3)\nsampler = infer.MCMC(infer.NUTS(model), num_warmup=5, num_samples=5)"
+        "\n%time sampler.run(jax.random.PRNGKey(5), errors, plx=jnp.zeros(3))",
+    ]
+    program = notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
+    plan = plan_run(program.source, "/n.ipynb", "model", load_catalog().catalog)
+    assert plan.call.arguments == "errors, plx=jnp.zeros(3)"
+
+
 def test_positions_map_both_ways():
     program = notebook_program([("a", "import numpyro\n"), ("b", "x = 1\ny = 2"), ("c", "z")])
     assert program.source == "import numpyro\n\nx = 1\ny = 2\nz"

@@ -39,6 +39,9 @@ _IPYTHON_LINE = re.compile(
     re.VERBOSE,
 )
 _CELL_MAGIC = re.compile(r"^\s*%%(\w+)")
+# Line magics that run the rest of their line as Python (``%time sampler.run(key, x)``),
+# when no option follows them.
+_PYTHON_LINE_MAGIC = re.compile(r"^(\s*)(%(?:time|timeit|prun)\s+)(?=[^\s-])")
 
 
 def _comment_out(line: str) -> str:
@@ -83,6 +86,13 @@ def mask_ipython(source: str) -> str:
     for index in candidates:
         commented[index] = _comment_out(lines[index])
     masked = _join_like(source, commented)
+    run_as_python = list(commented)
+    for index in candidates:
+        run_as_python[index] = _python_line_magic(lines[index]) or commented[index]
+    if run_as_python != commented:
+        with_statements = _join_like(source, run_as_python)
+        if _parses(with_statements):
+            return with_statements
     if _parses(masked):
         return masked
     # A magic alone in a block (``if "SVG" in os.environ:`` / ``%config ...``) leaves the
@@ -91,6 +101,15 @@ def mask_ipython(source: str) -> str:
         lines[index] = _as_statement(lines[index])
     as_statements = _join_like(source, lines)
     return as_statements if _parses(as_statements) else masked
+
+
+def _python_line_magic(line: str) -> str | None:
+    """``%time stmt`` as ``...;  stmt``, of the same length: IPython runs the statement, so
+    the program has it (``...;`` stands where the magic's name was)."""
+    match = _PYTHON_LINE_MAGIC.match(line)
+    if match is None:
+        return None
+    return match.group(1) + "...;".ljust(len(match.group(2))) + line[match.end() :]
 
 
 def _as_statement(line: str) -> str:

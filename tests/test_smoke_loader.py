@@ -492,3 +492,30 @@ def test_a_function_that_fits_a_model_in_a_lambda_is_inference():
         mcmc.run(None, y=1.0)
         """
     assert "stddev = " not in kept_source(plan(body))
+
+
+def test_a_model_chosen_by_a_conditional_expression_takes_the_runs_arguments():
+    # jurader/irt_pystan_numpyro: ``model = model_1pl if MODEL == 0 else model_2pl``; with the
+    # run unseen, the smoke test called the models with num_cases=0, their default.
+    body = """
+        import jax
+
+        def model_1pl(y=None, num_cases=0):
+            numpyro.sample("y", dist.Normal(0, 1).expand([num_cases]), obs=y)
+
+        def model_2pl(y=None, num_cases=0):
+            numpyro.sample("y", dist.Normal(1, 1).expand([num_cases]), obs=y)
+
+        MODEL = 0
+        num_case = 3
+        model = model_1pl if MODEL == 0 else model_2pl
+        nuts = NUTS(model)
+        mcmc = MCMC(nuts, num_warmup=10, num_samples=10)
+        mcmc.run(jax.random.PRNGKey(0), y=None, num_cases=num_case)
+        """
+    for name in ("model_1pl", "model_2pl"):
+        call = plan(body, name).call
+        assert (call.arguments, call.origin) == (
+            "y=None, num_cases=num_case",
+            f"`mcmc.run` on line {line_of(body, 'mcmc.run(')}",
+        )

@@ -1359,40 +1359,40 @@ def _part_model_uses(
         found.tokens[name] = analysis.definitions.get(name)
         return definition
 
-    def model_of(node: ast.AST, chain: list[str], calls: list, depth: int = 0) -> ast.Name | None:
+    def model_of(node: ast.AST, depth: int = 0) -> list[tuple[ast.Name, list[str], list]]:
+        """The models ``node`` hands on, each with its chain of consumers and their calls
+        (innermost first): ``model_a if full else model_b`` hands on either."""
         if depth > 8:
-            return None
+            return []
         if isinstance(node, ast.Name):
             if function_at(node.id, node) is not None:
-                return node
+                return [(node, [], [])]
             line = 0 if analysis.owner(node) else node.lineno
             assigned = analysis.value_at(node.id, line)
             found.assignments.append((node.id, line, assigned))
-            return model_of(assigned, chain, calls, depth + 1) if assigned is not None else None
+            return model_of(assigned, depth + 1) if assigned is not None else []
+        if isinstance(node, ast.IfExp):
+            return model_of(node.body, depth + 1) + model_of(node.orelse, depth + 1)
         if isinstance(node, ast.Call):
             obj = analysis.catalog_object(node.func)
             if obj is None or obj["kind"] not in MODEL_CONSUMER_KINDS:
-                return None
+                return []
             taken.add(id(node))
             first = first_model_argument(node)
             if first is None:
-                return None
-            model = model_of(first, chain, calls, depth + 1)
-            if model is not None:
-                chain.append(obj["path"])
-                calls.append(node)
-            return model
-        return None
+                return []
+            return [
+                (model, [*chain, obj["path"]], [*calls, node])
+                for model, chain, calls in model_of(first, depth + 1)
+            ]
+        return []
 
     handed_to_unknown = _handed_to_unknown(part)
     for catalog_call in calls:
         call = catalog_call.call
         if id(call) in taken or id(call) in taken_earlier:
             continue
-        chain: list[str] = []
-        chain_calls: list[ast.Call] = []
-        model = model_of(call, chain, chain_calls)
-        if model is not None:
+        for model, chain, chain_calls in model_of(call):
             function = function_at(model.id, model)
             wrapped = id(call) in handed_to_unknown
             found.uses.append(ModelUse(model.id, chain, call, function, wrapped, chain_calls))

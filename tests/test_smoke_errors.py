@@ -329,3 +329,30 @@ def test_a_star_import_of_a_package_not_installed_is_left_out_with_what_uses_it(
     assert (
         f"`numpyro_lsp_absent_plots` not installed here: lines {first}-{first + 1} left out"
     ) in report.summary
+
+
+def test_a_notebooks_relative_paths_are_from_its_folder(runner, tmp_path):
+    # rethinking-numpyro's notebooks read pd.read_csv("../data/...") from notebooks/, as
+    # Jupyter runs them; the worker runs where the editor's server does (the repository).
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "y.txt").write_text("1.0 2.0 3.0")
+    (tmp_path / "notebooks").mkdir()
+    path = tmp_path / "notebooks" / "analysis.ipynb"
+    source = HEADER + (
+        'y_obs = np.array(open("../data/y.txt").read().split(), dtype=float)\n\n\n'
+        "def model(y=y_obs):\n    mu = numpyro.sample('mu', dist.Normal(0, 5))\n"
+        "    numpyro.sample('obs', dist.Normal(mu, 1), obs=y)\n"
+    )
+    report = run_smoke_test(runner, source, str(path), "model", TINY, CATALOG, threading.Event())
+    assert report.verdict in ("pass", "warn"), report.details
+    # A script's relative paths stay the server's: there is no ../data from here.
+    script = run_smoke_test(
+        runner,
+        source,
+        str(tmp_path / "notebooks" / "analysis.py"),
+        "model",
+        TINY,
+        CATALOG,
+        threading.Event(),
+    )
+    assert script.verdict == "fail" and "FileNotFoundError" in script.details

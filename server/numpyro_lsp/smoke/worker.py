@@ -504,6 +504,23 @@ def missing_package(error: Exception, left_out: list[dict[str, Any]]) -> str | N
     return stars[-1] if stars else None
 
 
+@contextmanager
+def working_folder(path: str) -> Iterator[None]:
+    """A notebook's statements run in the notebook's folder, where Jupyter (and VS Code's
+    notebooks) run them: its relative paths (``pd.read_csv("../data/cars.csv")``) are from
+    there. A script's run where the server or the CLI runs (the workspace's root), as
+    ``python path/to/file.py`` would from there."""
+    if not path.endswith(".ipynb"):
+        yield
+        return
+    before = os.getcwd()
+    os.chdir(os.path.dirname(os.path.abspath(path)))
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
 def load_model(
     request: RunRequest, left_out: list[dict[str, Any]] | None = None
 ) -> tuple[Callable, tuple, dict]:
@@ -523,19 +540,19 @@ def load_model(
     # Like ``python file.py``: the file's folder comes first on the import path.
     sys.path.insert(0, folder)
     try:
-        flags = future_flags(tree)
-        # Once the file's folder is on the path: its own modules are found.
-        left_out += without_missing_imports(tree, module.__dict__)
-        run_statements(tree, request.path, module.__dict__, left_out, flags)
-        # The statements of the script that build the arguments (smoke/script_slice.py).
-        for part in request.script:
-            exec(
-                compile(part, request.path, "exec", flags=flags, dont_inherit=True), module.__dict__
+        with working_folder(request.path):
+            flags = future_flags(tree)
+            # Once the file's folder is on the path: its own modules are found.
+            left_out += without_missing_imports(tree, module.__dict__)
+            run_statements(tree, request.path, module.__dict__, left_out, flags)
+            # The statements of the script that build the arguments (smoke/script_slice.py).
+            for part in request.script:
+                code = compile(part, request.path, "exec", flags=flags, dont_inherit=True)
+                exec(code, module.__dict__)
+            arguments = compile(
+                f"__collect__({request.arguments})", protocol.ARGUMENTS_FILENAME, "eval"
             )
-        arguments = compile(
-            f"__collect__({request.arguments})", protocol.ARGUMENTS_FILENAME, "eval"
-        )
-        args, kwargs = eval(arguments, module.__dict__, {"__collect__": collect_arguments})
+            args, kwargs = eval(arguments, module.__dict__, {"__collect__": collect_arguments})
     finally:
         sys.path.remove(folder)
     return module.__dict__[request.model], args, kwargs

@@ -356,3 +356,37 @@ def test_a_notebooks_relative_paths_are_from_its_folder(runner, tmp_path):
         threading.Event(),
     )
     assert script.verdict == "fail" and "FileNotFoundError" in script.details
+
+
+def test_a_package_the_file_puts_on_the_path_itself_is_imported(runner, tmp_path):
+    # wesleyjholt/numpyro-extras' notebook: sys.path.insert(0, str(repo_root / "src")), then
+    # its own package; decided before the statements ran, the import was left out.
+    package = tmp_path / "src" / "local_priors"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("SCALE = 2.0\n")
+    body = (
+        f"import sys\nsys.path.insert(0, {str(tmp_path / 'src')!r})\n"
+        "from local_priors import SCALE\n\n\n"
+        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, SCALE))\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
+    )
+    report, _ = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    assert "not installed here" not in report.details
+
+
+def test_a_module_of_the_project_that_imports_a_package_not_installed_is_left_out(runner, tmp_path):
+    # numpyro_adjective_modelling: ``from helper import link_function``, with helper.py
+    # importing matplotlib at its top; the model needs nothing of it.
+    (tmp_path / "helper_plots.py").write_text(
+        "import numpyro_lsp_absent_plots\n\n\ndef link_function(x):\n    return x\n"
+    )
+    body = (
+        "from helper_plots import link_function\n\n\n"
+        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    line = line_of(source, "from helper_plots")
+    assert f"`numpyro_lsp_absent_plots` not installed here: line {line} left out" in report.summary

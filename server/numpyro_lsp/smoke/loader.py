@@ -69,8 +69,10 @@ SETUP_CALLS = {
     "numpyro.set_host_device_count",
 }
 # Jax's configuration, and the global seeds a file's simulated data come from: the data the
-# smoke test makes are then the file's own.
+# smoke test makes are then the file's own; and the import path a notebook extends to import
+# its project's own modules (``sys.path.insert(0, str(root / "src"))``).
 OTHER_SETUP_CALLS = {"jax.config.update", "numpy.random.seed", "random.seed"}
+OTHER_SETUP_CALLS |= {"sys.path.insert", "sys.path.append", "sys.path.extend"}
 MCMC_PATH = "numpyro.infer.MCMC"
 # Keyword arguments of ``MCMC.run`` that are not the model's.
 RUN_OPTIONS = {"extra_fields", "init_params"}

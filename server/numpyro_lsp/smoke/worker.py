@@ -353,7 +353,7 @@ def progress_step(request: RunRequest) -> int:
 
 
 class MissingModule:
-    """Stands for what a statement left out would have bound (``without_missing_imports``,
+    """Stands for what a statement left out would have bound (``left_out_import``,
     ``run_statements``): using it raises ``ModuleNotFoundError``, at the line that uses it,
     marked as ours (``MISSING``)."""
 
@@ -393,43 +393,47 @@ def has_package(module: str) -> bool:
         return True  # the import itself raises, and says why
 
 
-def without_missing_imports(tree: ast.Module, namespace: dict[str, Any]) -> list[dict[str, Any]]:
-    """Leave out of ``tree`` the module-level imports of packages this interpreter lacks (a
-    plotting or data library the model may not need): what they would bind is a
-    ``MissingModule`` in ``namespace``; ``from plots import *`` binds names no one can list,
-    so its entry says ``star`` (``run_statements``). Relative imports are left to the import
-    itself. Returns the imports left out (line, package)."""
-    left_out = []
-    body = []
-    for statement in tree.body:
-        if isinstance(statement, ast.Import):
-            missing = [a for a in statement.names if not has_package(a.name)]
-            for alias in missing:
-                namespace[alias.asname or package_of(alias.name)] = MissingModule(
-                    package_of(alias.name)
-                )
-            statement.names = [a for a in statement.names if a not in missing]
-            left_out += [{"line": statement.lineno, "package": package_of(a.name)} for a in missing]
-            if not statement.names:
-                continue
-        elif (
-            isinstance(statement, ast.ImportFrom)
-            and not statement.level
-            and statement.module
-            and not has_package(statement.module)
-        ):
-            package = package_of(statement.module)
-            entry = {"line": statement.lineno, "package": package}
-            for alias in statement.names:
-                if alias.name == "*":
-                    entry["star"] = True
-                else:
-                    namespace[alias.asname or alias.name] = MissingModule(package)
-            left_out.append(entry)
+def left_out_import(
+    statement: ast.stmt, error: ModuleNotFoundError, namespace: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """When a module-level import failed for a package this interpreter lacks (the one it
+    imports, or one that module imports in turn: ``from helper import f`` with ``helper``
+    importing matplotlib), what it would have bound becomes a ``MissingModule`` in
+    ``namespace``, and the entries for the report (line, package) are returned; ``from plots
+    import *`` binds names no one can list, so its entry says ``star`` (``run_statements``).
+    Decided as the import runs, not before: a notebook may put its own source folder on
+    ``sys.path`` first. Empty for any other failure, and for relative imports."""
+    if not absent_package(error) or not isinstance(statement, ast.Import | ast.ImportFrom):
+        return []
+    if isinstance(statement, ast.ImportFrom):
+        if statement.level:
+            return []
+        package = package_of(error.name)
+        for alias in statement.names:
+            if alias.name != "*":
+                namespace[alias.asname or alias.name] = MissingModule(package)
+        star = any(alias.name == "*" for alias in statement.names)
+        return [{"line": statement.lineno, "package": package, **({"star": True} if star else {})}]
+    # ``import a, b``: each module on its own, as the statement would have bound it.
+    entries = []
+    for alias in statement.names:
+        bound = alias.asname or package_of(alias.name)
+        try:
+            module = importlib.import_module(alias.name)
+        except ModuleNotFoundError as missing:
+            if not absent_package(missing):
+                raise
+            namespace[bound] = MissingModule(package_of(missing.name))
+            entries.append({"line": statement.lineno, "package": package_of(missing.name)})
             continue
-        body.append(statement)
-    tree.body = body
-    return left_out
+        namespace[bound] = module if alias.asname else sys.modules[package_of(alias.name)]
+    return entries
+
+
+def absent_package(error: ModuleNotFoundError) -> bool:
+    """Whether the module an import did not find is a package this interpreter lacks (not a
+    module missing from a package it has: that is the import's own error)."""
+    return error.name is not None and not has_package(error.name)
 
 
 def future_flags(tree: ast.Module) -> int:
@@ -485,6 +489,11 @@ def run_statements(
         try:
             exec(code, namespace)
         except (ModuleNotFoundError, NameError) as error:
+            if isinstance(error, ModuleNotFoundError):
+                entries = left_out_import(statement, error, namespace)
+                if entries:
+                    left_out += entries
+                    continue
             package = missing_package(error, left_out)
             if package is None:
                 raise
@@ -537,13 +546,13 @@ def load_model(
     linecache.cache[request.path] = (len(request.source), None, lines, request.path)
     sys.modules[MODULE_NAME] = module
     folder = os.path.dirname(os.path.abspath(request.path))
-    # Like ``python file.py``: the file's folder comes first on the import path.
+    # Like ``python file.py``: the file's folder comes first on the import path; and what the
+    # file adds to it (``sys.path.insert(0, "src")``) is not left for the next file's run.
+    import_path = list(sys.path)
     sys.path.insert(0, folder)
     try:
         with working_folder(request.path):
             flags = future_flags(tree)
-            # Once the file's folder is on the path: its own modules are found.
-            left_out += without_missing_imports(tree, module.__dict__)
             run_statements(tree, request.path, module.__dict__, left_out, flags)
             # The statements of the script that build the arguments (smoke/script_slice.py).
             for part in request.script:
@@ -554,7 +563,7 @@ def load_model(
             )
             args, kwargs = eval(arguments, module.__dict__, {"__collect__": collect_arguments})
     finally:
-        sys.path.remove(folder)
+        sys.path[:] = import_path
     return module.__dict__[request.model], args, kwargs
 
 

@@ -390,3 +390,21 @@ def test_a_module_of_the_project_that_imports_a_package_not_installed_is_left_ou
     assert report.verdict in ("pass", "warn"), report.details
     line = line_of(source, "from helper_plots")
     assert f"`numpyro_lsp_absent_plots` not installed here: line {line} left out" in report.summary
+
+
+def test_an_optional_part_of_a_library_without_its_dependency_is_left_out(runner, tmp_path):
+    # numpyro.contrib.funsor without funsor raises ImportError("... install funsor") from the
+    # ModuleNotFoundError; a jupytext script imports its config_enumerate for a later model.
+    (tmp_path / "optional_enum.py").write_text(
+        "try:\n    import numpyro_lsp_absent_enum\nexcept ImportError as error:\n"
+        "    raise ImportError('install numpyro_lsp_absent_enum to use this') from error\n"
+    )
+    body = (
+        "from optional_enum import config_enumerate\n\n\n"
+        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    line = line_of(source, "from optional_enum")
+    assert f"`numpyro_lsp_absent_enum` not installed here: line {line} left out" in report.summary

@@ -398,11 +398,12 @@ def left_out_import(
 ) -> list[dict[str, Any]]:
     """When a module-level import failed for a package this interpreter lacks (the one it
     imports, or one that module imports in turn: ``from helper import f`` with ``helper``
-    importing matplotlib), what it would have bound becomes a ``MissingModule`` in
-    ``namespace``, and the entries for the report (line, package) are returned; ``from plots
-    import *`` binds names no one can list, so its entry says ``star`` (``run_statements``).
-    Decided as the import runs, not before: a notebook may put its own source folder on
-    ``sys.path`` first. Empty for any other failure, and for relative imports."""
+    importing matplotlib, ``numpyro.contrib.funsor`` without funsor), what it would have
+    bound becomes a ``MissingModule`` in ``namespace``, and the entries for the report
+    (line, package) are returned; ``from plots import *`` binds names no one can list, so its
+    entry says ``star`` (``run_statements``). Decided as the import runs, not before: a
+    notebook may put its own source folder on ``sys.path`` first. Empty for any other
+    failure, and for relative imports."""
     if not absent_package(error) or not isinstance(statement, ast.Import | ast.ImportFrom):
         return []
     if isinstance(statement, ast.ImportFrom):
@@ -420,14 +421,29 @@ def left_out_import(
         bound = alias.asname or package_of(alias.name)
         try:
             module = importlib.import_module(alias.name)
-        except ModuleNotFoundError as missing:
-            if not absent_package(missing):
+        except ImportError as failed:
+            missing = absent_cause(failed)
+            if missing is None:
                 raise
             namespace[bound] = MissingModule(package_of(missing.name))
             entries.append({"line": statement.lineno, "package": package_of(missing.name)})
             continue
         namespace[bound] = module if alias.asname else sys.modules[package_of(alias.name)]
     return entries
+
+
+def absent_cause(error: BaseException) -> ModuleNotFoundError | None:
+    """The ``ModuleNotFoundError`` of a package this interpreter lacks behind ``error``: the
+    error itself, or what an optional part of a library raised it from
+    (``numpyro.contrib.funsor`` without funsor, ``nested_sampling`` without jaxns)."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, ModuleNotFoundError) and absent_package(seen):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def absent_package(error: ModuleNotFoundError) -> bool:
@@ -488,12 +504,15 @@ def run_statements(
         code = compile(module, path, "exec", flags=flags, dont_inherit=True)
         try:
             exec(code, namespace)
-        except (ModuleNotFoundError, NameError) as error:
-            if isinstance(error, ModuleNotFoundError):
-                entries = left_out_import(statement, error, namespace)
+        except (ImportError, NameError) as error:
+            missing = absent_cause(error)
+            if missing is not None:
+                entries = left_out_import(statement, missing, namespace)
                 if entries:
                     left_out += entries
                     continue
+            if not isinstance(error, ModuleNotFoundError | NameError):
+                raise
             package = missing_package(error, left_out)
             if package is None:
                 raise

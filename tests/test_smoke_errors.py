@@ -408,3 +408,25 @@ def test_an_optional_part_of_a_library_without_its_dependency_is_left_out(runner
     assert report.verdict in ("pass", "warn"), report.details
     line = line_of(source, "from optional_enum")
     assert f"`numpyro_lsp_absent_enum` not installed here: line {line} left out" in report.summary
+
+
+def test_a_model_handed_what_a_missing_package_made_is_told_which_package(runner, tmp_path):
+    # wesleyjholt/numpyro-extras: its package imports interpax; the notebook builds a prior
+    # transform with it, and numpyro itself rejected the stand-in ("but received ...").
+    (tmp_path / "prior_builder.py").write_text(
+        "import numpyro_lsp_absent_interp\n\n\ndef build(scale):\n    return scale\n"
+    )
+    body = (
+        "from prior_builder import build\n"
+        "transform = build(2.0)\n"
+        "prior = dist.TransformedDistribution(dist.Normal(0, 1), transform)\n\n\n"
+        "def model():\n    mu = numpyro.sample('mu', prior)\n"
+        "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict == "fail"
+    error = next(f for f in report.findings if f.code == "smoke-exception")
+    assert error.line == line_of(source, "numpyro.sample('mu'")
+    assert "handed what the smoke test left out" in error.message
+    lines = f"lines {line_of(source, 'from prior_builder')}-{line_of(source, 'prior = ')}"
+    assert f"`numpyro_lsp_absent_interp` not installed here: {lines} left out)" in report.summary

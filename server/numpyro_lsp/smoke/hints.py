@@ -98,6 +98,14 @@ HINTS = [
         "install it there, or choose the interpreter that has it (`numpyro.interpreter`).",
     ),
     Hint(
+        None,
+        "MissingModule",
+        "The model was handed what the smoke test left out because a package it needs is not "
+        "installed in the project's interpreter (its statements were left out with the "
+        "import): install the package there, or choose the interpreter that has it "
+        "(`numpyro.interpreter`).",
+    ),
+    Hint(
         "ImportError",
         "funsor",
         "NUTS enumerates discrete latent sites, and that needs `funsor` (`pip install "

@@ -159,15 +159,17 @@ def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) ->
 
 def left_out_imports(outcome: RunOutcome) -> str:
     """What the worker left out because its interpreter lacks a package: the imports of it,
-    and the statements that use what they would have bound (smoke/worker.py). The run did
-    not need them."""
-    left_out = outcome.payload.get("left_out_imports") or [] if outcome.status == "result" else []
+    and the statements that use what they would have bound (smoke/worker.py). A run that
+    ended did not need them; one that failed may have."""
+    with_payload = outcome.status in ("result", "error")
+    left_out = outcome.payload.get("left_out_imports") or [] if with_payload else []
     lines: dict[str, list[int]] = {}
     for entry in left_out:
         lines.setdefault(entry["package"], []).append(entry["line"])
+    needed = outcome.status == "result"
     return "; ".join(
-        f"`{package}` not installed here: {line_ranges(tuple(sorted(at)))} left out, the model "
-        f"did not need {'it' if len(at) == 1 else 'them'}"
+        f"`{package}` not installed here: {line_ranges(tuple(sorted(at)))} left out"
+        + (f", the model did not need {'it' if len(at) == 1 else 'them'}" if needed else "")
         for package, at in lines.items()
     )
 

@@ -201,6 +201,8 @@ class Worker:
             self.send(protocol.CANCELLED, id=request.id)
             return
         log = WarningLog(request.path)
+        # What the load left out, told with an error too: the error may come from it.
+        self.left_out: list[dict[str, Any]] = []
         try:
             key = hashlib.sha256(request.compiled_key().encode()).hexdigest()
             compiled = self._compiled.get(key)
@@ -214,6 +216,7 @@ class Worker:
                 self._remember(key, compiled)
             else:
                 self._compiled.move_to_end(key)
+                self.left_out = compiled.left_out_imports
             self.phase = "sampling"
             jax.config.update("jax_enable_x64", compiled.x64)
             result = self._sample(request, compiled)
@@ -227,6 +230,7 @@ class Worker:
                     phase=self.phase,
                     warnings=log.records,
                     exception=describe_exception(error, request.path),
+                    left_out_imports=self.left_out,
                 )
             return
         finally:
@@ -250,7 +254,7 @@ class Worker:
         self.defaults.restore()
         forget_modules(self.workspace_modules)
         before = set(sys.modules)
-        left_out: list[dict[str, Any]] = []
+        left_out = self.left_out
         model, args, kwargs = load_model(request, left_out)
         imported = workspace_modules(set(sys.modules) - before)
         self.workspace_modules |= set(imported)
@@ -359,6 +363,14 @@ class MissingModule:
 
     def __init__(self, package: str) -> None:
         self._package = package
+
+    @property
+    def package(self) -> str:
+        return self._package
+
+    def __repr__(self) -> str:
+        # What a library's own message shows of it: ``but was <MissingModule: interpax>``.
+        return f"<MissingModule: {self._package} is not installed>"
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
         error = ModuleNotFoundError(
@@ -504,7 +516,20 @@ def run_statements(
         code = compile(module, path, "exec", flags=flags, dont_inherit=True)
         try:
             exec(code, namespace)
-        except (ImportError, NameError) as error:
+        except Exception as error:
+            # Handed what an import left out, the library raised its own error (numpyro's
+            # ``TransformedDistribution(base, transform)`` a ValueError): left out as well.
+            read = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+            stand_in = next(
+                (namespace[n] for n in read if isinstance(namespace.get(n), MissingModule)), None
+            )
+            if stand_in is not None and not isinstance(error, ImportError | NameError):
+                for name in stored_names(statement):
+                    namespace[name] = stand_in
+                left_out.append({"line": statement.lineno, "package": stand_in.package})
+                continue
+            if not isinstance(error, ImportError | NameError):
+                raise
             missing = absent_cause(error)
             if missing is not None:
                 entries = left_out_import(statement, missing, namespace)

@@ -179,6 +179,9 @@ class Worker:
         self.cancelled_id: int | None = None
         # Where the current run is: "loading", "compiling" or "sampling".
         self.phase = "loading"
+        # What the current run's load left out (``run_statements``), told with an error too:
+        # the error may come from it.
+        self.left_out: list[dict[str, Any]] = []
         self._clock = RunClock()
         self._warmup = 0
         self.device = jax.devices()[0]
@@ -201,8 +204,7 @@ class Worker:
             self.send(protocol.CANCELLED, id=request.id)
             return
         log = WarningLog(request.path)
-        # What the load left out, told with an error too: the error may come from it.
-        self.left_out: list[dict[str, Any]] = []
+        self.left_out = []
         try:
             key = hashlib.sha256(request.compiled_key().encode()).hexdigest()
             compiled = self._compiled.get(key)
@@ -369,7 +371,7 @@ class MissingModule:
         return self._package
 
     def __repr__(self) -> str:
-        # What a library's own message shows of it: ``but was <MissingModule: interpax>``.
+        # What a library's own message shows of it (``but was <MissingModule: ...>``).
         return f"<MissingModule: {self._package} is not installed>"
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
@@ -517,33 +519,43 @@ def run_statements(
         try:
             exec(code, namespace)
         except Exception as error:
-            # Handed what an import left out, the library raised its own error (numpyro's
-            # ``TransformedDistribution(base, transform)`` a ValueError): left out as well.
-            read = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
-            stand_in = next(
-                (namespace[n] for n in read if isinstance(namespace.get(n), MissingModule)), None
-            )
-            if stand_in is not None and not isinstance(error, ImportError | NameError):
-                for name in stored_names(statement):
-                    namespace[name] = stand_in
-                left_out.append({"line": statement.lineno, "package": stand_in.package})
-                continue
-            if not isinstance(error, ImportError | NameError):
+            entries = left_out_statement(statement, error, namespace, left_out)
+            if entries is None:
                 raise
-            missing = absent_cause(error)
-            if missing is not None:
-                entries = left_out_import(statement, missing, namespace)
-                if entries:
-                    left_out += entries
-                    continue
-            if not isinstance(error, ModuleNotFoundError | NameError):
-                raise
-            package = missing_package(error, left_out)
-            if package is None:
-                raise
-            for name in stored_names(statement):
-                namespace[name] = MissingModule(package)
-            left_out.append({"line": statement.lineno, "package": package})
+            left_out += entries
+
+
+def left_out_statement(
+    statement: ast.stmt,
+    error: Exception,
+    namespace: dict[str, Any],
+    left_out: list[dict[str, Any]],
+) -> list[dict[str, Any]] | None:
+    """The report's entries for a statement that failed for want of a package, left out with
+    what it binds standing for that package; None when the failure is the code's own."""
+    if not isinstance(error, ImportError | NameError):
+        # Handed what an import left out, a library raised its own error (numpyro's
+        # ``TransformedDistribution(base, transform)`` a ValueError).
+        read = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+        stand_in = next(
+            (namespace[n] for n in read if isinstance(namespace.get(n), MissingModule)), None
+        )
+        if stand_in is None:
+            return None
+        package = stand_in.package
+    else:
+        missing = absent_cause(error)
+        entries = left_out_import(statement, missing, namespace) if missing else []
+        if entries:
+            return entries
+        if not isinstance(error, ModuleNotFoundError | NameError):
+            return None  # ``cannot import name``: the import's own error
+        package = missing_package(error, left_out)
+        if package is None:
+            return None
+    for name in stored_names(statement):
+        namespace[name] = MissingModule(package)
+    return [{"line": statement.lineno, "package": package}]
 
 
 def missing_package(error: Exception, left_out: list[dict[str, Any]]) -> str | None:

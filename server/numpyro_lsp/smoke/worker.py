@@ -575,11 +575,13 @@ def working_folder(path: str) -> Iterator[None]:
     notebooks) run them: its relative paths (``pd.read_csv("../data/cars.csv")``) are from
     there. A script's run where the server or the CLI runs (the workspace's root), as
     ``python path/to/file.py`` would from there."""
-    if not path.endswith(".ipynb"):
+    folder = os.path.dirname(os.path.abspath(path))
+    # A notebook not saved yet has no folder: it runs where a script would.
+    if not path.endswith(".ipynb") or not os.path.isdir(folder):
         yield
         return
     before = os.getcwd()
-    os.chdir(os.path.dirname(os.path.abspath(path)))
+    os.chdir(folder)
     try:
         yield
     finally:

@@ -66,8 +66,7 @@ def test_a_smoke_run_takes_the_arguments_of_a_timed_run():
         "errors = jnp.ones(3)\nsampler = infer.MCMC(infer.NUTS(model), num_warmup=5, num_samples=5)"
         "\n%time sampler.run(jax.random.PRNGKey(5), errors, plx=jnp.zeros(3))",
     ]
-    program = notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
-    plan = plan_run(program.source, "/n.ipynb", "model", load_catalog().catalog)
+    plan = plan_run(numbered_cells(cells).source, "/n.ipynb", "model", load_catalog().catalog)
     assert plan.call.arguments == "errors, plx=jnp.zeros(3)"
 
 
@@ -288,6 +287,11 @@ def test_messages_name_the_program_lines_as_cells():
     )
 
 
+def numbered_cells(cells: list[str]):
+    """The program of code cells keyed 1, 2, 3..."""
+    return notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
+
+
 def test_a_smoke_run_keeps_a_class_whose_method_has_a_local_named_like_a_plots_variable():
     from numpyro_lsp.analysis.notebook import smoke_program
 
@@ -299,8 +303,7 @@ def test_a_smoke_run_keeps_a_class_whose_method_has_a_local_named_like_a_plots_v
         "    def log_prob(self, x):\n        return super().log_prob(x - 1)",
         "def model():\n    numpyro.sample('y', Shifted(0.0, 1.0))",
     ]
-    program = notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
-    run = smoke_program(program, "model")
+    run = smoke_program(numbered_cells(cells), "model")
     assert "class Shifted(dist.Normal):" in run and "return super().log_prob(x - 1)" in run
     assert "plt.plot" not in run and "for x in range(3)" not in run
 
@@ -319,7 +322,6 @@ def test_a_loop_that_reuses_a_plots_loop_variable_is_not_a_plot():
         "with open('notes.txt') as i:\n    notes = i.read()",
         "def model(career):\n    numpyro.sample('y', dist.Normal(0.0, 1.0), obs=career)",
     ]
-    program = notebook_program([(str(i), text) for i, text in enumerate(cells, start=1)])
-    run = smoke_program(program, "model")
+    run = smoke_program(numbered_cells(cells), "model")
     assert "career = career.at[i].set(i)" in run and "notes = i.read()" in run
     assert "plt.plot" not in run

@@ -33,6 +33,21 @@ def conjugate_model(unused, y):
     numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
 
 
+def sampler_of(model, y, *, samples: int, chains: int, size: int) -> ChunkedSampler:
+    """50 warmup iterations of ``model(unused, y)`` on this process's first device."""
+    return ChunkedSampler(
+        model,
+        (y,),
+        {},
+        dynamic=jnp.zeros(0),
+        warmup=50,
+        samples=samples,
+        chains=chains,
+        size=size,
+        device=jax.devices()[0],
+    )
+
+
 def test_the_chunked_sampler_draws_from_the_posterior():
     """NUTS with MCMC's keys per chain; not the same floats as numpyro's MCMC (XLA rounds a
     jitted init differently from an eager one, and a trajectory amplifies it), so the check
@@ -41,17 +56,7 @@ def test_the_chunked_sampler_draws_from_the_posterior():
     precision = 1 / 10.0**2 + len(y)
     mean, sd = y.sum() / precision, precision**-0.5
     # Chunks of 7 divide neither 50 nor 400: each phase ends with a short chunk.
-    sampler = ChunkedSampler(
-        conjugate_model,
-        (y,),
-        {},
-        dynamic=jnp.zeros(0),
-        warmup=50,
-        samples=400,
-        chains=2,
-        size=7,
-        device=jax.devices()[0],
-    )
+    sampler = sampler_of(conjugate_model, y, samples=400, chains=2, size=7)
     seen = []
     run = sampler.run(3, jnp.zeros(0), seen.append)
     assert [(c.start, c.stop) for c in seen][6:8] == [(42, 49), (49, 50)]
@@ -78,17 +83,7 @@ def model_with_a_param(unused, y):
 
 def test_a_model_with_a_param_site_is_sampled_with_the_param_held():
     y = np.random.default_rng(1).normal(3.0, 2.0, size=40).astype(np.float32)
-    sampler = ChunkedSampler(
-        model_with_a_param,
-        (y,),
-        {},
-        dynamic=jnp.zeros(0),
-        warmup=50,
-        samples=200,
-        chains=1,
-        size=25,
-        device=jax.devices()[0],
-    )
+    sampler = sampler_of(model_with_a_param, y, samples=200, chains=1, size=25)
     run = sampler.run(0, jnp.zeros(0), lambda chunk: None)
     # Held at 2: the posterior of mu is the conjugate one with that scale.
     precision = 1 / 10.0**2 + len(y) / 2.0**2

@@ -375,39 +375,43 @@ def test_a_package_the_file_puts_on_the_path_itself_is_imported(runner, tmp_path
     assert "not installed here" not in report.details
 
 
-def test_a_module_of_the_project_that_imports_a_package_not_installed_is_left_out(runner, tmp_path):
-    # numpyro_adjective_modelling: ``from helper import link_function``, with helper.py
-    # importing matplotlib at its top; the model needs nothing of it.
-    (tmp_path / "helper_plots.py").write_text(
-        "import numpyro_lsp_absent_plots\n\n\ndef link_function(x):\n    return x\n"
-    )
-    body = (
-        "from helper_plots import link_function\n\n\n"
-        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
-    )
-    report, source = smoke(runner, tmp_path, body)
-    assert report.verdict in ("pass", "warn"), report.details
-    line = line_of(source, "from helper_plots")
-    assert f"`numpyro_lsp_absent_plots` not installed here: line {line} left out" in report.summary
+# A model that needs nothing of what the file imports above it.
+OWN_MODEL = (
+    "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+    "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
+)
 
 
-def test_an_optional_part_of_a_library_without_its_dependency_is_left_out(runner, tmp_path):
-    # numpyro.contrib.funsor without funsor raises ImportError("... install funsor") from the
-    # ModuleNotFoundError; a jupytext script imports its config_enumerate for a later model.
-    (tmp_path / "optional_enum.py").write_text(
-        "try:\n    import numpyro_lsp_absent_enum\nexcept ImportError as error:\n"
-        "    raise ImportError('install numpyro_lsp_absent_enum to use this') from error\n"
-    )
-    body = (
-        "from optional_enum import config_enumerate\n\n\n"
-        "def model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('x', dist.Normal(mu, 1), obs=1.0)\n"
-    )
+@pytest.mark.parametrize(
+    ("module", "imported", "package"),
+    [
+        # numpyro_adjective_modelling: ``from helper import link_function``, with helper.py
+        # importing matplotlib at its top.
+        (
+            "import numpyro_lsp_absent_plots\n\n\ndef link_function(x):\n    return x\n",
+            "link_function",
+            "numpyro_lsp_absent_plots",
+        ),
+        # numpyro.contrib.funsor without funsor raises ImportError("... install funsor") from
+        # the ModuleNotFoundError; a jupytext script imports config_enumerate for a later model.
+        (
+            "try:\n    import numpyro_lsp_absent_enum\nexcept ImportError as error:\n"
+            "    raise ImportError('install numpyro_lsp_absent_enum to use this') from error\n",
+            "config_enumerate",
+            "numpyro_lsp_absent_enum",
+        ),
+    ],
+    ids=["project-module", "optional-part"],
+)
+def test_an_import_that_fails_for_a_package_not_installed_is_left_out(
+    runner, tmp_path, module, imported, package
+):
+    (tmp_path / "project_part.py").write_text(module)
+    body = f"from project_part import {imported}\n\n\n" + OWN_MODEL
     report, source = smoke(runner, tmp_path, body)
     assert report.verdict in ("pass", "warn"), report.details
-    line = line_of(source, "from optional_enum")
-    assert f"`numpyro_lsp_absent_enum` not installed here: line {line} left out" in report.summary
+    line = line_of(source, "from project_part")
+    assert f"`{package}` not installed here: line {line} left out" in report.summary
 
 
 def test_a_model_handed_what_a_missing_package_made_is_told_which_package(runner, tmp_path):

@@ -131,7 +131,15 @@ def line_of(source: str, marker: str) -> int:
             "        numpyro.sample('x', dist.Normal(0, 1), obs=data)\n",
             "TypeError",
             "len(states)",
-            "ran with `states`, `data` at the default `None`: no `mcmc.run(...)`",
+            "ran with `states=None`, `data=None`, the defaults: no `mcmc.run(...)`",
+        ),
+        (
+            # jurader/irt_pystan_numpyro's benchmarks, whose run is in a loop it cannot take.
+            "def model(y=None, num_cases=0):\n    with numpyro.plate('case', num_cases):\n"
+            "        numpyro.sample('y', dist.Normal(0, 1), obs=y)\n",
+            "AssertionError",
+            "with numpyro.plate('case'",
+            "ran with `y=None`, `num_cases=0`, the defaults: no `mcmc.run(...)`",
         ),
     ],
     ids=[
@@ -147,6 +155,7 @@ def line_of(source: str, marker: str) -> int:
         "discrete-latent",
         "module-level-assert",
         "data-left-to-none",
+        "size-left-to-zero",
     ],
 )
 def test_known_errors_point_at_the_line_with_a_hint(

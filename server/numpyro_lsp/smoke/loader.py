@@ -108,9 +108,10 @@ class ModelCall:
     line: int | None
     # The file's ``mcmc.run(...)`` call, when the arguments are its.
     node: ast.Call | None = field(default=None, compare=False, repr=False)
-    # Parameters left to a default of ``None`` when no call passes them (module-level
-    # names): a model run on them may fail for want of data.
-    defaulted_to_none: tuple[str, ...] = ()
+    # Parameters left to their defaults when no call passes them (module-level names), with
+    # each default's text: a model run on them (``states=None``, ``num_cases=0``) may fail
+    # for want of data.
+    defaulted: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -725,7 +726,7 @@ def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
     defaults = parameter_defaults(function.node)
     parts: list[str] = []
     missing: list[str] = []
-    to_none: list[str] = []
+    defaulted: list[tuple[str, str]] = []
     for parameter in [*positional, *args.kwonlyargs]:
         name = parameter.arg
         if name in defined:
@@ -733,8 +734,8 @@ def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
             parts.append(name if positional_only else f"{name}={name}")
         elif name not in defaults:
             missing.append(name)
-        elif isinstance(defaults[name], ast.Constant) and defaults[name].value is None:
-            to_none.append(name)
+        else:
+            defaulted.append((name, ast.unparse(defaults[name])))
     if missing:
         listed = ", ".join(f"`{m}`" for m in missing)
         example = ", ".join(f"{m}=..." for m in missing)
@@ -744,7 +745,7 @@ def module_names_call(function: FunctionInfo, defined: set[str]) -> ModelCall:
             + SMOKE_ARGS_HOW.format(model=function.name, example=example),
             function.node.lineno,
         )
-    return ModelCall(", ".join(parts), "module-level names", None, defaulted_to_none=tuple(to_none))
+    return ModelCall(", ".join(parts), "module-level names", None, defaulted=tuple(defaulted))
 
 
 def check_names(

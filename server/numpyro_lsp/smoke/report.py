@@ -177,7 +177,8 @@ def left_out_imports(outcome: RunOutcome) -> str:
 def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
     exception = outcome.payload["exception"]
     stated = f"{exception['type']}: {exception['message']}".strip().rstrip(":")
-    hint = left_out_hint(plan, exception) or defaults_hint(plan, exception) or hint_for(exception)
+    hints = [left_out_hint(plan, exception) or hint_for(exception), defaults_hint(plan, outcome)]
+    hint = " ".join(h for h in hints if h)
     message = f"{stated}\n\nHint: {hint}" if hint else stated
     line, site = exception_line(plan, exception)
     findings = [
@@ -255,18 +256,19 @@ def left_out_hint(plan: RunPlan, exception: dict[str, Any]) -> str | None:
     return None
 
 
-def defaults_hint(plan: RunPlan, exception: dict[str, Any]) -> str | None:
-    """An error on ``None`` (``len(None)``, ``None.shape``) in a model that ran with some
-    parameters at their default ``None``, since no call of the file passes them."""
-    defaulted = plan.call.defaulted_to_none
-    if not defaulted or "NoneType" not in exception.get("message", ""):
+def defaults_hint(plan: RunPlan, outcome: RunOutcome) -> str | None:
+    """For a model that failed while it ran with some parameters at their defaults (no call
+    of the file passes them): which ones, and the comment that gives them."""
+    defaulted = plan.call.defaulted
+    if not defaulted or outcome.phase not in ("compiling", "sampling"):
         return None
-    names = ", ".join(f"`{name}`" for name in defaulted)
-    example = ", ".join(f"{name}=..." for name in defaulted)
+    names = ", ".join(f"`{name}={default}`" for name, default in defaulted)
+    example = ", ".join(f"{name}=..." for name, _ in defaulted)
     return (
-        f"The model ran with {names} at the default `None`: no `mcmc.run(...)` or "
-        f"`svi.run(...)` of this file passes {'it' if len(defaulted) == 1 else 'them'}. Give "
-        f"the data with a `# numpyro: smoke-args {example}` comment above the model."
+        f"The model ran with {names}, the default{'s' if len(defaulted) > 1 else ''}: no "
+        "`mcmc.run(...)` or `svi.run(...)` of this file passes "
+        f"{'it' if len(defaulted) == 1 else 'them'}. Give the data with a "
+        f"`# numpyro: smoke-args {example}` comment above the model."
     )
 
 

@@ -94,6 +94,14 @@ def test_thresholds(sites, divergences, verdict, codes):
     assert [f.code for f in report.findings] == codes
 
 
+def test_an_n_eff_just_under_the_bar_is_not_written_as_the_bar():
+    # twinify's test model at 50 draws: "n_eff 5 < 5" for 4.8 against a bar of 5.
+    (finding,) = result(tau=site(n_eff=59.6)).findings
+    assert finding.message.startswith("n_eff 59.6 < 60.0 for `tau`")
+    (finding,) = result(tau=site(n_eff=12.2)).findings
+    assert finding.message.startswith("n_eff 12 < 60 for `tau`")
+
+
 def test_warnings_go_to_their_line_or_the_site_they_name():
     report = result(
         warnings=[

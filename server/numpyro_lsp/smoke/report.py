@@ -392,9 +392,12 @@ def site_findings(plan: RunPlan, sites: dict[str, SiteSummary], draws: int) -> l
                 "not agree yet; reparameterize or run longer."
             )
             findings.append(SmokeFinding("warning", "smoke-r-hat", message, *place))
-        if site.min_n_eff is not None and site.min_n_eff < n_eff_bar(draws):
+        bar = n_eff_bar(draws)
+        if site.min_n_eff is not None and site.min_n_eff < bar:
+            # One decimal where whole numbers would read "n_eff 5 < 5" (4.8 against 5).
+            digits = 1 if round(site.min_n_eff) == round(bar) else 0
             message = (
-                f"n_eff {site.min_n_eff:.0f} < {n_eff_bar(draws):.0f} for `{site.name}`: "
+                f"n_eff {site.min_n_eff:.{digits}f} < {bar:.{digits}f} for `{site.name}`: "
                 f"the {draws} draws are strongly autocorrelated."
             )
             findings.append(SmokeFinding("information", "smoke-n-eff", message, *place))

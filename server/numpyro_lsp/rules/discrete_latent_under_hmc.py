@@ -88,6 +88,11 @@ def enumerated(infer: ast.expr | None) -> bool:
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    # Importing funsor means it is installed: numpyro enumerates what it can.
+    has_funsor = any(
+        path == "funsor" or path.startswith(("funsor.", "numpyro.contrib.funsor"))
+        for path in analysis.bindings.values()
+    )
     for model in analysis.models:
         hmc_uses = [
             use
@@ -105,11 +110,6 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         ):
             continue  # every discrete site is enumerated, as the user intends
         kernel = hmc_uses[0]
-        # Importing funsor means it is installed: numpyro enumerates what it can.
-        has_funsor = any(
-            path == "funsor" or path.startswith(("funsor.", "numpyro.contrib.funsor"))
-            for path in analysis.bindings.values()
-        )
         conditioned = [u.handled_sites(analysis.catalog, CONDITIONING) for u in hmc_uses]
         for site in model.sites:
             use = site.distribution

@@ -425,11 +425,15 @@ def inference_functions(analysis: ModuleAnalysis) -> set[str]:
         for call in analysis.catalog_calls
         if call.function is not None and call.obj["kind"] in INFERENCE_KINDS
     }
+    # The bare names each function calls, in its lambdas too (``lax.map(lambda i: fit(i),
+    # keys)`` calls ``fit``); a name defined twice calls what either definition calls.
+    called: dict[str, set[str]] = {}
     for function in analysis.functions:
-        calls = (node for node in ast.walk(function.node) if isinstance(node, ast.Call))
+        calls = [node for node in ast.walk(function.node) if isinstance(node, ast.Call)]
         if any(evaluates_elbo(call, analysis) for call in calls):
             found.add(function.name)
-    called = {f.name: names_called(f.node) for f in analysis.functions}
+        names = called.setdefault(function.name, set())
+        names.update(call.func.id for call in calls if isinstance(call.func, ast.Name))
     changed = True
     while changed:
         changed = False
@@ -438,16 +442,6 @@ def inference_functions(analysis: ModuleAnalysis) -> set[str]:
                 found.add(name)
                 changed = True
     return found
-
-
-def names_called(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """The bare names a function calls, in its lambdas too (``lax.map(lambda i: fit(i),
-    keys)`` calls ``fit``)."""
-    return {
-        node.func.id
-        for node in ast.walk(function)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-    }
 
 
 def module_names_read(analysis: ModuleAnalysis) -> dict[str, set[str]]:

@@ -180,6 +180,18 @@ def test_a_distribution_shape_is_static():
     assert findings(body) == []
 
 
+def test_numpy_functions_that_read_only_a_shape_take_traced_values():
+    # Cypriendtr/Jax_Numpyro-OU-EC sets a sampled matrix's diagonal with numpy's indices.
+    body = """\
+    def model():
+        j = numpyro.sample("j", dist.Normal(jnp.zeros((5, 5)), 1.0))
+        j = j.at[np.diag_indices_from(j)].set(-0.8)
+        lower = j[np.tril_indices_from(j, -1)]
+        return np.iscomplexobj(j), np.sum(j)
+    """
+    assert findings(body) == [(5, "NPR002")]
+
+
 # --- site names that cannot clash ------------------------------------------------------
 
 
@@ -672,6 +684,22 @@ def test_pyro_and_torch_outside_models_are_their_own():
         return mu.cuda()
     """
     assert findings(body) == [(11, "NPR004"), (12, "NPR004")]
+
+
+def test_a_torch_network_run_on_a_models_data_is_left_alone():
+    # makkunda/pi-vae_inference_numpyro_jax maps the inputs through a torch network inside
+    # the model: the data are concrete there, so the call runs; the draws are not.
+    body = """\
+    import torch
+
+
+    def model(x, phi, y=None):
+        z = numpyro.sample("z", dist.Normal(jnp.zeros(3), 1.0))
+        phi_x = jnp.asarray(phi(torch.tensor(x).float()).detach().numpy())
+        numpyro.sample("y", dist.Normal(phi_x @ z, 1.0), obs=y)
+        return torch.sigmoid(z)
+    """
+    assert findings(body) == [(8, "NPR004")]
 
 
 # --- device setup -------------------------------------------------------------------------------

@@ -28,6 +28,10 @@ DISTRIBUTION_METHODS = {"expand", "expand_by", "to_event", "mask"}
 # JAX functions that return static Python values, not arrays.
 STATIC_JAX_FUNCTIONS = {"shape", "ndim", "size", "result_type", "dtype", "issubdtype", "iinfo"}
 STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
+# ... and those that read only an array's shape or dtype: `np.diag_indices_from(x)` works on
+# a tracer under jit (numpy 2, jax 0.10.2).
+STATIC_JAX_FUNCTIONS |= {"diag_indices_from", "tril_indices_from", "triu_indices_from"}
+STATIC_JAX_FUNCTIONS |= {"iscomplexobj", "isrealobj"}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
 # ... and a distribution's shapes and support, also static (``d.shape()`` is a method).

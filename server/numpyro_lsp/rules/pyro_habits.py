@@ -1,12 +1,15 @@
 """NPR004 pyro-or-torch-in-numpyro
 
 ## What it does
-Flags Pyro and PyTorch habits inside a NumPyro model: `torch.` or `pyro.` calls, and
-`.cuda()`. Outside models a file may use Pyro and PyTorch themselves (a comparison, a
-migration), so their calls there, Pyro's param store included, are theirs.
+Flags Pyro and PyTorch habits inside a NumPyro model: `pyro.` calls, `torch.` calls on the
+model's traced values, and `.cuda()`. A torch call on the model's data (a PyTorch network
+run on the inputs, `torch.tensor(x)`) runs with concrete values and is left alone. Outside
+models a file may use Pyro and PyTorch themselves (a comparison, a migration), so their
+calls there, Pyro's param store included, are theirs.
 
 ## Why is this bad?
-NumPyro models run on JAX: torch tensors cannot flow through them, and JAX arrays have no
+NumPyro models run on JAX: a torch function given a traced JAX value raises, `pyro.sample`
+is not seen by NumPyro's handlers (and raises without a key), and JAX arrays have no
 `.cuda()` (JAX places arrays itself).
 
 ## Example
@@ -52,10 +55,18 @@ SEVERITY = Severity.ERROR
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
-        if not analysis.in_model(node):
+        model = analysis.in_model(node)
+        if model is None:
             continue
         path = analysis.resolve(node.func) or ""
-        if path.split(".", 1)[0] in ("torch", "pyro"):
+        package = path.split(".", 1)[0]
+        if package == "torch":
+            # On the model's data a torch call runs with concrete values (makkunda's pi-VAE
+            # model maps its inputs through a torch network): only a traced value raises.
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if not any(analysis.is_traced(a, model.traced) for a in arguments):
+                continue
+        if package in ("torch", "pyro"):
             yield Report(
                 node,
                 f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "

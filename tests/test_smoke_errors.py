@@ -4,6 +4,7 @@ line of the user's file with its hint, and warnings become findings at their sit
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 
@@ -421,6 +422,55 @@ def test_an_import_that_fails_for_a_package_not_installed_is_left_out(
     assert report.verdict in ("pass", "warn"), report.details
     line = line_of(source, "from project_part")
     assert f"`{package}` not installed here: line {line} left out" in report.summary
+
+
+# A file written for another version: a module numpyro no longer has (bdatko's
+# play_mbml_numpyro, ``numpyro.contrib.indexing``) and a name jax no longer has
+# (Cypriendtr/Jax_Numpyro-OU-EC, ``from jax.lib import xla_bridge``).
+OTHER_VERSION_IMPORTS = (
+    "from numpyro.contrib.numpyro_lsp_gone import Vindex\n"
+    "from jax.lib import numpyro_lsp_gone_name\n"
+    "platform = numpyro_lsp_gone_name.get_backend().platform\n"
+)
+
+
+def test_imports_a_newer_version_dropped_are_left_out_when_the_model_needs_none(runner, tmp_path):
+    report, source = smoke(runner, tmp_path, OTHER_VERSION_IMPORTS + "\n\n" + OWN_MODEL)
+    assert report.verdict in ("pass", "warn"), report.details
+    module, name = line_of(source, "from numpyro.contrib"), line_of(source, "from jax.lib")
+    said = (
+        rf"`numpyro\.contrib\.numpyro_lsp_gone` not in numpyro [\w.]+ here: line {module} left "
+        r"out, the model did not need it; `jax\.lib\.numpyro_lsp_gone_name` not in jax [\w.]+ "
+        rf"here: lines {name}-{name + 1} left out, the model did not need them"
+    )
+    assert re.search(said, report.summary), report.summary
+
+
+def test_a_model_that_uses_what_a_newer_version_dropped_is_told_so(runner, tmp_path):
+    body = OTHER_VERSION_IMPORTS + (
+        "\n\ndef model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('x', dist.Normal(Vindex(mu), 1), obs=1.0)\n"
+    )
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict == "fail"
+    (error,) = [f for f in report.findings if f.code == "smoke-exception"]
+    assert re.match(
+        r"ModuleNotFoundError: No module named 'numpyro\.contrib\.numpyro_lsp_gone' \(the smoke "
+        r"test left its import out: numpyro [\w.]+ here does not have it\)",
+        error.message,
+    ), error.message
+    assert "written for another version" in error.message
+    assert error.line == line_of(source, "Vindex(mu)")
+
+
+def test_an_import_of_a_name_its_module_lacks_in_the_files_own_package_still_fails(
+    runner, tmp_path
+):
+    (tmp_path / "project_part.py").write_text("def link_function(x):\n    return x\n")
+    body = "from project_part import numpyro_lsp_no_such_name\n\n\n" + OWN_MODEL
+    report, _ = smoke(runner, tmp_path, body)
+    assert report.verdict == "fail"
+    assert "cannot import name 'numpyro_lsp_no_such_name'" in report.summary
 
 
 def test_a_model_handed_what_a_missing_package_made_is_told_which_package(runner, tmp_path):

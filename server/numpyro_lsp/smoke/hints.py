@@ -93,6 +93,13 @@ HINTS = [
     ),
     Hint(
         "ModuleNotFoundError",
+        "the smoke test left its import out: .* here does not have it",
+        "The file was written for another version of this package, which had this module or "
+        "name, and the model uses it: update the import to this version's API, or choose the "
+        "interpreter with the version the file needs (`numpyro.interpreter`).",
+    ),
+    Hint(
+        "ModuleNotFoundError",
         "the smoke test left its import out",
         "The project's interpreter does not have this package, and the model uses it: "
         "install it there, or choose the interpreter that has it (`numpyro.interpreter`).",

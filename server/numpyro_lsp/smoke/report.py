@@ -163,14 +163,15 @@ def left_out_imports(outcome: RunOutcome) -> str:
     ended did not need them; one that failed may have."""
     with_payload = outcome.status in ("result", "error")
     left_out = outcome.payload.get("left_out_imports") or [] if with_payload else []
-    lines: dict[str, list[int]] = {}
+    lines: dict[tuple[str, str | None], list[int]] = {}
     for entry in left_out:
-        lines.setdefault(entry["package"], []).append(entry["line"])
+        lines.setdefault((entry["package"], entry.get("installed")), []).append(entry["line"])
     needed = outcome.status == "result"
     return "; ".join(
-        f"`{package}` not installed here: {line_ranges(tuple(sorted(at)))} left out"
+        (f"`{package}` not in {installed} here" if installed else f"`{package}` not installed here")
+        + f": {line_ranges(tuple(sorted(at)))} left out"
         + (f", the model did not need {'it' if len(at) == 1 else 'them'}" if needed else "")
-        for package, at in lines.items()
+        for (package, installed), at in lines.items()
     )
 
 

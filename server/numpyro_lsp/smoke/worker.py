@@ -15,10 +15,12 @@ import __future__
 import ast
 import faulthandler
 import hashlib
+import importlib.metadata
 import importlib.util
 import linecache
 import os
 import queue
+import re
 import signal
 import site
 import sys
@@ -363,24 +365,35 @@ class MissingModule:
     ``run_statements``): using it raises ``ModuleNotFoundError``, at the line that uses it,
     marked as ours (``MISSING``)."""
 
-    def __init__(self, package: str) -> None:
+    def __init__(self, package: str, installed: str | None = None) -> None:
         self._package = package
+        # For a module or name missing from the version of its package installed here
+        # (``absent_from_version``): that package and version, "numpyro 0.22.0".
+        self._installed = installed
 
     @property
     def package(self) -> str:
         return self._package
 
+    @property
+    def installed(self) -> str | None:
+        return self._installed
+
     def __repr__(self) -> str:
         # What a library's own message shows of it (``but was <MissingModule: ...>``).
+        if self._installed:
+            return f"<MissingModule: {self._package} is not in {self._installed}>"
         return f"<MissingModule: {self._package} is not installed>"
 
     def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        who = f"{self._installed} here" if self._installed else "this interpreter"
         error = ModuleNotFoundError(
-            f"No module named '{self._package}' (the smoke test left its import out: this "
-            "interpreter does not have it)",
+            f"No module named '{self._package}' (the smoke test left its import out: {who} "
+            "does not have it)",
             name=self._package,
         )
         setattr(error, MISSING, True)
+        setattr(error, INSTALLED, self._installed)
         raise error
 
     # Whatever the code does with it (``len(frame)``, ``if frame:``, ``frame + 1``) fails so.
@@ -392,6 +405,8 @@ class MissingModule:
 
 # The attribute that marks the errors a ``MissingModule`` raises.
 MISSING = "numpyro_lsp_missing_package"
+# ... and the version of the package installed here, when only what it asked is missing.
+INSTALLED = "numpyro_lsp_installed_version"
 
 
 def package_of(module: str) -> str:
@@ -444,6 +459,56 @@ def left_out_import(
             continue
         namespace[bound] = module if alias.asname else sys.modules[package_of(alias.name)]
     return entries
+
+
+def left_out_version_import(
+    statement: ast.stmt, error: ImportError, namespace: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """When a module-level import failed because the version of the package installed here
+    lacks the module or name it imports (``from numpyro.contrib.indexing import Vindex``,
+    ``from jax.lib import xla_bridge``: a file written for another version), what it would
+    have bound becomes a ``MissingModule`` that says so, as for a missing package: a model
+    that does not use it still runs. Empty for any other failure: one raised by the
+    imported module's own code, a relative import, a package not installed at all."""
+    absent = absent_from_version(statement, error)
+    if absent is None:
+        return []
+    missing, installed = absent
+    for name in bound_by_import(statement):  # type: ignore[arg-type]
+        namespace[name] = MissingModule(missing, installed)
+    return [{"line": statement.lineno, "package": missing, **version_entry(installed)}]
+
+
+def absent_from_version(statement: ast.stmt, error: ImportError) -> tuple[str, str] | None:
+    """What the import asked of an installed package that its version lacks, and that
+    package with its version (``("jax.lib.xla_bridge", "jax 0.10.2")``); None otherwise."""
+    if isinstance(statement, ast.ImportFrom):
+        if statement.level or statement.module is None:
+            return None
+        asked = [statement.module]
+    elif isinstance(statement, ast.Import):
+        asked = [alias.name for alias in statement.names]
+    else:
+        return None
+    module = error.name
+    if module is None or not any(a == module or a.startswith(module + ".") for a in asked):
+        return None  # raised by the code of a module it imports, not by the import itself
+    if type(error) is ImportError:  # ``cannot import name 'xla_bridge' from 'jax.lib'``
+        name = re.match(r"cannot import name '(\w+)'", str(error))
+        circular = "partially initialized" in str(error)
+        if name is None or circular or not isinstance(statement, ast.ImportFrom):
+            return None
+        missing = f"{module}.{name.group(1)}"
+    elif isinstance(error, ModuleNotFoundError) and has_package(module):
+        missing = module
+    else:
+        return None
+    package = package_of(module)
+    try:
+        version = importlib.metadata.version(package)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None  # not a distribution: the file's own package, whose modules it names
+    return missing, f"{package} {version}"
 
 
 def absent_cause(error: BaseException) -> ModuleNotFoundError | None:
@@ -542,20 +607,31 @@ def left_out_statement(
         )
         if stand_in is None:
             return None
-        package = stand_in.package
+        package, installed = stand_in.package, stand_in.installed
     else:
         missing = absent_cause(error)
         entries = left_out_import(statement, missing, namespace) if missing else []
         if entries:
             return entries
+        if isinstance(error, ImportError):
+            entries = left_out_version_import(statement, error, namespace)
+            if entries:
+                return entries
         if not isinstance(error, ModuleNotFoundError | NameError):
             return None  # ``cannot import name``: the import's own error
         package = missing_package(error, left_out)
         if package is None:
             return None
+        installed = getattr(error, INSTALLED, None)
     for name in stored_names(statement):
-        namespace[name] = MissingModule(package)
-    return [{"line": statement.lineno, "package": package}]
+        namespace[name] = MissingModule(package, installed)
+    return [{"line": statement.lineno, "package": package, **version_entry(installed)}]
+
+
+def version_entry(installed: str | None) -> dict[str, str]:
+    """The report entry's part that says the package is installed, in a version without
+    what was left out."""
+    return {"installed": installed} if installed else {}
 
 
 def missing_package(error: Exception, left_out: list[dict[str, Any]]) -> str | None:

@@ -192,6 +192,20 @@ def test_numpy_functions_that_read_only_a_shape_take_traced_values():
     assert findings(body) == [(5, "NPR002")]
 
 
+def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():
+    # dsheldon/covid's growth-rate model: ``var_c`` is drawn from a Normal, then exponentiated
+    # under the same name before it is a scale.
+    body = """\
+    def model(y=None):
+        var_c = numpyro.sample("var_c", dist.Normal(0, 10))
+        raw = numpyro.sample("raw", dist.Normal(0, 1))
+        numpyro.sample("first", dist.Normal(0.0, raw), obs=y)
+        var_c = jnp.exp(var_c)
+        numpyro.sample("y", dist.Normal(0.0, var_c), obs=y)
+    """
+    assert findings(body) == [(4, "NPR008")]
+
+
 # --- site names that cannot clash ------------------------------------------------------
 
 
@@ -265,6 +279,33 @@ def test_scope_prefixes_and_the_arms_of_a_conditional_expression_keep_names_apar
             numpyro.sample("std", dist.HalfNormal(2.0))
     """
     assert findings(body) == [(21, "NPR006")]
+
+
+def test_a_method_of_another_object_may_add_sites():
+    # CDCgov/PyRenew's tests: a model is ``rv.sample(record=True)`` of a random variable
+    # object, whose sites the file cannot see; methods of arrays and draws with a key add none.
+    body = """\
+    from pyrenew.randomvariable import LogitNormalVariable
+
+    rv = LogitNormalVariable(name="iedr", median=0.004, scale=0.3)
+
+
+    def model():
+        return rv.sample(record=True)
+
+
+    def plain():
+        mu = numpyro.sample("mu", dist.Normal(0, 1))
+        noise = dist.Normal(0, 1).sample(random.PRNGKey(0), (3,))
+        return jnp.exp(mu).sum() + noise.mean()
+
+
+    samples = Predictive(model, num_samples=100)(random.PRNGKey(0))
+    values = samples["iedr"]
+    draws = Predictive(plain, num_samples=100)(random.PRNGKey(1))
+    wrong = draws["mean"]
+    """
+    assert findings(body) == [(19, "NPR020")]
 
 
 # --- the definition in force ------------------------------------------------------------

@@ -174,15 +174,15 @@ class FunctionInfo:
         return found
 
     @cached_property
-    def attribute_calls(self) -> list[tuple[ast.Attribute, str]]:
-        """Its calls of attribute chains (``jnp.exp(x)``, ``helpers.prior()``): each callee
-        with its dotted text."""
+    def attribute_calls(self) -> list[tuple[ast.Call, str]]:
+        """Its calls of attribute chains (``jnp.exp(x)``, ``helpers.prior()``): each call
+        with its callee's dotted text."""
         found = []
         for node in self.nodes:
             if type(node) is ast.Call and type(node.func) is ast.Attribute:
                 parts = dotted_parts(node.func)
                 if parts:
-                    found.append((node.func, ".".join(parts)))
+                    found.append((node, ".".join(parts)))
         return found
 
     @cached_property

@@ -377,13 +377,44 @@ def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
             if local is not None and local is not function:
                 helpers.append(ModelDefinition(analysis, local, model.uri))
     complete = all(_accounted_for(analysis, name) for name in function.called_names)
-    for callee, dotted in function.attribute_calls:
+    for call, dotted in function.attribute_calls:
         if not complete:
             break
-        path = analysis.resolve(callee)
-        if not _known(analysis, dotted) and path is not None:
-            complete = _adds_no_sites(path)
+        if _known(analysis, dotted):
+            continue
+        path = analysis.resolve(call.func)
+        complete = _adds_no_sites(path) if path is not None else _plain_method(call)
     return helpers, complete
+
+
+# Methods of arrays, distributions, containers and strings: called on a value the file
+# holds (``mu.sum()``, ``d.log_prob(y)``, ``names.append(n)``), they add no site. A method of
+# another object may (PyRenew's ``rv.sample(record=True)``, a class-based model's
+# ``self.prior()``).
+_PLAIN_METHODS = frozenset(
+    {
+        *("all", "any", "argmax", "argmin", "argsort", "astype", "clip", "conj", "copy"),
+        *("cumprod", "cumsum", "diagonal", "dot", "flatten", "item", "max", "mean", "min"),
+        *("nonzero", "prod", "ravel", "repeat", "reshape", "round", "searchsorted", "sort"),
+        *("squeeze", "std", "sum", "swapaxes", "take", "transpose", "var", "view", "tolist"),
+        *("to_numpy", "unique", "set", "get", "add", "multiply", "divide", "power"),
+        *("cdf", "icdf", "entropy", "enumerate_support", "expand", "expand_by", "log_prob"),
+        *("mask", "to_event", "variance", "mode", "infer_shapes", "shape"),
+        *("keys", "values", "items", "append", "extend", "pop", "update", "setdefault"),
+        *("insert", "remove", "index", "count", "format", "join", "split", "strip"),
+        *("replace", "lower", "upper", "startswith", "endswith"),
+    }
+)
+
+
+def _plain_method(call: ast.Call) -> bool:
+    """Whether a call of a method of a value the file holds adds no site: a method of an
+    array, a distribution or a container, or a distribution's draw with a key
+    (``d.sample(key, (3,))``), which, unlike a ``sample`` with no key, is not a site."""
+    method = call.func.attr  # type: ignore[attr-defined]  # an attribute call
+    if method in ("sample", "rsample", "sample_with_intermediates"):
+        return bool(call.args) or any(k.arg in ("key", "rng_key") for k in call.keywords)
+    return method in _PLAIN_METHODS
 
 
 def _known(analysis: ModuleAnalysis, name: str) -> bool:

@@ -3,7 +3,8 @@
 ## What it does
 Flags a latent site whose distribution has real support (Normal, StudentT, Cauchy...) used
 directly where another distribution needs a positive parameter (`scale`, `rate`,
-`concentration`, `df`...).
+`concentration`, `df`...). A name given another value in between (`sigma = jnp.exp(sigma)`)
+no longer holds the draw and is not flagged.
 
 ## Why is this bad?
 Half of the prior mass is negative. Whether it fails depends on the seed: the run raises
@@ -42,6 +43,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.models import FunctionInfo, Site
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR008"
@@ -54,10 +56,23 @@ def needs_positive(param: dict) -> bool:
     return constraint.get("lower") == 0.0 and constraint.get("upper") is None
 
 
+def drawn_site(model: FunctionInfo, name: ast.Name, draws: dict[int, Site]) -> Site | None:
+    """The site whose draw ``name`` holds where it is read: the value last assigned to it
+    above, when that is a site's call (``var = numpyro.sample(...)`` then
+    ``var = jnp.exp(var)`` holds a positive value)."""
+    place = (name.lineno, name.col_offset)
+    above = [
+        value
+        for value in model.assignment_history.get(name.id, ())
+        if (value.end_lineno, value.end_col_offset) <= place
+    ]
+    return draws.get(id(above[-1])) if above else None
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         real_latents = {
-            site.target: site
+            id(site.call): site
             for site in model.sites
             if site.latent
             and site.target
@@ -72,11 +87,13 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 continue
             params = {p["name"]: p for p in use.obj["params"]}
             for name, value in use.arguments.items():
-                if not (isinstance(value, ast.Name) and value.id in real_latents):
+                if not isinstance(value, ast.Name):
                     continue
                 if name not in params or not needs_positive(params[name]):
                     continue
-                source = real_latents[value.id]
+                source = drawn_site(model, value, real_latents)
+                if source is None:
+                    continue
                 constraint = params[name]["constraint"]["display"]
                 yield Report(
                     value,

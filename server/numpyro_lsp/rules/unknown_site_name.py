@@ -7,7 +7,8 @@ name: keys of `handlers.reparam(config=...)`, `condition`/`substitute`/`do` data
 `Predictive(return_sites=...)` and `HMCGibbs(gibbs_sites=...)`, and keys read from
 `mcmc.get_samples()`, a `Predictive`'s result or a trace. It checks only strings whose model
 it can follow (`condition(model, ...)`, `mcmc = MCMC(NUTS(model))`, a `with` block inside the
-model) and whose sites it can all read.
+model) and whose sites it can all read: a model that calls a method of another object
+(`rv.sample(record=True)`, not `x.sum()` or `d.log_prob(y)`) may add sites it cannot see.
 
 ## Why is this bad?
 Handlers ignore names that match no site: a misspelled `condition` key leaves the site

@@ -202,8 +202,13 @@ def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():
         numpyro.sample("first", dist.Normal(0.0, raw), obs=y)
         var_c = jnp.exp(var_c)
         numpyro.sample("y", dist.Normal(0.0, var_c), obs=y)
+        # Picked or reshaped, the draws are still those of the Normal (numpyro's imputation
+        # tutorial).
+        sigma = numpyro.sample("sigma", dist.Normal(0, 1).expand([5]))
+        sigma = sigma[jnp.arange(3)].reshape(-1)
+        numpyro.sample("z", dist.Normal(0.0, sigma), obs=y)
     """
-    assert findings(body) == [(4, "NPR008")]
+    assert findings(body) == [(4, "NPR008"), (11, "NPR008")]
 
 
 # --- site names that cannot clash ------------------------------------------------------

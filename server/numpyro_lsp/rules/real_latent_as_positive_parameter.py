@@ -56,17 +56,42 @@ def needs_positive(param: dict) -> bool:
     return constraint.get("lower") == 0.0 and constraint.get("upper") is None
 
 
+# Methods that rearrange an array's values without changing them.
+REARRANGING = {"reshape", "squeeze", "ravel", "flatten", "transpose", "repeat", "take"}
+
+
 def drawn_site(model: FunctionInfo, name: ast.Name, draws: dict[int, Site]) -> Site | None:
-    """The site whose draw ``name`` holds where it is read: the value last assigned to it
-    above, when that is a site's call (``var = numpyro.sample(...)`` then
-    ``var = jnp.exp(var)`` holds a positive value)."""
+    """The site whose draws ``name`` holds where it is read: the value last assigned to it
+    above is a site's call, or picks or rearranges the name's own values (``s = s[title]``);
+    not after ``var = jnp.exp(var)``, which holds positive values."""
     place = (name.lineno, name.col_offset)
-    above = [
-        value
-        for value in model.assignment_history.get(name.id, ())
-        if (value.end_lineno, value.end_col_offset) <= place
-    ]
-    return draws.get(id(above[-1])) if above else None
+    history = model.assignment_history.get(name.id, ())
+    for _ in range(len(history)):
+        above = [v for v in history if (v.end_lineno, v.end_col_offset) <= place]
+        if not above:
+            return None
+        value = above[-1]
+        own = picked_from(value)
+        if not (isinstance(own, ast.Name) and own.id == name.id):
+            return draws.get(id(value))
+        place = (value.lineno, value.col_offset)
+    return None
+
+
+def picked_from(value: ast.expr) -> ast.expr:
+    """What ``value`` picks or rearranges the values of (``s`` of ``s[i].reshape(-1)``);
+    ``value`` itself when it does neither."""
+    while True:
+        if isinstance(value, ast.Subscript):
+            value = value.value
+        elif (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in REARRANGING
+        ):
+            value = value.func.value
+        else:
+            return value
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:

@@ -25,6 +25,8 @@ IPYTHON_CELLS = [
     "for name in names:\n    !echo $name\n",
     # IPython dedents a cell whose first line is indented (statrethinking_lectures_numpyro).
     "    (\n        ggplot(df, aes(x='area'))\n        + geom_point()\n    )",
+    # Magics without their ``%`` (automagic; srijaniiserprinceton/qdpy-numpyro's notebooks).
+    "cd ..\nrun rotation_kernels.py\npip install numpyro\nmatplotlib inline\nx = 1",
 ]
 
 
@@ -42,6 +44,13 @@ def test_python_left_as_is():
     # The Python lines of a magic cell are kept.
     assert mask_ipython("%%time\nx = 1").endswith("\nx = 1")
     assert mask_ipython("!ls\nx = 1 % 2") == "#ls\nx = 1 % 2"
+
+
+def test_a_magic_without_its_percent_is_masked_only_where_it_is_not_python():
+    assert mask_ipython("cd ..\nimport numpyro") == "#d ..\nimport numpyro"
+    # ``time`` and ``ls`` here are Python names: the lines stay as they are.
+    cell = "time = 3\nls -la\nrun x.py"
+    assert mask_ipython(cell) == "time = 3\nls -la\n#un x.py"
 
 
 def test_a_timed_statement_stays_in_the_program():

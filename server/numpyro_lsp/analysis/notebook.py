@@ -1,7 +1,8 @@
-"""A notebook as one program: its code cells in order, one after the other, with IPython's
-own syntax (``%magic``, ``%%cellmagic``, ``!shell``, ``x = !cmd``, ``?help``, ``obj?``)
-masked into comments of the same length, so that every line and column of a cell is the
-same in the program; and the map between a cell's lines and the program's.
+"""A notebook as one program: its code cells in order, one after the other, with IPython's own
+syntax (``%magic``, ``%%cellmagic``, ``!shell``, ``x = !cmd``, ``?help``, ``obj?``, and a
+line magic without its ``%``, ``cd ..``, where that line is not Python) masked into
+comments of the same length, so that every line and column of a cell is the same in the
+program; and the map between a cell's lines and the program's.
 
 The editor (features/notebooks.py) and ``numpyro-lsp check`` (check.py) both read a
 notebook through here: the analysis sees a plain Python document.
@@ -36,6 +37,16 @@ _IPYTHON_LINE = re.compile(
       | [\w.]+\s*\?{1,2}\s*$                   # obj? obj??
       | [\w.,\s()\[\]*]+=\s*[%!]               # x = !ls, t = %timeit -o f()
     )""",
+    re.VERBOSE,
+)
+# IPython's line magics, which it runs without their ``%`` (automagic, on by default):
+# ``cd ..``, ``run helpers.py``, ``pip install numpyro``. Such a line is IPython's only where it
+# is not Python (``time = 3`` and ``ls - la`` are).
+_AUTOMAGIC = re.compile(
+    r"""^\s*(?:alias|autoreload|aimport|bookmark|cat|cd|clear|conda|config|cp|debug|dhist
+    |dirs|env|gui|hist|history|less|load|load_ext|ls|lsmagic|magic|man|matplotlib|mkdir|mv
+    |pdb|pip|popd|precision|prun|pushd|pwd|pylab|reload_ext|reset|rm|rmdir|run|save|set_env
+    |store|sx|system|tb|time|timeit|unalias|unload_ext|who|whos|xdel|xmode)(?:\s|$)""",
     re.VERBOSE,
 )
 _CELL_MAGIC = re.compile(r"^\s*%%(\w+)")
@@ -79,7 +90,11 @@ def mask_ipython(source: str) -> str:
         indented = lines[first][:1] in (" ", "\t")
         if indented and not _parses(source) and _parses(textwrap.dedent(source)):
             return _join_like(source, [_comment_out(line) for line in lines])
-    candidates = [i for i, line in enumerate(lines) if _IPYTHON_LINE.match(line)]
+    candidates = [
+        i
+        for i, line in enumerate(lines)
+        if _IPYTHON_LINE.match(line) or (_AUTOMAGIC.match(line) and not _parses(line.strip()))
+    ]
     if not candidates or _parses(source):
         return source
     commented = list(lines)

@@ -84,6 +84,35 @@ def test_inference_prints_and_what_depends_on_them_are_skipped():
     assert result.script.lines == (18,) and "data = (y)" in result.script.parts[0]
 
 
+def test_data_simulated_with_a_predictive_are_made_as_the_file_makes_them():
+    # hstorm/template_numpyro_gpu_docker and cameronraysmith/applied-probabilistic-inference
+    # simulate the data from the model's prior, then fit the model to them: a Predictive
+    # runs the model forward, it is not inference.
+    result = plan(
+        """
+        import jax.numpy as jnp
+        from jax import random
+        from numpyro.infer import Predictive
+
+        def model(X, Y=None):
+            b = numpyro.sample("b", dist.Normal(0, 1))
+            numpyro.sample("Y", dist.Normal(b * X, 1), obs=Y)
+
+        X = jnp.arange(5.0)
+        prior_predictive = Predictive(model, num_samples=1)
+        Y = prior_predictive(random.PRNGKey(0), X=X)["Y"][0]
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        mcmc.run(random.PRNGKey(1), X=X, Y=Y)
+        posterior = Predictive(model, mcmc.get_samples())(random.PRNGKey(2), X=X)
+        """
+    )
+    kept = kept_source(result)
+    assert "prior_predictive = Predictive(model, num_samples=1)" in kept
+    assert "Y = prior_predictive(" in kept
+    assert "mcmc" not in kept and "posterior" not in kept  # it reads the draws
+    assert result.call.arguments == "X=X, Y=Y"
+
+
 def test_arguments_from_a_chained_mcmc_run_with_starred_arguments():
     result = plan(
         """

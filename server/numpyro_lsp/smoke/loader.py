@@ -58,8 +58,12 @@ SMOKE_ARGS_HOW += "    # numpyro: smoke-args {example}"
 # Methods that run inference (or print it) on MCMC and SVI objects: an expression statement
 # calling one never runs, whatever the analysis makes of its receiver.
 RUN_METHODS = {"run", "warmup", "print_summary"}
-# Catalog kinds whose calls are inference: the smoke test never runs them.
+# Catalog kinds whose calls are inference: the smoke test never runs them. A ``Predictive``
+# is not: it only runs the model forward, and a file that simulates its data with one
+# (``Predictive(model, num_samples=1)(key, X=X)["Y"]``, then fits the model to them) needs
+# it run.
 INFERENCE_KINDS = {"kernel", "inference"}
+PREDICTIVE_PATH = "numpyro.infer.Predictive"
 # Module-level calls that set jax up for the rest of the file: kept, unlike other expression
 # statements, since the model runs differently without them (float64, the platform).
 SETUP_CALLS = {
@@ -403,8 +407,11 @@ def calls_inference(call: ast.Call, analysis: ModuleAnalysis, runs_inference: se
         return True
     if evaluates_elbo(call, analysis):
         return True
-    obj = analysis.catalog_object(call.func)
-    return obj is not None and obj["kind"] in INFERENCE_KINDS
+    return is_inference(analysis.catalog_object(call.func))
+
+
+def is_inference(obj: dict | None) -> bool:
+    return obj is not None and obj["kind"] in INFERENCE_KINDS and obj["path"] != PREDICTIVE_PATH
 
 
 def evaluates_elbo(call: ast.Call, analysis: ModuleAnalysis) -> bool:
@@ -423,7 +430,7 @@ def inference_functions(analysis: ModuleAnalysis) -> set[str]:
     found = {
         call.function.name
         for call in analysis.catalog_calls
-        if call.function is not None and call.obj["kind"] in INFERENCE_KINDS
+        if call.function is not None and is_inference(call.obj)
     }
     # The bare names each function calls, in its lambdas too (``lax.map(lambda i: fit(i),
     # keys)`` calls ``fit``); a name defined twice calls what either definition calls.

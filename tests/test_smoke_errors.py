@@ -473,6 +473,17 @@ def test_an_import_of_a_name_its_module_lacks_in_the_files_own_package_still_fai
     assert "cannot import name 'numpyro_lsp_no_such_name'" in report.summary
 
 
+def test_a_platform_this_jax_does_not_know_is_left_out_and_said(runner, tmp_path):
+    # hstorm/template_numpyro_gpu_docker: ``numpyro.set_platform("gpu")``, which jax 0.10
+    # rejects ("Valid platforms are: cpu, cuda, rocm, tpu"); the model itself runs anywhere.
+    body = 'numpyro.set_platform("numpyro_lsp_no_such_platform")\n\n\n' + OWN_MODEL
+    report, source = smoke(runner, tmp_path, body)
+    assert report.verdict in ("pass", "warn"), report.details
+    said = f"the platform call on line {line_of(source, 'numpyro.set_platform')} left out ("
+    assert said in report.summary and said in report.details
+    assert "): the run is on this machine's default device" in report.summary
+
+
 def test_a_model_handed_what_a_missing_package_made_is_told_which_package(runner, tmp_path):
     # wesleyjholt/numpyro-extras: its package imports interpax; the notebook builds a prior
     # transform with it, and numpyro itself rejected the stand-in ("but received ...").

@@ -154,7 +154,22 @@ def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) ->
     imports = left_out_imports(outcome)
     if imports:
         report.summary += f" ({imports})"
+    setup = left_out_setup(outcome)
+    if setup:
+        report.summary += f" ({setup})"
     return report
+
+
+def left_out_setup(outcome: RunOutcome) -> str:
+    """The platform calls that failed and were left out (smoke/worker.py)."""
+    with_payload = outcome.status in ("result", "error")
+    left_out = outcome.payload.get("left_out_imports") or [] if with_payload else []
+    return "; ".join(
+        f"the platform call on line {entry['line']} left out ({entry['setup']}): the run is "
+        "on this machine's default device"
+        for entry in left_out
+        if "setup" in entry
+    )
 
 
 def left_out_imports(outcome: RunOutcome) -> str:
@@ -165,7 +180,8 @@ def left_out_imports(outcome: RunOutcome) -> str:
     left_out = outcome.payload.get("left_out_imports") or [] if with_payload else []
     lines: dict[tuple[str, str | None], list[int]] = {}
     for entry in left_out:
-        lines.setdefault((entry["package"], entry.get("installed")), []).append(entry["line"])
+        if "package" in entry:
+            lines.setdefault((entry["package"], entry.get("installed")), []).append(entry["line"])
     needed = outcome.status == "result"
     return "; ".join(
         (f"`{package}` not in {installed} here" if installed else f"`{package}` not installed here")
@@ -189,9 +205,11 @@ def error_report(plan: RunPlan, outcome: RunOutcome) -> SmokeReport:
     where = f"{plan.path}:{line}"
     when = PHASE_WORDS.get(outcome.phase, "")
     summary = f"NUTS smoke test of {plan.model}: FAIL {when}: {first_line(stated)} ({where})"
+    setup = left_out_setup(outcome)
     details = "\n".join(
         [
             header(plan, "fail"),
+            *([setup] if setup else []),
             f"failed {when}, at {where}",
             "",
             message,
@@ -459,10 +477,11 @@ def result_details(
     ]
     chains = f"{settings.chains} chain{'s' if settings.chains > 1 else ''}"
     gibbs = plan.gibbs is not None
-    imports = left_out_imports(outcome)
+    imports, setup = left_out_imports(outcome), left_out_setup(outcome)
     lines = [
         header(plan, report.verdict),
         *([f"imports {imports}"] if imports else []),
+        *([setup] if setup else []),
         f"device {report.device} · {chains} × ({settings.warmup} warmup + {settings.samples} "
         f"samples) · seed {settings.seed}",
         *([f"sampler: {gibbs_text(plan.gibbs)}, as the file samples it"] if gibbs else []),

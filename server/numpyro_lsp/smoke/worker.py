@@ -584,10 +584,38 @@ def run_statements(
         try:
             exec(code, namespace)
         except Exception as error:
+            if platform_setup(statement):
+                # ``numpyro.set_platform("gpu")``: a platform this jax does not know or this
+                # machine lacks; the run goes on the default device, and the report says so.
+                message = f"{type(error).__name__}: {first_line_of(error)}"
+                left_out.append({"line": statement.lineno, "setup": message})
+                continue
             entries = left_out_statement(statement, error, namespace, left_out)
             if entries is None:
                 raise
             left_out += entries
+
+
+def platform_setup(statement: ast.stmt) -> bool:
+    """``numpyro.set_platform(...)`` or ``jax.config.update("jax_platform_name", ...)``
+    standing alone."""
+    if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+        return False
+    call = statement.value
+    name = ast.unparse(call.func)
+    if name.endswith("set_platform"):
+        return True
+    first = call.args[0] if call.args else None
+    return (
+        name.endswith("config.update")
+        and isinstance(first, ast.Constant)
+        and first.value in ("jax_platform_name", "jax_platforms")
+    )
+
+
+def first_line_of(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def left_out_statement(

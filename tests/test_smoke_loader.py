@@ -113,6 +113,34 @@ def test_data_simulated_with_a_predictive_are_made_as_the_file_makes_them():
     assert result.call.arguments == "X=X, Y=Y"
 
 
+def test_a_loop_that_binds_a_name_before_it_reads_it_does_not_read_the_skipped_one():
+    # HughMcDougall's SVI notebook: ``c = ChainConsumer()`` with the draws (skipped), then a
+    # data loop that sets ``m, c = ...`` before ``Ctrue.append(c)``.
+    result = plan(
+        """
+        import numpy as np
+
+        def model(X, Y=None):
+            b = numpyro.sample("b", dist.Normal(0, 1))
+            numpyro.sample("Y", dist.Normal(b * X, 1), obs=Y)
+
+        mcmc = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        c = mcmc.get_samples()
+        DATA, Ctrue = [], []
+        for i in range(3):
+            m, c = np.random.randn(), np.random.randn()
+            Ctrue.append(c)
+            DATA.append(m * np.arange(4.0) + c)
+        X = np.concatenate(DATA)
+
+        mcmc.run(None, X=X, Y=X + 1)
+        """
+    )
+    kept = kept_source(result)
+    assert "for i in range(3):" in kept and "X = np.concatenate(DATA)" in kept
+    assert "c = mcmc.get_samples()" not in kept
+
+
 def test_arguments_from_a_chained_mcmc_run_with_starred_arguments():
     result = plan(
         """

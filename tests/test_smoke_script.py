@@ -145,8 +145,8 @@ def test_a_smoke_args_comment_still_overrides():
         ("    x = plt.plot(x) and x", "plots (`plt.plot`)"),
         ("    x.tofile(open('x.bin', 'wb'))", "opens a file for writing"),
         (
-            "    x = Predictive(model, num_samples=1)(random.PRNGKey(0), x)['y'][0]",
-            "runs inference (`Predictive`)",
+            "    x = MCMC(NUTS(model), num_warmup=5, num_samples=5).get_samples()['y']",
+            "runs inference (`MCMC`)",
         ),
     ],
 )

@@ -547,12 +547,51 @@ def mutated_name(statement: ast.stmt) -> str | None:
 def read_names(statement: ast.stmt) -> set[str]:
     """The names a statement reads when it runs, with those its lambdas read (``df.pipe(
     lambda x: x / scale)`` reads ``scale``); not those a function it defines reads when
-    called, nor a lambda's or comprehension's own variables."""
+    called, nor a lambda's or comprehension's own variables, nor those a block binds before
+    it reads them (``for i in r: m, c = f(i); out.append(c)`` reads no ``c``)."""
     if isinstance(statement, FUNCTIONS):
         parts = [*statement.decorator_list, *statement.args.defaults]
         parts += [d for d in statement.args.kw_defaults if d is not None]
         return set().union(*(read_names_of(p) for p in parts)) if parts else set()
+    if isinstance(statement, BLOCKS):
+        return reads_in_order([statement], set())
     return read_names_of(statement)
+
+
+BLOCKS = ast.For | ast.AsyncFor | ast.While | ast.If | ast.With | ast.AsyncWith | ast.Try
+
+
+def reads_in_order(statements: list[ast.stmt], bound: set[str]) -> set[str]:
+    """The names ``statements`` read before they bind them, as they run one after another;
+    ``bound`` (the names bound so far) grows with what they bind for certain."""
+    reads: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, ast.For | ast.AsyncFor):
+            reads |= read_names_of(statement.iter) - bound
+            reads |= reads_in_order(statement.body, bound | target_names(statement.target))
+            reads |= reads_in_order(statement.orelse, set(bound))
+        elif isinstance(statement, ast.While | ast.If):
+            reads |= read_names_of(statement.test) - bound
+            body, orelse = set(bound), set(bound)
+            reads |= reads_in_order(statement.body, body) | reads_in_order(statement.orelse, orelse)
+            if isinstance(statement, ast.If):
+                bound |= body & orelse  # bound whichever branch ran
+        elif isinstance(statement, ast.With | ast.AsyncWith):
+            for item in statement.items:
+                reads |= read_names_of(item.context_expr) - bound
+                bound |= target_names(item.optional_vars)
+            reads |= reads_in_order(statement.body, bound)
+        elif isinstance(statement, ast.Try):
+            for block in (statement.body, statement.orelse, statement.finalbody):
+                reads |= reads_in_order(block, set(bound))
+            for handler in statement.handlers:
+                if handler.type is not None:
+                    reads |= read_names_of(handler.type) - bound
+                reads |= reads_in_order(handler.body, set(bound))
+        else:
+            reads |= read_names(statement) - bound
+            bound |= bound_names(statement)
+    return reads
 
 
 def read_names_of(node: ast.AST) -> set[str]:

@@ -92,6 +92,30 @@ async def test_a_code_lens_above_each_model(client, editor):
     assert list(lens.command.arguments) == [uri, "eight_schools"]
 
 
+async def test_a_guide_gets_its_shapes_but_no_nuts_run(client, editor):
+    # HughMcDougall's SVI notebooks: NUTS on a guide stopped at its Delta site ("use
+    # numpyro.deterministic"); a guide has nothing for NUTS to sample.
+    source = (
+        "import numpyro\nimport numpyro.distributions as dist\n"
+        "from numpyro.infer import SVI, Trace_ELBO\nfrom numpyro.optim import Adam\n\n\n"
+        "def model(y=None):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "    numpyro.sample('y', dist.Normal(mu, 1), obs=y)\n\n\n"
+        "def guide(y=None):\n    loc = numpyro.param('loc', 0.0)\n"
+        "    numpyro.sample('mu', dist.Delta(loc))\n\n\n"
+        "svi = SVI(model, guide, Adam(0.1), Trace_ELBO())\n"
+    )
+    uri = editor.open("svi.py", source)
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(types.TextDocumentIdentifier(uri))
+    )
+    by_line: dict[int, list[str]] = {}
+    for lens in lenses:
+        by_line.setdefault(lens.range.start.line, []).append(lens.command.title)
+    model, guide = (editor.position(uri, f"def {name}").line for name in ("model", "guide"))
+    assert by_line[model] == ["Run NUTS smoke test", "Shapes"]
+    assert by_line[guide] == ["Shapes"]
+
+
 async def test_centered_eight_schools_reports_divergences_where_the_user_looks(client, editor):
     uri = editor.open("eight_schools.py", EIGHT_SCHOOLS)
     client.progress_reports.clear()

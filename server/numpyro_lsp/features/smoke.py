@@ -53,23 +53,25 @@ def code_lenses(
     """A lens above each model, from the document's incremental analysis (in a thread)."""
     from numpyro_lsp.analysis.layout import statement_start
     from numpyro_lsp.features import advise  # it builds on this module
-    from numpyro_lsp.smoke.loader import model_functions
+    from numpyro_lsp.smoke.loader import model_functions, only_guides
 
     analysis = document.analysis(catalog)
     if analysis is None:
         return None
     lenses = []
     advised = advise.has_candidates(analysis)
+    guides = only_guides(analysis)  # a guide gets its shapes, not a NUTS run
     for model in model_functions(analysis):
         line = statement_start(model.node)
-        lenses.append(
-            types.CodeLens(
-                range=types.Range(types.Position(line, 0), types.Position(line, 0)),
-                command=types.Command(
-                    title=LENS_TITLE, command=COMMAND, arguments=[uri, model.name]
-                ),
+        if model.name not in guides:
+            lenses.append(
+                types.CodeLens(
+                    range=types.Range(types.Position(line, 0), types.Position(line, 0)),
+                    command=types.Command(
+                        title=LENS_TITLE, command=COMMAND, arguments=[uri, model.name]
+                    ),
+                )
             )
-        )
         lenses.append(shape_lens.lens(uri, model.name, line))
         if model.name in pictured:  # a run of it has pictures (features/smoke_pictures.py)
             lenses.append(smoke_pictures.lens(uri, model.name, line))

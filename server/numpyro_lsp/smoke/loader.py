@@ -187,6 +187,30 @@ def model_functions(analysis: ModuleAnalysis) -> list[FunctionInfo]:
     return [f for f in analysis.models if holds.get(f.name) is f.node]
 
 
+def only_guides(analysis: ModuleAnalysis) -> set[str]:
+    """The names of the functions the file hands to ``SVI`` or ``Predictive`` as a guide and
+    never runs as a model: NUTS has nothing to learn from them (their shapes still tell
+    something)."""
+    return {
+        name
+        for name in guide_names(analysis)
+        if not any(analysis.uses_of(f) for f in analysis.functions_by_name.get(name, ()))
+    }
+
+
+def guide_names(analysis: ModuleAnalysis) -> set[str]:
+    """The names the file hands to ``SVI`` or ``Predictive`` as a guide."""
+    found = set()
+    for catalog_call in analysis.catalog_calls:
+        path, call = catalog_call.obj["path"], catalog_call.call
+        guide = next((k.value for k in call.keywords if k.arg == "guide"), None)
+        if guide is None and path == SVI_PATH and len(call.args) > 1:
+            guide = call.args[1]
+        if path in (SVI_PATH, PREDICTIVE_PATH) and isinstance(guide, ast.Name):
+            found.add(guide.id)
+    return found
+
+
 def runnable_source(source: str) -> tuple[str, list[BrokenRegion]]:
     """The source with its top-level statements that do not parse left out (their lines
     empty), and those statements' regions."""

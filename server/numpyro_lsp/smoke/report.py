@@ -275,10 +275,15 @@ def left_out_hint(plan: RunPlan, exception: dict[str, Any]) -> str | None:
     return None
 
 
+EMPTY_DEFAULTS = {"None", "0", "()", "[]", "{}", "''", '""'}
+
+
 def defaults_hint(plan: RunPlan, outcome: RunOutcome) -> str | None:
     """For a model that failed while it ran with some parameters at their defaults (no call
     of the file passes them): which ones, and the comment that gives them."""
-    defaulted = plan.call.defaulted
+    # Those that stand for data (``data=None``, ``num_cases=0``) when there are such, not
+    # the settings with a value of their own (``R0_est=4.5``).
+    defaulted = [p for p in plan.call.defaulted if p[1] in EMPTY_DEFAULTS] or plan.call.defaulted
     if not defaulted or outcome.phase not in ("compiling", "sampling"):
         return None
     names = ", ".join(f"`{name}={default}`" for name, default in defaulted)

@@ -431,13 +431,12 @@ def left_out_import(
     bound becomes a ``MissingModule`` in ``namespace``, and the entries for the report
     (line, package) are returned; ``from plots import *`` binds names no one can list, so its
     entry says ``star`` (``run_statements``). Decided as the import runs, not before: a
-    notebook may put its own source folder on ``sys.path`` first. Empty for any other
-    failure, and for relative imports."""
+    notebook may put its own source folder on ``sys.path`` first; a module of a package
+    imports its siblings relatively (``from ..glm import GLM``, glm importing patsy). Empty
+    for any other failure."""
     if not absent_package(error) or not isinstance(statement, ast.Import | ast.ImportFrom):
         return []
     if isinstance(statement, ast.ImportFrom):
-        if statement.level:
-            return []
         package = package_of(error.name)
         for alias in statement.names:
             if alias.name != "*":
@@ -712,6 +711,12 @@ def load_model(
     # file adds to it (``sys.path.insert(0, "src")``) is not left for the next file's run.
     import_path = list(sys.path)
     sys.path.insert(0, folder)
+    # A module of a package (``covid/models/SEIR.py`` with ``from .util import observe``)
+    # runs as ``python -m covid.models.SEIR`` would run it: its relative imports resolve.
+    package, root = enclosing_package(folder)
+    if package:
+        module.__package__ = package
+        sys.path.insert(1, root)
     try:
         with working_folder(request.path):
             flags = future_flags(tree)
@@ -727,6 +732,21 @@ def load_model(
     finally:
         sys.path[:] = import_path
     return module.__dict__[request.model], args, kwargs
+
+
+def enclosing_package(folder: str) -> tuple[str, str]:
+    """The dotted name of the package whose folder ``folder`` is (each folder up to it has
+    an ``__init__.py``), and the folder that holds its top package; ``("", folder)`` for a
+    folder that is no package."""
+    parts: list[str] = []
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parent = os.path.dirname(folder)
+        name = os.path.basename(folder)
+        if parent == folder or not name.isidentifier():
+            break
+        parts.insert(0, name)
+        folder = parent
+    return ".".join(parts), folder
 
 
 def installed_folders() -> tuple[str, ...]:

@@ -141,6 +141,26 @@ def test_a_loop_that_binds_a_name_before_it_reads_it_does_not_read_the_skipped_o
     assert "c = mcmc.get_samples()" not in kept
 
 
+def test_a_run_given_its_key_by_keyword_passes_the_rest():
+    # kiwidamien/bayesian_modeling: ``chain_run.run(rng_key=random.PRNGKey(0), X=..., ...)``.
+    result = plan(
+        """
+        import numpy as np
+        from jax import random
+
+        def model(X, n_sixes=None):
+            p = numpyro.sample("p", dist.Beta(1, 1))
+            numpyro.sample("n", dist.Binomial(X, p), obs=n_sixes)
+
+        rolls = np.array([10, 20])
+        chain_run = MCMC(NUTS(model), num_warmup=10, num_samples=10)
+        chain_run.run(rng_key=random.PRNGKey(0), X=rolls, n_sixes=rolls // 6, extra_fields=())
+        """
+    )
+    assert result.call.arguments == "X=rolls, n_sixes=rolls // 6"
+    assert result.call.origin.startswith("`chain_run.run` on line")
+
+
 def test_arguments_from_a_chained_mcmc_run_with_starred_arguments():
     result = plan(
         """

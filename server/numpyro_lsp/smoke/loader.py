@@ -566,14 +566,17 @@ def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> M
     svi_calls = {id(use.call): use.call for use in uses if use.chain[-1:] == [SVI_PATH]}
     if not mcmc_calls and not svi_calls:
         return None
+    # The key comes first, or by keyword (``chain_run.run(rng_key=key, X=df, ...)``).
     runs = [
         node
         for node in ast.walk(analysis.tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "run"
-        and node.args
-        and not isinstance(node.args[0], ast.Starred)
+        and (
+            (node.args and not isinstance(node.args[0], ast.Starred))
+            or any(k.arg == "rng_key" for k in node.keywords)
+        )
     ]
     mcmc_run: tuple[ast.Call, list[str]] | None = None
     svi_run: tuple[ast.Call, list[str]] | None = None
@@ -583,13 +586,16 @@ def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> M
             receiver = assigned_value(analysis, receiver.id, run.lineno)
         if receiver is None:
             continue
+        key_named = any(k.arg == "rng_key" for k in run.keywords)
         if id(receiver) in mcmc_calls:
-            parts = [ast.get_source_segment(source, arg) or "" for arg in run.args[1:]]
-            mcmc_run = (run, parts + keyword_texts(source, run.keywords, RUN_OPTIONS))
+            model_args = run.args if key_named else run.args[1:]
+            parts = [ast.get_source_segment(source, arg) or "" for arg in model_args]
+            options = RUN_OPTIONS | {"rng_key"}
+            mcmc_run = (run, parts + keyword_texts(source, run.keywords, options))
             break
         if id(receiver) in svi_calls and svi_run is None:
             steps_named = any(k.arg == "num_steps" for k in run.keywords)
-            model_args = run.args[1 if steps_named else 2 :]
+            model_args = run.args[(not key_named) + (not steps_named) :]
             parts = [ast.get_source_segment(source, arg) or "" for arg in model_args]
             parts += keyword_texts(source, run.keywords, SVI_RUN_OPTIONS)
             parts += keyword_texts(source, svi_calls[id(receiver)].keywords, SVI_PARAMETERS)

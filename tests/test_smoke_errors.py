@@ -294,21 +294,6 @@ def test_statements_that_use_a_package_not_installed_are_left_out_with_what_they
     ) in report.summary
 
 
-def test_a_model_that_uses_a_package_not_installed_is_told_so_at_the_line(runner, tmp_path):
-    body = MISSING_IMPORTS + (
-        "\n\ndef model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('x', dist.Normal(mu, 1), obs=load('y.csv'))\n"
-    )
-    report, source = smoke(runner, tmp_path, body)
-    assert report.verdict == "fail"
-    (error,) = [f for f in report.findings if f.code == "smoke-exception"]
-    assert error.message.startswith(
-        "ModuleNotFoundError: No module named 'numpyro_lsp_absent_data' (the smoke test left"
-    ), error.message
-    assert "install it there, or choose the interpreter that has it" in error.message
-    assert error.line == line_of(source, "obs=load(")
-
-
 def test_a_support_that_depends_on_a_sampled_value_runs_and_keeps_draws_inside_it(runner, tmp_path):
     # numpyro 0.22 takes ``less_than(high)`` with ``high`` sampled for a fixed support: its
     # own MCMC constrains every draw of ``x`` with the first ``high``, and the smoke test's
@@ -448,21 +433,39 @@ def test_imports_a_newer_version_dropped_are_left_out_when_the_model_needs_none(
     assert re.search(said, report.summary), report.summary
 
 
-def test_a_model_that_uses_what_a_newer_version_dropped_is_told_so(runner, tmp_path):
-    body = OTHER_VERSION_IMPORTS + (
+@pytest.mark.parametrize(
+    ("imports", "use", "said", "hint"),
+    [
+        (
+            MISSING_IMPORTS,
+            "load('y.csv')",
+            r"No module named 'numpyro_lsp_absent_data' \(the smoke test left its import out: "
+            r"this interpreter does not have it\)",
+            "install it there, or choose the interpreter that has it",
+        ),
+        (
+            OTHER_VERSION_IMPORTS,
+            "Vindex(1.0)",
+            r"No module named 'numpyro\.contrib\.numpyro_lsp_gone' \(the smoke test left its "
+            r"import out: numpyro [\w.]+ here does not have it\)",
+            "written for another version",
+        ),
+    ],
+    ids=["not-installed", "other-version"],
+)
+def test_a_model_that_uses_what_an_import_left_out_is_told_so_at_the_line(
+    runner, tmp_path, imports, use, said, hint
+):
+    body = imports + (
         "\n\ndef model():\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('x', dist.Normal(Vindex(mu), 1), obs=1.0)\n"
+        f"    numpyro.sample('x', dist.Normal(mu, 1), obs={use})\n"
     )
     report, source = smoke(runner, tmp_path, body)
     assert report.verdict == "fail"
     (error,) = [f for f in report.findings if f.code == "smoke-exception"]
-    assert re.match(
-        r"ModuleNotFoundError: No module named 'numpyro\.contrib\.numpyro_lsp_gone' \(the smoke "
-        r"test left its import out: numpyro [\w.]+ here does not have it\)",
-        error.message,
-    ), error.message
-    assert "written for another version" in error.message
-    assert error.line == line_of(source, "Vindex(mu)")
+    assert re.match(f"ModuleNotFoundError: {said}", error.message), error.message
+    assert hint in error.message
+    assert error.line == line_of(source, f"obs={use}")
 
 
 def test_an_import_of_a_name_its_module_lacks_in_the_files_own_package_still_fails(

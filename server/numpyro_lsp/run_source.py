@@ -28,6 +28,7 @@ from numpyro_lsp.smoke.loader import (
     plan_run,
     run_call_line,
 )
+from numpyro_lsp.smoke.protocol import RUN_FILE_FUNCTION
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,25 @@ def notebook_run_program(program: NotebookProgram, model: str, catalog: Catalog)
     to the cell whose ``mcmc.run(...)`` passes the model's data (``smoke_program``), unless
     those arguments cannot be built where the model's own cell can be run (they use the
     draws of another run: the model then runs on its defaults, as before that cell)."""
-    own = smoke_program(program, model)
+    own = with_run_files(program, smoke_program(program, model))
     line = run_call_line(program.source, model, catalog)
     if line is None:
         return own
-    through_run = smoke_program(program, model, line)
+    through_run = with_run_files(program, smoke_program(program, model, line))
     if _plans(through_run, model, catalog) or not _plans(own, model, catalog):
         return through_run
     return own
+
+
+def with_run_files(program: NotebookProgram, source: str) -> str:
+    """``source`` (a smoke program of ``program``) with each ``%run helpers.py`` line a call
+    that runs the file's definitions and imports in the worker (smoke/worker.py): the
+    notebook's code uses them. The line is longer than the cell's; its number stays."""
+    lines = source.split("\n")
+    for number, file in program.run_files:
+        if number < len(lines):
+            lines[number] = f"{RUN_FILE_FUNCTION}({file!r})"
+    return "\n".join(lines)
 
 
 def _plans(source: str, model: str, catalog: Catalog) -> bool:

@@ -164,6 +164,9 @@ class NotebookProgram:
 
     source: str
     cells: tuple[CodeCell, ...]
+    # The ``%run [-i] helpers.py`` lines (masked in ``source``): the program's 0-based line
+    # and the file each runs, as written.
+    run_files: tuple[tuple[int, str], ...] = ()
 
     @functools.cached_property
     def _starts(self) -> list[int]:
@@ -240,15 +243,30 @@ def _masked_cell(text: str) -> tuple[str, int]:
     return masked, len(split_lines(masked))
 
 
+# ``%run helpers.py`` or ``%run -i 'helpers.py'`` (or ``run helpers.py``, automagic) at a
+# cell's top level: IPython runs the file and the notebook uses what it defines.
+_RUN_MAGIC = re.compile(
+    r"""^%?run\s+(?:-i\s+)?
+    (?:'(?P<quoted>[^']+)'|"(?P<double>[^"]+)"|(?P<bare>\S+\.py))\s*$""",
+    re.VERBOSE,
+)
+
+
 def notebook_program(cells: Sequence[tuple[str, str]]) -> NotebookProgram:
     """The program of ``cells`` (key, text), code cells only, in order."""
-    texts, placed, start = [], [], 0
+    texts, placed, runs, start = [], [], [], 0
     for key, text in cells:
         masked, count = _masked_cell(text)
         placed.append(CodeCell(key, start, count))
         texts.append(masked)
+        for number, (line, kept) in enumerate(
+            zip(split_lines(text), split_lines(masked), strict=True)
+        ):
+            run = _RUN_MAGIC.match(line)
+            if run is not None and kept != line:  # masked: IPython's, not a string's line
+                runs.append((start + number, run["quoted"] or run["double"] or run["bare"]))
         start += count
-    return NotebookProgram("\n".join(texts), tuple(placed))
+    return NotebookProgram("\n".join(texts), tuple(placed), tuple(runs))
 
 
 # What a notebook shows rather than computes: the smoke test of a model leaves out the cells'

@@ -38,6 +38,7 @@ from numpyro_lsp.analysis.models import (
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
+from numpyro_lsp.smoke.protocol import RUN_FILE_FUNCTION
 from numpyro_lsp.smoke.script_slice import (
     FUNCTIONS,
     ScriptSlice,
@@ -407,6 +408,8 @@ def is_setup_call(node: ast.expr, analysis: ModuleAnalysis) -> bool:
     ``np.random.seed(0)``."""
     if not isinstance(node, ast.Call):
         return False
+    if isinstance(node.func, ast.Name) and node.func.id == RUN_FILE_FUNCTION:
+        return True  # a notebook's ``%run helpers.py`` (run_source.with_run_files)
     obj = analysis.catalog_object(node.func)
     if obj is not None:
         return obj["path"] in SETUP_CALLS

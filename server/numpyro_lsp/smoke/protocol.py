@@ -24,6 +24,10 @@ CANCELLED = "cancelled"
 # through it can be told apart from the user's file.
 ARGUMENTS_FILENAME = "<numpyro smoke-args>"
 
+# What a notebook's ``%run helpers.py`` becomes in the program a smoke test runs: a call of
+# this, which the worker defines (it runs the definitions and imports of the file).
+RUN_FILE_FUNCTION = "__numpyro_lsp_run_file__"
+
 # The environment variable that tells the worker where JAX's persistent compilation cache is
 # (``compile_cache.py``); ``off`` turns it off.
 COMPILE_CACHE_VARIABLE = "NUMPYRO_LSP_COMPILE_CACHE"

@@ -720,6 +720,9 @@ def load_model(
     try:
         with working_folder(request.path):
             flags = future_flags(tree)
+            module.__dict__[protocol.RUN_FILE_FUNCTION] = lambda file: run_definitions(
+                file, module.__dict__, flags
+            )
             run_statements(tree, request.path, module.__dict__, left_out, flags)
             # The statements of the script that build the arguments (smoke/script_slice.py).
             for part in request.script:
@@ -732,6 +735,21 @@ def load_model(
     finally:
         sys.path[:] = import_path
     return module.__dict__[request.model], args, kwargs
+
+
+def run_definitions(file: str, namespace: dict[str, Any], flags: int) -> None:
+    """A notebook's ``%run helpers.py``: the file's imports, functions and classes into the
+    notebook's namespace, as IPython's run would define them; not its other statements
+    (prints, plots, inference: the smoke test runs none of the notebook's own either). An
+    import of a package this interpreter lacks stands for it (``MissingModule``)."""
+    path = os.path.abspath(file)
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    tree = ast.parse(source, path)
+    kinds = ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    tree.body = [statement for statement in tree.body if isinstance(statement, kinds)]
+    linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
+    run_statements(tree, path, namespace, [], flags)
 
 
 def enclosing_package(folder: str) -> tuple[str, str]:

@@ -88,6 +88,23 @@ MODEL_CELLS = [
 ]
 
 
+# The imports and a model of ``x`` and ``y``: the first cells of the notebooks below.
+XY_CELLS = [
+    MODEL_CELLS[0] + "\nfrom jax import random\nfrom numpyro.infer import MCMC, NUTS",
+    "def model(x, y=None):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+    "    numpyro.sample('y', dist.Normal(mu * x, 1), obs=y)",
+]
+
+
+def passed_smoke(path, draws: int) -> dict:
+    """``numpyro-lsp smoke --json`` of the notebook, which must pass or warn."""
+    result = run("smoke", str(path), "--samples", str(draws), "--warmup", str(draws), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] in ("pass", "warn") and "mu" in report["sites"]
+    return report
+
+
 def test_smoke_test_of_a_notebook_runs_the_cells_down_to_the_model(tmp_path):
     path = notebook(tmp_path / "model.ipynb", MODEL_CELLS)
     result = run("smoke", str(path), "--samples", "100", "--warmup", "100", "--json")
@@ -104,18 +121,12 @@ def test_a_notebook_takes_the_definitions_of_the_files_it_runs(tmp_path):
         "raise RuntimeError('the helper file ran past its definitions')\n"
     )
     cells = [
-        MODEL_CELLS[0] + "\nfrom jax import random\nfrom numpyro.infer import MCMC, NUTS\n"
-        "%run -i 'model_helpers.py'",
-        "def model(x, y=None):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('y', dist.Normal(mu * x, 1), obs=y)",
+        XY_CELLS[0] + "\n%run -i 'model_helpers.py'",
+        XY_CELLS[1],
         "x = make_data(4)\nmcmc = MCMC(NUTS(model), num_warmup=50, num_samples=50)\n"
         "mcmc.run(random.PRNGKey(0), x, y=2.0 * x)",
     ]
-    path = notebook(tmp_path / "model.ipynb", cells)
-    result = run("smoke", str(path), "--samples", "50", "--warmup", "50", "--json")
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(result.stdout)
-    assert report["verdict"] in ("pass", "warn") and "mu" in report["sites"]
+    passed_smoke(notebook(tmp_path / "model.ipynb", cells), 50)
 
 
 def test_a_notebook_report_names_cells_not_program_lines(tmp_path):
@@ -140,18 +151,12 @@ def test_a_notebook_model_takes_its_data_from_the_run_in_a_cell_below(tmp_path):
     # A notebook's usual order: the model's cell, a cell that prepares its data, the cell
     # that runs it; and a cell below that which the smoke test never runs.
     cells = [
-        MODEL_CELLS[0] + "\nfrom jax import random\nfrom numpyro.infer import MCMC, NUTS",
-        "def model(x, y=None):\n    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
-        "    numpyro.sample('y', dist.Normal(mu * x, 1), obs=y)",
+        *XY_CELLS,
         "xs = []\nxs.extend([0.5, 1.0, 1.5])\nx = jnp.array(xs)\ny = 2.0 * x",
         "mcmc = MCMC(NUTS(model), num_warmup=50, num_samples=50)\n"
         "mcmc.run(random.PRNGKey(0), x, y=y)",
         "raise RuntimeError('a later cell')",
     ]
-    path = notebook(tmp_path / "model.ipynb", cells)
-    result = run("smoke", str(path), "--samples", "100", "--warmup", "100", "--json")
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(result.stdout)
-    assert report["verdict"] in ("pass", "warn") and "mu" in report["sites"]
+    report = passed_smoke(notebook(tmp_path / "model.ipynb", cells), 100)
     # The run's data: ``y`` observed, three values, ``mu`` near 2.
     assert 1.0 < report["sites"]["mu"]["mean"][0] < 3.0

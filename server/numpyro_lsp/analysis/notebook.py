@@ -237,12 +237,6 @@ def named_in_cells(
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def _masked_cell(text: str) -> tuple[str, int]:
-    masked = mask_ipython(text)
-    return masked, len(split_lines(masked))
-
-
 # ``%run helpers.py`` or ``%run -i 'helpers.py'`` (or ``run helpers.py``, automagic) at a
 # cell's top level: IPython runs the file and the notebook uses what it defines.
 _RUN_MAGIC = re.compile(
@@ -252,19 +246,29 @@ _RUN_MAGIC = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _masked_cell(text: str) -> tuple[str, int, tuple[tuple[int, str], ...]]:
+    """The cell masked (``mask_ipython``), its line count, and its ``%run`` lines (0-based
+    in the cell) with the file each runs: read once per text, not on every program."""
+    masked = mask_ipython(text)
+    masked_lines = split_lines(masked)
+    runs = []
+    if masked != text:  # a cell without IPython syntax runs no file
+        for number, (line, kept) in enumerate(zip(split_lines(text), masked_lines, strict=True)):
+            run = _RUN_MAGIC.match(line)
+            if run is not None and kept != line:  # masked: IPython's, not a string's line
+                runs.append((number, run["quoted"] or run["double"] or run["bare"]))
+    return masked, len(masked_lines), tuple(runs)
+
+
 def notebook_program(cells: Sequence[tuple[str, str]]) -> NotebookProgram:
     """The program of ``cells`` (key, text), code cells only, in order."""
     texts, placed, runs, start = [], [], [], 0
     for key, text in cells:
-        masked, count = _masked_cell(text)
+        masked, count, cell_runs = _masked_cell(text)
         placed.append(CodeCell(key, start, count))
         texts.append(masked)
-        for number, (line, kept) in enumerate(
-            zip(split_lines(text), split_lines(masked), strict=True)
-        ):
-            run = _RUN_MAGIC.match(line)
-            if run is not None and kept != line:  # masked: IPython's, not a string's line
-                runs.append((start + number, run["quoted"] or run["double"] or run["bare"]))
+        runs += [(start + number, file) for number, file in cell_runs]
         start += count
     return NotebookProgram("\n".join(texts), tuple(placed), tuple(runs))
 

@@ -36,6 +36,7 @@ from numpyro_lsp.analysis.models import (
     outermost_uses,
 )
 from numpyro_lsp.analysis.recovery import BrokenRegion, without_regions
+from numpyro_lsp.analysis.sites import PREDICTIVE
 from numpyro_lsp.analysis.text import column_from_utf8, split_lines
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.smoke.protocol import RUN_FILE_FUNCTION
@@ -64,7 +65,6 @@ RUN_METHODS = {"run", "warmup", "print_summary"}
 # (``Predictive(model, num_samples=1)(key, X=X)["Y"]``, then fits the model to them) needs
 # it run.
 INFERENCE_KINDS = {"kernel", "inference"}
-PREDICTIVE_PATH = "numpyro.infer.Predictive"
 # Module-level calls that set jax up for the rest of the file: kept, unlike other expression
 # statements, since the model runs differently without them (float64, the platform).
 SETUP_CALLS = {
@@ -80,7 +80,7 @@ OTHER_SETUP_CALLS = {"jax.config.update", "numpy.random.seed", "random.seed"}
 OTHER_SETUP_CALLS |= {"sys.path.insert", "sys.path.append", "sys.path.extend"}
 MCMC_PATH = "numpyro.infer.MCMC"
 # Keyword arguments of ``MCMC.run`` that are not the model's.
-RUN_OPTIONS = {"extra_fields", "init_params"}
+RUN_OPTIONS = {"rng_key", "extra_fields", "init_params"}
 SVI_PATH = "numpyro.infer.SVI"
 DISCRETE_GIBBS_PATH = "numpyro.infer.DiscreteHMCGibbs"
 # The options of the file's ``DiscreteHMCGibbs`` a smoke run takes as well, when literal.
@@ -207,7 +207,7 @@ def guide_names(analysis: ModuleAnalysis) -> set[str]:
         guide = next((k.value for k in call.keywords if k.arg == "guide"), None)
         if guide is None and path == SVI_PATH and len(call.args) > 1:
             guide = call.args[1]
-        if path in (SVI_PATH, PREDICTIVE_PATH) and isinstance(guide, ast.Name):
+        if path in (SVI_PATH, PREDICTIVE) and isinstance(guide, ast.Name):
             found.add(guide.id)
     return found
 
@@ -438,7 +438,7 @@ def calls_inference(call: ast.Call, analysis: ModuleAnalysis, runs_inference: se
 
 
 def is_inference(obj: dict | None) -> bool:
-    return obj is not None and obj["kind"] in INFERENCE_KINDS and obj["path"] != PREDICTIVE_PATH
+    return obj is not None and obj["kind"] in INFERENCE_KINDS and obj["path"] != PREDICTIVE
 
 
 def evaluates_elbo(call: ast.Call, analysis: ModuleAnalysis) -> bool:
@@ -593,8 +593,7 @@ def run_call(analysis: ModuleAnalysis, source: str, function: FunctionInfo) -> M
         if id(receiver) in mcmc_calls:
             model_args = run.args if key_named else run.args[1:]
             parts = [ast.get_source_segment(source, arg) or "" for arg in model_args]
-            options = RUN_OPTIONS | {"rng_key"}
-            mcmc_run = (run, parts + keyword_texts(source, run.keywords, options))
+            mcmc_run = (run, parts + keyword_texts(source, run.keywords, RUN_OPTIONS))
             break
         if id(receiver) in svi_calls and svi_run is None:
             steps_named = any(k.arg == "num_steps" for k in run.keywords)

@@ -160,14 +160,19 @@ def build_report(plan: RunPlan, outcome: RunOutcome, settings: SmokeSettings) ->
     return report
 
 
-def left_out_setup(outcome: RunOutcome) -> str:
-    """The platform calls that failed and were left out (smoke/worker.py)."""
+def left_out_entries(outcome: RunOutcome) -> list[dict[str, Any]]:
+    """What the worker left out of the file: imports and the statements that use them, and
+    failed platform calls (smoke/worker.py)."""
     with_payload = outcome.status in ("result", "error")
-    left_out = outcome.payload.get("left_out_imports") or [] if with_payload else []
+    return outcome.payload.get("left_out_imports") or [] if with_payload else []
+
+
+def left_out_setup(outcome: RunOutcome) -> str:
+    """The platform calls that failed and were left out."""
     return "; ".join(
         f"the platform call on line {entry['line']} left out ({entry['setup']}): the run is "
         "on this machine's default device"
-        for entry in left_out
+        for entry in left_out_entries(outcome)
         if "setup" in entry
     )
 
@@ -176,10 +181,8 @@ def left_out_imports(outcome: RunOutcome) -> str:
     """What the worker left out because its interpreter lacks a package: the imports of it,
     and the statements that use what they would have bound (smoke/worker.py). A run that
     ended did not need them; one that failed may have."""
-    with_payload = outcome.status in ("result", "error")
-    left_out = outcome.payload.get("left_out_imports") or [] if with_payload else []
     lines: dict[tuple[str, str | None], list[int]] = {}
-    for entry in left_out:
+    for entry in left_out_entries(outcome):
         if "package" in entry:
             lines.setdefault((entry["package"], entry.get("installed")), []).append(entry["line"])
     needed = outcome.status == "result"

@@ -56,10 +56,10 @@ _DEFINITION_LINE = attrgetter("node.lineno")
 def dotted_parts(node: ast.AST) -> list[str] | None:
     """``dist.Normal`` -> ["dist", "Normal"]; None for anything but a name chain."""
     parts: list[str] = []
-    while isinstance(node, ast.Attribute):
+    while type(node) is ast.Attribute:
         parts.append(node.attr)
         node = node.value
-    if isinstance(node, ast.Name):
+    if type(node) is ast.Name:
         parts.append(node.id)
         return parts[::-1]
     return None
@@ -393,7 +393,7 @@ class ModuleAnalysis:
         names = part.part_facts.get("names read")
         if names is None:
             names = part.part_facts["names read"] = frozenset(
-                node.id for node in part.nodes(ast.Name)
+                {node.id for node in part.nodes(ast.Name)}
             )
         read = self.instances.keys() & names
         return models, {name: self.instances[name] for name in read}
@@ -579,11 +579,12 @@ class ModuleAnalysis:
         known = self._resolved.get(id(node))
         if known is not None and known[0] is node:
             return known[1]
-        path = None
-        parts = dotted_parts(node)
-        head = self.binding(node, parts[0]) if parts else None
-        if head is not None:
-            path = ".".join([head, *parts[1:]])
+        if type(node) is ast.Name:  # the commonest callee: no chain to take apart
+            path = self.binding(node, node.id)
+        else:
+            parts = dotted_parts(node)
+            head = self.binding(node, parts[0]) if parts else None
+            path = None if head is None else ".".join([head, *parts[1:]])
         self._resolved[id(node)] = (node, path)
         return path
 
@@ -632,9 +633,26 @@ def names_in(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
+# The positional parameters of catalog objects, by id (the object kept to tell a reused
+# id): every call of a distribution or primitive binds its arguments. Emptied when it
+# outgrows a catalog, so the objects of catalogs replaced since are not held for good.
+_POSITIONAL: dict[int, tuple[dict, list[str]]] = {}
+_POSITIONAL_LIMIT = 4096
+
+
+def _positional_names(obj: dict) -> list[str]:
+    known = _POSITIONAL.get(id(obj))
+    if known is None or known[0] is not obj:
+        if len(_POSITIONAL) >= _POSITIONAL_LIMIT:
+            _POSITIONAL.clear()
+        names = [p["name"] for p in obj["params"] if p["kind"].startswith("positional")]
+        known = _POSITIONAL[id(obj)] = (obj, names)
+    return known[1]
+
+
 def bind_arguments(obj: dict, call: ast.Call) -> dict[str, ast.expr]:
     """Map a call's arguments to the catalog parameter names they fill."""
-    positional = [p["name"] for p in obj["params"] if p["kind"].startswith("positional")]
+    positional = _positional_names(obj)
     bound: dict[str, ast.expr] = {}
     for name, arg in zip(positional, call.args, strict=False):
         if isinstance(arg, ast.Starred):
@@ -869,6 +887,8 @@ class NodeIndex:
     # (definition, enclosing definition or None, the nodes of its body): not those of
     # nested functions, classes or lambdas.
     functions: list[tuple[ast.AST, ast.AST | None, list[ast.AST]]] = field(default_factory=list)
+    # The names a function's body assigns (``Store`` context), for ``local_bindings``.
+    stored_names: list[ast.Name] = field(default_factory=list)
 
     @cached_property
     def module_bindings(self) -> dict[str, str]:
@@ -886,10 +906,8 @@ class NodeIndex:
         """``ModuleAnalysis.local_bindings`` for these statements."""
         found: dict[str, dict[int, str | None]] = {}
         owners, by_type = self.owners, self.by_type
-        for node in by_type.get(ast.Name, ()):
-            owner = owners.get(id(node))
-            if owner is not None and type(node.ctx) is ast.Store:
-                found.setdefault(node.id, {})[id(owner)] = None
+        for node in self.stored_names:
+            found.setdefault(node.id, {})[id(owners[id(node)])] = None
         for kind in (ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             for node in by_type.get(kind, ()):
                 owner = owners.get(id(node))
@@ -964,14 +982,14 @@ def _kind(kind: type) -> tuple[int, tuple[str, ...]]:
 def index_statements(statements: list[ast.stmt]) -> NodeIndex:
     index = NodeIndex()
     by_type, owners, calls = index.by_type, index.owners, index.calls_by_statement
-    forking, functions = index.forking_statements, index.functions
+    forking, functions, stored = index.forking_statements, index.functions, index.stored_names
     # One pre-order walk with a stack of nodes; where a statement, function or lambda
     # begins, the context to return to after its subtree is pushed below its children.
     owner: ast.AST | None = None
     statement: ast.AST | None = None
     body: list[ast.AST] | None = None  # the owner's body nodes
     stack: list = statements[::-1]
-    AST, kinds = ast.AST, _KINDS
+    AST, Name, Store, kinds = ast.AST, ast.Name, ast.Store, _KINDS
     while stack:
         node = stack.pop()
         kind = type(node)
@@ -986,6 +1004,8 @@ def index_statements(statements: list[ast.stmt]) -> NodeIndex:
         if owner is not None:
             owners[id(node)] = owner
             body.append(node)
+            if kind is Name and type(node.ctx) is Store:
+                stored.append(node)
         if role is not _PLAIN:
             if role is _CALL:
                 calls.setdefault(id(statement), []).append(node)
@@ -1425,12 +1445,14 @@ def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
     if kept is None:
         # Only the callee of a call handed a model's consumer is resolved.
         consumers = {id(c.call) for c in consumer_calls(part)}
-        kept = part.part_facts["handed to unknown"] = {
-            id(argument)
-            for outer in (part.nodes(ast.Call) if consumers else ())
-            for argument in [*outer.args, *(k.value for k in outer.keywords)]
-            if id(argument) in consumers and part.catalog_object(outer.func) is None
-        }
+        kept = part.part_facts["handed to unknown"] = set()
+        value_of = attrgetter("value")
+        for outer in part.nodes(ast.Call) if consumers else ():
+            handed = consumers.intersection(map(id, outer.args))
+            if outer.keywords:
+                handed.update(consumers.intersection(map(id, map(value_of, outer.keywords))))
+            if handed and part.catalog_object(outer.func) is None:
+                kept |= handed
     return kept
 
 

@@ -132,14 +132,14 @@ def _argument_calls(part: ModuleAnalysis) -> tuple[dict[int, list], dict[str, li
         calls = part.nodes(ast.Call)
         for place, call in enumerate(calls):
             func = call.func
-            if type(func) is ast.Call:
+            kind = type(func)
+            if kind is ast.Call:
                 by_call.setdefault(id(func), []).append((place, call))
-            elif type(func) is ast.Attribute and func.attr == "get_trace":
-                by_call.setdefault(id(func.value), []).append((place, call))
-            elif (
-                type(func) is ast.Attribute and type(func.value) is ast.Name and func.attr == "run"
-            ):
-                by_runner.setdefault(func.value.id, []).append((place, call))
+            elif kind is ast.Attribute:
+                if func.attr == "get_trace":
+                    by_call.setdefault(id(func.value), []).append((place, call))
+                elif func.attr == "run" and type(func.value) is ast.Name:
+                    by_runner.setdefault(func.value.id, []).append((place, call))
         kept = part.part_facts["argument calls"] = (by_call, by_runner, len(calls))
     return kept
 

@@ -351,7 +351,11 @@ def _candidates(part: ModuleAnalysis) -> _Candidates:
     if not isinstance(kept, _Candidates):
         kept = part.part_facts["site name candidates"] = _Candidates(
             calls=[c for c in part.catalog_calls if c.obj["path"] in SITE_NAME_ARGUMENTS],
-            subscripts=[node for node in part.nodes(ast.Subscript) if is_site_string(node.slice)],
+            subscripts=[
+                node
+                for node in part.nodes(ast.Subscript)
+                if type(node.slice) is ast.Constant and type(node.slice.value) is str
+            ],
             init_consumers={
                 id(keyword.value): call
                 for call in (consumer.call for consumer in consumer_calls(part))

@@ -89,7 +89,9 @@ def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Ca
             )
 
         module_calls = [
-            c for c in part.nodes(ast.Call) if part.owner(c) is None and not in_lambda(c)
+            c
+            for c in part.nodes(ast.Call)
+            if part.owner(c) is None and not (lambdas and in_lambda(c))
         ]
         first_use = next(
             (c for c in module_calls if starts_backend(part.resolve(c.func) or "")), None

@@ -54,9 +54,12 @@ SEVERITY = Severity.ERROR
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
-        model = analysis.in_model(node)
-        path = analysis.resolve(node.func) if model is not None else None
+        # The path first: the walk resolved every callee already, and few are numpy's.
+        path = analysis.resolve(node.func)
         if path is None or not path.startswith("numpy.") or path.startswith("numpy.random"):
+            continue
+        model = analysis.in_model(node)
+        if model is None:
             continue
         if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS or analysis.runs_eagerly(model):
             continue

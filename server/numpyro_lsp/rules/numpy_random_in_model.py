@@ -51,10 +51,8 @@ SEVERITY = Severity.WARNING
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
-        if analysis.in_model(node) is None:
-            continue
         path = analysis.resolve(node.func) or ""
-        if path.startswith(("numpy.random.", "random.")):
+        if path.startswith(("numpy.random.", "random.")) and analysis.in_model(node) is not None:
             yield Report(
                 node,
                 f"`{ast.unparse(node.func)}` is drawn once at trace time and frozen: "

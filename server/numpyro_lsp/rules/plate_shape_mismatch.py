@@ -155,7 +155,6 @@ def shape_report(site: Site, shapes: Shapes) -> Report | None:
     """A column or a vector that the plate's dimension broadcasts against."""
     plate = site.plates[0]
     use = site.distribution
-    size = shapes.dim(plate.size) if plate.size is not None else None
     obs = site.arguments.get("obs")
     values = [*use.arguments.values()]
     if obs is not None and not trailing_singleton(obs):
@@ -165,6 +164,11 @@ def shape_report(site: Site, shapes: Shapes) -> Report | None:
         if not shape:
             continue
         last = shape[-1]
+        if last is None or (last == 1 and len(shape) < 2):
+            continue
+        # The plate's size is read only for a shape that may clash with it: following a
+        # model argument to what the file passes costs more than the shapes above.
+        size = shapes.dim(plate.size) if plate.size is not None else None
         where = f"inside the plate `{plate.name or '?'}`"
         if len(shape) >= 2 and last == 1 and size != 1:
             return Report(

@@ -330,45 +330,49 @@ class _Scope:
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Draws in a function: its own statements."""
     # Only functions that may draw can reuse a key: skip the others without walking them.
-    drawing = {
-        id(owner)
-        for call in analysis.nodes(ast.Call)
-        if (owner := analysis.owner(call)) is not None and may_draw(analysis, call)
-    }
+    drawing: set[int] = set()  # ids of the definitions
+    owners = analysis.owner_nodes
+    for call in analysis.nodes(ast.Call):
+        owner = owners.get(id(call))
+        if owner is not None and id(owner) not in drawing and may_draw(analysis, call):
+            drawing.add(id(owner))
     for function in analysis.functions:
-        if id(function) in drawing:
+        if id(function.node) in drawing:
             scope = _Scope(analysis, function.assignments, function.node.body)
             scope.block(function.node.body)
             yield from scope.reports
 
 
-def walked(statement: ast.stmt) -> Iterator[ast.stmt]:
+def walked(statement: ast.stmt, found: list[ast.stmt] | None = None) -> list[ast.stmt]:
     """The statements whose own expressions ``_Scope.statement`` reads, from ``statement``
-    down (functions and classes are skipped, a ``try`` has none of its own)."""
+    down (functions and classes are skipped, a ``try`` has none of its own), appended to
+    ``found`` (a list, not nested generators: every module-level statement is walked)."""
+    found = [] if found is None else found
     if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return
+        return found
     if isinstance(statement, ast.If | ast.For | ast.AsyncFor | ast.While):
-        yield statement
+        found.append(statement)
         for child in (*statement.body, *statement.orelse):
-            yield from walked(child)
+            walked(child, found)
     elif isinstance(statement, ast.Try | ast.TryStar):
         for part in (statement.body, statement.orelse, statement.finalbody):
             for child in part:
-                yield from walked(child)
+                walked(child, found)
         for handler in statement.handlers:
             for child in handler.body:
-                yield from walked(child)
+                walked(child, found)
     elif isinstance(statement, ast.Match):
-        yield statement
+        found.append(statement)
         for case in statement.cases:
             for child in case.body:
-                yield from walked(child)
+                walked(child, found)
     else:
-        yield statement
-        if not isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        found.append(statement)
+        if not isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr):
             for child in ast.iter_child_nodes(statement):
                 if isinstance(child, ast.stmt):
-                    yield from walked(child)
+                    walked(child, found)
+    return found
 
 
 def walk_assigned(statement: ast.stmt) -> list[str]:
@@ -397,7 +401,7 @@ def part_statements(part: ModuleAnalysis) -> list[tuple[ast.stmt, bool, list[str
         for statement in part.tree.body:
             if type(statement) in _INERT:
                 continue
-            inside = list(walked(statement))
+            inside = walked(statement)
             draws = any(
                 may_draw(part, call)
                 for each in inside

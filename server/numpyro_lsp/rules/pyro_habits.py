@@ -55,11 +55,15 @@ SEVERITY = Severity.ERROR
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for node in analysis.nodes(ast.Call):
+        path = analysis.resolve(node.func) or ""
+        package = path.split(".", 1)[0]
+        func = node.func
+        cuda = type(func) is ast.Attribute and func.attr == "cuda" and not node.args
+        if package not in ("torch", "pyro") and not cuda:
+            continue  # (tested before the model: the walk resolved every callee already)
         model = analysis.in_model(node)
         if model is None:
             continue
-        path = analysis.resolve(node.func) or ""
-        package = path.split(".", 1)[0]
         if package == "torch":
             # On the model's data a torch call runs with concrete values (makkunda's pi-VAE
             # model maps its inputs through a torch network): only a traced value raises.
@@ -72,5 +76,5 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "
                 "`jax.numpy` and `numpyro` instead",
             )
-        elif isinstance(node.func, ast.Attribute) and node.func.attr == "cuda" and not node.args:
+        elif cuda:
             yield Report(node, "`.cuda()` does not exist in JAX: drop it (JAX places arrays)")

@@ -83,11 +83,11 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
             yield missing_from_module(analysis, alias, module, alias.name)
 
 
-def bound_names(analysis: ModuleAnalysis) -> set[str]:
-    """Every name some statements bind anywhere: the Python server reports undefined names
-    in general; this rule only speaks up for near-misses of NumPyro names."""
+def bound_names(analysis: ModuleAnalysis, names: set[str]) -> set[str]:
+    """Every name some statements bind anywhere, ``names`` (those assigned) with the
+    others: the Python server reports undefined names in general; this rule only speaks up
+    for near-misses of NumPyro names."""
     # One kind at a time: ``nodes`` of several kinds sorts them, and a set needs no order.
-    names = {n.id for n in analysis.nodes(ast.Name) if type(n.ctx) is not ast.Load}
     for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
         names.update(node.name for node in analysis.nodes(kind))
     names |= {n.arg for n in analysis.nodes(ast.arg)}
@@ -100,9 +100,26 @@ def bound_names(analysis: ModuleAnalysis) -> set[str]:
     return names
 
 
+def numpyro_heads(analysis: ModuleAnalysis) -> set[str]:
+    """The names an import binds to a module of the catalog's packages somewhere: only a
+    chain that starts with one can name a missing NumPyro attribute."""
+    roots = {module.split(".", 1)[0] for module in analysis.catalog.modules}
+    heads = {name for name, path in analysis.bindings.items() if path.split(".", 1)[0] in roots}
+    for name, by_function in analysis.local_bindings.items():
+        if any(path and path.split(".", 1)[0] in roots for path in by_function.values()):
+            heads.add(name)
+    return heads
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Attributes and imports: their names resolve through the imports alone."""
+    heads = numpyro_heads(analysis)
     for node in analysis.nodes(ast.Attribute):
+        head = node.value
+        while type(head) is ast.Attribute:
+            head = head.value
+        if type(head) is not ast.Name or head.id not in heads:
+            continue  # (resolving every attribute chain of the file costs more than this)
         report = unknown_attribute(analysis, node)
         if report is not None:
             yield report
@@ -110,15 +127,15 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         yield from unknown_imports(analysis, node)
 
 
-def part_names(part: ModuleAnalysis) -> tuple[set[str], dict[str, list[ast.Name]]]:
-    """The names a part of the file binds, and the nodes that read each name there."""
+def part_names(part: ModuleAnalysis) -> tuple[set[str], set[str]]:
+    """The names a part of the file binds, and those it reads (the nodes that read one are
+    looked for only when it is a near-miss: sets cost far less than lists of nodes)."""
     kept = part.part_facts.get(CODE)
     if kept is None:
-        read: dict[str, list[ast.Name]] = {}
-        for node in part.nodes(ast.Name):
-            if type(node.ctx) is ast.Load:
-                read.setdefault(node.id, []).append(node)
-        kept = part.part_facts[CODE] = (bound_names(part), read)
+        nodes, load = part.nodes(ast.Name), ast.Load
+        read = {node.id for node in nodes if type(node.ctx) is load}
+        assigned = {node.id for node in nodes if type(node.ctx) is not load}
+        kept = part.part_facts[CODE] = (bound_names(part, assigned), read)
     return kept
 
 
@@ -130,13 +147,13 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
         return  # a star import may bind any name
     names = [part_names(part) for part in analysis.parts]
     bound = set(dir(builtins)).union(*(part_bound for part_bound, _ in names))
-    for _, read in names:
-        for name, nodes in read.items():
-            if name in bound or name in catalog_names:
-                continue
+    for part, (_, read) in zip(analysis.parts, names, strict=True):
+        for name in read - bound - catalog_names:
             suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
-            if suggestion:
-                for node in nodes:
+            if not suggestion:
+                continue
+            for node in part.nodes(ast.Name):
+                if node.id == name and type(node.ctx) is ast.Load:
                     yield Report(
                         node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?"
                     )

@@ -150,9 +150,10 @@ def parse_in_pieces(lines: list[str], start: int, end: int) -> list[ast.stmt]:
     large file at once holds the parser's own copy of all of it besides the tree: about as
     much memory again, at the moment a file is opened."""
     cuts = [start]
-    for line in segment_starts(lines, start, end):
-        if line - cuts[-1] >= PIECE_LINES and end - line >= PIECE_LINES // 2:
-            cuts.append(line)
+    while (line := _cut_after(lines, cuts[-1] + PIECE_LINES, end)) is not None:
+        if end - line < PIECE_LINES // 2:
+            break
+        cuts.append(line)
     if len(cuts) == 1:
         return parse_lines(lines, start, end)
     statements: list[ast.stmt] = []
@@ -162,6 +163,25 @@ def parse_in_pieces(lines: list[str], start: int, end: int) -> list[ast.stmt]:
     except PARSE_ERRORS:
         return parse_lines(lines, start, end)
     return statements
+
+
+def _cut_after(lines: list[str], target: int, end: int) -> int | None:
+    """The first line from ``target`` on where a top-level statement may begin (None for
+    none before ``end``): ``segment_starts`` read from the last line at column 0 above it,
+    not from the top of the file. A cut it misplaces (inside a decorator's arguments that
+    span it) makes a piece that does not parse, and the file is parsed whole."""
+    if target >= end:
+        return None
+    begin = target - 1  # (segment_starts counts its first line a start: it must come before)
+    while begin > 0 and not (lines[begin][:1].strip() and lines[begin][:1] != "#"):
+        begin -= 1
+    window = 64  # lines: a statement starts within a few of almost any line
+    while True:
+        stop = min(end, target + window)
+        found = next((line for line in segment_starts(lines, begin, stop) if line >= target), None)
+        if found is not None or stop == end:
+            return found
+        window *= 2
 
 
 def read_lines(lines: list[str], start: int, end: int) -> list[Chunk]:

@@ -629,8 +629,24 @@ class ModuleAnalysis:
 
 
 def names_in(node: ast.AST) -> set[str]:
-    """The names a piece of code mentions."""
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    """The names a piece of code mentions. (``ast.walk`` would visit the tokens and scalar
+    fields that hold no name: this runs for every latent's parameters on every check.)"""
+    names: set[str] = set()
+    stack = [node]
+    AST, Name = ast.AST, ast.Name
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is Name:
+            names.add(node.id)
+            continue
+        for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack += [item for item in value if isinstance(item, AST)]
+            elif isinstance(value, AST):
+                stack.append(value)
+    return names
 
 
 # The positional parameters of catalog objects, by id (the object kept to tell a reused

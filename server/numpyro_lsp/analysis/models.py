@@ -434,6 +434,8 @@ class ModuleAnalysis:
             local.functions.setdefault(info.name, info)
         view.lookups = local
         view._resolved = self._resolved
+        # The same statements, resolved the same way: the part keeps them for later versions.
+        view.part_facts["calls by package"] = part._calls_by_package()
         return view
 
     def calls_in(self, function: FunctionInfo) -> list[CatalogCall]:
@@ -449,6 +451,25 @@ class ModuleAnalysis:
     def decorated_by(self, call: ast.Call) -> FunctionInfo | None:
         assert self.lookups is not None, "the analysis is not finished"
         return self.lookups.decorated.get(id(call))
+
+    def calls_from(self, *packages: str) -> list[tuple[ast.Call, str]]:
+        """The calls whose callee resolves into one of these top-level packages (``numpy``,
+        ``torch``), with the callee's path: the file's calls are resolved once, for all the
+        rules that look for one library's (a chunk check's view reads its part's)."""
+        by_package = self._calls_by_package()
+        if len(packages) == 1:
+            return by_package.get(packages[0], [])
+        return [found for package in packages for found in by_package.get(package, ())]
+
+    def _calls_by_package(self) -> dict[str, list[tuple[ast.Call, str]]]:
+        by_package = self.part_facts.get("calls by package")
+        if by_package is None:
+            by_package = self.part_facts["calls by package"] = {}
+            for call in self.nodes(ast.Call):
+                path = self.resolve(call.func)
+                if path is not None:
+                    by_package.setdefault(path.partition(".")[0], []).append((call, path))
+        return by_package
 
     def nodes(self, *types: type) -> list[ast.AST]:
         """Every node of these types in the file, in source order."""

@@ -88,18 +88,19 @@ def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Ca
                 for n in lambdas
             )
 
-        module_calls = [
-            c
-            for c in part.nodes(ast.Call)
-            if part.owner(c) is None and not (lambdas and in_lambda(c))
-        ]
+        def module_level(call: ast.Call) -> bool:
+            return part.owner(call) is None and not (lambdas and in_lambda(call))
+
         first_use = next(
-            (c for c in module_calls if starts_backend(part.resolve(c.func) or "")), None
+            (c for c, path in part.calls_from("jax") if starts_backend(path) and module_level(c)),
+            None,
         )
         setups = []
-        for call in module_calls:
+        for call, _ in part.calls_from("numpyro"):
             obj = part.catalog_object(call.func)
-            if obj is not None and obj["path"] in DEVICE_SETUP and not asks_for_one(call, obj):
+            if obj is None or obj["path"] not in DEVICE_SETUP or asks_for_one(call, obj):
+                continue
+            if module_level(call):
                 setups.append((call, obj))
         kept = part.part_facts[CODE] = (first_use, setups)
     return kept

@@ -53,10 +53,8 @@ SEVERITY = Severity.ERROR
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
-    for node in analysis.nodes(ast.Call):
-        # The path first: the walk resolved every callee already, and few are numpy's.
-        path = analysis.resolve(node.func)
-        if path is None or not path.startswith("numpy.") or path.startswith("numpy.random"):
+    for node, path in analysis.calls_from("numpy"):
+        if not path.startswith("numpy.") or path.startswith("numpy.random"):
             continue
         model = analysis.in_model(node)
         if model is None:

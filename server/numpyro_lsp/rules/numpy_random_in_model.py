@@ -50,8 +50,7 @@ SEVERITY = Severity.WARNING
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
-    for node in analysis.nodes(ast.Call):
-        path = analysis.resolve(node.func) or ""
+    for node, path in analysis.calls_from("numpy", "random"):
         if path.startswith(("numpy.random.", "random.")) and analysis.in_model(node) is not None:
             yield Report(
                 node,

@@ -332,7 +332,13 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     # Only functions that may draw can reuse a key: skip the others without walking them.
     drawing: set[int] = set()  # ids of the definitions
     owners = analysis.owner_nodes
-    for call in analysis.nodes(ast.Call):
+    # What ``may_draw`` may say yes to: a ``.sample`` method, or a callee of jax's.
+    candidates = [
+        call
+        for call in analysis.nodes(ast.Call)
+        if type(call.func) is ast.Attribute and call.func.attr == "sample"
+    ]
+    for call in [*candidates, *(call for call, _ in analysis.calls_from("jax"))]:
         owner = owners.get(id(call))
         if owner is not None and id(owner) not in drawing and may_draw(analysis, call):
             drawing.add(id(owner))

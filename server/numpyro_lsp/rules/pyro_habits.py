@@ -54,27 +54,25 @@ SEVERITY = Severity.ERROR
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
-    for node in analysis.nodes(ast.Call):
-        path = analysis.resolve(node.func) or ""
-        package = path.split(".", 1)[0]
-        func = node.func
-        cuda = type(func) is ast.Attribute and func.attr == "cuda" and not node.args
-        if package not in ("torch", "pyro") and not cuda:
-            continue  # (tested before the model: the walk resolved every callee already)
+    for node, path in analysis.calls_from("torch", "pyro"):
         model = analysis.in_model(node)
         if model is None:
             continue
-        if package == "torch":
+        if path.split(".", 1)[0] == "torch":
             # On the model's data a torch call runs with concrete values (makkunda's pi-VAE
             # model maps its inputs through a torch network): only a traced value raises.
             arguments = [*node.args, *(k.value for k in node.keywords)]
             if not any(analysis.is_traced(a, model.traced) for a in arguments):
                 continue
-        if package in ("torch", "pyro"):
-            yield Report(
-                node,
-                f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "
-                "`jax.numpy` and `numpyro` instead",
-            )
-        elif cuda:
+        yield Report(
+            node,
+            f"`{ast.unparse(node.func)}` is PyTorch/Pyro: inside a NumPyro model use "
+            "`jax.numpy` and `numpyro` instead",
+        )
+    for node in analysis.nodes(ast.Call):
+        func = node.func
+        if type(func) is not ast.Attribute or func.attr != "cuda" or node.args:
+            continue
+        package = (analysis.resolve(func) or "").split(".", 1)[0]
+        if package not in ("torch", "pyro") and analysis.in_model(node) is not None:
             yield Report(node, "`.cuda()` does not exist in JAX: drop it (JAX places arrays)")

@@ -100,26 +100,32 @@ def bound_names(analysis: ModuleAnalysis, names: set[str]) -> set[str]:
     return names
 
 
-def numpyro_heads(analysis: ModuleAnalysis) -> set[str]:
-    """The names an import binds to a module of the catalog's packages somewhere: only a
-    chain that starts with one can name a missing NumPyro attribute."""
-    roots = {module.split(".", 1)[0] for module in analysis.catalog.modules}
-    heads = {name for name, path in analysis.bindings.items() if path.split(".", 1)[0] in roots}
-    for name, by_function in analysis.local_bindings.items():
-        if any(path and path.split(".", 1)[0] in roots for path in by_function.values()):
-            heads.add(name)
-    return heads
+def binds_package(analysis: ModuleAnalysis, name: str, roots: set[str]) -> bool:
+    """Whether an import binds ``name`` to a module of one of these packages somewhere (at
+    module level or in a function): only a chain that starts with such a name can name a
+    missing NumPyro attribute."""
+    path = analysis.bindings.get(name)
+    if path is not None and path.split(".", 1)[0] in roots:
+        return True
+    local = analysis.local_bindings.get(name, {}).values()
+    return any(path and path.split(".", 1)[0] in roots for path in local)
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Attributes and imports: their names resolve through the imports alone."""
-    heads = numpyro_heads(analysis)
+    roots = {module.split(".", 1)[0] for module in analysis.catalog.modules}
+    heads: dict[str, bool] = {}  # (resolving every attribute chain costs more than this)
     for node in analysis.nodes(ast.Attribute):
         head = node.value
         while type(head) is ast.Attribute:
             head = head.value
-        if type(head) is not ast.Name or head.id not in heads:
-            continue  # (resolving every attribute chain of the file costs more than this)
+        if type(head) is not ast.Name:
+            continue
+        numpyro = heads.get(head.id)
+        if numpyro is None:
+            numpyro = heads[head.id] = binds_package(analysis, head.id, roots)
+        if not numpyro:
+            continue
         report = unknown_attribute(analysis, node)
         if report is not None:
             yield report

@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from numpyro_lsp.analysis.conditions import Fact, facts
-from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, Site, dotted_parts
+from numpyro_lsp.analysis.models import (
+    COMPOUND_STATEMENTS,
+    FunctionInfo,
+    ModuleAnalysis,
+    Site,
+    dotted_parts,
+)
 
 # How many calls deep sites are followed (a helper calling a helper calling ...).
 MAX_DEPTH = 8
@@ -135,14 +141,14 @@ def _is_main_guard(node: ast.If) -> bool:
 
 
 def _ends(body: list[ast.stmt]) -> bool:
-    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise | ast.Continue | ast.Break)
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
 
 
 def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int, str], ...]]]:
     """The calls a statement's own expressions make when it runs, each with the branches of
     the conditional expressions (``a if c else b``) it sits in: not the calls of nested
     statements, function definitions or lambdas."""
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return
     pending = [(c, ()) for c in ast.iter_child_nodes(statement) if not isinstance(c, ast.stmt)]
     while pending:
@@ -207,22 +213,25 @@ class _Walk:
         return around
 
     def statement(self, node: ast.stmt, around: _Around) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             return
         self.own(node, around)
+        if kind not in COMPOUND_STATEMENTS:
+            return  # (most statements: one test, not a test of each compound kind)
         if isinstance(node, ast.If):
             if _is_main_guard(node):
                 self.block(node.body, around)
                 return
             self.block(node.body, around.branch(node, "body", facts(node.test, True)))
             self.block(node.orelse, around.branch(node, "orelse", facts(node.test, False)))
-        elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             self.block(node.body, replace(around, loops=(*around.loops, node)))
             self.block(node.orelse, around)
-        elif isinstance(node, ast.With | ast.AsyncWith):
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
             handlers = [h for item in node.items if (h := self.handler(item.context_expr))]
             self.block(node.body, replace(around, handlers=(*around.handlers, *handlers)))
-        elif isinstance(node, ast.Try | ast.TryStar):
+        elif isinstance(node, (ast.Try, ast.TryStar)):
             parts = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
             for i, part in enumerate(parts):
                 self.block(part, around.branch(node, str(i)))

@@ -52,7 +52,7 @@ def facts(test: ast.expr, holds: bool = True, depth: int = 0) -> frozenset[Fact]
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Eq | ast.NotEq)
+        and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
         and isinstance(test.comparators[0], ast.Constant)
     ):
         subject = _subject(test.left)

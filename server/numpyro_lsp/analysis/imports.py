@@ -16,7 +16,7 @@ _IMPORT_START = re.compile(r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import\b|import[ \t
 
 def bindings_from_tree(tree: ast.AST) -> dict[str, str]:
     return bindings_from_imports(
-        n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+        n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
     )
 
 

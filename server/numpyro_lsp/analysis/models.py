@@ -190,8 +190,9 @@ class FunctionInfo:
         """The ids of the nodes that run only on concrete values: those under
         ``if not_jax_tracer(x):``, numpyro's own guard for eager-only checks."""
         found: set[int] = set()
-        for node in self.nodes:
-            if type(node) is ast.If and _is_concrete_check(node.test):
+        scope, definition = self.scope, self.node
+        for node in scope.nodes(ast.If):  # (the part's: fewer than the function's nodes)
+            if scope.owner_nodes.get(id(node)) is definition and _is_concrete_check(node.test):
                 found.update(id(n) for s in node.body for n in ast.walk(s))
         return found
 
@@ -717,7 +718,7 @@ def _is_concrete_check(test: ast.expr) -> bool:
 
 def _exits(body: list[ast.stmt]) -> bool:
     """Whether a block always leaves the function (ends in ``return`` or ``raise``)."""
-    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
 
 
 def _is_none(node: ast.AST | None) -> bool:
@@ -742,13 +743,13 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
     if isinstance(node, ast.Call):
         return _call_is_traced(analysis, node, traced)
     if isinstance(node, ast.Compare):
-        if all(isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
+        if all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
             return False
         if _is_key_test(node):
             return False
     if isinstance(node, ast.BoolOp):
         return _bool_op_is_traced(analysis, node, traced)
-    if isinstance(node, ast.Lambda | ast.FunctionDef):
+    if isinstance(node, (ast.Lambda, ast.FunctionDef)):
         return False
     if isinstance(node, ast.Subscript):
         return is_traced(analysis, node.value, traced) or is_traced(analysis, node.slice, traced)
@@ -793,7 +794,7 @@ def _is_key_test(node: ast.Compare) -> bool:
     """``"params" in nn_vars``: a string in a container is a key or item test, never an
     array operation (an array cannot hold strings)."""
     return (
-        all(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+        all(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
         and isinstance(node.left, ast.Constant)
         and isinstance(node.left.value, str)
     )
@@ -843,7 +844,7 @@ def _iterated_values(iterable: ast.expr, target: ast.AST) -> ast.AST:
 def assigned_names(target: ast.AST) -> Iterator[str]:
     if isinstance(target, ast.Name):
         yield target.id
-    elif isinstance(target, ast.Tuple | ast.List):
+    elif isinstance(target, (ast.Tuple, ast.List)):
         for element in target.elts:
             yield from assigned_names(element)
     elif isinstance(target, ast.Starred):
@@ -888,14 +889,14 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
 def _flow(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool:
     """Add the names a flow node gives a traced value to ``traced``; False when its value
     is not traced (yet: more traced names may make it so)."""
-    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         if node.value is None:
             return True
         if not is_traced(analysis, node.value, traced):
             return False
         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
             traced.update(assigned_names(target))
-    elif isinstance(node, ast.For | ast.comprehension):
+    elif isinstance(node, (ast.For, ast.comprehension)):
         if not is_traced(analysis, node.iter, traced):
             return False
         traced.update(assigned_names(_iterated_values(node.iter, node.target)))
@@ -1086,7 +1087,7 @@ class _Context:
 
 
 # The statements that hold others (Python 3.11's): every other kind holds only expressions.
-_COMPOUND_STATEMENTS = frozenset(
+COMPOUND_STATEMENTS = frozenset(
     {
         ast.FunctionDef,
         ast.AsyncFunctionDef,
@@ -1123,10 +1124,10 @@ class _Walker:
                 )
 
     def statement(self, node: ast.stmt, context: _Context) -> None:
-        if type(node) not in _COMPOUND_STATEMENTS:
+        if type(node) not in COMPOUND_STATEMENTS:
             self.simple_statement(node, context)
             return
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             info = self.functions[id(node)]
             self.calls_of(node, context)
             for decorator in node.decorator_list:
@@ -1139,7 +1140,7 @@ class _Walker:
         if isinstance(node, ast.ClassDef):
             self.block(node.body, _Context(handlers=context.handlers))
             return
-        if isinstance(node, ast.With | ast.AsyncWith):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
             inner = context
             header = self.analysis.calls_by_statement.get(id(node), [])
             for item in node.items:
@@ -1151,7 +1152,7 @@ class _Walker:
                 inner = self.enter(item, inner)
             self.block(node.body, inner)
             return
-        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             self.calls_of(node, context)
             self.block(node.body, context.with_(loops=(*context.loops, node)))
             self.block(node.orelse, context)
@@ -1169,7 +1170,7 @@ class _Walker:
             )
             self.block(node.orelse, orelse)
             return
-        if isinstance(node, ast.Try | ast.TryStar):
+        if isinstance(node, (ast.Try, ast.TryStar)):
             parts = [("body", node.body), ("else", node.orelse), ("finally", node.finalbody)]
             parts += [(f"except{i}", h.body) for i, h in enumerate(node.handlers)]
             for label, body in parts:

@@ -315,9 +315,9 @@ def _module_names(statement: ast.stmt) -> tuple[set[str], set[str]]:
         reads.update(symbol.get_name() for symbol in free)
     # A loop's (or a ``with``'s) target is bound before its body reads it: ``for i in
     # range(n): career = career.at[i].set(...)`` does not read the ``i`` a plot's loop set.
-    if isinstance(statement, ast.For | ast.AsyncFor):
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
         reads -= _names(statement.target, ast.Store) - _names(statement.iter, ast.Load)
-    elif isinstance(statement, ast.With | ast.AsyncWith):
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
         for item in statement.items:
             if item.optional_vars is not None:
                 reads -= _names(item.optional_vars, ast.Store) - _names(item.context_expr, ast.Load)

@@ -191,7 +191,7 @@ class Shapes:
             return None
         depth += 1
         if isinstance(node, ast.Constant):
-            return () if isinstance(node.value, int | float) else None
+            return () if isinstance(node.value, (int, float)) else None
         if isinstance(node, ast.Name):
             return self.name(node.id, depth)
         if isinstance(node, ast.UnaryOp):
@@ -241,13 +241,13 @@ class Shapes:
         name assigned one of those. Anything else may be an int or a tuple: no shape."""
         if depth > MAX_DEPTH:
             return None
-        if isinstance(node, ast.Tuple | ast.List):
+        if isinstance(node, (ast.Tuple, ast.List)):
             return tuple(self.dim(e, depth + 1) for e in node.elts)
         if isinstance(node, ast.Attribute) and node.attr == "shape":
             return self.of(node.value, depth + 1)
         if isinstance(node, ast.Name):
             assigned = self.assigned(node.id)
-            if assigned is not None and isinstance(assigned[1], ast.Tuple | ast.List):
+            if assigned is not None and isinstance(assigned[1], (ast.Tuple, ast.List)):
                 return assigned[0].dims(assigned[1], depth + 1)
         size = self.dim(node, depth + 1)
         return None if size is None else (size,)
@@ -413,7 +413,7 @@ class Shapes:
         dims = self.dims(target, depth)
         if dims is None:
             return None
-        written = target.elts if isinstance(target, ast.Tuple | ast.List) else [target]
+        written = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
         return tuple(
             None if literal_int(w) == -1 else d for d, w in zip(dims, written, strict=True)
         )
@@ -427,7 +427,7 @@ def own_value(file: FileValues, name: str, value: ast.expr) -> ast.expr | None:
         for target in node.targets:
             if isinstance(target, ast.Name) and target.id == name:
                 return value
-            if isinstance(target, ast.Tuple | ast.List):
+            if isinstance(target, (ast.Tuple, ast.List)):
                 names = [e.id if isinstance(e, ast.Name) else None for e in target.elts]
                 if name in names:
                     if isinstance(value, ast.Tuple) and len(value.elts) == len(names):

@@ -211,7 +211,7 @@ class SiteIndex:
         if shape == KEYS and isinstance(value, ast.Dict):
             elements = [k for k in value.keys if k is not None]
         elif isinstance(value, ast.Set) or (
-            shape == ITEMS and isinstance(value, ast.List | ast.Tuple)
+            shape == ITEMS and isinstance(value, (ast.List, ast.Tuple))
         ):
             # A set is a dict whose keys are still being typed: ``config={"th"}``.
             elements = value.elts
@@ -244,7 +244,7 @@ class SiteIndex:
         analysis = self.analysis
         if depth > MAX_DEPTH:
             return ()
-        if isinstance(node, ast.Name | ast.Attribute):
+        if isinstance(node, (ast.Name, ast.Attribute)):
             parts = dotted_parts(node)
             imported = analysis.imported_models.get(".".join(parts)) if parts else None
             if imported is not None:

@@ -164,7 +164,7 @@ _MAX_EXPONENT = 64
 def literal_number(node: ast.AST) -> float | None:
     """The value of a numeric literal, or of simple arithmetic on literals: ``-1``, ``+2.5``,
     ``100**2``, ``1 / 1000``."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = literal_number(node.operand)
         if value is None:
             return None

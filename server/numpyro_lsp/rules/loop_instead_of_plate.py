@@ -54,7 +54,7 @@ def carried_names(loop: ast.For) -> set[str]:
     next make it a sequence (``scan``), not a plate."""
     assigned: set[str] = set()
     for node in ast.walk(loop):
-        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 assigned.update(assigned_names(target))
@@ -73,7 +73,7 @@ def plate_fix(analysis: ModuleAnalysis, loop: ast.For, sites: list[Site]) -> dic
     calls = {id(s.call) for s in sites}
     names: dict[str, str] = {}
     for statement in loop.body:
-        value = statement.value if isinstance(statement, ast.Expr | ast.Assign) else None
+        value = statement.value if isinstance(statement, (ast.Expr, ast.Assign)) else None
         if value is None or id(value) not in calls:
             return None
         site = next(s for s in sites if s.call is value)

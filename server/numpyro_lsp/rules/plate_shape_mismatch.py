@@ -80,7 +80,7 @@ def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | No
     constraint has an event dimension (numpyro's ``arg_constraints``, in the catalog) holds
     the event, not the batch."""
     for method, call in use.methods:
-        if method == "expand" and call.args and isinstance(call.args[0], ast.List | ast.Tuple):
+        if method == "expand" and call.args and isinstance(call.args[0], (ast.List, ast.Tuple)):
             sizes = call.args[0].elts
             if len(sizes) == 1:
                 return sizes[0]
@@ -94,7 +94,7 @@ def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | No
             isinstance(value, ast.Call)
             and analysis.resolve(value.func) in VECTOR_BUILDERS
             and value.args
-            and not isinstance(value.args[0], ast.Tuple | ast.List)
+            and not isinstance(value.args[0], (ast.Tuple, ast.List))
         ):
             return value.args[0]
     return None

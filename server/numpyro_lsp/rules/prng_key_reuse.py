@@ -152,11 +152,11 @@ def may_draw(analysis: ModuleAnalysis, call: ast.Call) -> bool:
 
 def bound_by_loop(node: ast.For | ast.AsyncFor | ast.While) -> set[str]:
     """The names a loop gives a new value on each iteration: its target and assignments."""
-    names = set(assigned_names(node.target)) if isinstance(node, ast.For | ast.AsyncFor) else set()
+    names = set(assigned_names(node.target)) if isinstance(node, (ast.For, ast.AsyncFor)) else set()
     for child in ast.walk(node):
         if isinstance(child, ast.Assign):
             names.update(n for t in child.targets for n in assigned_names(t))
-        elif isinstance(child, ast.AugAssign | ast.AnnAssign | ast.For | ast.AsyncFor):
+        elif isinstance(child, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
             names.update(assigned_names(child.target))
         elif isinstance(child, ast.NamedExpr):
             names.add(child.target.id)
@@ -218,14 +218,14 @@ class _Scope:
                 del uses[before.get(name, 0) :]
 
     def statement(self, node: ast.stmt, loops, branches) -> None:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return
         if isinstance(node, ast.If):
             self.expression(node, loops, branches)
             self.branch(node.body, loops, (*branches, (id(node), "body")))
             self.branch(node.orelse, loops, (*branches, (id(node), "orelse")))
             return
-        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             self.expression(node, loops, branches)
             self.loop_bound[id(node)] = bound_by_loop(node)
             if not isinstance(node, ast.While):
@@ -233,7 +233,7 @@ class _Scope:
             self.block(node.body, (*loops, id(node)), branches)
             self.block(node.orelse, loops, branches)
             return
-        if isinstance(node, ast.Try | ast.TryStar):
+        if isinstance(node, (ast.Try, ast.TryStar)):
             parts = [node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)]
             for i, part in enumerate(parts):
                 self.branch(part, loops, (*branches, (id(node), str(i))))
@@ -244,7 +244,7 @@ class _Scope:
                 self.branch(case.body, loops, (*branches, (id(node), f"case{i}")))
             return
         self.expression(node, loops, branches)
-        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             self.assign((n for t in targets for n in assigned_names(t)), loops)
             return
@@ -354,13 +354,13 @@ def walked(statement: ast.stmt, found: list[ast.stmt] | None = None) -> list[ast
     down (functions and classes are skipped, a ``try`` has none of its own), appended to
     ``found`` (a list, not nested generators: every module-level statement is walked)."""
     found = [] if found is None else found
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return found
-    if isinstance(statement, ast.If | ast.For | ast.AsyncFor | ast.While):
+    if isinstance(statement, (ast.If, ast.For, ast.AsyncFor, ast.While)):
         found.append(statement)
         for child in (*statement.body, *statement.orelse):
             walked(child, found)
-    elif isinstance(statement, ast.Try | ast.TryStar):
+    elif isinstance(statement, (ast.Try, ast.TryStar)):
         for part in (statement.body, statement.orelse, statement.finalbody):
             for child in part:
                 walked(child, found)
@@ -374,7 +374,7 @@ def walked(statement: ast.stmt, found: list[ast.stmt] | None = None) -> list[ast
                 walked(child, found)
     else:
         found.append(statement)
-        if not isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr):
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)):
             for child in ast.iter_child_nodes(statement):
                 if isinstance(child, ast.stmt):
                     walked(child, found)
@@ -383,7 +383,7 @@ def walked(statement: ast.stmt, found: list[ast.stmt] | None = None) -> list[ast
 
 def walk_assigned(statement: ast.stmt) -> list[str]:
     """The names ``_Scope.statement`` gives a new value in a statement it walks."""
-    if isinstance(statement, ast.For | ast.AsyncFor | ast.AnnAssign | ast.AugAssign):
+    if isinstance(statement, (ast.For, ast.AsyncFor, ast.AnnAssign, ast.AugAssign)):
         return list(assigned_names(statement.target))
     if isinstance(statement, ast.Assign):
         return [n for t in statement.targets for n in assigned_names(t)]

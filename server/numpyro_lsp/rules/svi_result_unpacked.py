@@ -78,7 +78,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         ):
             continue
         for target in node.targets:
-            if not isinstance(target, ast.Tuple | ast.List) or len(target.elts) == RESULT_FIELDS:
+            if not isinstance(target, (ast.Tuple, ast.List)) or len(target.elts) == RESULT_FIELDS:
                 continue
             if any(isinstance(e, ast.Starred) for e in target.elts):
                 continue

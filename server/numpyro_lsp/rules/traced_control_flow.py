@@ -59,7 +59,6 @@ CODE = "NPR005"
 NAME = "python-control-flow-on-traced-value"
 SEVERITY = Severity.ERROR
 KEYWORDS = {ast.If: "if", ast.While: "while", ast.IfExp: "if", ast.Assert: "assert"}
-WATCHED = {*KEYWORDS, ast.comprehension, ast.Call}
 CONVERSIONS = {
     "bool": "TracerBoolConversionError",
     "int": "ConcretizationTypeError",
@@ -68,16 +67,36 @@ CONVERSIONS = {
 }
 
 
+def watched_nodes(analysis: ModuleAnalysis) -> dict[int, list[ast.AST]]:
+    """The nodes that could fail, by id of the function definition whose own body holds
+    them: the tests, comprehensions and conversion calls, read from the index by kind (a
+    model has thousands of nodes, and most models have none of these)."""
+    found: list[ast.AST] = [node for kind in KEYWORDS for node in analysis.nodes(kind)]
+    found += analysis.nodes(ast.comprehension)
+    found += [
+        call
+        for call in analysis.nodes(ast.Call)
+        if type(call.func) is ast.Name and call.func.id in CONVERSIONS
+    ]
+    by_owner: dict[int, list[ast.AST]] = {}
+    for node in found:
+        owner = analysis.owner_nodes.get(id(node))
+        if owner is not None:
+            by_owner.setdefault(id(owner), []).append(node)
+    return by_owner
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    watched = watched_nodes(analysis)
     for model in analysis.models:
-        if analysis.runs_eagerly(model):
+        nodes = watched.get(id(model.node))
+        if not nodes or analysis.runs_eagerly(model):
             continue
         # The traced names are asked only at a node that could fail: most models have none.
         concrete = model.concrete_nodes
-        for node in model.nodes:
-            # By exact type: a model has thousands of nodes, and ``ast`` makes no subclasses.
+        for node in nodes:
             kind = type(node)
-            if kind not in WATCHED or id(node) in concrete:
+            if id(node) in concrete:
                 continue
             keyword = KEYWORDS.get(kind)
             if keyword is not None:

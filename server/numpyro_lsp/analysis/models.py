@@ -678,7 +678,8 @@ _POSITIONAL: dict[int, tuple[dict, list[str]]] = {}
 _POSITIONAL_LIMIT = 4096
 
 
-def _positional_names(obj: dict) -> list[str]:
+def positional_parameters(obj: dict) -> list[str]:
+    """The names of a catalog object's parameters that a positional argument may fill."""
     known = _POSITIONAL.get(id(obj))
     if known is None or known[0] is not obj:
         if len(_POSITIONAL) >= _POSITIONAL_LIMIT:
@@ -690,7 +691,7 @@ def _positional_names(obj: dict) -> list[str]:
 
 def bind_arguments(obj: dict, call: ast.Call) -> dict[str, ast.expr]:
     """Map a call's arguments to the catalog parameter names they fill."""
-    positional = _positional_names(obj)
+    positional = positional_parameters(obj)
     bound: dict[str, ast.expr] = {}
     for name, arg in zip(positional, call.args, strict=False):
         if isinstance(arg, ast.Starred):
@@ -1486,10 +1487,14 @@ def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
         kept = part.part_facts["handed to unknown"] = set()
         value_of = attrgetter("value")
         for outer in part.nodes(ast.Call) if consumers else ():
+            keywords = outer.keywords
+            if consumers.isdisjoint(map(id, outer.args)) and (
+                not keywords or consumers.isdisjoint(map(id, map(value_of, keywords)))
+            ):
+                continue  # (most calls: no set made for them)
             handed = consumers.intersection(map(id, outer.args))
-            if outer.keywords:
-                handed.update(consumers.intersection(map(id, map(value_of, outer.keywords))))
-            if handed and part.catalog_object(outer.func) is None:
+            handed.update(consumers.intersection(map(id, map(value_of, keywords))))
+            if part.catalog_object(outer.func) is None:
                 kept |= handed
     return kept
 

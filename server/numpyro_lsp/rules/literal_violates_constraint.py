@@ -66,12 +66,21 @@ def bounds_text(constraint: dict) -> str:
     return " and ".join(parts)
 
 
+def parameters_by_name(analysis: ModuleAnalysis, obj: dict) -> dict[str, dict]:
+    """Once per distribution, not at each of its calls."""
+    kept = analysis.catalog.derived(CODE)
+    found = kept.get(obj["path"])
+    if found is None:
+        found = kept[obj["path"]] = {p["name"]: p for p in obj["params"]}
+    return found
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         obj = catalog_call.obj
         if obj["kind"] != "distribution":
             continue
-        params = {p["name"]: p for p in obj["params"]}
+        params = parameters_by_name(analysis, obj)
         arguments = bind_arguments(obj, catalog_call.call)
         unchecked = arguments.get("validate_args")
         if isinstance(unchecked, ast.Constant) and unchecked.value is False:

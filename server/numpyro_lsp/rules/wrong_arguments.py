@@ -35,6 +35,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from numpyro_lsp.analysis.models import positional_parameters
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
@@ -92,7 +93,7 @@ def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
         keywords=frozenset(
             p["name"] for p in params if p["kind"] in ("positional_or_keyword", "keyword_only")
         ),
-        positional=[p["name"] for p in params if p["kind"].startswith("positional")],
+        positional=positional_parameters(obj),
     )
     return found
 

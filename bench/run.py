@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from floors import cli_times, engine_times
 from half_typed import measure_half_typed
+from instructions import available as valgrind_available
+from instructions import instruction_counts
 from machine import load_average, run_header
 from scaling import ScalingResult, SizedFile, scaling_session
 from scenarios import Budget, SessionResult, StartSample, Target, fresh_start, warm_session
@@ -32,6 +34,8 @@ from table import build_rows, render
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 DOCUMENT = ROOT / "examples" / "eight_schools.py"
+# The largest file whose check is counted in instructions (bench/instructions.py).
+INSTRUCTIONS_UP_TO_LINES = 2000
 
 
 def compile_bytecode() -> None:
@@ -123,6 +127,9 @@ def measure_floors(args: argparse.Namespace) -> dict[str, Any]:
             "lines": text.count("\n") + 1,
             **engine_times(text, args.engine_repeat),
         }
+        # Counted where it takes seconds, not minutes, under valgrind.
+        if valgrind_available() and lines <= INSTRUCTIONS_UP_TO_LINES:
+            engine[str(lines)]["instructions"] = instruction_counts(lines)
     return {"engine": engine, "cli": cli_times(args.cli_files, 3)}
 
 

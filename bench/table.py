@@ -247,6 +247,10 @@ class RowBuilder:
         engine = self.floors["engine"][size]
         self.add_ours(f"{at}:   whole-file check in-process p50 (CPU ms)", engine["engine"]["p50"])
         self.add_ours(f"{at}:   floor: ast.parse p50 (CPU ms)", engine["ast.parse"]["p50"])
+        counted = engine.get("instructions")
+        if counted is not None:  # where valgrind is installed (bench/instructions.py)
+            self.add_ours(f"{at}:   whole-file check (million instructions)", counted["engine"])
+            self.add_ours(f"{at}:   floor: ast.parse (million instructions)", counted["ast.parse"])
 
     def linearity_rows(self, sizes: list[str]) -> None:
         if len(sizes) < 2:

@@ -671,27 +671,25 @@ def names_in(node: ast.AST) -> set[str]:
     return names
 
 
-# The positional parameters of catalog objects, by id (the object kept to tell a reused
-# id): every call of a distribution or primitive binds its arguments. Emptied when it
-# outgrows a catalog, so the objects of catalogs replaced since are not held for good.
-_POSITIONAL: dict[int, tuple[dict, list[str]]] = {}
-_POSITIONAL_LIMIT = 4096
+def positional_parameters(obj: dict, catalog: Catalog | None = None) -> list[str]:
+    """The names of a catalog object's parameters that a positional argument may fill;
+    worked out once per object where ``catalog``, the object's, keeps them (a file calls a
+    few distributions hundreds of times)."""
+    kept = catalog.derived("positional parameters") if catalog is not None else None
+    found = kept.get(obj["path"]) if kept is not None else None
+    if found is None:
+        found = [p["name"] for p in obj["params"] if p["kind"].startswith("positional")]
+        if kept is not None:
+            kept[obj["path"]] = found
+    return found
 
 
-def positional_parameters(obj: dict) -> list[str]:
-    """The names of a catalog object's parameters that a positional argument may fill."""
-    known = _POSITIONAL.get(id(obj))
-    if known is None or known[0] is not obj:
-        if len(_POSITIONAL) >= _POSITIONAL_LIMIT:
-            _POSITIONAL.clear()
-        names = [p["name"] for p in obj["params"] if p["kind"].startswith("positional")]
-        known = _POSITIONAL[id(obj)] = (obj, names)
-    return known[1]
-
-
-def bind_arguments(obj: dict, call: ast.Call) -> dict[str, ast.expr]:
-    """Map a call's arguments to the catalog parameter names they fill."""
-    positional = positional_parameters(obj)
+def bind_arguments(
+    obj: dict, call: ast.Call, catalog: Catalog | None = None
+) -> dict[str, ast.expr]:
+    """Map a call's arguments to the catalog parameter names they fill (``catalog``: the
+    object's, where its positional parameters are kept)."""
+    positional = positional_parameters(obj, catalog)
     bound: dict[str, ast.expr] = {}
     for name, arg in zip(positional, call.args, strict=False):
         if isinstance(arg, ast.Starred):
@@ -1260,7 +1258,7 @@ class _Walker:
                 function.sites.append(site)
 
     def site(self, call: ast.Call, obj: dict, context: _Context, target: str | None) -> Site:
-        arguments = bind_arguments(obj, call)
+        arguments = bind_arguments(obj, call, self.analysis.catalog)
         name = arguments.get("name")
         distribution = None
         if obj["name"] == "sample" and "fn" in arguments:
@@ -1306,7 +1304,8 @@ def distribution_use(
         obj = analysis.catalog_object(node.func)
         if obj is None or obj["kind"] != "distribution":
             return None
-        return DistributionUse(obj, node, bind_arguments(obj, node), methods[::-1], expression)
+        arguments = bind_arguments(obj, node, analysis.catalog)
+        return DistributionUse(obj, node, arguments, methods[::-1], expression)
     return None
 
 

@@ -179,7 +179,7 @@ class SiteIndex:
         init_consumers = {k: v for found in candidates for k, v in found.init_consumers.items()}
         for catalog_call in (call for found in candidates for call in found.calls):
             shapes = SITE_NAME_ARGUMENTS[catalog_call.obj["path"]]
-            arguments = bind_arguments(catalog_call.obj, catalog_call.call)
+            arguments = bind_arguments(catalog_call.obj, catalog_call.call, analysis.catalog)
             owner = catalog_call.function
             strings = [
                 string
@@ -339,7 +339,8 @@ def _own_names(model: ModelDefinition) -> tuple[frozenset[str], bool]:
         complete = all(site.name is not None for site in function.sites)
         for call in model.analysis.calls_in(function):
             if call.obj["name"] in NAMED_PRIMITIVES:
-                name = bind_arguments(call.obj, call.call).get("name")
+                bound = bind_arguments(call.obj, call.call, model.analysis.catalog)
+                name = bound.get("name")
                 if is_site_string(name):
                     names.add(name.value)
         found = kept[id(function)] = (frozenset(names), complete)

@@ -81,7 +81,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         if obj["kind"] != "distribution":
             continue
         params = parameters_by_name(analysis, obj)
-        arguments = bind_arguments(obj, catalog_call.call)
+        arguments = bind_arguments(obj, catalog_call.call, analysis.catalog)
         unchecked = arguments.get("validate_args")
         if isinstance(unchecked, ast.Constant) and unchecked.value is False:
             continue  # numpyro checks nothing: the code asked for an invalid one on purpose

@@ -93,7 +93,7 @@ def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
         keywords=frozenset(
             p["name"] for p in params if p["kind"] in ("positional_or_keyword", "keyword_only")
         ),
-        positional=positional_parameters(obj),
+        positional=positional_parameters(obj, catalog),
     )
     return found
 

@@ -420,9 +420,6 @@ class ModuleAnalysis:
             infos=part.infos,
             model_ids=self.model_ids,
             instances=self.instances,
-            # The part's own answers: the view resolves names as the part does (the same
-            # statements, indexes and imports), and the part keeps them for later versions.
-            _resolved=part._resolved,
         )
         local = Lookups(
             [f for f in part.functions if id(f) in self.model_ids],
@@ -434,6 +431,9 @@ class ModuleAnalysis:
         for info in part.functions:
             local.functions.setdefault(info.name, info)
         view.lookups = local
+        # The file's answers, joined from its parts' walks: a chunk check that resolves a node
+        # of another part gets what that part's walk found, not an answer made with this
+        # part's owners and local bindings.
         view._resolved = self._resolved
         # The same statements, resolved the same way: the part keeps them for later versions.
         view.part_facts["calls by package"] = part._calls_by_package()

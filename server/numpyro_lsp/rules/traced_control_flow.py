@@ -114,11 +114,8 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                             "a comprehension filter on a traced value fails under NUTS: "
                             "use `jnp.where` on the whole array",
                         )
-            elif (
-                isinstance(node.func, ast.Name)
-                and node.func.id in CONVERSIONS
-                and node.func.id not in analysis.bindings
-                and any(analysis.is_traced(a, model.traced) for a in node.args)
+            elif node.func.id not in analysis.bindings and any(  # a conversion (watched_nodes)
+                analysis.is_traced(a, model.traced) for a in node.args
             ):
                 error = CONVERSIONS[node.func.id]
                 advice = (

@@ -45,6 +45,7 @@ CODE = "NPR016"
 NAME = "device-setup-after-jax-use"
 SEVERITY = Severity.WARNING
 DEVICE_SETUP = {"numpyro.set_host_device_count", "numpyro.set_platform"}
+DEVICE_SETUP_NAMES = {path.rpartition(".")[2] for path in DEVICE_SETUP}
 # JAX calls that start no backend: configuration, transformations that only wrap a
 # function, pytree utilities, and NumPy's print options (``jnp.set_printoptions`` calls
 # NumPy's; after it, ``set_host_device_count(2)`` still gives two devices with jax 0.10.2).
@@ -91,12 +92,17 @@ def part_calls(part: ModuleAnalysis) -> tuple[ast.Call | None, list[tuple[ast.Ca
         def module_level(call: ast.Call) -> bool:
             return part.owner(call) is None and not (lambdas and in_lambda(call))
 
+        # Most calls are in functions: the owner is looked up before the path is matched.
         first_use = next(
-            (c for c, path in part.calls_from("jax") if starts_backend(path) and module_level(c)),
+            (c for c, path in part.calls_from("jax") if module_level(c) and starts_backend(path)),
             None,
         )
         setups = []
-        for call, _ in part.calls_from("numpyro"):
+        for call, path in part.calls_from("numpyro"):
+            # The catalog is asked only for a name that may be a device setup (a re-export's
+            # path differs from the catalog's before the last dot).
+            if path.rpartition(".")[2] not in DEVICE_SETUP_NAMES:
+                continue
             obj = part.catalog_object(call.func)
             if obj is None or obj["path"] not in DEVICE_SETUP or asks_for_one(call, obj):
                 continue

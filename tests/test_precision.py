@@ -892,3 +892,20 @@ def test_draws_with_their_own_key_are_not_sites_of_a_trace():
         return jnp.array(draws)
     """
     assert findings(body) == []
+
+
+def test_draws_only_shown_are_not_combined():
+    # GregoryTomy/Causal-AI-Numpyro's Chapter2.py (the book's listing 2.4) shows that a
+    # distribution's ``.sample(key)`` and ``numpyro.sample(..., rng_key=key)`` give the same
+    # draws; a notebook cell may print them. Assigned and used together, they are correlated.
+    body = """\
+    key = random.PRNGKey(0)
+    categorical = dist.Categorical(probs=jnp.array([0.45, 0.30, 0.25]))
+    categorical.sample(key, sample_shape=(10,))
+    numpyro.sample("cat", categorical, rng_key=key, sample_shape=(10,))
+    print(random.normal(key, (3,)))
+
+    x = random.normal(key, (100,))
+    noise = random.normal(key, (100,))
+    """
+    assert findings(body) == [(8, "NPR015")]

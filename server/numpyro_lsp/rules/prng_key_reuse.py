@@ -5,7 +5,9 @@ Flags a JAX PRNG key that feeds two random draws (`jax.random` samplers,
 `Distribution.sample(key)`, `numpyro.sample(..., rng_key=key)`) with no `random.split` in
 between, and a draw in a loop or comprehension from a key that the loop never replaces.
 Handing one key to `mcmc.run` and then to a `Predictive` is not flagged: those are
-separate computations, as in numpyro's own docs.
+separate computations, as in numpyro's own docs. Nor is a draw outside a model that is only
+shown (a line of its own, or printed), as when a notebook shows that one key gives the same
+numbers twice: nothing combines it with another.
 
 ## Why is this bad?
 The same key gives the same random numbers. Nothing fails: the draws are perfectly
@@ -286,6 +288,8 @@ class _Scope:
         key are equal)."""
         if all(u.targets and u.targets <= later.targets for u in earlier):
             return True
+        if self.shown(later) or all(self.shown(u) for u in earlier):
+            return True
         if any(u.statement is later.statement for u in earlier):
             return is_comparison(later.statement)
         if self._compared is None:
@@ -293,6 +297,20 @@ class _Scope:
         return any(
             u.targets & names and later.targets & names for u in earlier for names in self._compared
         )
+
+    def shown(self, use: Use) -> bool:
+        """Whether a draw outside a model is its statement's whole value (``d.sample(key)``
+        on a line of its own, or printed): it is displayed or thrown away, never combined with
+        another draw (a notebook showing that one key gives the same numbers twice). In a model
+        a ``numpyro.sample`` statement records a site, so there it counts."""
+        statement = use.statement
+        if not isinstance(statement, ast.Expr) or self.analysis.in_model(use.node) is not None:
+            return False
+        value = statement.value
+        if isinstance(value, ast.Call) and value is not use.node:
+            printed = type(value.func) is ast.Name and value.func.id == "print"
+            return printed and any(argument is use.node for argument in value.args)
+        return value is use.node
 
     def use(self, key: ast.Name, use: Use, loops, in_comprehension: bool) -> None:
         earlier = [

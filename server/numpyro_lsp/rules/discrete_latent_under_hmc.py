@@ -12,11 +12,13 @@ that imports funsor (`numpyro.contrib.funsor`), whose enumeration then works, on
 cannot be enumerated (an unbounded support) is flagged.
 
 ## Why is this bad?
-HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns that
-`infer={"enumerate": "parallel"}` will be required, fails with `ImportError` when `funsor` is
-not installed, and fails with `RuntimeError` for an unbounded support such as Poisson's.
-Alternatives: `DiscreteHMCGibbs(NUTS(model))` (works without funsor), `MixedHMC`, or
-marginalising the discrete variable by hand (a `Mixture`, or `logsumexp` in a `factor`).
+HMC needs gradients, so numpyro 0.22 tries to enumerate the discrete site: it warns
+(`FutureWarning`) that `infer={"enumerate": "parallel"}` will be required, fails with
+`ImportError` when `funsor` is not installed, and fails with `RuntimeError` for an unbounded
+support such as Poisson's. Where funsor is installed, marking the site as the warning asks
+keeps the enumeration. Alternatives: `DiscreteHMCGibbs(NUTS(model))` (works without funsor),
+`MixedHMC`, or marginalising the discrete variable by hand (a `Mixture`, or `logsumexp` in a
+`factor`).
 
 ## Example
 ```python
@@ -129,14 +131,18 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             bounded = use.obj.get("has_enumerate_support")
             if bounded and (has_funsor or enumerated(site.arguments.get("infer"))):
                 continue  # enumeration as the user intends (needs funsor installed)
+            # With funsor installed the model runs, but numpyro warns (FutureWarning) that the
+            # site will have to be marked: the mark is the first fix there.
             reason = (
-                "its support is unbounded, so it cannot be enumerated (RuntimeError)"
+                "its support is unbounded, so it cannot be enumerated (RuntimeError); use"
                 if not bounded
-                else "numpyro enumerates it, which needs funsor (ImportError without it)"
+                else "numpyro enumerates it only with funsor installed (ImportError without "
+                "it) and warns it must be marked; with funsor, pass "
+                '`infer={"enumerate": "parallel"}`, or use'
             )
             yield Report(
                 site.name_node or site.call,
-                f"discrete latent {site_name_text(site)} under NUTS/HMC: {reason}; use "
+                f"discrete latent {site_name_text(site)} under NUTS/HMC: {reason} "
                 "`DiscreteHMCGibbs(NUTS(model))`, `MixedHMC`, or marginalise it",
                 related=(See(kernel.call, "the model is sampled with HMC here"),),
             )

@@ -187,9 +187,25 @@ def test_numpy_functions_that_read_only_a_shape_take_traced_values():
         j = numpyro.sample("j", dist.Normal(jnp.zeros((5, 5)), 1.0))
         j = j.at[np.diag_indices_from(j)].set(-0.8)
         lower = j[np.tril_indices_from(j, -1)]
-        return np.iscomplexobj(j), np.sum(j)
+        return np.iscomplexobj(j), np.trace(j)
     """
     assert findings(body) == [(5, "NPR002")]
+
+
+def test_numpy_reductions_run_as_the_tracers_own_methods():
+    # numpy's test/contrib/einstein/test_steinvi.py: ``np.sum(x, axis=-1)`` calls
+    # ``x.sum(axis=-1)``, which a tracer has; a list is converted first, and ``out=`` refused.
+    body = """\
+    def model(features, labels):
+        coefs = numpyro.sample("coefs", dist.Normal(np.zeros(3), np.ones(3)).to_event(1))
+        logits = numpyro.deterministic("logits", np.sum(coefs * features, axis=-1))
+        scale = np.std(coefs, ddof=1) + np.max(coefs, axis=0, keepdims=True)
+        with numpyro.plate("data", labels.shape[0]):
+            numpyro.sample("obs", dist.Bernoulli(logits=logits / scale), obs=labels)
+        terms = [coefs[0], coefs[1]]
+        return np.exp(coefs), np.sum(terms), np.mean((coefs, coefs)), np.sum(coefs, out=labels)
+    """
+    assert findings(body) == [(8, "NPR002")] * 4
 
 
 def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():

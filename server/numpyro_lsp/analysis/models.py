@@ -32,6 +32,30 @@ STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
 # a tracer under jit (numpy 2, jax 0.10.2).
 STATIC_JAX_FUNCTIONS |= {"diag_indices_from", "tril_indices_from", "triu_indices_from"}
 STATIC_JAX_FUNCTIONS |= {"iscomplexobj", "isrealobj"}
+# NumPy reductions that hand an array other than an ndarray to its own method: on a tracer
+# `np.sum(x, axis=-1)` runs `x.sum(axis=-1)`, which works under jit, vmap and grad, where
+# `np.exp(x)` raises (numpy 2.4, jax 0.10.2, each form below tried). Per function: the
+# positional arguments before `out` (jax's methods refuse `out`), and the keywords tried.
+# A list or tuple of tracers is converted by NumPy first, and raises.
+_REDUCE = {"axis", "dtype", "keepdims", "initial", "where"}
+_EXTREMA = {"axis", "keepdims", "initial", "where"}
+NUMPY_METHOD_REDUCTIONS: dict[str, tuple[int, set[str]]] = {
+    "sum": (3, _REDUCE),
+    "prod": (3, _REDUCE),
+    "mean": (3, _REDUCE - {"initial"}),
+    "std": (3, _REDUCE - {"initial"} | {"ddof"}),
+    "var": (3, _REDUCE - {"initial"} | {"ddof"}),
+    "max": (2, _EXTREMA),
+    "min": (2, _EXTREMA),
+    "amax": (2, _EXTREMA),
+    "amin": (2, _EXTREMA),
+    "any": (2, {"axis", "keepdims", "where"}),
+    "all": (2, {"axis", "keepdims", "where"}),
+    "argmax": (2, {"axis", "keepdims"}),
+    "argmin": (2, {"axis", "keepdims"}),
+    "cumsum": (3, {"axis", "dtype"}),
+    "cumprod": (3, {"axis", "dtype"}),
+}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
 # ... and a distribution's shapes and support, also static (``d.shape()`` is a method).

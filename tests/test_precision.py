@@ -625,6 +625,38 @@ def test_a_model_that_tests_only_run_eagerly_is_not_traced():
     assert findings(body) == [(23, "NPR002"), (23, "NPR005")]
 
 
+def test_a_model_that_a_test_only_initializes_with_svi_is_not_traced():
+    # numpy's test/infer/test_svi.py::test_shared_param_init: ``svi.init`` runs the model
+    # once under seed, trace and substitute, with concrete values; ``svi.update`` traces it.
+    body = """\
+    from numpy.testing import assert_allclose
+    from numpyro import optim
+    from numpyro.infer import SVI, Trace_ELBO
+
+
+    def guide():
+        numpyro.param("shared", lambda _: 1.0)
+
+
+    def test_init():
+        def model():
+            assert_allclose(numpyro.param("shared"), 1.0)
+
+        svi = SVI(model, guide, optim.Adam(0.01), Trace_ELBO())
+        svi_state = svi.init(random.PRNGKey(0))
+        assert_allclose(svi.get_params(svi_state)["shared"], 1.0)
+
+
+    def test_update():
+        def model():
+            assert_allclose(numpyro.param("shared"), 1.0)
+
+        svi = SVI(model, guide, optim.Adam(0.01), Trace_ELBO())
+        svi.update(svi.init(random.PRNGKey(0)))
+    """
+    assert findings(body) == [(21, "NPR002")]
+
+
 # --- handlers followed ----------------------------------------------------------------------
 
 

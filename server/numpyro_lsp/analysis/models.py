@@ -71,6 +71,12 @@ STATIC_BUILTINS |= {"set", "frozenset"}
 # Handlers under which plain code runs a model eagerly: calling a model there does not
 # make the caller a model.
 EAGER_HANDLERS = {"numpyro.handlers.seed", "numpyro.handlers.trace"}
+# SVI's methods that run its model eagerly or not at all: ``init`` runs it once under
+# ``seed``, ``trace``, ``replay`` and ``substitute`` with concrete values, ``get_params`` not
+# at all (numpyro 0.22: a model that calls ``np.testing.assert_allclose`` on a param passes
+# ``svi.init`` and raises TracerArrayConversionError in ``svi.update`` and ``svi.run``).
+EAGER_SVI_METHODS = {"init", "get_params"}
+SVI_PATH = "numpyro.infer.SVI"
 # Catalog kinds that take a model as their first argument.
 MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
 # A function's ``def`` line, as a sort key (a C getter: a long script sorts thousands).
@@ -254,6 +260,9 @@ class ModelUse:
     wrapped: bool = False
     # The calls of the chain, in the same order (``handlers.condition(model, data={...})``).
     calls: list[ast.Call] = field(default_factory=list)
+    # ``svi = SVI(model, ...)`` in a function that calls nothing of ``svi`` but its
+    # ``EAGER_SVI_METHODS`` (a test of ``svi.init``): the model runs eagerly there.
+    initialized_only: bool = False
 
     def handled_sites(self, catalog: Catalog, handlers: set[str]) -> set[str] | None:
         """The site names that these handlers of the chain take over (``condition``'s
@@ -598,12 +607,13 @@ class ModuleAnalysis:
 
     def runs_eagerly(self, model: FunctionInfo) -> bool:
         """Whether the file only ever runs the model eagerly, under ``seed``/``trace``
-        handlers (as tests do), never under inference or a kernel: its values are concrete.
-        A model handed to nothing here (a library's) may be traced."""
+        handlers (as tests do) or by ``svi.init``, never under inference or a kernel: its
+        values are concrete. A model handed to nothing here (a library's) may be traced."""
         objects = self.catalog.objects
         uses = self.uses_of(model)
         return bool(uses) and all(
-            EAGER_HANDLERS & set(use.chain)
+            use.initialized_only
+            or EAGER_HANDLERS & set(use.chain)
             and all(objects.get(path, {}).get("kind") == "handler" for path in use.chain)
             for use in uses
         )
@@ -1481,7 +1491,9 @@ def _part_model_uses(
         for model, chain, chain_calls in model_of(call):
             function = function_at(model.id, model)
             wrapped = id(call) in handed_to_unknown
-            found.uses.append(ModelUse(model.id, chain, call, function, wrapped, chain_calls))
+            use = ModelUse(model.id, chain, call, function, wrapped, chain_calls)
+            use.initialized_only = chain == [SVI_PATH] and _only_initialized(call, catalog_call)
+            found.uses.append(use)
     # ``model_of`` calls itself through its closure, a cycle that holds the analysis: left
     # alone, each version's analysis would wait for a full collection to be freed.
     model_of = None
@@ -1520,6 +1532,31 @@ def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
             if part.catalog_object(outer.func) is None:
                 kept |= handed
     return kept
+
+
+def _only_initialized(call: ast.Call, catalog_call: CatalogCall) -> bool:
+    """``svi = SVI(model, ...)`` in a function whose every read of ``svi`` (nested functions
+    and lambdas included) calls one of ``EAGER_SVI_METHODS``. A call and its function are in
+    one part, so this is kept with the part's model uses."""
+    function = catalog_call.function
+    if function is None:
+        return False  # module level: other statements may run it
+    names = [n for n, values in function.assignment_history.items() if call in values]
+    if len(names) != 1:
+        return False
+    name, calls = names[0], set()
+    reads = []
+    for node in ast.walk(function.node):
+        kind = type(node)
+        if kind is ast.Name and node.id == name and type(node.ctx) is ast.Load:
+            reads.append(id(node))
+        elif kind is ast.Call and type(node.func) is ast.Attribute:
+            value = node.func.value
+            if type(value) is ast.Name and value.id == name and node.func.attr in EAGER_SVI_METHODS:
+                calls.add(id(value))
+        elif kind in (ast.Global, ast.Nonlocal) and name in node.names:
+            return False
+    return calls.issuperset(reads)
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:

@@ -6,6 +6,8 @@ model: a sample site, a `jnp` result, or anything computed from them. Reductions
 hands to the array's own method (`np.sum(x, axis=-1)` runs `x.sum(axis=-1)`; also `np.mean`,
 `np.max`, `np.std`, `np.any`, `np.argmax`, `np.cumsum`...) work on a traced array and are not
 flagged, unless given a list of traced values or `out=`.
+Models that the file only runs eagerly (under `handlers.seed` or `handlers.trace`, or by
+`svi.init` alone, as tests do) are not traced.
 
 ## Why is this bad?
 NumPy cannot take a JAX tracer. The first MCMC trace and a plain `handlers.seed` run pass,

@@ -704,9 +704,31 @@ def test_vector_parameters_of_multivariate_distributions_are_events():
             numpyro.sample("m", dist.MultivariateNormal(jnp.zeros(k), jnp.eye(k)))
             numpyro.sample("c", dist.Multinomial(10, jnp.ones(k) / k))
             numpyro.sample("L", dist.LKJCholesky(k, 2.0))
-            numpyro.sample("bad", dist.Normal(jnp.zeros(k), 1.0))
+            numpyro.sample("bad", dist.Normal(jnp.zeros(3), 1.0))
     """
     assert findings(body) == [(7, "NPR018")]
+
+
+def test_a_batch_and_a_plate_of_sizes_not_shown_to_differ_are_not_a_mismatch():
+    # numpy's test/infer/test_autoguide.py::test_autoguide_deterministic: ``y.size`` and
+    # ``len(y)`` are one size for 1-d data; only sizes the file shows to differ clash.
+    body = """\
+    N, K = 100, 3
+
+
+    def model(y=None):
+        n, len_y = (y.size, len(y)) if y is not None else (1, 1)
+        mu = numpyro.sample("mu", dist.Normal(0, 5))
+        with numpyro.plate("N", len_y):
+            y = numpyro.sample("y", dist.Normal(mu, 1.0).expand((n,)), obs=y)
+        with numpyro.plate("data", N):
+            numpyro.sample("w", dist.Normal(0.0, 1.0).expand([K]))
+            numpyro.sample("v", dist.Normal(0.0, 1.0).expand([N]))
+            numpyro.sample("u", dist.Normal(jnp.zeros(3), 1.0))
+        with numpyro.plate("batch", N, subsample_size=10):  # its sites' batch is 10
+            numpyro.sample("s", dist.Normal(0.0, 1.0).expand([10]))
+    """
+    assert findings(body) == [(10, "NPR018"), (12, "NPR018")]
 
 
 # --- Predictive ------------------------------------------------------------------------

@@ -187,9 +187,25 @@ def test_numpy_functions_that_read_only_a_shape_take_traced_values():
         j = numpyro.sample("j", dist.Normal(jnp.zeros((5, 5)), 1.0))
         j = j.at[np.diag_indices_from(j)].set(-0.8)
         lower = j[np.tril_indices_from(j, -1)]
-        return np.iscomplexobj(j), np.sum(j)
+        return np.iscomplexobj(j), np.trace(j)
     """
     assert findings(body) == [(5, "NPR002")]
+
+
+def test_numpy_reductions_run_as_the_tracers_own_methods():
+    # numpy's test/contrib/einstein/test_steinvi.py: ``np.sum(x, axis=-1)`` calls
+    # ``x.sum(axis=-1)``, which a tracer has; a list is converted first, and ``out=`` refused.
+    body = """\
+    def model(features, labels):
+        coefs = numpyro.sample("coefs", dist.Normal(np.zeros(3), np.ones(3)).to_event(1))
+        logits = numpyro.deterministic("logits", np.sum(coefs * features, axis=-1))
+        scale = np.std(coefs, ddof=1) + np.max(coefs, axis=0, keepdims=True)
+        with numpyro.plate("data", labels.shape[0]):
+            numpyro.sample("obs", dist.Bernoulli(logits=logits / scale), obs=labels)
+        terms = [coefs[0], coefs[1]]
+        return np.exp(coefs), np.sum(terms), np.mean((coefs, coefs)), np.sum(coefs, out=labels)
+    """
+    assert findings(body) == [(8, "NPR002")] * 4
 
 
 def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():
@@ -609,6 +625,38 @@ def test_a_model_that_tests_only_run_eagerly_is_not_traced():
     assert findings(body) == [(23, "NPR002"), (23, "NPR005")]
 
 
+def test_a_model_that_a_test_only_initializes_with_svi_is_not_traced():
+    # numpy's test/infer/test_svi.py::test_shared_param_init: ``svi.init`` runs the model
+    # once under seed, trace and substitute, with concrete values; ``svi.update`` traces it.
+    body = """\
+    from numpy.testing import assert_allclose
+    from numpyro import optim
+    from numpyro.infer import SVI, Trace_ELBO
+
+
+    def guide():
+        numpyro.param("shared", lambda _: 1.0)
+
+
+    def test_init():
+        def model():
+            assert_allclose(numpyro.param("shared"), 1.0)
+
+        svi = SVI(model, guide, optim.Adam(0.01), Trace_ELBO())
+        svi_state = svi.init(random.PRNGKey(0))
+        assert_allclose(svi.get_params(svi_state)["shared"], 1.0)
+
+
+    def test_update():
+        def model():
+            assert_allclose(numpyro.param("shared"), 1.0)
+
+        svi = SVI(model, guide, optim.Adam(0.01), Trace_ELBO())
+        svi.update(svi.init(random.PRNGKey(0)))
+    """
+    assert findings(body) == [(21, "NPR002")]
+
+
 # --- handlers followed ----------------------------------------------------------------------
 
 
@@ -656,9 +704,31 @@ def test_vector_parameters_of_multivariate_distributions_are_events():
             numpyro.sample("m", dist.MultivariateNormal(jnp.zeros(k), jnp.eye(k)))
             numpyro.sample("c", dist.Multinomial(10, jnp.ones(k) / k))
             numpyro.sample("L", dist.LKJCholesky(k, 2.0))
-            numpyro.sample("bad", dist.Normal(jnp.zeros(k), 1.0))
+            numpyro.sample("bad", dist.Normal(jnp.zeros(3), 1.0))
     """
     assert findings(body) == [(7, "NPR018")]
+
+
+def test_a_batch_and_a_plate_of_sizes_not_shown_to_differ_are_not_a_mismatch():
+    # numpy's test/infer/test_autoguide.py::test_autoguide_deterministic: ``y.size`` and
+    # ``len(y)`` are one size for 1-d data; only sizes the file shows to differ clash.
+    body = """\
+    N, K = 100, 3
+
+
+    def model(y=None):
+        n, len_y = (y.size, len(y)) if y is not None else (1, 1)
+        mu = numpyro.sample("mu", dist.Normal(0, 5))
+        with numpyro.plate("N", len_y):
+            y = numpyro.sample("y", dist.Normal(mu, 1.0).expand((n,)), obs=y)
+        with numpyro.plate("data", N):
+            numpyro.sample("w", dist.Normal(0.0, 1.0).expand([K]))
+            numpyro.sample("v", dist.Normal(0.0, 1.0).expand([N]))
+            numpyro.sample("u", dist.Normal(jnp.zeros(3), 1.0))
+        with numpyro.plate("batch", N, subsample_size=10):  # its sites' batch is 10
+            numpyro.sample("s", dist.Normal(0.0, 1.0).expand([10]))
+    """
+    assert findings(body) == [(10, "NPR018"), (12, "NPR018")]
 
 
 # --- Predictive ------------------------------------------------------------------------

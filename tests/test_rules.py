@@ -186,9 +186,9 @@ FLAGGED = [
     ),
     (
         "NPR018",
-        "def m(y, k):\n    with numpyro.plate('n', y.shape[0]):\n"
-        "        numpyro.sample('w', dist.Normal(jnp.zeros(k), 1.0))\n",
-        "dist.Normal(jnp.zeros(k)",
+        "N, K = 10, 3\ndef m(y):\n    with numpyro.plate('n', N):\n"
+        "        numpyro.sample('w', dist.Normal(jnp.zeros(K), 1.0))\n",
+        "dist.Normal(jnp.zeros(K)",
     ),
 ]
 

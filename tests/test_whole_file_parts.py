@@ -149,6 +149,9 @@ PASSING = [
     "mcmc.run(key, Z, Y)",
     "handlers.seed(model, 0)(X)",
     "handlers.trace(handlers.seed(model, 0)).get_trace(Z, y=Y)",
+    "def model(x, y=None):\n    with numpyro.plate('n', N):\n"
+    "        numpyro.sample('w', dist.Normal(0, 1).expand([K]))",
+    "K = 3",
 ]
 
 

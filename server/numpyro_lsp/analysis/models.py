@@ -32,6 +32,30 @@ STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
 # a tracer under jit (numpy 2, jax 0.10.2).
 STATIC_JAX_FUNCTIONS |= {"diag_indices_from", "tril_indices_from", "triu_indices_from"}
 STATIC_JAX_FUNCTIONS |= {"iscomplexobj", "isrealobj"}
+# NumPy reductions that hand an array other than an ndarray to its own method: on a tracer
+# `np.sum(x, axis=-1)` runs `x.sum(axis=-1)`, which works under jit, vmap and grad, where
+# `np.exp(x)` raises (numpy 2.4, jax 0.10.2, each form below tried). Per function: the
+# positional arguments before `out` (jax's methods refuse `out`), and the keywords tried.
+# A list or tuple of tracers is converted by NumPy first, and raises.
+_REDUCE = {"axis", "dtype", "keepdims", "initial", "where"}
+_EXTREMA = {"axis", "keepdims", "initial", "where"}
+NUMPY_METHOD_REDUCTIONS: dict[str, tuple[int, set[str]]] = {
+    "sum": (3, _REDUCE),
+    "prod": (3, _REDUCE),
+    "mean": (3, _REDUCE - {"initial"}),
+    "std": (3, _REDUCE - {"initial"} | {"ddof"}),
+    "var": (3, _REDUCE - {"initial"} | {"ddof"}),
+    "max": (2, _EXTREMA),
+    "min": (2, _EXTREMA),
+    "amax": (2, _EXTREMA),
+    "amin": (2, _EXTREMA),
+    "any": (2, {"axis", "keepdims", "where"}),
+    "all": (2, {"axis", "keepdims", "where"}),
+    "argmax": (2, {"axis", "keepdims"}),
+    "argmin": (2, {"axis", "keepdims"}),
+    "cumsum": (3, {"axis", "dtype"}),
+    "cumprod": (3, {"axis", "dtype"}),
+}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
 # ... and a distribution's shapes and support, also static (``d.shape()`` is a method).
@@ -47,6 +71,12 @@ STATIC_BUILTINS |= {"set", "frozenset"}
 # Handlers under which plain code runs a model eagerly: calling a model there does not
 # make the caller a model.
 EAGER_HANDLERS = {"numpyro.handlers.seed", "numpyro.handlers.trace"}
+# SVI's methods that run its model eagerly or not at all: ``init`` runs it once under
+# ``seed``, ``trace``, ``replay`` and ``substitute`` with concrete values, ``get_params`` not
+# at all (numpyro 0.22: a model that calls ``np.testing.assert_allclose`` on a param passes
+# ``svi.init`` and raises TracerArrayConversionError in ``svi.update`` and ``svi.run``).
+EAGER_SVI_METHODS = {"init", "get_params"}
+SVI_PATH = "numpyro.infer.SVI"
 # Catalog kinds that take a model as their first argument.
 MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
 # A function's ``def`` line, as a sort key (a C getter: a long script sorts thousands).
@@ -230,6 +260,9 @@ class ModelUse:
     wrapped: bool = False
     # The calls of the chain, in the same order (``handlers.condition(model, data={...})``).
     calls: list[ast.Call] = field(default_factory=list)
+    # ``svi = SVI(model, ...)`` in a function that calls nothing of ``svi`` but its
+    # ``EAGER_SVI_METHODS`` (a test of ``svi.init``): the model runs eagerly there.
+    initialized_only: bool = False
 
     def handled_sites(self, catalog: Catalog, handlers: set[str]) -> set[str] | None:
         """The site names that these handlers of the chain take over (``condition``'s
@@ -574,12 +607,13 @@ class ModuleAnalysis:
 
     def runs_eagerly(self, model: FunctionInfo) -> bool:
         """Whether the file only ever runs the model eagerly, under ``seed``/``trace``
-        handlers (as tests do), never under inference or a kernel: its values are concrete.
-        A model handed to nothing here (a library's) may be traced."""
+        handlers (as tests do) or by ``svi.init``, never under inference or a kernel: its
+        values are concrete. A model handed to nothing here (a library's) may be traced."""
         objects = self.catalog.objects
         uses = self.uses_of(model)
         return bool(uses) and all(
-            EAGER_HANDLERS & set(use.chain)
+            use.initialized_only
+            or EAGER_HANDLERS & set(use.chain)
             and all(objects.get(path, {}).get("kind") == "handler" for path in use.chain)
             for use in uses
         )
@@ -1457,7 +1491,9 @@ def _part_model_uses(
         for model, chain, chain_calls in model_of(call):
             function = function_at(model.id, model)
             wrapped = id(call) in handed_to_unknown
-            found.uses.append(ModelUse(model.id, chain, call, function, wrapped, chain_calls))
+            use = ModelUse(model.id, chain, call, function, wrapped, chain_calls)
+            use.initialized_only = chain == [SVI_PATH] and _only_initialized(call, catalog_call)
+            found.uses.append(use)
     # ``model_of`` calls itself through its closure, a cycle that holds the analysis: left
     # alone, each version's analysis would wait for a full collection to be freed.
     model_of = None
@@ -1496,6 +1532,31 @@ def _handed_to_unknown(part: ModuleAnalysis) -> set[int]:
             if part.catalog_object(outer.func) is None:
                 kept |= handed
     return kept
+
+
+def _only_initialized(call: ast.Call, catalog_call: CatalogCall) -> bool:
+    """``svi = SVI(model, ...)`` in a function whose every read of ``svi`` (nested functions
+    and lambdas included) calls one of ``EAGER_SVI_METHODS``. A call and its function are in
+    one part, so this is kept with the part's model uses."""
+    function = catalog_call.function
+    if function is None:
+        return False  # module level: other statements may run it
+    names = [n for n, values in function.assignment_history.items() if call in values]
+    if len(names) != 1:
+        return False
+    name, calls = names[0], set()
+    reads = []
+    for node in ast.walk(function.node):
+        kind = type(node)
+        if kind is ast.Name and node.id == name and type(node.ctx) is ast.Load:
+            reads.append(id(node))
+        elif kind is ast.Call and type(node.func) is ast.Attribute:
+            value = node.func.value
+            if type(value) is ast.Name and value.id == name and node.func.attr in EAGER_SVI_METHODS:
+                calls.add(id(value))
+        elif kind in (ast.Global, ast.Nonlocal) and name in node.names:
+            return False
+    return calls.issuperset(reads)
 
 
 def first_model_argument(call: ast.Call) -> ast.expr | None:

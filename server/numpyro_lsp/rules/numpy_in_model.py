@@ -2,7 +2,12 @@
 
 ## What it does
 Flags NumPy functions (`np.exp`, `np.dot`, `np.array`...) applied to a traced value inside a
-model: a sample site, a `jnp` result, or anything computed from them.
+model: a sample site, a `jnp` result, or anything computed from them. Reductions that NumPy
+hands to the array's own method (`np.sum(x, axis=-1)` runs `x.sum(axis=-1)`; also `np.mean`,
+`np.max`, `np.std`, `np.any`, `np.argmax`, `np.cumsum`...) work on a traced array and are not
+flagged, unless given a list of traced values or `out=`.
+Models that the file only runs eagerly (under `handlers.seed` or `handlers.trace`, or by
+`svi.init` alone, as tests do) are not traced.
 
 ## Why is this bad?
 NumPy cannot take a JAX tracer. The first MCMC trace and a plain `handlers.seed` run pass,
@@ -44,7 +49,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import STATIC_JAX_FUNCTIONS
+from numpyro_lsp.analysis.models import (
+    NUMPY_METHOD_REDUCTIONS,
+    STATIC_JAX_FUNCTIONS,
+    FunctionInfo,
+)
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
 
 CODE = "NPR002"
@@ -61,7 +70,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             continue
         if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS or analysis.runs_eagerly(model):
             continue
-        if id(node) in model.concrete_nodes:
+        if id(node) in model.concrete_nodes or runs_as_method(analysis, node, path, model):
             continue
         arguments = [*node.args, *(k.value for k in node.keywords)]
         if any(analysis.is_traced(a, model.traced) for a in arguments):
@@ -79,3 +88,42 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 f"{problem}: use `{jax_path}`",
                 fix={"kind": "numpy_to_jnp", "path": path},
             )
+
+
+# What makes a sequence NumPy converts before reducing it: ``np.sum([a, b])`` raises.
+SEQUENCES = (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+def runs_as_method(
+    analysis: ModuleAnalysis, node: ast.Call, path: str, model: FunctionInfo
+) -> bool:
+    """``np.sum(coefs * x, axis=-1)``: NumPy hands the traced array to its own ``sum``, with
+    arguments jax's method takes, and nothing else in the call is traced."""
+    known = NUMPY_METHOD_REDUCTIONS.get(path.removeprefix("numpy."))
+    if known is None or not node.args:
+        return False
+    positional, keywords = known
+    if len(node.args) > positional or any(isinstance(a, ast.Starred) for a in node.args):
+        return False
+    if any(k.arg not in keywords for k in node.keywords):
+        return False  # ``out=``, ``**kwargs``, or a keyword not tried
+    array = node.args[0]
+    if not analysis.is_traced(array, model.traced) or is_sequence(analysis, array, model):
+        return False
+    rest = [*node.args[1:], *(k.value for k in node.keywords if k.arg != "where")]
+    return not any(analysis.is_traced(a, model.traced) for a in rest)
+
+
+def is_sequence(analysis: ModuleAnalysis, node: ast.expr, model: FunctionInfo) -> bool:
+    """A list or tuple written there, or given to the name in the model."""
+    values = analysis.values_assigned(node.id, model) if isinstance(node, ast.Name) else [node]
+    return any(isinstance(v, SEQUENCES) or sequence_call(v) for v in values)
+
+
+def sequence_call(node: ast.expr) -> bool:
+    """``list(...)``, ``tuple(...)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("list", "tuple")
+    )

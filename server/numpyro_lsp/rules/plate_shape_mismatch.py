@@ -2,15 +2,17 @@
 
 ## What it does
 Flags shape mistakes the code shows without running it: a vector-valued distribution (its
-parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) inside a plate of
-another size without `.to_event(1)`, and observations reshaped to a trailing singleton
-dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a one-dimensional plate. A parameter
-whose constraint has an event dimension (Dirichlet's `concentration`, MultivariateNormal's
-`loc`, Multinomial's `probs`, read from numpyro's `arg_constraints`) is the event, not a
-batch. Shapes are followed through the file (analysis/shapes.py): an `(n, 1)` column-vector
-mean, or an `(n, k)` observation or a vector-valued latent mean, inside a plate of size
-`n`, where the file shows those shapes (array constructors, draws with a shape, `[:, None]`,
-`.reshape`, `.expand`, and what the file passes to the model).
+parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) without
+`.to_event(1)` inside a plate whose size the file shows to differ from `k` (literals,
+constants, shapes it follows: `y.size` against `len(y)` is no difference), and observations
+reshaped to a trailing singleton dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a
+one-dimensional plate. A parameter whose constraint has an event dimension (Dirichlet's
+`concentration`, MultivariateNormal's `loc`, Multinomial's `probs`, read from numpyro's
+`arg_constraints`) is the event, not a batch. Shapes are followed through the file
+(analysis/shapes.py): an `(n, 1)` column-vector mean, or an `(n, k)` observation or a
+vector-valued latent mean, inside a plate of size `n`, where the file shows those shapes
+(array constructors, draws with a shape, `[:, None]`, `.reshape`, `.expand`, and what the
+file passes to the model).
 
 ## Why is this bad?
 The extra dimension broadcasts against the plate instead of matching it: numpyro only warns
@@ -100,15 +102,13 @@ def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | No
     return None
 
 
-def same(a: ast.expr | None, b: ast.expr | None) -> bool:
-    return a is not None and b is not None and ast.dump(a) == ast.dump(b)
-
-
-def check_site(analysis: ModuleAnalysis, site: Site) -> Iterator[Report]:
+def check_site(site: Site) -> Iterator[Report]:
+    """An inline ``y[:, None]`` observed against one plate: a batch built as
+    ``jnp.zeros(k)`` or ``.expand([k])`` is the whole-file check's (``vector_report``),
+    which knows the values of names."""
     if not site.plates or plate_dim(site.plates[-1]) != -1:
         return  # a plate on another dimension leaves the last one to the data
     plate = site.plates[-1]
-    use = site.distribution
     obs = site.arguments.get("obs")
     if len(site.plates) == 1 and obs is not None and trailing_singleton(obs):
         yield Report(
@@ -117,33 +117,51 @@ def check_site(analysis: ModuleAnalysis, site: Site) -> Iterator[Report]:
             f"`{plate.name or '?'}`: it broadcasts to (n, n); pass the 1-d array",
             related=(See(plate.call, "the plate"),),
         )
-    if use is None or use.has_method("to_event"):
-        return
-    size = vector_size(analysis, use)
-    if size is not None and not same(size, plate.size) and literal_size(size) != 1:
-        yield Report(
-            use.expression,
-            f"this distribution has a batch of size `{ast.unparse(size)}` inside the plate "
-            f"`{plate.name or '?'}` of size `{ast.unparse(plate.size) if plate.size else '?'}`: "
-            "add `.to_event(1)` if it is one vector-valued variable",
-            related=(See(plate.call, "the plate"),),
-        )
-
-
-def literal_size(node: ast.expr) -> int | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, int) else None
 
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for model in analysis.models:
         for site in model.sites:
             if site.primitive == "sample":
-                yield from check_site(analysis, site)
+                yield from check_site(site)
 
 
 def plate_dim(plate: Plate) -> int | None:
     dim = next((k.value for k in plate.call.keywords if k.arg == "dim"), None)
     return -1 if dim is None else literal_int(dim)
+
+
+def plate_batch(plate: Plate) -> ast.expr | None:
+    """The size of the plate's dimension at its sites: the subsample's, where it has one."""
+    if len(plate.call.args) > 2:
+        return plate.call.args[2]
+    subsample = next((k.value for k in plate.call.keywords if k.arg == "subsample_size"), None)
+    return plate.size if subsample is None else subsample
+
+
+def size_text(node: ast.expr, value: int) -> str:
+    return str(value) if literal_int(node) is not None else f"`{ast.unparse(node)}` = {value}"
+
+
+def vector_report(site: Site, size: ast.expr, shapes: Shapes) -> Report | None:
+    """A batch built as ``jnp.zeros(k)`` or ``.expand([k])`` in a plate of another size:
+    only where the file shows both sizes (literals, constants, known shapes) and they
+    differ. ``n = y.size`` against ``len(y)`` may be one size: nothing is said."""
+    plate = site.plates[-1]
+    batch = plate_batch(plate)
+    k = shapes.dim(size)
+    if k is None or k == 1 or batch is None:
+        return None
+    n = shapes.dim(batch)
+    if n is None or n == k:
+        return None
+    return Report(
+        site.distribution.expression,
+        f"this distribution has a batch of size {size_text(size, k)} inside the plate "
+        f"`{plate.name or '?'}` of size {size_text(batch, n)}: add `.to_event(1)` if it is "
+        "one vector-valued variable",
+        related=(See(plate.call, "the plate"),),
+    )
 
 
 def shape_text(shape: Shape) -> str:
@@ -217,14 +235,21 @@ def model_reports(
     reports = []
     for site in model.sites:
         use = site.distribution
-        if site.primitive != "sample" or len(site.plates) != 1 or use is None:
+        if site.primitive != "sample" or not site.plates or use is None:
             continue
-        if plate_dim(site.plates[0]) != -1 or use.has_method("to_event"):
+        if use.has_method("to_event"):
+            continue
+        size = vector_size(analysis, use)
+        if size is not None:  # ``jnp.zeros(k)``, ``.expand([k])``
+            if plate_dim(site.plates[-1]) == -1:
+                report = vector_report(site, size, shapes)
+                if report is not None:
+                    reports.append(report)
+            continue
+        if len(site.plates) != 1 or plate_dim(site.plates[0]) != -1:
             continue
         if (use.obj.get("support") or {}).get("event_dim", 0) != 0:
             continue  # a multivariate distribution: its vector is the event
-        if vector_size(analysis, use) is not None:
-            continue  # ``jnp.zeros(k)``, ``.expand([k])``: the chunk check's
         report = shape_report(site, shapes)
         if report is not None:
             reports.append(report)

@@ -4,7 +4,8 @@
 Flags Python control flow on a traced value inside a model: `if`, `while`, `assert`, a
 conditional expression, or `bool()`, `int()`, `float()`, `range()` of a sample site's value or
 of any `jnp`/`lax` result. Code under `if not_jax_tracer(x):` and models that the file
-only runs eagerly (under `handlers.seed` or `handlers.trace`, as tests do) are not traced.
+only runs eagerly (under `handlers.seed` or `handlers.trace`, or by `svi.init` alone, as
+tests do) are not traced.
 
 ## Why is this bad?
 Under NUTS the model is traced by JAX: traced values have no concrete value to branch on.

@@ -129,3 +129,36 @@ def test_shipped_catalog_matches_a_fresh_build(tmp_path):
     shipped = json.loads(shipped_catalog_path().read_text())
     assert fresh["numpyro_version"] == shipped["numpyro_version"]
     assert fresh == shipped
+
+
+def test_package_modules_are_what_import_finds(catalog):
+    """Every module the catalog lists imports (or fails only for a missing optional
+    dependency), and numpyro's own modules, scanned or not, are among them. (Not
+    ``numpyro.examples``: importing its datasets makes a folder in the installed package.)"""
+    script = (
+        "import importlib, json, sys\n"
+        "bad = []\n"
+        "names = [n for n in json.load(sys.stdin) if not n.startswith('numpyro.examples')]\n"
+        "for name in names:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ModuleNotFoundError as error:\n"
+        "        if (error.name or '').split('.')[0] == 'numpyro':\n"
+        "            bad.append(name)\n"
+        "    except Exception:\n"
+        "        pass  # found, failing on something else (an optional dependency's API)\n"
+        "print(json.dumps(bad))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(sorted(catalog.package_modules)),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env={**__import__("os").environ, "JAX_PLATFORMS": "cpu"},
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+    assert set(catalog.modules) <= catalog.package_modules
+    assert catalog.has_module("numpyro.contrib.hsgp.approximation")
+    assert not catalog.has_module("numpyro.contrib.autoguide")

@@ -131,6 +131,16 @@ FLAGGED = [
     ("NPR009", "from numpyro.infer import NUTs\n", "NUTs"),
     ("NPR009", "guide = AutoNormall(lambda: None)\n", "AutoNormall"),
     ("NPR009", "h = handlers.sed(lambda: None, 0)\n", "handlers.sed"),
+    (
+        "NPR009",
+        "from numpyro.contrib.autoguide import AutoDiagonalNormal\n",
+        "from numpyro.contrib.autoguide import AutoDiagonalNormal",
+    ),
+    (
+        "NPR009",
+        "import numpyro.contrib.gp.kernels as kernels\n",
+        "numpyro.contrib.gp.kernels as kernels",
+    ),
     ("NPR010", "d = dist.Normal(0, 1, 2)\n", "2)"),
     ("NPR010", "d = dist.Gamma(shape=1.0, rate=1.0)\n", "shape=1.0"),
     ("NPR010", "k = NUTS(lambda: None, step=0.1)\n", "step=0.1"),
@@ -265,7 +275,8 @@ SILENT = [
     ),
     (
         "NPR009",
-        "import numpyro.infer.util\nx = dist.Normal.arg_constraints\n"
+        "import numpyro.infer.util\nimport numpyro.contrib.hsgp.approximation as hsgp\n"
+        "from numpyro.contrib.funsor import config_enumerate\nx = dist.Normal.arg_constraints\n"
         "y = numpyro.infer.util.log_density\ndef AutoNormall():\n    pass\nz = AutoNormall()\n",
     ),
     (

@@ -410,6 +410,29 @@ def describe_object(path: str, name: str, obj, module_name: str) -> dict:
     return entry
 
 
+def package_modules() -> list[str]:
+    """Every module numpyro's folder holds, read from disk without importing any: a
+    ``numpyro.*`` import outside this list raises ModuleNotFoundError. Every folder counts
+    (one without ``__init__.py`` imports as a namespace package)."""
+    found = set()
+    for folder in map(Path, numpyro.__path__):
+        for path in folder.rglob("*"):
+            if path.name == "__pycache__" or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(folder.parent)
+            if path.is_dir():
+                parts = list(relative.parts)
+            elif path.suffix in (".py", ".so", ".pyd"):
+                parts = [*relative.parts[:-1], path.name.split(".", 1)[0]]
+                parts = parts[:-1] if parts[-1] == "__init__" else parts
+            else:
+                continue
+            # Only names an import can spell (``numpyro/examples/.data`` holds datasets).
+            if all(part.isidentifier() for part in parts):
+                found.add(".".join(parts))
+    return sorted(found)
+
+
 def build() -> dict:
     CONSTRAINT_NAMES.update(constraint_names())
     modules: dict[str, dict] = {}
@@ -444,6 +467,7 @@ def build() -> dict:
         "numpyro_version": numpyro.__version__,
         "modules": modules,
         "objects": objects,
+        "package_modules": package_modules(),
     }
 
 

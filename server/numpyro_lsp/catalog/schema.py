@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-CATALOG_FORMAT = 2
+CATALOG_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Catalog:
     numpyro_version: str
     modules: dict[str, dict]
     objects: dict[str, dict]
+    # Every module of the numpyro package, scanned or not (``numpyro.contrib.hsgp``).
+    package_modules: frozenset[str] = frozenset()
     # Every public path an object is reachable by, e.g. "numpyro.infer.hmc.NUTS" is not one,
     # "numpyro.infer.NUTS" is.
     _paths: dict[str, str] = field(default_factory=dict, repr=False)
@@ -38,7 +40,12 @@ class Catalog:
 
     @classmethod
     def from_json(cls, data: dict) -> Catalog:
-        catalog = cls(data["numpyro_version"], data["modules"], data["objects"])
+        catalog = cls(
+            data["numpyro_version"],
+            data["modules"],
+            data["objects"],
+            frozenset(data["package_modules"]),
+        )
         for module_path, module in catalog.modules.items():
             for name, target in module["members"].items():
                 catalog._paths[f"{module_path}.{name}"] = target
@@ -99,6 +106,11 @@ class Catalog:
         return sorted(
             {p[len(prefix) :].split(".", 1)[0] for p in self.modules if p.startswith(prefix)}
         )
+
+    def has_module(self, path: str) -> bool:
+        """Whether ``import path`` finds a module of this numpyro (0.22 has
+        ``numpyro.contrib.hsgp``, and no ``numpyro.contrib.autoguide``)."""
+        return path in self.package_modules or path in self.modules
 
     def path_for_full_name(self, full_name: str) -> str | None:
         """The catalog path of a name as jedi spells it (``numpyro.infer.hmc.NUTS``)."""

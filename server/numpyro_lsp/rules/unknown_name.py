@@ -2,9 +2,10 @@
 
 ## What it does
 Flags names that NumPyro does not have, with the closest one it does: `dist.Normall`,
-`from numpyro.infer import NUTs`, an undefined `AutoNormall`. A name numpyro has in another
-module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is told where
-it is.
+`from numpyro.infer import NUTs`, an undefined `AutoNormall`, and imports of modules numpyro
+does not have (`from numpyro.contrib.autoguide import AutoDiagonalNormal`). A name numpyro has
+in another module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is
+told where it is.
 
 ## Why is this bad?
 Python reports these only when the line runs, and inside a model body only when inference
@@ -28,7 +29,10 @@ prior = dist.Normal(0.0, 1.0)
 
 ## Precision
 On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
-projects): no finding (its precision there is not measured yet).
+projects): 2 findings, 2 true (`numpyro.contrib.gp`, which numpyro does not have). On 35
+other public projects (1,396 files): 9 findings, 7 true; the 2 false ones read a name that a
+notebook cell imports with its first line indented, which IPython dedents and the analysis
+reads as comments.
 """
 
 from __future__ import annotations
@@ -74,9 +78,40 @@ def unknown_attribute(analysis: ModuleAnalysis, node: ast.Attribute) -> Report |
     return missing_from_module(analysis, node, module, name)
 
 
+def unknown_module(analysis: ModuleAnalysis, node: ast.AST, module: str) -> Report | None:
+    """An import of ``numpyro.<module>`` that numpyro's folder does not hold: told where the
+    names it imports are now, or the module of the same name elsewhere."""
+    catalog = analysis.catalog
+    if not module.startswith("numpyro.") or not catalog.package_modules:
+        return None
+    if catalog.has_module(module):
+        return None
+    parent, _, last = module.rpartition(".")
+    names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+    homes = {o["path"].rpartition(".")[0] for name in names for o in catalog.by_name(name)} or {
+        m for m in catalog.package_modules if m.rpartition(".")[2] == last
+    }
+    if catalog.has_attribute(parent, last):  # ``import numpyro.infer.MCMC``
+        hint = f"`{last}` is not a module: `from {parent} import {last}`"
+    elif len(homes) == 1:
+        hint = f"it is `{homes.pop()}`"
+    else:
+        hint = "check the name"
+    return Report(
+        node,
+        f"numpyro {catalog.numpyro_version} has no module `{module}` (ModuleNotFoundError): {hint}",
+    )
+
+
 def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[Report]:
     module = node.module
-    if node.level or module not in analysis.catalog.modules:
+    if node.level or module is None:
+        return
+    missing = unknown_module(analysis, node, module)
+    if missing is not None:
+        yield missing
+        return
+    if module not in analysis.catalog.modules:
         return
     for alias in node.names:
         if alias.name != "*" and lacks(analysis, module, alias.name):
@@ -131,6 +166,11 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             yield report
     for node in analysis.nodes(ast.ImportFrom):
         yield from unknown_imports(analysis, node)
+    for node in analysis.nodes(ast.Import):
+        for alias in node.names:
+            missing = unknown_module(analysis, alias, alias.name)
+            if missing is not None:
+                yield missing
 
 
 def part_names(part: ModuleAnalysis) -> tuple[set[str], set[str]]:

@@ -68,6 +68,10 @@ async def test_alias_aware_attribute_completion(client, editor, imports, express
         ("from numpyro import ", "handlers", "NUTS"),
         ("import numpyro.", "infer", "Normal"),
         ("from numpyro.", "distributions", "sample"),
+        # Modules the catalog does not scan: numpyro 0.22's folder has them.
+        ("import numpyro.contrib.", "hsgp", "autoguide"),
+        ("from numpyro.contrib import ", "funsor", "NUTS"),
+        ("import numpyro.", "contrib", "_typing"),
     ],
 )
 async def test_import_completion(client, editor, line, expected, unexpected):

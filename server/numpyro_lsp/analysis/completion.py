@@ -96,8 +96,9 @@ def complete(
             return []
         return module_candidates(catalog, path)
     if isinstance(context, ImportFromCompletion):
-        if context.module not in catalog.modules:
+        if not catalog.has_module(context.module):
             return []
+        # A module the catalog does not scan offers its submodules alone.
         candidates = module_candidates(catalog, context.module)
         known = {c.label for c in candidates}
         for sub in catalog.submodules(context.module):

@@ -101,11 +101,16 @@ class Catalog:
         return module is not None and name in module["attributes"]
 
     def submodules(self, module_path: str) -> list[str]:
-        """Names importable as ``module_path.<name>`` (for ``import numpyro.|``)."""
+        """Public names importable as ``module_path.<name>`` (for ``import numpyro.|``):
+        scanned modules and the rest of the package (``numpyro.contrib.hsgp``)."""
         prefix = module_path + "."
-        return sorted(
-            {p[len(prefix) :].split(".", 1)[0] for p in self.modules if p.startswith(prefix)}
-        )
+        found = {
+            p[len(prefix) :].split(".", 1)[0]
+            for modules in (self.modules, self.package_modules)
+            for p in modules
+            if p.startswith(prefix)
+        }
+        return sorted(name for name in found if not name.startswith("_"))
 
     def has_module(self, path: str) -> bool:
         """Whether ``import path`` finds a module of this numpyro (0.22 has

@@ -580,3 +580,32 @@ async def test_a_smoke_test_that_fails_in_a_cell_above_names_that_cell(nb_client
     # The program's line 6 is the second cell's line 2; the message says so.
     assert "fails_above.ipynb:cell 2:2" in nb_client.messages[-1].message
     assert "ipynb:6" not in nb_client.messages[-1].message
+
+
+async def test_a_cell_ipython_dedents_answers_at_its_own_columns(nb_client):
+    # A cell whose first line is indented runs dedented in IPython; the program holds it so,
+    # and positions cross back by the columns taken off.
+    uri = NOTEBOOK.replace("eight_schools", "indented")
+    notebook = Notebook(nb_client, uri)
+    cells = [
+        ("code", "  import numpyro\n  import numpyro.distributions as dist"),
+        ("code", "  prior = dist.HalfNormal(-1.0)\n  other = dist.Normal(0.0, 1.0)"),
+    ]
+    await nb_client.published.after(f"{uri}#cell2", lambda: notebook.open(cells))
+    found = await diagnostics_settled(nb_client, notebook)
+    (negative,) = found[1]
+    assert negative.code == "NPR011"
+    assert negative.range.start == notebook.position(1, "-1.0")
+    hover = await nb_client.text_document_hover_async(
+        types.HoverParams(ident(notebook.uri_of(1)), notebook.position(1, "Normal(0.0", 2))
+    )
+    assert "Normal" in hover.contents.value
+    if hover.range is not None:
+        assert hover.range.start == notebook.position(1, "Normal(0.0")
+    notebook.append_line(1, "  d = dist.")
+    position = notebook.position(1, "d = dist.", 9)
+    result = await nb_client.text_document_completion_async(
+        types.CompletionParams(text_document=ident(notebook.uri_of(1)), position=position)
+    )
+    items = result.items if isinstance(result, types.CompletionList) else result
+    assert "HalfCauchy" in [i.label for i in items]

@@ -23,8 +23,6 @@ IPYTHON_CELLS = [
     # A magic alone in a block (rethinking-numpyro's first cells), and a shell escape.
     'import os\nif "SVG" in os.environ:\n    %config InlineBackend.figure_formats = ["svg"]\nx = 1',
     "for name in names:\n    !echo $name\n",
-    # IPython dedents a cell whose first line is indented (statrethinking_lectures_numpyro).
-    "    (\n        ggplot(df, aes(x='area'))\n        + geom_point()\n    )",
     # Magics without their ``%`` (automagic; srijaniiserprinceton/qdpy-numpyro's notebooks).
     "cd ..\nrun rotation_kernels.py\npip install numpyro\nmatplotlib inline\nx = 1",
 ]
@@ -334,3 +332,26 @@ def test_a_loop_that_reuses_a_plots_loop_variable_is_not_a_plot():
     run = smoke_program(numbered_cells(cells), "model")
     assert "career = career.at[i].set(i)" in run and "notes = i.read()" in run
     assert "plt.plot" not in run
+
+
+def test_a_cell_ipython_dedents_is_in_the_program_dedented(tmp_path):
+    # IPython takes a cell's first-line indentation off every line that starts with it:
+    # probml/probml-notebooks' IPM_divergences.ipynb imports ``beta`` in a cell indented by
+    # one space, which a later cell uses; statrethinking_lectures_numpyro indents a plot.
+    cells = [
+        " from scipy.stats import beta\n import numpyro.distributions as dist\n"
+        " from plotnine import aes, geom_point, ggplot",
+        "    (\n        ggplot(df, aes(x='area'))\n        + geom_point()\n    )",
+        "def draw():\n    return beta.rvs(2, 2)",
+        "  prior = dist.HalfNormal(-1.0)\n  %time beta.pdf(0.5, 2, 2)\nafter = 1",
+    ]
+    program = numbered_cells(cells)
+    compile(program.source, "<notebook>", "exec")
+    assert [cell.shifts for cell in program.cells] == [(1, 1, 1), (4, 4, 4, 4), (), (2, 2, 0)]
+    write_notebook(tmp_path / "indented.ipynb", [("code", cell) for cell in cells])
+    found = json.loads(check("--format", "json", "indented.ipynb", cwd=tmp_path).stdout)
+    # ``beta`` is defined, and the finding is at its column in the cell as written.
+    (negative,) = found
+    assert negative["code"] == "NPR011"
+    assert (negative["cell"], negative["line"]) == (4, 1)
+    assert negative["column"] == cells[3].index("-1.0") + 1

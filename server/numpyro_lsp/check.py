@@ -140,14 +140,17 @@ def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list
     for finding in check_source_text(path, program.source, catalog, settings):
         index, line = program.cell_at(finding.line - 1)
         end_index, end_line = program.cell_at(finding.end_line - 1)
-        end_column = finding.end_column
+        cell = program.cells[index]
+        # In a cell IPython dedents, a line's columns are further right than the program's.
+        column = finding.column + cell.shift(line)
+        end_column = finding.end_column + program.column_shift(finding.end_line - 1)
         if end_index != index:  # clamped to the cell
-            cell = program.cells[index]
-            end_line, end_column = cell.line_count - 1, finding.column
+            end_line, end_column = cell.line_count - 1, column
         placed.append(
             replace(
                 finding,
                 line=line + 1,
+                column=column,
                 end_line=end_line + 1,
                 end_column=end_column,
                 cell=cell_number(index),

@@ -2,7 +2,9 @@
 syntax (``%magic``, ``%%cellmagic``, ``!shell``, ``x = !cmd``, ``?help``, ``obj?``, and a
 line magic without its ``%``, ``cd ..``, where that line is not Python) masked into
 comments of the same length, so that every line and column of a cell is the same in the
-program; and the map between a cell's lines and the program's.
+program; and the map between a cell's lines and the program's. A cell whose first line is
+indented is dedented as IPython runs it: its lines start that many columns further left in
+the program (``CodeCell.shifts``).
 
 The editor (features/notebooks.py) and ``numpyro-lsp check`` (check.py) both read a
 notebook through here: the analysis sees a plain Python document.
@@ -16,7 +18,6 @@ import functools
 import json
 import re
 import symtable
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,11 +86,6 @@ def mask_ipython(source: str) -> str:
                 return _join_like(source, [_comment_out(line) for line in lines])
             lines[first] = _comment_out(lines[first])
             return mask_ipython(_join_like(source, lines))
-        # IPython dedents a cell whose first line is indented. Here every column must stay
-        # where it is, so such a cell is read as comments.
-        indented = lines[first][:1] in (" ", "\t")
-        if indented and not _parses(source) and _parses(textwrap.dedent(source)):
-            return _join_like(source, [_comment_out(line) for line in lines])
     candidates = [
         i
         for i, line in enumerate(lines)
@@ -116,6 +112,22 @@ def mask_ipython(source: str) -> str:
         lines[index] = _as_statement(lines[index])
     as_statements = _join_like(source, lines)
     return as_statements if _parses(as_statements) else masked
+
+
+def ipython_dedent(source: str) -> tuple[str, tuple[int, ...]] | None:
+    """A cell whose first line is indented as IPython runs it: that indentation taken off
+    every line that starts with it (IPython's ``leading_indent``), with the columns each line
+    lost; None for a cell that parses as it is or does not parse once dedented."""
+    lines = split_lines(source)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    prefix = lines[first][: len(lines[first]) - len(lines[first].lstrip(" \t"))]
+    if not prefix or _parses(source):
+        return None
+    shifts = tuple(len(prefix) if line.startswith(prefix) else 0 for line in lines)
+    dedented = _join_like(source, [line[shift:] for line, shift in zip(lines, shifts, strict=True)])
+    return (dedented, shifts) if _parses(mask_ipython(dedented)) else None
 
 
 def _python_line_magic(line: str) -> str | None:
@@ -151,6 +163,13 @@ class CodeCell:
     key: str
     start: int
     line_count: int
+    # The columns IPython takes off each of its lines, for a cell whose first line is
+    # indented (``ipython_dedent``); empty for every other cell.
+    shifts: tuple[int, ...] = ()
+
+    def shift(self, line: int) -> int:
+        """The columns the cell's 0-based ``line`` lost in the program."""
+        return self.shifts[line] if 0 <= line < len(self.shifts) else 0
 
     @property
     def end(self) -> int:
@@ -190,6 +209,12 @@ class NotebookProgram:
     def program_line(self, index: int, line: int) -> int:
         """The program's 0-based line of a cell's 0-based ``line``."""
         return self.cells[index].start + line
+
+    def column_shift(self, line: int) -> int:
+        """How many columns left of the cell's own the program's 0-based ``line`` is (a
+        dedented cell's: ``CodeCell.shifts``)."""
+        index, in_cell = self.cell_at(line)
+        return self.cells[index].shift(in_cell) if self.cells else 0
 
 
 # A program's line as messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
@@ -247,26 +272,30 @@ _RUN_MAGIC = re.compile(
 
 
 @functools.lru_cache(maxsize=4096)
-def _masked_cell(text: str) -> tuple[str, int, tuple[tuple[int, str], ...]]:
-    """The cell masked (``mask_ipython``), its line count, and its ``%run`` lines (0-based
-    in the cell) with the file each runs: read once per text, not on every program."""
-    masked = mask_ipython(text)
+def _masked_cell(text: str) -> tuple[str, int, tuple[tuple[int, str], ...], tuple[int, ...]]:
+    """The cell as IPython reads it (dedented, ``ipython_dedent``) and masked
+    (``mask_ipython``), its line count, its ``%run`` lines (0-based in the cell) with the
+    file each runs, and the columns each line lost: read once per text, not on every
+    program."""
+    dedented = ipython_dedent(text)
+    read, shifts = dedented if dedented is not None else (text, ())
+    masked = mask_ipython(read)
     masked_lines = split_lines(masked)
     runs = []
-    if masked != text:  # a cell without IPython syntax runs no file
-        for number, (line, kept) in enumerate(zip(split_lines(text), masked_lines, strict=True)):
+    if masked != read:  # a cell without IPython syntax runs no file
+        for number, (line, kept) in enumerate(zip(split_lines(read), masked_lines, strict=True)):
             run = _RUN_MAGIC.match(line)
             if run is not None and kept != line:  # masked: IPython's, not a string's line
                 runs.append((number, run["quoted"] or run["double"] or run["bare"]))
-    return masked, len(masked_lines), tuple(runs)
+    return masked, len(masked_lines), tuple(runs), shifts
 
 
 def notebook_program(cells: Sequence[tuple[str, str]]) -> NotebookProgram:
     """The program of ``cells`` (key, text), code cells only, in order."""
     texts, placed, runs, start = [], [], [], 0
     for key, text in cells:
-        masked, count, cell_runs = _masked_cell(text)
-        placed.append(CodeCell(key, start, count))
+        masked, count, cell_runs, shifts = _masked_cell(text)
+        placed.append(CodeCell(key, start, count, shifts))
         texts.append(masked)
         runs += [(start + number, file) for number, file in cell_runs]
         start += count

@@ -11,7 +11,9 @@ LSP boundary:
 - the program's diagnostics are published per cell.
 
 A cell's lines are the program's, one for one and each as long (IPython lines are masked in
-place), so only line numbers change: columns, in UTF-16 units, are the same.
+place), so only line numbers change: columns, in UTF-16 units, are the same, but in a cell
+whose first line is indented, which IPython dedents: its lines that start with that
+indentation are as much shorter in the program.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from numpyro_lsp.analysis.text import split_lines, utf16_length
 if TYPE_CHECKING:
     from pygls.workspace import Workspace
 
-    from numpyro_lsp.analysis.notebook import NotebookProgram
+    from numpyro_lsp.analysis.notebook import CodeCell, NotebookProgram
     from numpyro_lsp.features.language_server import NumpyroLanguageServer
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,8 @@ class NotebookView:
         cell = self.program.cells[index]
         if not cell.start <= position.line < cell.end:
             return None
-        return types.Position(position.line - cell.start, position.character)
+        line = position.line - cell.start
+        return types.Position(line, position.character + cell.shift(line))
 
     def range_to_cell(self, range_: types.Range, index: int) -> types.Range | None:
         """A program range in the cell ``index`` (its end clamped to the cell's last line);
@@ -336,13 +339,16 @@ def split_edits(view: NotebookView, edits: list[Any]) -> dict[int, list[Any]] | 
     return by_cell
 
 
-def _shifted(value: Any, lines: int) -> Any:
-    """``value`` (a request's params) with every position ``lines`` further down."""
+def _shifted(value: Any, cell: CodeCell) -> Any:
+    """``value`` (a request's params about ``cell``) with every position where it is in the
+    program: ``cell.start`` lines further down, and left by what its line lost to a dedent
+    (a position in the indentation taken off is at the line's start)."""
     if isinstance(value, types.Position):
-        return types.Position(value.line + lines, value.character)
+        character = max(0, value.character - cell.shift(value.line))
+        return types.Position(value.line + cell.start, character)
     if isinstance(value, list):
-        return [_shifted(item, lines) for item in value]
-    return _fields_mapped(value, lambda field: _shifted(field, lines))
+        return [_shifted(item, cell) for item in value]
+    return _fields_mapped(value, lambda field: _shifted(field, cell))
 
 
 class Notebooks:
@@ -399,7 +405,7 @@ class Notebooks:
         index = next(
             i for i, cell in enumerate(view.program.cells) if unquote(cell.key) == unquote(uri)
         )
-        params = _shifted(params, view.program.cells[index].start)
+        params = _shifted(params, view.program.cells[index])
         params = attrs.evolve(params, text_document=attrs.evolve(text_document, uri=view.uri))
         return params, ResultMapper(self.views, (view, index))
 

@@ -982,3 +982,16 @@ def test_draws_only_shown_are_not_combined():
     noise = random.normal(key, (100,))
     """
     assert findings(body) == [(8, "NPR015")]
+
+
+def test_an_undefined_lower_case_object_is_no_misspelt_class():
+    # bdatko/numpyro_play's numpyro_params.py while a docstring is typed: the ``mcmc = MCMC(...)``
+    # above is swallowed by the open string, and ``mcmc.get_samples()`` reads an undefined
+    # name, which is the Python server's to report; probml's IPM_divergences.ipynb reads
+    # ``beta.rvs(...)`` (scipy's). A class name misspelt in lower case is still reported.
+    body = """\
+    samples = mcmc.get_samples()["mu"]
+    draws = beta.rvs(2, 2, size=3)
+    kernel = nuts(lambda: None)
+    """
+    assert findings(body) == [(3, "NPR009")]

@@ -5,7 +5,8 @@ Flags names that NumPyro does not have, with the closest one it does: `dist.Norm
 `from numpyro.infer import NUTs`, an undefined `AutoNormall`, and imports of modules numpyro
 does not have (`from numpyro.contrib.autoguide import AutoDiagonalNormal`). A name numpyro has
 in another module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is
-told where it is.
+told where it is. An undefined lower-case name whose attribute is read (`mcmc.run(...)`)
+names a variable, not a misspelt class: that is left to the Python server.
 
 ## Why is this bad?
 Python reports these only when the line runs, and inside a model body only when inference
@@ -197,8 +198,16 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
             suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
             if not suggestion:
                 continue
+            # ``mcmc.run(...)``, ``beta.rvs(...)``: a lower-case object whose attribute is
+            # read is a variable named after the class, not the class misspelt.
+            instance = suggestion.lower() == name.lower() and name.islower()
+            read_from = (
+                {id(a.value) for a in part.nodes(ast.Attribute) if type(a.value) is ast.Name}
+                if instance
+                else set()
+            )
             for node in part.nodes(ast.Name):
-                if node.id == name and type(node.ctx) is ast.Load:
+                if node.id == name and type(node.ctx) is ast.Load and id(node) not in read_from:
                     yield Report(
                         node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?"
                     )

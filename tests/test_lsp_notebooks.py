@@ -208,6 +208,16 @@ def ident(uri: str) -> types.TextDocumentIdentifier:
     return types.TextDocumentIdentifier(uri=uri)
 
 
+async def completion_items(
+    client, notebook: Notebook, index: int, position: types.Position
+) -> list[types.CompletionItem]:
+    """What the server completes at ``position`` in the notebook's cell ``index``."""
+    result = await client.text_document_completion_async(
+        types.CompletionParams(text_document=ident(notebook.uri_of(index)), position=position)
+    )
+    return result.items if isinstance(result, types.CompletionList) else result
+
+
 async def diagnostics_settled(client, notebook: Notebook) -> dict[int, list[types.Diagnostic]]:
     """Each code cell's diagnostics once the server has been quiet a moment."""
     await asyncio.sleep(0.8)
@@ -242,10 +252,7 @@ async def test_diagnostics_land_in_their_cells(nb_client, notebook):
 async def test_completion_hover_signature_in_a_cell(nb_client, notebook):
     notebook.append_line(5, "d = dist.")
     position = notebook.position(5, "d = dist.", 9)
-    result = await nb_client.text_document_completion_async(
-        types.CompletionParams(text_document=ident(notebook.uri_of(5)), position=position)
-    )
-    items = result.items if isinstance(result, types.CompletionList) else result
+    items = await completion_items(nb_client, notebook, 5, position)
     assert "Normal" in [i.label for i in items]
 
     hover = await nb_client.text_document_hover_async(
@@ -273,10 +280,7 @@ async def test_site_names_of_an_earlier_cells_model_complete(nb_client, notebook
     # As an editor that closes brackets and quotes leaves it.
     notebook.append_line(4, 'fixed = handlers.substitute(model, data={""})')
     position = notebook.position(4, 'substitute(model, data={"', len('substitute(model, data={"'))
-    result = await nb_client.text_document_completion_async(
-        types.CompletionParams(text_document=ident(notebook.uri_of(4)), position=position)
-    )
-    items = result.items if isinstance(result, types.CompletionList) else result
+    items = await completion_items(nb_client, notebook, 4, position)
     assert {"mu", "tau", "theta", "obs"} <= {i.label for i in items}
     for item in items:
         edit = item.text_edit
@@ -288,10 +292,7 @@ async def test_site_names_of_an_earlier_cells_model_complete(nb_client, notebook
 async def test_snippets_complete_in_a_cell(nb_client, notebook):
     notebook.append_line(4, "np_")
     position = notebook.position(4, "np_", 3)
-    result = await nb_client.text_document_completion_async(
-        types.CompletionParams(text_document=ident(notebook.uri_of(4)), position=position)
-    )
-    items = result.items if isinstance(result, types.CompletionList) else result
+    items = await completion_items(nb_client, notebook, 4, position)
     snippets = [i for i in items if i.label.startswith("np_")]
     assert snippets
     for item in snippets:
@@ -604,8 +605,5 @@ async def test_a_cell_ipython_dedents_answers_at_its_own_columns(nb_client):
         assert hover.range.start == notebook.position(1, "Normal(0.0")
     notebook.append_line(1, "  d = dist.")
     position = notebook.position(1, "d = dist.", 9)
-    result = await nb_client.text_document_completion_async(
-        types.CompletionParams(text_document=ident(notebook.uri_of(1)), position=position)
-    )
-    items = result.items if isinstance(result, types.CompletionList) else result
+    items = await completion_items(nb_client, notebook, 1, position)
     assert "HalfCauchy" in [i.label for i in items]

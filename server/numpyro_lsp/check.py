@@ -143,7 +143,7 @@ def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list
         cell = program.cells[index]
         # In a cell IPython dedents, a line's columns are further right than the program's.
         column = finding.column + cell.shift(line)
-        end_column = finding.end_column + program.column_shift(finding.end_line - 1)
+        end_column = finding.end_column + program.cells[end_index].shift(end_line)
         if end_index != index:  # clamped to the cell
             end_line, end_column = cell.line_count - 1, column
         placed.append(

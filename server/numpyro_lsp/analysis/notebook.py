@@ -210,12 +210,6 @@ class NotebookProgram:
         """The program's 0-based line of a cell's 0-based ``line``."""
         return self.cells[index].start + line
 
-    def column_shift(self, line: int) -> int:
-        """How many columns left of the cell's own the program's 0-based ``line`` is (a
-        dedented cell's: ``CodeCell.shifts``)."""
-        index, in_cell = self.cell_at(line)
-        return self.cells[index].shift(in_cell) if self.cells else 0
-
 
 # A program's line as messages write it: ``path:12``, ``line 12``, ``lines 3-5``.
 _LINE_WORDS = re.compile(r"\b(?:line|lines) (\d+(?:-\d+)?(?:, \d+(?:-\d+)?)*)\b")

@@ -417,7 +417,7 @@ def package_modules() -> list[str]:
     found = set()
     for folder in map(Path, numpyro.__path__):
         for path in folder.rglob("*"):
-            if path.name == "__pycache__" or "__pycache__" in path.parts:
+            if "__pycache__" in path.parts:
                 continue
             relative = path.relative_to(folder.parent)
             if path.is_dir():

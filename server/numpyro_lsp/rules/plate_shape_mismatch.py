@@ -197,9 +197,7 @@ def shape_report(site: Site, shapes: Shapes) -> Report | None:
                 related=(See(plate.call, "the plate"),),
             )
         # ``plate("data", n, 100)`` or ``subsample_size=100``: the batch is the subsample.
-        subsampled = len(plate.call.args) > 2 or any(
-            k.arg == "subsample_size" for k in plate.call.keywords
-        )
+        subsampled = plate_batch(plate) is not plate.size
         if last not in (None, 1) and size is not None and last != size and not subsampled:
             return Report(
                 node,

@@ -995,3 +995,15 @@ def test_an_undefined_lower_case_object_is_no_misspelt_class():
     kernel = nuts(lambda: None)
     """
     assert findings(body) == [(3, "NPR009")]
+
+
+def test_a_distribution_name_in_lower_case_is_no_misspelt_class():
+    # ``logistic(b * x)`` means a function (``jax.random.logistic`` or an ``expit`` helper not
+    # imported yet): "did you mean NumPyro's `Logistic`?" would point at a distribution. A
+    # lower-case near-miss that is not a distribution's name is still told its class.
+    body = """\
+    p = logistic(0.5 * jnp.ones(3))
+    z = normal(key, (3,))
+    kernel = nuts(lambda: None)
+    """
+    assert findings(body) == [(3, "NPR009")]

@@ -997,6 +997,37 @@ def test_an_undefined_lower_case_object_is_no_misspelt_class():
     assert findings(body) == [(3, "NPR009")]
 
 
+def test_an_import_alias_bound_again_at_module_level_is_no_longer_numpyros():
+    # jejjohnson/gp_model_zoo's notebooks: ``dist = tfp.distributions`` after ``import
+    # numpyro.distributions as dist``; ``dist.MultivariateNormalFullCovariance`` is
+    # TensorFlow Probability's, which NPR009 reported as a name numpyro lacks.
+    body = """\
+    import tensorflow_probability.substrates.jax as tfp
+
+    prior = dist.Normal(0.0, 1.0)
+    dist = tfp.distributions
+    pred = dist.MultivariateNormalFullCovariance(loc=jnp.zeros(2), covariance_matrix=jnp.eye(2))
+    """
+    assert findings(body) == []
+
+
+def test_a_plain_alias_of_a_numpyro_module_is_followed():
+    # ``D = numpyro.distributions`` binds what the import binds: a misspelt name through it
+    # is reported, and a function named like an import takes the name back.
+    body = """\
+    D = numpyro.distributions
+    prior = D.Normall(0.0, 1.0)
+
+
+    def Predictive(model):
+        return model
+
+
+    predictive = Predictive(None, num_samples=3)
+    """
+    assert findings(body) == [(2, "NPR009")]
+
+
 def test_a_distribution_name_in_lower_case_is_no_misspelt_class():
     # ``logistic(b * x)`` means a function (``jax.random.logistic`` or an ``expit`` helper not
     # imported yet): "did you mean NumPyro's `Logistic`?" would point at a distribution. A

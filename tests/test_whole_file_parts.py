@@ -277,3 +277,41 @@ def test_model_uses_kept_across_versions_equal_a_fresh_analysis(statements, edit
         # earlier ones that read the same.
         current = {id(f) for f in kept.functions}
         assert all(u.function is None or id(u.function) in current for u in kept.model_uses)
+
+
+NPR009_ONLY = RuleSettings(select=frozenset({"NPR009"}))
+# Module-level statements that bind ``dist`` and ``D`` to numpyro's module, to another
+# library's, to an alias of either or to something else, and that read names through them.
+REBINDING = [
+    "import numpyro.distributions as dist",
+    "import tensorflow_probability.substrates.jax as tfp",
+    "dist = tfp.distributions",
+    "dist = numpyro.distributions",
+    "D = dist",
+    "D = dist.constraints",
+    "def dist():\n    return 1",
+    "class D:\n    dist = tfp",
+    "if flag:\n    dist = None",
+    "try:\n    import numpyro.distributions as D\nexcept ImportError:\n    D = None",
+    "x = dist.Normall(0, 1)",
+    "y = D.Normall(0, 1)",
+    "z = D.positivee",
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(REBINDING), min_size=1, max_size=8),
+    edit_series(REBINDING),
+)
+def test_names_bound_again_in_other_parts_equal_a_fresh_check(statements, edits):
+    """What a module-level name stands for is the last binding of it in the whole file: an
+    import, an alias or an assignment in another part takes it over (``dist =
+    tfp.distributions`` after ``import numpyro.distributions as dist``). After edits that
+    add, replace and remove such statements, a document's findings through those names are
+    those of the file checked afresh."""
+    documents = DocumentIndex()
+    for version, source in edited_versions("import numpyro\n", statements, edits):
+        document = documents.get("file:///m.py", version, source)
+        found = run_rules(document.analysis(CATALOG), document.lines, NPR009_ONLY)
+        assert found == check_source(source, CATALOG, NPR009_ONLY)

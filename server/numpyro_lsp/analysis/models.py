@@ -81,6 +81,8 @@ SVI_PATH = "numpyro.infer.SVI"
 MODEL_CONSUMER_KINDS = {"kernel", "inference", "autoguide", "handler"}
 # A function's ``def`` line, as a sort key (a C getter: a long script sorts thousands).
 _DEFINITION_LINE = attrgetter("node.lineno")
+# A node's place in the source, as a sort key.
+_POSITION = attrgetter("lineno", "col_offset")
 
 
 def dotted_parts(node: ast.AST) -> list[str] | None:
@@ -93,6 +95,11 @@ def dotted_parts(node: ast.AST) -> list[str] | None:
         parts.append(node.id)
         return parts[::-1]
     return None
+
+
+# What a module-level statement binds a name to: an import's path, the name chain of a plain
+# alias whose head another chunk binds, or None for anything else (``NodeIndex``).
+ModuleBinding = str | tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -962,15 +969,74 @@ class NodeIndex:
     stored_names: list[ast.Name] = field(default_factory=list)
 
     @cached_property
-    def module_bindings(self) -> dict[str, str]:
-        """The names these statements' module-level imports bind (``module_bindings``)."""
-        imports = [
-            n
-            for t in (ast.Import, ast.ImportFrom)
-            for n in self.by_type.get(t, ())
-            if id(n) not in self.owners
+    def module_bindings(self) -> dict[str, ModuleBinding]:
+        """What these statements bind at module level, a later statement over an earlier
+        one: the path an import binds; the name chain a plain alias stands for, where its
+        head is another chunk's (``D = numpyro.distributions``: resolved by
+        ``module_bindings``); or None where an assignment, a function or a class binds the
+        name to something else (``dist = tfp.distributions`` after ``import
+        numpyro.distributions as dist``)."""
+        imports = sorted(
+            (
+                n
+                for t in (ast.Import, ast.ImportFrom)
+                for n in self.by_type.get(t, ())
+                if id(n) not in self.owners
+            ),
+            key=_POSITION,
+        )
+        imported = bindings_from_imports(imports)
+        # Each assignment, function and class: the names it binds, and the name chain of a
+        # plain alias (``D = dist.constraints``), which ``module_bindings`` may resolve.
+        rebinding = []
+        heads = set()
+        for node in self._module_level_definitions():
+            chain = None
+            if type(node) is ast.Assign:
+                value = node.value
+                if type(value) is ast.Name or type(value) is ast.Attribute:
+                    chain = dotted_parts(value)
+                    if chain is not None:
+                        heads.add(chain[0])
+            rebinding.append((node, _names_rebound_by(node), chain))
+        self.module_aliases = bool(heads)
+        bindings: dict[str, ModuleBinding] = imported
+        if imported.keys() & heads.union(*(names for _, names, _ in rebinding)):
+            # An import and an assignment of one name: in source order (seldom, and slower).
+            bindings = {}
+            rebound = {id(node): (names, chain) for node, names, chain in rebinding}
+            for node in sorted([*imports, *(node for node, _, _ in rebinding)], key=_POSITION):
+                if type(node) is ast.Import or type(node) is ast.ImportFrom:
+                    bindings.update(bindings_from_imports([node]))
+                else:
+                    names, chain = rebound[id(node)]
+                    bindings.update(dict.fromkeys(names, _bound(bindings, chain)))
+        else:
+            for _, names, chain in rebinding:
+                bound = None if chain is None else _bound(bindings, chain)
+                for name in names:
+                    bindings[name] = bound
+        return bindings
+
+    # Whether ``module_bindings`` may hold an alias to resolve against other chunks.
+    module_aliases: bool = False
+
+    def _module_level_definitions(self) -> list[ast.stmt]:
+        """The assignments, functions and classes of the module level, in source order: in
+        no function (whose nodes have an owner) and in no class body."""
+        owners, by_type = self.owners, self.by_type
+        found = [
+            node
+            for kind in (ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef)
+            for node in by_type.get(kind, ())
+            if id(node) not in owners
         ]
-        return bindings_from_imports(sorted(imports, key=lambda n: (n.lineno, n.col_offset)))
+        classes = [node for node in by_type.get(ast.ClassDef, ()) if id(node) not in owners]
+        if classes:
+            bodies = [(c.lineno, c.end_lineno) for c in classes]
+            found = [n for n in found if not any(a < n.lineno <= b for a, b in bodies)]
+            found += [c for c in classes if not any(a < c.lineno <= b for a, b in bodies)]
+        return sorted(found, key=_POSITION)
 
     @cached_property
     def local_bindings(self) -> dict[str, dict[int, str | None]]:
@@ -1596,12 +1662,47 @@ def walk_statements(
 
 
 def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
-    """The names that module-level imports bind; a function's own imports bind in it alone
+    """The paths that module-level imports, and plain aliases of what they bind, give names
+    nothing binds again after them; a function's own imports bind in it alone
     (``ModuleAnalysis.local_bindings``)."""
-    bindings: dict[str, str] = {}
-    for index in indexes:  # in source order: a later import wins
-        bindings.update(index.module_bindings)
-    return bindings
+    bindings: dict[str, str | None] = {}
+    for index in indexes:  # in source order: a later statement wins
+        found = index.module_bindings
+        if not index.module_aliases:
+            bindings.update(found)
+            continue
+        for name, bound in found.items():
+            if type(bound) is tuple:  # an alias of a name an earlier chunk binds
+                head = bindings.get(bound[0])
+                bound = None if head is None else ".".join([head, *bound[1:]])
+            bindings[name] = bound
+    return {name: path for name, path in bindings.items() if path is not None}
+
+
+def _bound(bindings: dict[str, ModuleBinding], chain: list[str] | None) -> ModuleBinding:
+    """What a module-level assignment, function or class binds its names to, given what the
+    statements before it bound: a plain alias (its name ``chain``) extends its head's path,
+    or keeps its chain where the head is an earlier chunk's to resolve; anything else, None."""
+    if chain is None:
+        return None
+    if chain[0] not in bindings:
+        return tuple(chain)
+    head = bindings[chain[0]]
+    if type(head) is str:
+        return ".".join([head, *chain[1:]])
+    return None if head is None else (*head, *chain[1:])
+
+
+def _names_rebound_by(statement: ast.stmt) -> list[str]:
+    """The names a module-level assignment, function or class binds."""
+    if type(statement) is ast.Assign:
+        targets = statement.targets
+        if len(targets) == 1 and type(targets[0]) is ast.Name:  # the commonest
+            return [targets[0].id]
+        return [name for target in targets for name in assigned_names(target)]
+    if type(statement) is ast.AnnAssign:
+        return list(assigned_names(statement.target)) if statement.value is not None else []
+    return [statement.name]
 
 
 @dataclass(frozen=True, eq=False)

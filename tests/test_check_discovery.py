@@ -47,6 +47,10 @@ def test_respects_gitignore_exclude_and_never_enters_environments(tmp_path):
         "tools/site-packages/mod.py",
         "src/sub/kept.py",
         "src/sub/local.py",
+        "notebooks/.ipynb_checkpoints/fit-checkpoint.py",
+        # jupyterlab-lsp writes the notebooks it serves there as Python named *.ipynb (seen
+        # in HughMcDougall/HughMcDougall.github.io): read as notebooks they were E902.
+        "notebooks/.virtual_documents/fit.ipynb",
     ]:
         write(tmp_path / name)
     write(tmp_path / "env" / "pyvenv.cfg", "home = /usr/bin\n")

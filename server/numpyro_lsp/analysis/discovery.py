@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 SKIPPED_FOLDERS = {".git", ".hg", ".svn", "__pycache__", "node_modules", "site-packages"}
 SKIPPED_FOLDERS |= {".venv", "venv", ".tox", ".nox", ".eggs", "build", "dist"}
 SKIPPED_FOLDERS |= {".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
+# jupyterlab-lsp's copies of open notebooks as plain Python, named ``*.ipynb``.
+SKIPPED_FOLDERS |= {".virtual_documents"}
 
 Ignores = list[tuple[Path, "GitIgnoreSpec"]]
 

@@ -845,6 +845,23 @@ def test_device_setup_after_configuration_and_wrappers_is_in_time():
     assert findings(body) == [(15, "NPR016")]
 
 
+def test_derivatives_and_abstract_evaluation_start_no_backend():
+    # martinjrobins/ode_numpyro wraps its solver at module level before setting the devices;
+    # each of these leaves set_host_device_count(4) four devices (jax 0.10.2). jvp computes.
+    body = """\
+    force = jax.jacfwd(lambda x: jnp.sum(x**2))
+    curvature = jax.hessian(lambda x: jnp.sum(x**2))
+    jaxpr = jax.make_jaxpr(lambda x: x * 2)(1.0)
+    shape = jax.eval_shape(lambda x: x, jax.ShapeDtypeStruct((3,), jnp.float32))
+
+    if __name__ == "__main__":
+        numpyro.set_host_device_count(4)
+        jax.jvp(lambda x: x * 2, (1.0,), (1.0,))
+        numpyro.set_host_device_count(2)
+    """
+    assert findings(body) == [(9, "NPR016")]
+
+
 def test_numpys_print_options_start_no_backend():
     # numpyro_models (Brent-Morrison): print options at the top, the device count in __main__.
     body = """\

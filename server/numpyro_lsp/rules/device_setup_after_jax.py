@@ -3,8 +3,9 @@
 ## What it does
 Flags `numpyro.set_host_device_count` or `numpyro.set_platform` called after the file has
 already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it). Imports,
-`jax.config.update`, `jax.jit`/`vmap`/`grad` wrapping a function, pytree utilities,
-`jnp.set_printoptions` and code in functions or lambdas start no backend and do not count.
+`jax.config.update`, `jax.jit`/`vmap`/`grad`/`jacfwd` wrapping a function, `jax.make_jaxpr`
+and `jax.eval_shape`, pytree utilities, `jnp.set_printoptions` and code in functions or
+lambdas start no backend and do not count.
 `set_host_device_count(1)` asks for what JAX has anyway and is never flagged.
 
 ## Why is this bad?
@@ -52,6 +53,12 @@ DEVICE_SETUP_NAMES = {path.rpartition(".")[2] for path in DEVICE_SETUP}
 NO_BACKEND = {"jax.config", "jax.tree_util", "jax.tree", "jax.jit", "jax.vmap", "jax.grad"}
 NO_BACKEND |= {"jax.value_and_grad", "jax.pmap", "jax.checkpoint", "jax.remat", "jax.custom_jvp"}
 NO_BACKEND |= {"jax.custom_vjp", "jax.named_call", "jax.disable_jit"}
+# Derivatives and abstract evaluation wrap or trace a function without a device (jax 0.10.2:
+# after ``jax.jacfwd(f)`` or ``jax.make_jaxpr(f)(1.0)``, ``set_host_device_count(4)`` still
+# gives four); ``jax.jvp(f, ...)`` computes, and counts.
+NO_BACKEND |= {"jax.jacfwd", "jax.jacrev", "jax.jacobian", "jax.hessian", "jax.make_jaxpr"}
+NO_BACKEND |= {"jax.eval_shape", "jax.ShapeDtypeStruct", "jax.custom_batching"}
+NO_BACKEND |= {"jax.sharding.PartitionSpec", "jax.ensure_compile_time_eval"}
 NO_BACKEND |= {"jax.numpy.set_printoptions", "jax.numpy.printoptions", "jax.numpy.get_printoptions"}
 
 

@@ -821,6 +821,19 @@ def test_a_torch_network_run_on_a_models_data_is_left_alone():
     assert findings(body) == [(8, "NPR004")]
 
 
+def test_a_truncated_normal_in_the_old_order_is_told_the_new_one():
+    # qdpy-numpyro and others: TruncatedNormal(low, loc, scale), numpyro's order before 0.9.
+    # "Pass the rest by keyword" would keep low as the loc; the message says what changed.
+    source = HEADER + "a = dist.TruncatedNormal(0.0, 0.0, 0.5)\nb = dist.Normal(0.0, 1.0, 2.0)\n"
+    messages = [f.message for f in check_source(source, CATALOG) if f.code == "NPR010"]
+    assert messages == [
+        "`TruncatedNormal` takes at most 2 positional arguments (loc, scale), got 3: before "
+        "numpyro 0.9 they were (low, loc, scale): write `TruncatedNormal(loc, scale, low=...)`",
+        "`Normal` takes at most 2 positional arguments (loc, scale), got 3: pass the rest by "
+        "keyword",
+    ]
+
+
 # --- device setup -------------------------------------------------------------------------------
 
 

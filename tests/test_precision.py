@@ -834,6 +834,28 @@ def test_a_truncated_normal_in_the_old_order_is_told_the_new_one():
     ]
 
 
+def test_a_platform_set_platform_asserts_against_is_an_error_since_numpyro_0_20():
+    # hstorm/template_numpyro_gpu_docker and qdpy-numpyro: set_platform("gpu"), which numpyro
+    # 0.22 rejects (AssertionError: valid are cpu, cuda, rocm, tpu, METAL); 0.18 took it.
+    source = HEADER + (
+        'numpyro.set_platform("gpu")\nnumpyro.set_platform("cpu")\n'
+        'numpyro.set_platform(platform="cuda,cpu")\nnumpyro.set_platform("tpuu")\n'
+    )
+    offset = HEADER.count("\n")
+    found = [(f.span.line - offset, f.message) for f in check_source(source, CATALOG)]
+    assert found == [
+        (
+            1,
+            "numpyro 0.22.0's `set_platform` has no platform `gpu` (AssertionError): use `cuda` "
+            "(or `rocm`)",
+        ),
+        (4, "numpyro 0.22.0's `set_platform` has no platform `tpuu` (AssertionError): use `tpu`"),
+    ]
+    older = read_catalog(shipped_catalog_path())
+    older.numpyro_version = "0.19.0"
+    assert check_source(source, older) == []
+
+
 # --- device setup -------------------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ Flags keyword arguments that a NumPyro callable does not take, and more position
 arguments than it accepts, with the parameter that was probably meant:
 `dist.Normal(mean=0, sd=1)` → "Normal has no parameter `mean`; did you mean `loc`?". Where
 numpyro reordered the parameters (`TruncatedNormal(low, loc, scale)` before 0.9), it says so.
+A platform `numpyro.set_platform` does not take (`"gpu"`: `"cuda"` since numpyro 0.20) is
+flagged too.
 
 ## Why is this bad?
 It is a `TypeError` when the line runs, which inside a model is only when inference first
@@ -27,14 +29,16 @@ prior = dist.Normal(loc=0.0, scale=1.0)
 
 ## Precision
 On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
-projects): no finding. On 66 other public projects (2,000 files): 77 findings, 77 true
-(`MCMC(kernel, 500, 500)`, `TruncatedNormal(low, loc, scale)`, `handlers.scale(scale_factor=)`
-from older numpyro).
+projects): 2 findings, 2 true (`set_platform("gpu")`, run where a GPU is found). On 66 other
+public projects (2,000 files): 83 findings, 83 true (`MCMC(kernel, 500, 500)`,
+`TruncatedNormal(low, loc, scale)`, `handlers.scale(scale_factor=)` from older numpyro, and 6
+`set_platform("gpu")`).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -69,6 +73,12 @@ REORDERED = {
     "numpyro.distributions.TruncatedNormal": ("0.9", "low, loc, scale"),
     "numpyro.distributions.TruncatedCauchy": ("0.9", "low, loc, scale"),
 }
+
+
+# The platforms ``numpyro.set_platform`` takes since numpyro 0.20, which asserts it (before,
+# JAX's ``jax_platform_name`` took "gpu" too).
+PLATFORMS = ("cpu", "cuda", "rocm", "tpu", "METAL")
+PLATFORMS_CHECKED_SINCE = (0, 20)
 
 
 def suggestion_for(keyword: str, parameters: list[str]) -> str | None:
@@ -109,9 +119,39 @@ def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
     return found
 
 
+def numpyro_release(catalog: Catalog) -> tuple[int, ...]:
+    """The catalog's numpyro version as numbers (``0.22.0`` -> (0, 22, 0))."""
+    return tuple(int(part) for part in re.findall(r"\d+", catalog.numpyro_version)[:3])
+
+
+def unknown_platform(analysis: ModuleAnalysis, call: ast.Call) -> Report | None:
+    """``numpyro.set_platform("gpu")``: an ``AssertionError`` since numpyro 0.20."""
+    if numpyro_release(analysis.catalog) < PLATFORMS_CHECKED_SINCE:
+        return None
+    platform = call.args[0] if call.args else None
+    platform = next((k.value for k in call.keywords if k.arg == "platform"), platform)
+    if not isinstance(platform, ast.Constant) or not isinstance(platform.value, str):
+        return None
+    unknown = [p.strip() for p in platform.value.split(",") if p.strip() not in PLATFORMS]
+    if not unknown:
+        return None
+    hint = "`cuda` (or `rocm`)" if unknown[0] == "gpu" else None
+    suggestion = did_you_mean(unknown[0], PLATFORMS)
+    hint = hint or (f"`{suggestion}`" if suggestion else ", ".join(f"`{p}`" for p in PLATFORMS))
+    return Report(
+        platform,
+        f"numpyro {analysis.catalog.numpyro_version}'s `set_platform` has no platform "
+        f"`{unknown[0]}` (AssertionError): use {hint}",
+    )
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         call, obj = catalog_call.call, catalog_call.obj
+        if obj["path"] == "numpyro.set_platform":
+            report = unknown_platform(analysis, call)
+            if report is not None:
+                yield report
         parameters = parameters_of(analysis.catalog, obj)
         names = parameters.names
         if not parameters.any_keyword:

@@ -821,6 +821,36 @@ def test_a_torch_network_run_on_a_models_data_is_left_alone():
     assert findings(body) == [(8, "NPR004")]
 
 
+def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
+    # numpyro's AutoNormal.sample_posterior (a site per dict key), twinify's automodel (a
+    # prior per feature, built elsewhere), a graph of nodes: each iteration draws another kind
+    # of site. A counted loop of one distribution is still offered the plate.
+    source = HEADER + textwrap.dedent(
+        """\
+        def guide_draws(locs, scales):
+            for k in locs:
+                numpyro.sample(k, dist.Normal(locs[k], scales[k]))
+
+
+        def feature_model(features, priors):
+            for feature in features:
+                numpyro.sample("{}_w".format(feature.name), dist.Normal(0.0, 1.0))
+            for i in range(3):
+                numpyro.sample(f"prior_{i}", priors[i])
+
+
+        def counted(y):
+            for i in range(len(y)):
+                numpyro.sample(f"obs_{i}", dist.Normal(0.0, 1.0), obs=y[i])
+            for i, row in enumerate(y):
+                numpyro.sample(f"row_{i}", dist.Normal(0.0, 1.0), obs=row)
+        """
+    )
+    offset = HEADER.count("\n")
+    hints = [f.span.line - offset for f in check_source(source, CATALOG) if f.code == "NPR007"]
+    assert hints == [14, 16]
+
+
 def test_a_truncated_normal_in_the_old_order_is_told_the_new_one():
     # qdpy-numpyro and others: TruncatedNormal(low, loc, scale), numpyro's order before 0.9.
     # "Pass the rest by keyword" would keep low as the loc; the message says what changed.

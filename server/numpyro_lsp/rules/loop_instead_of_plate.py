@@ -2,7 +2,10 @@
 
 ## What it does
 Suggests `numpyro.plate` for a Python `for` loop that draws one site per iteration under a
-generated name (`f"x_{i}"`) when the iterations do not depend on each other.
+name generated from its counter (`f"x_{i}"` over `range(n)` or `enumerate(...)`) from a
+NumPyro distribution, when the iterations do not depend on each other. A loop over a dict's
+keys or a list of features, or drawing from a distribution held in a variable, draws sites
+of different kinds: no plate.
 
 ## Why is this bad?
 A loop of sites builds one site per element: traces, compile time and memory grow with the
@@ -33,7 +36,10 @@ def model(n):
 
 ## Precision
 On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
-projects): 3 informations, below warning, so not reviewed one by one.
+projects): 1 information (3 before loops over dict keys and lists were left out: numpyro's
+`AutoNormal.sample_posterior` and prophet_numpyro, a site per key or regex). On 66 other
+public projects: 17, each a counted loop of one distribution (4 on loops over features, dict
+keys or graph nodes went the same way).
 """
 
 from __future__ import annotations
@@ -62,6 +68,23 @@ def carried_names(loop: ast.For) -> set[str]:
                 return assigned  # ``x += ...`` always carries
     read = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return assigned & read
+
+
+def counters(loop: ast.For) -> set[str]:
+    """The loop's integer counters: its variables over ``range(...)`` or ``arange(...)``, or
+    the index of ``enumerate(...)``. Sites named after anything else (a dict's keys, a list
+    of features or graph nodes) are as many kinds of thing, of their own shapes and
+    distributions, which no plate draws as one."""
+    iterable = loop.iter
+    if not isinstance(iterable, ast.Call):
+        return set()
+    function = iterable.func
+    name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    if name in ("range", "arange"):
+        return set(assigned_names(loop.target))
+    if name == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:
+        return set(assigned_names(loop.target.elts[0]))
+    return set()
 
 
 def plate_fix(analysis: ModuleAnalysis, loop: ast.For, sites: list[Site]) -> dict | None:
@@ -153,8 +176,8 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             loop = site.loops[-1]
             if not isinstance(loop, ast.For) or id(loop) in reported:
                 continue
-            loop_variables = set(assigned_names(loop.target))
-            if not loop_variables & names_in(site.name_node):
+            # One distribution family, drawn per element of a counted range: a plate.
+            if site.distribution is None or not counters(loop) & names_in(site.name_node):
                 continue
             if carried_names(loop):
                 continue

@@ -232,6 +232,45 @@ def test_numpy_functions_that_run_as_the_tracers_methods_in_the_forms_that_run()
     assert findings(body) == [(14, "NPR002")] * 3 + [(15, "NPR002")] * 2 + [(16, "NPR002")] * 2
 
 
+def test_numpy_on_a_traced_array_names_the_error_it_raises():
+    # Measured under jit (numpy 2.4.6, jax 0.10.2): NumPy converts the tracer in np.exp and
+    # np.clip; jax's method refuses out= (NotImplementedError) and mode="raise"
+    # (NotImplementedError too); np.put writes into its argument, which raises TypeError.
+    body = """\
+    def model(buffer):
+        w = numpyro.sample("w", dist.Normal(jnp.zeros(4), 1.0))
+        np.exp(w)
+        np.clip(w, 0, 1)
+        np.sum(w, out=buffer)
+        np.round(w, 2, buffer)
+        np.take(w, 0)
+        np.put(w, 0, 1.0)
+    """
+    found = [
+        (f.span.line - HEADER.count("\n"), f.message, f.fix)
+        for f in check_source(HEADER + textwrap.dedent(body), CATALOG)
+    ]
+    assert [(line, "TracerArrayConversionError" in message) for line, message, _ in found] == [
+        (3, True),
+        (4, True),
+        (5, False),
+        (6, False),
+        (7, False),
+        (8, False),
+    ]
+    out = "(NotImplementedError: JAX arrays take no `out`): use the result instead"
+    assert found[2][1] == f"`np.sum` with `out=` on a traced array fails under jit {out}"
+    assert found[3][1] == f"`np.round` with `out=` on a traced array fails under jit {out}"
+    assert found[2][2] is None  # jnp.sum refuses out= as well
+    assert found[4][1] == (
+        "`np.take` on a traced array fails under jit with these arguments: use `jnp.take`"
+    )
+    assert found[5][1] == (
+        "`np.put` writes in place, which a traced JAX array refuses: use `.at[...].set(...)`"
+    )
+    assert found[5][2] is None
+
+
 def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():
     # dsheldon/covid's growth-rate model: ``var_c`` is drawn from a Normal, then exponentiated
     # under the same name before it is a scale.

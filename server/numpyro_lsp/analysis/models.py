@@ -158,6 +158,9 @@ NUMPY_ARRAY_METHODS: dict[str, ArrayMethodForm] = {
     "isreal": _form(array="x"),
     "unstack": _form((), ("axis",), array=None),
 }
+# NumPy functions that write into their first argument: a JAX array is immutable, and a
+# tracer there raises TypeError (`np.fill_diagonal`: NotImplementedError), eagerly too.
+NUMPY_IN_PLACE = {"put", "copyto", "place", "putmask", "fill_diagonal", "put_along_axis"}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
 # ... and a distribution's shapes and support, also static (``d.shape()`` is a method).

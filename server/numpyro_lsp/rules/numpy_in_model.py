@@ -10,13 +10,16 @@ reductions (`np.sum(x, axis=-1)` runs `x.sum(axis=-1)`; also `np.mean`, `np.max`
 `np.real`... They are flagged given a list of traced values, `out=`, or arguments jax's
 method refuses (`np.take` and `np.choose` without `mode="clip"` or `"wrap"`, `np.argsort`
 without `stable=`). `np.clip`, `np.sort`, `np.ravel`, `np.diagonal` and `np.trace` convert
-the tracer, and are flagged.
+the tracer, and are flagged. So are `np.put`, `np.copyto` and the like on a traced array,
+which write into it in place.
 Models that the file only runs eagerly (under `handlers.seed` or `handlers.trace`, or by
 `svi.init` alone, as tests do) are not traced.
 
 ## Why is this bad?
 NumPy cannot take a JAX tracer. The first MCMC trace and a plain `handlers.seed` run pass,
-then the model fails under `jit` or `Predictive` with `TracerArrayConversionError`.
+then the model fails under `jit` or `Predictive`: with `TracerArrayConversionError` where
+NumPy converts the tracer, `NotImplementedError` where `out=` is given to a method of a
+JAX array, another error where the method refuses other arguments.
 
 ## Example
 ```python
@@ -57,6 +60,7 @@ from dataclasses import dataclass
 
 from numpyro_lsp.analysis.models import (
     NUMPY_ARRAY_METHODS,
+    NUMPY_IN_PLACE,
     STATIC_JAX_FUNCTIONS,
     ArrayMethodForm,
     FunctionInfo,
@@ -86,7 +90,27 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
         if form is not None and form.runs:
             continue
         function, name = ast.unparse(node.func), path.removeprefix("numpy.")
-        problem = f"`{function}` on a traced value fails under jit (TracerArrayConversionError)"
+        if name in NUMPY_IN_PLACE and node.args and analysis.is_traced(node.args[0], model.traced):
+            yield Report(
+                node,
+                f"`{function}` writes in place, which a traced JAX array refuses: "
+                "use `.at[...].set(...)`",
+            )
+            continue
+        if form is not None and form.gives_out:
+            # NumPy hands the tracer to its own method, and jax's methods refuse ``out``;
+            # so does jnp's function: no fix to offer.
+            yield Report(
+                node,
+                f"`{function}` with `out=` on a traced array fails under jit "
+                "(NotImplementedError: JAX arrays take no `out`): use the result instead",
+            )
+            continue
+        if form is not None:
+            # The array's own method, with arguments it refuses: each raises its own error.
+            problem = f"`{function}` on a traced array fails under jit with these arguments"
+        else:
+            problem = f"`{function}` on a traced value fails under jit (TracerArrayConversionError)"
         if path.startswith("numpy.testing."):
             # jax.numpy has no testing module: such checks belong outside the model.
             yield Report(node, f"{problem}: check the values outside the model")

@@ -208,6 +208,69 @@ def test_numpy_reductions_run_as_the_tracers_own_methods():
     assert findings(body) == [(8, "NPR002")] * 4
 
 
+def test_numpy_functions_that_run_as_the_tracers_methods_in_the_forms_that_run():
+    # Each call below was run under jit, vmap and grad on a tracer (numpy 2.4.6, jax 0.10.2):
+    # those of lines 3 to 12 run, each one of lines 14 to 16 raises.
+    body = """\
+    def model(grid, y=None):
+        w = numpyro.sample("w", dist.Normal(jnp.zeros((3, 4)), 1.0))
+        a = np.round(w, 2) + np.transpose(w, (1, 0)).T + np.reshape(w, (4, -1), order="F").T
+        b = np.squeeze(w[:, None], axis=1) + np.swapaxes(w.T, -1, -2) + np.flip(w, 0)
+        c = np.repeat(w, 2, axis=0) + np.repeat(w, np.array([1, 2, 3]), axis=0)
+        i = np.argsort(w[0], stable=True)
+        d = np.take(w[0], i, mode="clip") + np.take(w, 5, 1, None, "wrap")[0]
+        cut = jnp.sort(w[1])
+        e = np.searchsorted(cut, w[0], side="right") + np.moveaxis(w, 0, -1).T
+        f = np.real(w) + np.imag(w) + np.sum(a=w, axis=0) + np.max(w, 0, None, True)
+        g = np.round(w, out=None) + np.choose(i % 2, [w[0], w[1]], mode="wrap")
+        rows = np.unstack(w, axis=0)
+        numpyro.sample("obs", dist.Normal(a + b + c[:3] + d + e + f + g + rows[0], 1.0), obs=y)
+        np.clip(w, 0, 1), np.take(w, 0), np.argsort(w)
+        np.reshape(w, -1, order="A"), np.repeat(w, [1, 2, 3], axis=0)
+        np.sort(w), np.searchsorted(cut, [0.1, 0.5])
+    """
+    assert findings(body) == [(14, "NPR002")] * 3 + [(15, "NPR002")] * 2 + [(16, "NPR002")] * 2
+
+
+def test_numpy_on_a_traced_array_names_the_error_it_raises():
+    # Measured under jit (numpy 2.4.6, jax 0.10.2): NumPy converts the tracer in np.exp and
+    # np.clip; jax's method refuses out= (NotImplementedError) and mode="raise"
+    # (NotImplementedError too); np.put writes into its argument, which raises TypeError.
+    body = """\
+    def model(buffer):
+        w = numpyro.sample("w", dist.Normal(jnp.zeros(4), 1.0))
+        np.exp(w)
+        np.clip(w, 0, 1)
+        np.sum(w, out=buffer)
+        np.round(w, 2, buffer)
+        np.take(w, 0)
+        np.put(w, 0, 1.0)
+    """
+    found = [
+        (f.span.line - HEADER.count("\n"), f.message, f.fix)
+        for f in check_source(HEADER + textwrap.dedent(body), CATALOG)
+    ]
+    assert [(line, "TracerArrayConversionError" in message) for line, message, _ in found] == [
+        (3, True),
+        (4, True),
+        (5, False),
+        (6, False),
+        (7, False),
+        (8, False),
+    ]
+    out = "(NotImplementedError: JAX arrays take no `out`): use the result instead"
+    assert found[2][1] == f"`np.sum` with `out=` on a traced array fails under jit {out}"
+    assert found[3][1] == f"`np.round` with `out=` on a traced array fails under jit {out}"
+    assert found[2][2] is None  # jnp.sum refuses out= as well
+    assert found[4][1] == (
+        "`np.take` on a traced array fails under jit with these arguments: use `jnp.take`"
+    )
+    assert found[5][1] == (
+        "`np.put` writes in place, which a traced JAX array refuses: use `.at[...].set(...)`"
+    )
+    assert found[5][2] is None
+
+
 def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():
     # dsheldon/covid's growth-rate model: ``var_c`` is drawn from a Normal, then exponentiated
     # under the same name before it is a scale.

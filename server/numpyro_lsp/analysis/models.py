@@ -32,30 +32,135 @@ STATIC_JAX_FUNCTIONS |= {"finfo", "isscalar"}
 # a tracer under jit (numpy 2, jax 0.10.2).
 STATIC_JAX_FUNCTIONS |= {"diag_indices_from", "tril_indices_from", "triu_indices_from"}
 STATIC_JAX_FUNCTIONS |= {"iscomplexobj", "isrealobj"}
-# NumPy reductions that hand an array other than an ndarray to its own method: on a tracer
+
+
+@dataclass(frozen=True)
+class ArrayMethodForm:
+    """The arguments with which a NumPy function runs on a traced array, its first argument:
+    NumPy hands it to the array's own method (``np.sum(x, axis=-1)`` runs
+    ``x.sum(axis=-1)``), or reads only its attributes and indexes it (``np.flip``,
+    ``np.moveaxis``, ``np.real``). NumPy binds the arguments to its own signature first, so
+    a parameter may be written by position or by keyword alike."""
+
+    # NumPy's parameters after the array, in its order, up to the last one allowed; ``out``
+    # among them only as None (JAX's methods refuse any other).
+    parameters: tuple[str, ...] = ()
+    # NumPy's keyword-only parameters allowed.
+    keywords: frozenset[str] = frozenset()
+    # The array's own parameter name, for ``np.sum(a=x)``; None where it is positional-only.
+    array: str | None = "a"
+    # Parameters that must be written as one of these constants (NumPy's default fails
+    # where the name is also ``required``).
+    constants: dict[str, frozenset] = field(default_factory=dict)
+    required: frozenset[str] = frozenset()
+    # Parameters JAX's method takes only as arrays: a list or tuple written there raises.
+    arrays: frozenset[str] = frozenset()
+    # Parameters that may be traced too (JAX needs the others concrete).
+    traced: frozenset[str] = frozenset()
+
+
+def _form(
+    parameters: tuple[str, ...] = (),
+    keywords: tuple[str, ...] = (),
+    *,
+    array: str | None = "a",
+    constants: dict[str, frozenset] | None = None,
+    required: tuple[str, ...] = (),
+    arrays: tuple[str, ...] = (),
+    traced: tuple[str, ...] = (),
+) -> ArrayMethodForm:
+    return ArrayMethodForm(
+        parameters,
+        frozenset(keywords),
+        array,
+        constants or {},
+        frozenset(required),
+        frozenset(arrays),
+        frozenset(traced),
+    )
+
+
+# NumPy functions that run on a traced array, and with which arguments: on a tracer
 # `np.sum(x, axis=-1)` runs `x.sum(axis=-1)`, which works under jit, vmap and grad, where
-# `np.exp(x)` raises (numpy 2.4, jax 0.10.2, each form below tried). Per function: the
-# positional arguments before `out` (jax's methods refuse `out`), and the keywords tried.
-# A list or tuple of tracers is converted by NumPy first, and raises.
-_REDUCE = {"axis", "dtype", "keepdims", "initial", "where"}
-_EXTREMA = {"axis", "keepdims", "initial", "where"}
-NUMPY_METHOD_REDUCTIONS: dict[str, tuple[int, set[str]]] = {
-    "sum": (3, _REDUCE),
-    "prod": (3, _REDUCE),
-    "mean": (3, _REDUCE - {"initial"}),
-    "std": (3, _REDUCE - {"initial"} | {"ddof"}),
-    "var": (3, _REDUCE - {"initial"} | {"ddof"}),
-    "max": (2, _EXTREMA),
-    "min": (2, _EXTREMA),
-    "amax": (2, _EXTREMA),
-    "amin": (2, _EXTREMA),
-    "any": (2, {"axis", "keepdims", "where"}),
-    "all": (2, {"axis", "keepdims", "where"}),
-    "argmax": (2, {"axis", "keepdims"}),
-    "argmin": (2, {"axis", "keepdims"}),
-    "cumsum": (3, {"axis", "dtype"}),
-    "cumprod": (3, {"axis", "dtype"}),
+# `np.exp(x)` raises (numpy 2.4.6, jax 0.10.2: each function below tried with its
+# parameters by position and by keyword, and the forms left out raise). A list or tuple of
+# tracers is converted by NumPy first, and raises. Left out as they raise on a tracer:
+# `np.clip` (it passes `out=None`, which jax's `clip` does not take), `np.sort`, `np.ravel`,
+# `np.diagonal`, `np.trace`, `np.ptp`, `np.nonzero`, `np.compress`, `np.partition`,
+# `np.argpartition`, `np.roll`, `np.expand_dims`, `np.diff` and `np.flipud`.
+_SUM = ("axis", "dtype", "out", "keepdims", "initial", "where")
+_MAX = ("axis", "out", "keepdims", "initial", "where")
+_STD = ("axis", "dtype", "out", "ddof", "keepdims")
+_WHERE = ("where",)
+NUMPY_ARRAY_METHODS: dict[str, ArrayMethodForm] = {
+    "sum": _form(_SUM, traced=_WHERE),
+    "prod": _form(_SUM, traced=_WHERE),
+    "mean": _form(("axis", "dtype", "out", "keepdims"), _WHERE, traced=_WHERE),
+    "std": _form(_STD, _WHERE, traced=_WHERE),
+    "var": _form(_STD, _WHERE, traced=_WHERE),
+    "max": _form(_MAX, traced=_WHERE),
+    "min": _form(_MAX, traced=_WHERE),
+    "amax": _form(_MAX, traced=_WHERE),
+    "amin": _form(_MAX, traced=_WHERE),
+    "any": _form(("axis", "out", "keepdims"), _WHERE, traced=_WHERE),
+    "all": _form(("axis", "out", "keepdims"), _WHERE, traced=_WHERE),
+    "argmax": _form(("axis", "out"), ("keepdims",)),
+    "argmin": _form(("axis", "out"), ("keepdims",)),
+    "cumsum": _form(("axis", "dtype", "out")),
+    "cumprod": _form(("axis", "dtype", "out")),
+    "round": _form(("decimals", "out")),
+    "around": _form(("decimals", "out")),
+    "transpose": _form(("axes",)),
+    "permute_dims": _form(("axes",)),
+    # order="A" raises NotImplementedError; copy=True or False makes NumPy convert the tracer.
+    "reshape": _form(
+        ("shape", "order"),
+        ("copy",),
+        array=None,
+        constants={"order": frozenset("CF"), "copy": frozenset({None})},
+    ),
+    "squeeze": _form(("axis",)),
+    "swapaxes": _form(("axis1", "axis2")),
+    "repeat": _form(("repeats", "axis"), arrays=("repeats",)),
+    # NumPy's default mode="raise" is refused by jax's `take`.
+    "take": _form(
+        ("indices", "axis", "out", "mode"),
+        constants={"mode": frozenset({"clip", "wrap", "fill"})},
+        required=("mode",),
+        arrays=("indices",),
+        traced=("indices",),
+    ),
+    "choose": _form(
+        ("choices", "out", "mode"),
+        constants={"mode": frozenset({"clip", "wrap"})},
+        required=("mode",),
+        traced=("choices",),
+    ),
+    # NumPy passes stable=None, which jax's `argsort` refuses (numpy 1.26 passed none, and
+    # `np.argsort(x)` ran); a kind= or order= other than None makes NumPy convert the tracer.
+    "argsort": _form(
+        ("axis", "kind", "order"),
+        ("stable",),
+        constants={
+            "kind": frozenset({None}),
+            "order": frozenset({None}),
+            "stable": frozenset({True, False}),
+        },
+        required=("stable",),
+    ),
+    # jax 0.4.28 refused a sorter; 0.5.3 and 0.10.2 take one.
+    "searchsorted": _form(("v", "side", "sorter"), arrays=("v", "sorter"), traced=("v", "sorter")),
+    "flip": _form(("axis",), array="m"),
+    "moveaxis": _form(("source", "destination")),
+    "rollaxis": _form(("axis", "start")),
+    "real": _form(array="val"),
+    "imag": _form(array="val"),
+    "isreal": _form(array="x"),
+    "unstack": _form((), ("axis",), array=None),
 }
+# NumPy functions that write into their first argument: a JAX array is immutable, and a
+# tracer there raises TypeError (`np.fill_diagonal`: NotImplementedError), eagerly too.
+NUMPY_IN_PLACE = {"put", "copyto", "place", "putmask", "fill_diagonal", "put_along_axis"}
 # Array attributes known when tracing (shapes are static under jit).
 STATIC_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "aval", "weak_type"}
 # ... and a distribution's shapes and support, also static (``d.shape()`` is a method).

@@ -2,16 +2,24 @@
 
 ## What it does
 Flags NumPy functions (`np.exp`, `np.dot`, `np.array`...) applied to a traced value inside a
-model: a sample site, a `jnp` result, or anything computed from them. Reductions that NumPy
-hands to the array's own method (`np.sum(x, axis=-1)` runs `x.sum(axis=-1)`; also `np.mean`,
-`np.max`, `np.std`, `np.any`, `np.argmax`, `np.cumsum`...) work on a traced array and are not
-flagged, unless given a list of traced values or `out=`.
+model: a sample site, a `jnp` result, or anything computed from them. Functions that NumPy
+hands to the array's own method are not flagged where that method takes their arguments:
+reductions (`np.sum(x, axis=-1)` runs `x.sum(axis=-1)`; also `np.mean`, `np.max`, `np.std`,
+`np.any`, `np.argmax`, `np.cumsum`...), and `np.round`, `np.transpose`, `np.reshape`,
+`np.squeeze`, `np.swapaxes`, `np.repeat`, `np.searchsorted`, `np.flip`, `np.moveaxis`,
+`np.real`... They are flagged given a list of traced values, `out=`, or arguments jax's
+method refuses (`np.take` and `np.choose` without `mode="clip"` or `"wrap"`, `np.argsort`
+without `stable=`). `np.clip`, `np.sort`, `np.ravel`, `np.diagonal` and `np.trace` convert
+the tracer, and are flagged. So are `np.put`, `np.copyto` and the like on a traced array,
+which write into it in place.
 Models that the file only runs eagerly (under `handlers.seed` or `handlers.trace`, or by
 `svi.init` alone, as tests do) are not traced.
 
 ## Why is this bad?
 NumPy cannot take a JAX tracer. The first MCMC trace and a plain `handlers.seed` run pass,
-then the model fails under `jit` or `Predictive` with `TracerArrayConversionError`.
+then the model fails under `jit` or `Predictive`: with `TracerArrayConversionError` where
+NumPy converts the tracer, `NotImplementedError` where `out=` is given to a method of a
+JAX array, another error where the method refuses other arguments.
 
 ## Example
 ```python
@@ -48,10 +56,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from numpyro_lsp.analysis.models import (
-    NUMPY_METHOD_REDUCTIONS,
+    NUMPY_ARRAY_METHODS,
+    NUMPY_IN_PLACE,
     STATIC_JAX_FUNCTIONS,
+    ArrayMethodForm,
     FunctionInfo,
 )
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
@@ -70,48 +81,112 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             continue
         if path.rsplit(".", 1)[-1] in STATIC_JAX_FUNCTIONS or analysis.runs_eagerly(model):
             continue
-        if id(node) in model.concrete_nodes or runs_as_method(analysis, node, path, model):
+        if id(node) in model.concrete_nodes:
             continue
         arguments = [*node.args, *(k.value for k in node.keywords)]
-        if any(analysis.is_traced(a, model.traced) for a in arguments):
-            problem = (
-                f"`{ast.unparse(node.func)}` on a traced value fails under jit "
-                "(TracerArrayConversionError)"
-            )
-            if path.startswith("numpy.testing."):
-                # jax.numpy has no testing module: such checks belong outside the model.
-                yield Report(node, f"{problem}: check the values outside the model")
-                continue
-            jax_path = "jnp." + path.removeprefix("numpy.")
+        if not any(analysis.is_traced(a, model.traced) for a in arguments):
+            continue
+        form = array_method_form(analysis, node, path, model)
+        if form is not None and form.runs:
+            continue
+        function, name = ast.unparse(node.func), path.removeprefix("numpy.")
+        if name in NUMPY_IN_PLACE and node.args and analysis.is_traced(node.args[0], model.traced):
             yield Report(
                 node,
-                f"{problem}: use `{jax_path}`",
-                fix={"kind": "numpy_to_jnp", "path": path},
+                f"`{function}` writes in place, which a traced JAX array refuses: "
+                "use `.at[...].set(...)`",
             )
+            continue
+        if form is not None and form.gives_out:
+            # NumPy hands the tracer to its own method, and jax's methods refuse ``out``;
+            # so does jnp's function: no fix to offer.
+            yield Report(
+                node,
+                f"`{function}` with `out=` on a traced array fails under jit "
+                "(NotImplementedError: JAX arrays take no `out`): use the result instead",
+            )
+            continue
+        if form is not None:
+            # The array's own method, with arguments it refuses: each raises its own error.
+            problem = f"`{function}` on a traced array fails under jit with these arguments"
+        else:
+            problem = f"`{function}` on a traced value fails under jit (TracerArrayConversionError)"
+        if path.startswith("numpy.testing."):
+            # jax.numpy has no testing module: such checks belong outside the model.
+            yield Report(node, f"{problem}: check the values outside the model")
+            continue
+        jax_path = "jnp." + name
+        yield Report(
+            node,
+            f"{problem}: use `{jax_path}`",
+            fix={"kind": "numpy_to_jnp", "path": path},
+        )
 
 
 # What makes a sequence NumPy converts before reducing it: ``np.sum([a, b])`` raises.
 SEQUENCES = (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp, ast.GeneratorExp)
 
 
-def runs_as_method(
+@dataclass(frozen=True)
+class CallForm:
+    """A call of a function of ``NUMPY_ARRAY_METHODS`` on a traced array: its arguments by
+    NumPy's parameter names, and which of them are traced or written as lists."""
+
+    known: ArrayMethodForm
+    named: dict[str, ast.expr]
+    # Positional arguments past the parameters the table allows.
+    extra: list[ast.expr]
+    traced: set[str]
+    listed: set[str]
+
+    @property
+    def gives_out(self) -> bool:
+        """``out=`` given a value other than None, by keyword or in its place."""
+        out = self.named.get("out")
+        return "out" in self.known.parameters and out is not None and not is_none(out)
+
+    @property
+    def runs(self) -> bool:
+        """Whether the call is in a form that runs under jit."""
+        known, named = self.known, self.named
+        if self.extra or self.gives_out or self.listed or self.traced - known.traced:
+            return False
+        if not named.keys() <= {*known.parameters, *known.keywords}:
+            return False  # ``**kwargs``, or a keyword not tried
+        if not known.required <= named.keys():
+            return False  # NumPy's default fails
+        return all(
+            isinstance(named[name], ast.Constant) and named[name].value in values
+            for name, values in known.constants.items()
+            if name in named
+        )
+
+
+def array_method_form(
     analysis: ModuleAnalysis, node: ast.Call, path: str, model: FunctionInfo
-) -> bool:
-    """``np.sum(coefs * x, axis=-1)``: NumPy hands the traced array to its own ``sum``, with
-    arguments jax's method takes, and nothing else in the call is traced."""
-    known = NUMPY_METHOD_REDUCTIONS.get(path.removeprefix("numpy."))
-    if known is None or not node.args:
-        return False
-    positional, keywords = known
-    if len(node.args) > positional or any(isinstance(a, ast.Starred) for a in node.args):
-        return False
-    if any(k.arg not in keywords for k in node.keywords):
-        return False  # ``out=``, ``**kwargs``, or a keyword not tried
-    array = node.args[0]
+) -> CallForm | None:
+    """``np.sum(coefs * x, axis=-1)``: a function of ``NUMPY_ARRAY_METHODS`` given a traced
+    array (not a list NumPy converts), with its arguments; None for any other call."""
+    known = NUMPY_ARRAY_METHODS.get(path.removeprefix("numpy."))
+    if known is None or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    named = {k.arg or "**": k.value for k in node.keywords}
+    if node.args:
+        array, *rest = node.args
+    elif known.array in named:
+        array, rest = named.pop(known.array), []
+    else:
+        return None
     if not analysis.is_traced(array, model.traced) or is_sequence(analysis, array, model):
-        return False
-    rest = [*node.args[1:], *(k.value for k in node.keywords if k.arg != "where")]
-    return not any(analysis.is_traced(a, model.traced) for a in rest)
+        return None
+    named |= dict(zip(known.parameters, rest, strict=False))
+    traced = {name for name, value in named.items() if analysis.is_traced(value, model.traced)}
+    listed = {n for n in known.arrays if n in named and is_sequence(analysis, named[n], model)}
+    return CallForm(known, named, rest[len(known.parameters) :], traced, listed)
+
+
+def is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def is_sequence(analysis: ModuleAnalysis, node: ast.expr, model: FunctionInfo) -> bool:

@@ -866,7 +866,8 @@ def _exits(body: list[ast.stmt]) -> bool:
     return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
 
 
-def _is_none(node: ast.AST | None) -> bool:
+def is_none(node: ast.AST | None) -> bool:
+    """A literal ``None`` (an absent argument is no literal)."""
     return isinstance(node, ast.Constant) and node.value is None
 
 
@@ -1468,7 +1469,7 @@ class _Walker:
         distribution = None
         if obj["name"] == "sample" and "fn" in arguments:
             distribution = distribution_use(self.analysis, arguments["fn"], context.function)
-        observed = obj["name"] == "sample" and not _is_none(arguments.get("obs"))
+        observed = obj["name"] == "sample" and not is_none(arguments.get("obs"))
         observed = observed and "obs" in arguments
         return Site(
             primitive=obj["name"],

@@ -64,6 +64,7 @@ from numpyro_lsp.analysis.models import (
     STATIC_JAX_FUNCTIONS,
     ArrayMethodForm,
     FunctionInfo,
+    is_none,
 )
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
 
@@ -183,10 +184,6 @@ def array_method_form(
     traced = {name for name, value in named.items() if analysis.is_traced(value, model.traced)}
     listed = {n for n in known.arrays if n in named and is_sequence(analysis, named[n], model)}
     return CallForm(known, named, rest[len(known.parameters) :], traced, listed)
-
-
-def is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
 
 
 def is_sequence(analysis: ModuleAnalysis, node: ast.expr, model: FunctionInfo) -> bool:

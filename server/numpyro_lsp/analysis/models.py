@@ -1125,7 +1125,7 @@ class NodeIndex:
         return bindings
 
     # Whether ``module_bindings`` may hold an alias to resolve against other chunks.
-    module_aliases: bool = False
+    module_aliases: bool = field(default=False, init=False, repr=False)
 
     def _module_level_definitions(self) -> list[ast.stmt]:
         """The assignments, functions and classes of the module level, in source order: in

@@ -1,7 +1,8 @@
 """NPR003 numpy-random-in-model
 
 ## What it does
-Flags `np.random` (and Python's `random`) used inside a model.
+Flags `np.random` (and Python's `random`) used inside a model. A `numpyro.param` site's
+initial value is read once, when SVI starts, and ignored after: a draw there is not flagged.
 
 ## Why is this bad?
 NumPy's random numbers are drawn once, when JAX traces the model, and then frozen into the
@@ -49,9 +50,28 @@ NAME = "numpy-random-in-model"
 SEVERITY = Severity.WARNING
 
 
+def _initial_values(analysis: ModuleAnalysis) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the initial values of ``numpyro.param`` sites are: read once, when SVI starts,
+    and ignored after, so a NumPy draw there freezes nothing (d3p's guides)."""
+    found = []
+    for site in analysis.sites:
+        value = site.arguments.get("init_value") if site.primitive == "param" else None
+        if value is not None:
+            found.append(
+                ((value.lineno, value.col_offset), (value.end_lineno, value.end_col_offset))
+            )
+    return found
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    initial: list | None = None
     for node, path in analysis.calls_from("numpy", "random"):
         if path.startswith(("numpy.random.", "random.")) and analysis.in_model(node) is not None:
+            if initial is None:
+                initial = _initial_values(analysis)
+            place = (node.lineno, node.col_offset)
+            if any(start <= place < end for start, end in initial):
+                continue
             yield Report(
                 node,
                 f"`{ast.unparse(node.func)}` is drawn once at trace time and frozen: "

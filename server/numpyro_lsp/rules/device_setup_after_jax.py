@@ -6,7 +6,8 @@ already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it). Imp
 `jax.config.update`, `jax.jit`/`vmap`/`grad`/`jacfwd` wrapping a function, `jax.make_jaxpr`
 and `jax.eval_shape`, pytree utilities, `jnp.set_printoptions` and code in functions or
 lambdas start no backend and do not count.
-`set_host_device_count(1)` asks for what JAX has anyway and is never flagged.
+`set_host_device_count(1)` asks for what JAX has anyway and is never flagged, nor is a setup
+repeated as it was first made in time (a notebook cell that runs the setup cell again).
 
 ## Why is this bad?
 JAX fixes its devices the first time it is used. A later call only warns, and chains do not
@@ -126,12 +127,21 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     first_use = next((first for first, _ in calls if first is not None), None)
     if first_use is None:
         return
-    for _, setups in calls:
-        for call, obj in setups:
-            if (call.lineno, call.col_offset) > (first_use.lineno, first_use.col_offset):
-                yield Report(
-                    call,
-                    f"`{obj['name']}` after JAX was used has no effect: call it first, right "
-                    "after the imports",
-                    related=(See(first_use, "JAX is first used here"),),
-                )
+    first = (first_use.lineno, first_use.col_offset)
+    setups = [setup for _, part_setups in calls for setup in part_setups]
+    # A setup repeated as it was made in time (a notebook cell that runs the first cell's
+    # setup again) asks for what is already in force.
+    in_time = {_asked(call, obj) for call, obj in setups if (call.lineno, call.col_offset) < first}
+    for call, obj in setups:
+        if (call.lineno, call.col_offset) > first and _asked(call, obj) not in in_time:
+            yield Report(
+                call,
+                f"`{obj['name']}` after JAX was used has no effect: call it first, right "
+                "after the imports",
+                related=(See(first_use, "JAX is first used here"),),
+            )
+
+
+def _asked(call: ast.Call, obj: dict) -> tuple[str, str]:
+    """What a device setup asks for: the function and its arguments as written."""
+    return obj["path"], ast.dump(ast.Call(ast.Name("f"), call.args, call.keywords))

@@ -949,6 +949,49 @@ def test_a_platform_set_platform_asserts_against_is_an_error_since_numpyro_0_20(
     assert check_source(source, older) == []
 
 
+def test_a_site_after_a_block_that_returns_inside_a_with_is_in_another_branch():
+    # dynestyx's profile-likelihood notebook: ``if c: with Discretizer(): return f(...)`` then
+    # ``return f(...)``; the two never both run, directly or through a helper. After a block
+    # that may fall through, the name is taken twice.
+    body = """\
+    def component():
+        return numpyro.sample("alpha", dist.Normal(0.0, 1.0))
+
+
+    def model(flag=False, other=False):
+        if flag:
+            with open("log.txt"):
+                return numpyro.sample("alpha", dist.Normal(0.0, 1.0))
+        if other:
+            with open("log.txt"):
+                return component()
+        return numpyro.sample("alpha", dist.Normal(0.0, 1.0))
+
+
+    def loop_model(n):
+        for i in range(n):
+            if i == 0:
+                with open("log.txt"):
+                    print(i)
+                    numpyro.sample("beta", dist.Normal(0.0, 1.0))
+            numpyro.sample("beta", dist.Normal(0.0, 1.0))
+    """
+    assert findings(body) == [(20, "NPR006"), (21, "NPR006")]
+
+
+def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
+    # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
+    # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.
+    body = """\
+    def guide(D, K):
+        loc = numpyro.param("loc", np.random.randn(D, K))
+        scale = numpyro.param("scale", init_value=np.abs(np.random.randn(D, K)))
+        noise = np.random.randn(D, K)
+        numpyro.sample("w", dist.Normal(loc + noise, scale).to_event(2))
+    """
+    assert findings(body) == [(4, "NPR003")]
+
+
 # --- device setup -------------------------------------------------------------------------------
 
 
@@ -1001,6 +1044,18 @@ def test_numpys_print_options_start_no_backend():
         numpyro.set_host_device_count(4)
     """
     assert findings(body) == [(6, "NPR016")]
+
+
+def test_a_device_setup_repeated_as_it_was_made_in_time_is_not_flagged():
+    # PINTS_priorCVAE's Ex_GP.ipynb: a later cell runs set_host_device_count(4) again, which
+    # the first cell made before any JAX use; another count there has no effect.
+    body = """\
+    numpyro.set_host_device_count(4)
+    x = jnp.ones(3)
+    numpyro.set_host_device_count(4)
+    numpyro.set_host_device_count(8)
+    """
+    assert findings(body) == [(4, "NPR016")]
 
 
 def test_one_host_device_is_asked_for_anywhere():

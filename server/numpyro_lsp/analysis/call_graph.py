@@ -19,6 +19,7 @@ from numpyro_lsp.analysis.models import (
     ModuleAnalysis,
     Site,
     dotted_parts,
+    ends_block,
 )
 
 # How many calls deep sites are followed (a helper calling a helper calling ...).
@@ -140,10 +141,6 @@ def _is_main_guard(node: ast.If) -> bool:
     )
 
 
-def _ends(body: list[ast.stmt]) -> bool:
-    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
-
-
 def _own_calls(statement: ast.stmt) -> Iterator[tuple[ast.Call, tuple[tuple[int, str], ...]]]:
     """The calls a statement's own expressions make when it runs, each with the branches of
     the conditional expressions (``a if c else b``) it sits in: not the calls of nested
@@ -206,9 +203,9 @@ class _Walk:
             self.statement(statement, around)
             if isinstance(statement, ast.If) and not _is_main_guard(statement):
                 # After ``if c: return ...``, the rest of the block runs only when c is false.
-                if _ends(statement.body):
+                if ends_block(statement.body):
                     around = around.branch(statement, "orelse", facts(statement.test, False))
-                elif _ends(statement.orelse):
+                elif ends_block(statement.orelse):
                     around = around.branch(statement, "body", facts(statement.test, True))
         return around
 

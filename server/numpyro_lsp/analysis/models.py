@@ -861,9 +861,19 @@ def _is_concrete_check(test: ast.expr) -> bool:
     return callee is not None and callee[-1] in CONCRETE_CHECKS
 
 
-def _exits(body: list[ast.stmt]) -> bool:
-    """Whether a block always leaves the function (ends in ``return`` or ``raise``)."""
-    return bool(body) and isinstance(body[-1], (ast.Return, ast.Raise))
+def ends_block(body: list[ast.stmt]) -> bool:
+    """Whether what follows a block in its own block never runs after it: the block ends in
+    ``return``, ``raise``, ``continue`` or ``break``, in a ``with`` whose block does (any
+    context manager: dynestyx returns inside its own), or in an ``if`` whose branches both
+    do."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    if isinstance(last, (ast.With, ast.AsyncWith)):
+        return ends_block(last.body)
+    return isinstance(last, ast.If) and ends_block(last.body) and ends_block(last.orelse)
 
 
 def is_none(node: ast.AST | None) -> bool:
@@ -1321,7 +1331,7 @@ class _Walker:
     def block(self, statements: list[ast.stmt], context: _Context) -> None:
         for statement in statements:
             self.statement(statement, context)
-            if type(statement) is ast.If and _exits(statement.body):
+            if type(statement) is ast.If and ends_block(statement.body):
                 # What follows ``if c: ... return`` runs only where ``c`` is false.
                 context = context.with_(
                     branches=(*context.branches, (id(statement), "orelse")),

@@ -979,6 +979,27 @@ def test_a_site_after_a_block_that_returns_inside_a_with_is_in_another_branch():
     assert findings(body) == [(20, "NPR006"), (21, "NPR006")]
 
 
+def test_a_centered_site_reads_its_scale_as_it_is_where_the_site_is_drawn():
+    # kaijennissen/Bayesian_Deep_Learning: weights drawn with ``scale = 1``, then ``scale``
+    # given a latent precision for the likelihood: the weights are not centered on it. A
+    # scale that is latent above the site still is.
+    source = HEADER + textwrap.dedent(
+        """\
+        def model(x, y=None):
+            scale = 1.0
+            w = numpyro.sample("w", dist.Normal(0.0, scale))
+            prec = numpyro.sample("prec", dist.Gamma(1.0, 1.0))
+            scale = 1.0 / jnp.sqrt(prec)
+            b = numpyro.sample("b", dist.Normal(0.0, scale))
+            numpyro.sample("y", dist.Normal(w * x + b, scale), obs=y)
+        """
+    )
+    offset = HEADER.count("\n")
+    found = [(f.span.line - offset, f.code, f.message) for f in check_source(source, CATALOG)]
+    assert [(line, code) for line, code, _ in found] == [(6, "NPR012")]
+    assert "`b` is a centered hierarchical site (its Normal depends on `prec`)" in found[0][2]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

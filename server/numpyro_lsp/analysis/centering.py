@@ -104,7 +104,7 @@ def conditioned(site: Site, uses: list[ModelUse], catalog: Catalog) -> bool:
 
 def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
     """For each variable, the latent sites its value derives from (through assignments)."""
-    latent_targets = {s.target: s.name for s in model.sites if s.latent and s.target and s.name}
+    latent_targets = _latent_targets(model)
     depends: dict[str, set[str]] = {t: {n} for t, n in latent_targets.items()}
     if not depends:
         return depends  # no latent site: nothing derives from one
@@ -122,14 +122,34 @@ def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
     return depends
 
 
-def parents_of(site: Site, parameter: str, depends: dict[str, set[str]]) -> set[str]:
+def parents_of(
+    site: Site, parameter: str, depends: dict[str, set[str]], model: FunctionInfo
+) -> set[str]:
     """The other latent sites a parameter of the site's distribution derives from."""
     use = site.distribution
     value = use.arguments.get(parameter) if use is not None else None
     if value is None:
         return set()
-    parents = set().union(*(depends.get(name, set()) for name in names_in(value)))
+    parents = set().union(*(_in_force(model, name, site, depends) for name in names_in(value)))
     return parents - {site.name}
+
+
+def _in_force(model: FunctionInfo, name: str, site: Site, depends: dict[str, set[str]]) -> set[str]:
+    """The latent sites a name derives from where the site is drawn: from the values given
+    it above the site (kaijennissen's BNN draws its weights with ``scale = 1`` and gives
+    ``scale`` a latent precision for the likelihood below), or, where none is, from the last
+    (a loop carries it round)."""
+    history = model.assignment_history.get(name, ())
+    line = site.call.lineno
+    above = [value for value in history if value.end_lineno < line]
+    if len(history) < 2 or not above or name in _latent_targets(model):
+        return depends.get(name, set())
+    return set().union(*(depends.get(n, set()) for value in above for n in names_in(value)))
+
+
+def _latent_targets(model: FunctionInfo) -> dict[str, str]:
+    """The names a model's latent sites are assigned to, and the sites'."""
+    return {s.target: s.name for s in model.sites if s.latent and s.target and s.name}
 
 
 def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
@@ -141,7 +161,7 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
             use = site.distribution
             if not site.latent or site.name is None or use is None or "loc_scale" not in use.obj:
                 continue
-            scale_parents = parents_of(site, "scale", depends)
+            scale_parents = parents_of(site, "scale", depends, model)
             if not scale_parents:
                 continue
             covered = configured_sites(reparam_calls(site, uses, analysis), analysis.catalog)
@@ -149,5 +169,5 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
                 continue
             if conditioned(site, uses, analysis.catalog):
                 continue
-            parents = scale_parents | parents_of(site, "loc", depends)
+            parents = scale_parents | parents_of(site, "loc", depends, model)
             yield CenteredSite(model, site, tuple(sorted(parents)))

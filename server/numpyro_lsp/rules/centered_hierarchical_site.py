@@ -51,7 +51,12 @@ def eight_schools(J, sigma, y=None):
 
 ## Precision
 On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
-projects): 30 hints, below warning, so not reviewed one by one.
+projects): 30 hints, below warning, so not reviewed one by one. On 23 other public projects,
+read one by one: 32 hints, 15 sensible (11 centered hierarchies in dynestyx's tests run under
+NUTS); 8 false, on weights drawn before their scale's name was given a latent precision,
+went once a scale is read as it is where the site is drawn, and 2 that named that precision
+now name the right parents; 7 on a prediction-only site (`y_pred`, drawn when `y is None`,
+which NUTS never samples) are still given.
 """
 
 from __future__ import annotations

@@ -1000,6 +1000,28 @@ def test_a_centered_site_reads_its_scale_as_it_is_where_the_site_is_drawn():
     assert "`b` is a centered hierarchical site (its Normal depends on `prec`)" in found[0][2]
 
 
+def test_a_site_drawn_only_where_the_data_is_none_is_not_centered_for_nuts():
+    # PriorVAE's and PriorCVAE's models: ``if y is None: sample("y_pred", Normal(f, sigma))``,
+    # ``else: sample("y", ..., obs=y)``. MCMC runs with y and never samples y_pred; the same
+    # site drawn under another test is still a centered one.
+    source = HEADER + textwrap.dedent(
+        """\
+        def model(flag, y=None):
+            z = numpyro.sample("z", dist.Normal(jnp.zeros(3), 1.0).to_event(1))
+            sigma = numpyro.sample("sigma", dist.HalfNormal(0.1))
+            if y is None:
+                numpyro.sample("y_pred", dist.Normal(z, sigma).to_event(1))
+            else:
+                numpyro.sample("y", dist.Normal(z, sigma).to_event(1), obs=y)
+            if flag is None:
+                numpyro.sample("w", dist.Normal(z, sigma).to_event(1))
+        """
+    )
+    offset = HEADER.count("\n")
+    found = [(f.span.line - offset, f.code) for f in check_source(source, CATALOG)]
+    assert found == [(9, "NPR012")]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

@@ -102,6 +102,20 @@ def conditioned(site: Site, uses: list[ModelUse], catalog: Catalog) -> bool:
     return False
 
 
+def predicts_only(site: Site, model: FunctionInfo) -> bool:
+    """A site drawn only where the data another site observes is None (``if y is None:
+    sample("y_pred", ...)`` beside ``else: sample("y", ..., obs=y)``): inference, given the
+    data, never samples it; prediction draws it forward, with no geometry to fix."""
+    observed = {
+        s.arguments["obs"].id
+        for s in model.sites
+        if s.observed and type(s.arguments.get("obs")) is ast.Name
+    }
+    return any(
+        value is None and holds and subject in observed for subject, value, holds in site.conditions
+    )
+
+
 def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
     """For each variable, the latent sites its value derives from (through assignments)."""
     latent_targets = _latent_targets(model)
@@ -167,7 +181,7 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
             covered = configured_sites(reparam_calls(site, uses, analysis), analysis.catalog)
             if covered is None or site.name in covered:
                 continue
-            if conditioned(site, uses, analysis.catalog):
+            if conditioned(site, uses, analysis.catalog) or predicts_only(site, model):
                 continue
             parents = scale_parents | parents_of(site, "loc", depends, model)
             yield CenteredSite(model, site, tuple(sorted(parents)))

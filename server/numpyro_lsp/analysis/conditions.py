@@ -1,7 +1,8 @@
 """What the ``if`` tests around a place say must hold there, so that two places whose
 conditions contradict each other are known never to run together:
 ``if not cfg.marginalize:`` and ``if cfg.marginalize and cfg.scales:``, or
-``if self.trend == "linear":`` and ``if self.trend == "logistic":``.
+``if self.trend == "linear":`` and ``if self.trend == "logistic":``, or ``if y is None:``
+and its ``else``.
 
 A fact is ``(subject, value, holds)``: the source of an expression, ``True`` for its truth
 or a constant it is compared with by ``==``, and whether that holds. Only plain subjects
@@ -52,11 +53,13 @@ def facts(test: ast.expr, holds: bool = True, depth: int = 0) -> frozenset[Fact]
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
-        and isinstance(test.ops[0], (ast.Eq, ast.NotEq))
+        and isinstance(test.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot))
         and isinstance(test.comparators[0], ast.Constant)
+        and (isinstance(test.ops[0], (ast.Eq, ast.NotEq)) or test.comparators[0].value is None)
     ):
+        # ``y is None`` is ``y == None``: the one constant ``is`` compares by value.
         subject = _subject(test.left)
-        equal = isinstance(test.ops[0], ast.Eq) == holds
+        equal = isinstance(test.ops[0], (ast.Eq, ast.Is)) == holds
         return frozenset({(subject, test.comparators[0].value, equal)}) if subject else frozenset()
     subject = _subject(test)
     return frozenset({(subject, True, holds)}) if subject else frozenset()

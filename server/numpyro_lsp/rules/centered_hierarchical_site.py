@@ -5,7 +5,9 @@ Points out a latent site of a loc-scale family (Normal, StudentT, Cauchy, Laplac
 families `LocScaleReparam` supports, read from numpyro) whose `scale` depends on another
 latent site, and that no `reparam` handler covers yet. A site that `condition` observes
 (`with handlers.condition(data={"obs": y}):` around it, or `condition(model, data={"obs":
-y})` where the model is used) is data, not a latent. The smoke test names the same sites
+y})` where the model is used) is data, not a latent; one drawn only where the data is None
+(`if y is None:` beside `obs=y`) is a prediction, which inference never samples. The smoke
+test names the same sites
 when NUTS diverges (one definition: `analysis/centering.py`).
 
 ## Why is this bad?
@@ -55,8 +57,8 @@ projects): 30 hints, below warning, so not reviewed one by one. On 23 other publ
 read one by one: 32 hints, 15 sensible (11 centered hierarchies in dynestyx's tests run under
 NUTS); 8 false, on weights drawn before their scale's name was given a latent precision,
 went once a scale is read as it is where the site is drawn, and 2 that named that precision
-now name the right parents; 7 on a prediction-only site (`y_pred`, drawn when `y is None`,
-which NUTS never samples) are still given.
+now name the right parents; 7 on a prediction-only site (`y_pred`, drawn when `y is None`
+beside `obs=y`, which NUTS given `y` never samples) went too.
 """
 
 from __future__ import annotations

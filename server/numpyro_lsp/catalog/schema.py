@@ -6,10 +6,16 @@ older builder are rebuilt.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 CATALOG_FORMAT = 3
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"0.15.3"`` as ``(0, 15, 3)``; a pre-release or local tail is ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,11 @@ class Catalog:
     _members: dict[str, Member] = field(default_factory=dict, repr=False)
     # ``derived``'s stores, by the name of what is kept.
     _derived: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    @property
+    def release(self) -> tuple[int, ...]:
+        """The numpyro version described, as numbers to compare (``(0, 22, 0)``)."""
+        return version_tuple(self.numpyro_version)
 
     @classmethod
     def from_json(cls, data: dict) -> Catalog:

@@ -38,11 +38,10 @@ public projects (2,000 files): 83 findings, 83 true (`MCMC(kernel, 500, 500)`,
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from numpyro_lsp.analysis.models import positional_parameters
+from numpyro_lsp.analysis.models import bind_arguments, positional_parameters
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
@@ -119,17 +118,11 @@ def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
     return found
 
 
-def numpyro_release(catalog: Catalog) -> tuple[int, ...]:
-    """The catalog's numpyro version as numbers (``0.22.0`` -> (0, 22, 0))."""
-    return tuple(int(part) for part in re.findall(r"\d+", catalog.numpyro_version)[:3])
-
-
-def unknown_platform(analysis: ModuleAnalysis, call: ast.Call) -> Report | None:
+def unknown_platform(analysis: ModuleAnalysis, call: ast.Call, obj: dict) -> Report | None:
     """``numpyro.set_platform("gpu")``: an ``AssertionError`` since numpyro 0.20."""
-    if numpyro_release(analysis.catalog) < PLATFORMS_CHECKED_SINCE:
+    if analysis.catalog.release < PLATFORMS_CHECKED_SINCE:
         return None
-    platform = call.args[0] if call.args else None
-    platform = next((k.value for k in call.keywords if k.arg == "platform"), platform)
+    platform = bind_arguments(obj, call, analysis.catalog).get("platform")
     if not isinstance(platform, ast.Constant) or not isinstance(platform.value, str):
         return None
     unknown = [p.strip() for p in platform.value.split(",") if p.strip() not in PLATFORMS]
@@ -149,7 +142,7 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         call, obj = catalog_call.call, catalog_call.obj
         if obj["path"] == "numpyro.set_platform":
-            report = unknown_platform(analysis, call)
+            report = unknown_platform(analysis, call, obj)
             if report is not None:
                 yield report
         parameters = parameters_of(analysis.catalog, obj)

@@ -7,8 +7,7 @@ latent site, and that no `reparam` handler covers yet. A site that `condition` o
 (`with handlers.condition(data={"obs": y}):` around it, or `condition(model, data={"obs":
 y})` where the model is used) is data, not a latent; one drawn only where the data is None
 (`if y is None:` beside `obs=y`) is a prediction, which inference never samples. The smoke
-test names the same sites
-when NUTS diverges (one definition: `analysis/centering.py`).
+test names the same sites when NUTS diverges (one definition: `analysis/centering.py`).
 
 ## Why is this bad?
 A centered hierarchy makes a funnel between the group scale and the group effects that NUTS

@@ -142,6 +142,6 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
             )
 
 
-def _asked(call: ast.Call, obj: dict) -> tuple[str, str]:
+def _asked(call: ast.Call, obj: dict) -> tuple[str, ...]:
     """What a device setup asks for: the function and its arguments as written."""
-    return obj["path"], ast.dump(ast.Call(ast.Name("f"), call.args, call.keywords))
+    return obj["path"], *(ast.dump(argument) for argument in (*call.args, *call.keywords))

@@ -191,15 +191,8 @@ def part_names(part: ModuleAnalysis) -> tuple[set[str], set[str]]:
     return kept
 
 
-def _sampler_function_name(analysis: ModuleAnalysis, name: str, suggestion: str) -> bool:
-    """Whether ``name`` is a distribution's name in lower case (``logistic``, ``normal``,
-    ``gamma``): ``jax.random`` has a function of each such name, and ``expit``-like helpers go
-    by them too, so the class is seldom what was meant; the Python server reports the name."""
-    return (
-        name.islower()
-        and suggestion.lower() == name
-        and any(o["kind"] == "distribution" for o in analysis.catalog.by_name(suggestion))
-    )
+def _is_distribution(analysis: ModuleAnalysis, name: str) -> bool:
+    return any(o["kind"] == "distribution" for o in analysis.catalog.by_name(name))
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
@@ -213,14 +206,19 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     for part, (_, read) in zip(analysis.parts, names, strict=True):
         for name in read - bound - catalog_names:
             suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
-            if not suggestion or _sampler_function_name(analysis, name, suggestion):
+            if not suggestion:
+                continue
+            lower_case = name.islower() and suggestion.lower() == name
+            # ``logistic(x)``, ``normal(key, ...)``: ``jax.random`` has a function of each
+            # distribution's name in lower case, and ``expit``-like helpers go by them too, so
+            # the class is seldom what was meant; the Python server reports the name.
+            if lower_case and _is_distribution(analysis, suggestion):
                 continue
             # ``mcmc.run(...)``, ``beta.rvs(...)``: a lower-case object whose attribute is
             # read is a variable named after the class, not the class misspelt.
-            instance = suggestion.lower() == name.lower() and name.islower()
             read_from = (
                 {id(a.value) for a in part.nodes(ast.Attribute) if type(a.value) is ast.Name}
-                if instance
+                if lower_case
                 else set()
             )
             for node in part.nodes(ast.Name):

@@ -622,7 +622,7 @@ class ModuleAnalysis:
         if len(types) == 1:
             return self._of_type(types[0])
         found = [n for t in types for n in self._of_type(t)]
-        return sorted(found, key=lambda n: (n.lineno, n.col_offset))
+        return sorted(found, key=_POSITION)
 
     def _of_type(self, kind: type) -> list[ast.AST]:
         found = self.by_type.get(kind)

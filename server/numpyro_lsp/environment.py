@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,7 +29,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from numpyro_lsp.catalog.schema import version_tuple
 from numpyro_lsp.numpyro_version import installed_numpyro_version
 
 # The folder that holds the ``numpyro_lsp`` package.
@@ -72,6 +72,11 @@ class ProjectPython:
                 f"or {HOW_TO_CHOOSE}."
             )
         return None
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"0.15.3"`` as ``(0, 15, 3)``; a pre-release or local tail is ignored."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
 def is_server_python(python: str) -> bool:

@@ -6,16 +6,12 @@ older builder are rebuilt.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from numpyro_lsp.environment import version_tuple
+
 CATALOG_FORMAT = 3
-
-
-def version_tuple(version: str) -> tuple[int, ...]:
-    """``"0.15.3"`` as ``(0, 15, 3)``; a pre-release or local tail is ignored."""
-    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,10 @@ def test_a_magic_without_its_percent_is_masked_only_where_it_is_not_python():
     # ``time`` and ``ls`` here are Python names: the lines stay as they are.
     cell = "time = 3\nls -la\nrun x.py"
     assert mask_ipython(cell) == "time = 3\nls -la\n#un x.py"
+    # probml's GAN_JAX_CelebA_demo.ipynb: an assignment is never a magic, even one whose call
+    # goes on over the next lines (it was read as ``%config`` and the cell as broken).
+    cell = "%cd /content\nconfig = dict(\n    zdim=64,\n)\ncd .."
+    assert mask_ipython(cell) == "#cd /content\nconfig = dict(\n    zdim=64,\n)\n#d .."
 
 
 def test_a_timed_statement_stays_in_the_program():

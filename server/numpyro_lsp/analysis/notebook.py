@@ -42,12 +42,14 @@ _IPYTHON_LINE = re.compile(
 )
 # IPython's line magics, which it runs without their ``%`` (automagic, on by default):
 # ``cd ..``, ``run helpers.py``, ``pip install numpyro``. Such a line is IPython's only where it
-# is not Python (``time = 3`` and ``ls - la`` are).
+# is not Python (``time = 3`` and ``ls - la`` are), and never an assignment (IPython's
+# AssignmentChecker: ``config = gan.Config(`` opening a call over several lines is Python).
 _AUTOMAGIC = re.compile(
     r"""^\s*(?:alias|autoreload|aimport|bookmark|cat|cd|clear|conda|config|cp|debug|dhist
     |dirs|env|gui|hist|history|less|load|load_ext|ls|lsmagic|magic|man|matplotlib|mkdir|mv
     |pdb|pip|popd|precision|prun|pushd|pwd|pylab|reload_ext|reset|rm|rmdir|run|save|set_env
-    |store|sx|system|tb|time|timeit|unalias|unload_ext|who|whos|xdel|xmode)(?:\s|$)""",
+    |store|sx|system|tb|time|timeit|unalias|unload_ext|who|whos|xdel|xmode)
+    (?:\s+(?![\s=,])|$)""",
     re.VERBOSE,
 )
 _CELL_MAGIC = re.compile(r"^\s*%%(\w+)")

@@ -44,6 +44,13 @@ def test_python_left_as_is():
     assert mask_ipython("!ls\nx = 1 % 2") == "#ls\nx = 1 % 2"
 
 
+def test_a_shell_escape_goes_on_over_lines_ended_by_a_backslash():
+    # probml's GCP_CC.ipynb: ``!gcloud ... \`` with its options on the next lines, one command
+    # for IPython (its TransformerManager joins them).
+    cell = "!gcloud create x \\\n  --zone us \\\n  --v 2\nx = 1"
+    assert mask_ipython(cell) == "#gcloud create x \\\n  #-zone us \\\n  #-v 2\nx = 1"
+
+
 def test_a_magic_without_its_percent_is_masked_only_where_it_is_not_python():
     assert mask_ipython("cd ..\nimport numpyro") == "#d ..\nimport numpyro"
     # ``time`` and ``ls`` here are Python names: the lines stay as they are.

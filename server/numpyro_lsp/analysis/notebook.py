@@ -93,6 +93,13 @@ def mask_ipython(source: str) -> str:
         for i, line in enumerate(lines)
         if _IPYTHON_LINE.match(line) or (_AUTOMAGIC.match(line) and not _parses(line.strip()))
     ]
+    # IPython joins a magic's or a shell escape's lines ended by a backslash into its one
+    # command (``!gcloud ... \`` / ``  --zone us-east1-d``).
+    for index in list(candidates):
+        while lines[index].rstrip().endswith("\\") and index + 1 < len(lines):
+            index += 1
+            if index not in candidates:
+                candidates.append(index)
     if not candidates or _parses(source):
         return source
     commented = list(lines)

@@ -174,6 +174,9 @@ def test_npr020_flags_unknown_names_with_did_you_mean():
         'def summarize(mcmc):\n    return mcmc.get_samples()["unknown"]',  # model not followed
         'def loop(T):\n    for t in range(T):\n        numpyro.sample(f"x_{t}", dist.Normal(0, 1))'
         '\n\nhandlers.block(loop, hide=["x_3"])',
+        # A line of the model being typed (masked to read the rest) may draw the site.
+        'def typed():\n    s = numpyro.sample("s", dist.HalfNormal(\n    return s'
+        '\n\nhandlers.block(typed, hide=["s"])',
     ],
 )
 def test_npr020_is_quiet_when_it_cannot_know(body):

@@ -134,7 +134,8 @@ class ParsedDocument:
                     parts = [chunk.part(bindings, catalog) for chunk in layout.chunks]
                     newest = self.is_newest()
                     maps = node_maps(parts, self.memory.node_maps if newest else None)
-                    analysis = analyze_module(tree, catalog, parts=parts, maps=maps)
+                    masked = frozenset(layout.masked_lines())
+                    analysis = analyze_module(tree, catalog, None, parts, maps, masked)
                     analysis.lock = self.memory.lock
                     if newest:
                         self.memory.node_maps = maps
@@ -153,7 +154,8 @@ class ParsedDocument:
     def masked_lines(self) -> dict[int, str]:
         """The lines that do not parse, 0-based, with what stands in for each when the rest
         is read (analysis/recovery.py): a rewrite goes around them and leaves them as typed."""
-        return {line: stand_in for region in self.broken for line, stand_in in region.masked}
+        layout = self.layout
+        return {} if layout is None else layout.masked_lines()
 
     @cached_property
     def line_count(self) -> int:

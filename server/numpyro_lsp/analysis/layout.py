@@ -94,6 +94,11 @@ class Layout:
         """The regions that do not parse, in the order of the document."""
         return [region for chunk in self.chunks for region in chunk.broken]
 
+    def masked_lines(self) -> dict[int, str]:
+        """The lines that do not parse, 0-based, with what stands in for each when the rest
+        is read (analysis/recovery.py)."""
+        return {line: stand_in for region in self.broken for line, stand_in in region.masked}
+
 
 def statement_start(statement: ast.stmt) -> int:
     """The 0-based line where a statement begins, its decorators included: the one home of

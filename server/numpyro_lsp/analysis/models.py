@@ -495,6 +495,14 @@ class ModuleAnalysis:
     # from one version of the file to the next while no definition of that name is added
     # or dropped (``NodeMaps.definitions``); a name defined nowhere has none.
     definitions: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    # The 0-based lines that do not parse and were masked so that the rest could be read
+    # (analysis/recovery.py): what they held is unknown.
+    masked_lines: frozenset[int] = field(default=frozenset(), repr=False, compare=False)
+
+    def masks_part_of(self, node: ast.AST) -> bool:
+        """Whether a line of a node (a model being typed) was masked: it may hold more than
+        its statements show, so nothing is said of what it lacks."""
+        return any(node.lineno <= line + 1 <= node.end_lineno for line in self.masked_lines)
 
     @property
     def models(self) -> list[FunctionInfo]:
@@ -1913,10 +1921,12 @@ def analyze_module(
     bindings: dict[str, str] | None = None,
     parts: list[ModuleAnalysis] | None = None,
     maps: NodeMaps | None = None,
+    masked_lines: frozenset[int] = frozenset(),
 ) -> ModuleAnalysis:
     """``parts``: ``walk_statements`` of the module's statements in order, when the caller
     keeps them (a document's chunks); otherwise the whole tree is one part. ``maps``: the
-    parts' ``node_maps``, when the caller keeps them for the next version."""
+    parts' ``node_maps``, when the caller keeps them for the next version. ``masked_lines``:
+    the lines masked so that the tree could be read."""
     if parts is None:
         index = index_statements(tree.body)
         if bindings is None:
@@ -1932,6 +1942,7 @@ def analyze_module(
         calls_by_statement=maps.calls_by_statement,
         infos=maps.infos,
         definitions=maps.definitions,
+        masked_lines=masked_lines,
     )
     analysis.local_bindings = maps.local_bindings
     for part in parts:

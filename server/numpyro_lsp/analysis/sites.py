@@ -154,7 +154,8 @@ class SiteIndex:
         result.functions.append(model)
         names, complete = _own_names(model)
         result.names |= names
-        result.complete = result.complete and complete
+        cut = model.analysis.masks_part_of(model.function.node)
+        result.complete = result.complete and complete and not cut
 
     def definitions(self, reference: SiteReference) -> list[SiteDefinition]:
         """The sites a reference names (one per model it may mean)."""

@@ -110,7 +110,7 @@ def check_text(
     statements around those are checked as they are (analysis/recovery.py)."""
     lines = split_lines(source)
     layout = full_layout(lines)
-    analysis = analyze_module(layout.tree, catalog)
+    analysis = analyze_module(layout.tree, catalog, masked_lines=frozenset(layout.masked_lines()))
     return run_rules(analysis, lines, settings or RuleSettings()), layout.broken
 
 

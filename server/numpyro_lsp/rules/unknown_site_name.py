@@ -8,7 +8,8 @@ name: keys of `handlers.reparam(config=...)`, `condition`/`substitute`/`do` data
 `mcmc.get_samples()`, a `Predictive`'s result or a trace. It checks only strings whose model
 it can follow (`condition(model, ...)`, `mcmc = MCMC(NUTS(model))`, a `with` block inside the
 model) and whose sites it can all read: a model that calls a method of another object
-(`rv.sample(record=True)`, not `x.sum()` or `d.log_prob(y)`) may add sites it cannot see.
+(`rv.sample(record=True)`, not `x.sum()` or `d.log_prob(y)`) may add sites it cannot see,
+and so may a line of the model that does not parse (one still being typed).
 
 ## Why is this bad?
 Handlers ignore names that match no site: a misspelled `condition` key leaves the site

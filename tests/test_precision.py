@@ -643,6 +643,19 @@ def test_a_loop_carries_a_later_traced_binding_to_the_next_iteration():
     assert findings(body) == [(4, "NPR005")]
 
 
+def test_a_for_loops_iterable_is_read_once_before_its_body_rebinds_the_name():
+    # julianstastny/masters-thesis: the indices of missing answers come from the data
+    # argument, read before the loop; the body then fills them with draws. The body itself
+    # runs again, and its next iteration sees the draws.
+    body = """\
+    def model(y=None):
+        for i in np.flatnonzero(y == -1):
+            seen = np.asarray(y)
+            y = jnp.asarray(y).at[i].set(numpyro.sample(f"y_{i}", dist.Normal(0.0, 1.0)))
+    """
+    assert findings(body) == [(3, "NPR002")]
+
+
 def test_guards_and_dict_keys_are_concrete():
     body = """\
     def model(centered=None, nn_vars=None):

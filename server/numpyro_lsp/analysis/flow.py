@@ -46,7 +46,7 @@ def untraced_reads(
     bindings: dict[str, list[tuple[Position, ast.AST | None]]] = {n: [] for n in traced}
     unordered: set[str] = set()
     reads: list[ast.Name] = []
-    loops: list[ast.AST] = []
+    loops: list[tuple[Position, Position]] = []
     for node in nodes:
         kind = type(node)
         if kind is ast.Name:
@@ -55,7 +55,7 @@ def untraced_reads(
         elif kind in _BINDINGS:
             _add_binding(node, kind, bindings, unordered)
         if kind in _LOOPS:
-            loops.append(node)
+            loops.append(_repeated(node))
     if not reads:
         return frozenset()
     for name in params:
@@ -116,14 +116,22 @@ def _add_binding(node: ast.AST, kind: type, bindings: dict, unordered: set[str])
             unordered.update(n.id for n in ast.walk(target) if type(n) is ast.Name)
 
 
-def _reached_by_traced(read: ast.Name, bindings: list, loops: list[ast.AST]) -> bool:
+def _repeated(loop: ast.AST) -> tuple[Position, Position]:
+    """Where a loop's code runs again on each iteration: a ``while`` whole, its test too; a
+    ``for`` from its body on, as its iterable is read once, before the first."""
+    first = loop if type(loop) is ast.While else loop.body[0]
+    return _start(first), _end(loop)
+
+
+def _reached_by_traced(
+    read: ast.Name, bindings: list, loops: list[tuple[Position, Position]]
+) -> bool:
     here = _start(read)
     above = [is_traced for at, is_traced in bindings if at <= here]
     if not above or any(above):
         return True  # bound outside the function, or a traced value may reach the read
     # The next iteration of a loop around the read sees what the loop binds further down.
     return any(
-        _start(loop) <= here <= _end(loop)
-        and any(is_traced and here < at <= _end(loop) for at, is_traced in bindings)
-        for loop in loops
+        start <= here <= end and any(is_traced and here < at <= end for at, is_traced in bindings)
+        for start, end in loops
     )

@@ -859,6 +859,25 @@ def test_a_predictive_that_asks_for_a_forecast_may_pass_the_history():
     assert findings(body) == [(10, "NPR017"), (11, "NPR017")]
 
 
+def test_a_model_name_bound_again_at_module_level_is_not_read_as_the_function_above():
+    # julianstastny/masters-thesis: ``model = generate_learning_model(0.1)`` below ``def
+    # model``; the model it returns reads ``y`` to drive its state, so a Predictive given the
+    # data is right. The function is still read where the name still is it, or wraps it.
+    body = """\
+    def model(y=None):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 1.0))
+        numpyro.sample("y", dist.Normal(mu, 1.0), obs=y)
+
+
+    model = handlers.seed(model, 0)
+    samples = MCMC(NUTS(model), num_warmup=5, num_samples=5).get_samples()
+    early = Predictive(model, samples)(random.PRNGKey(1), y=train)
+    model = make_model(0.1)
+    late = Predictive(model, samples)(random.PRNGKey(2), y=train)
+    """
+    assert findings(body) == [(8, "NPR017")]
+
+
 # --- Pyro beside NumPyro -------------------------------------------------------------------
 
 

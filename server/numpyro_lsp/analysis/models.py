@@ -653,6 +653,11 @@ class ModuleAnalysis:
         runs: the last one assigned before it (a notebook assigns ``kernel = NUTS(model)``
         again for each of its models); the file's last when none is (``line`` 0: code in a
         function, which runs once the module has)."""
+        assigned = self._assigned_above(name, line)
+        return assigned if assigned is not None else self.assignments.get(name)
+
+    def _assigned_above(self, name: str, line: int) -> ast.expr | None:
+        """The last module-level value of ``name`` that ends above line ``line``."""
         known = self._module_values.get(name)
         if known is None:
             # One bisection per lookup: a long script assigns a name thousands of times.
@@ -660,7 +665,7 @@ class ModuleAnalysis:
             known = self._module_values[name] = ([v.end_lineno for v in values], values)
         ends, values = known
         before = bisect_left(ends, line)  # the values that end above ``line``
-        return values[before - 1] if before else self.assignments.get(name)
+        return values[before - 1] if before else None
 
     def owner(self, node: ast.AST) -> FunctionInfo | None:
         """The innermost function whose body holds ``node`` (None at module level)."""
@@ -697,17 +702,34 @@ class ModuleAnalysis:
         if scope is None and len(candidates) > 1:
             # In a lambda (the index gives its body no owner): the function around it.
             scope = self.function_around(line)
+        module_code = scope is None
         while True:
             here = by_scope.get(id(scope))
             if here:
                 lines, infos = here
                 above = bisect_right(lines, line)
-                return infos[above - 1] if above else infos[0]
+                if not above:
+                    return infos[0]
+                if module_code and self._rebound(name, infos[above - 1], line):
+                    return None  # ``model = make_model(...)`` below the definition
+                return infos[above - 1]
             if scope is None:
                 return candidates[0]
             if id(scope.node) in local:
                 return None  # a local variable of that name: ``kernel = NUTS(model)``
             scope = scope.parent
+
+    def _rebound(self, name: str, definition: FunctionInfo, line: int) -> bool:
+        """Whether module code at ``line`` reads ``name`` as a value assigned after the
+        definition above it, other than the function wrapped (``model =
+        config_enumerate(model)`` keeps it)."""
+        assigned = self._assigned_above(name, line)
+        if assigned is None or assigned.lineno <= definition.node.end_lineno:
+            return False
+        wraps = type(assigned) is ast.Call and any(
+            type(argument) is ast.Name and argument.id == name for argument in assigned.args
+        )
+        return not wraps
 
     def function_around(self, line: int) -> FunctionInfo | None:
         """The innermost function whose lines hold ``line``: the nearest one starting above

@@ -775,6 +775,28 @@ def test_vector_parameters_of_multivariate_distributions_are_events():
     assert findings(body) == [(7, "NPR018")]
 
 
+def test_a_column_observed_by_a_distribution_of_unknown_event_shape_is_left_alone():
+    # luiarthur/TuringBnpBenchmarks: a mixture defined in the file with event_shape=(1,);
+    # y[:, None] under the plate is batch (N,) + event (1,). A catalog distribution of
+    # scalar draws still broadcasts the column against the plate.
+    body = """\
+    class NormalMixture(dist.Distribution):
+        def __init__(self, mu, sigma):
+            super().__init__(event_shape=(1,))
+            self.mu, self.sigma = mu, sigma
+
+
+    def model(y, likelihood):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 3.0))
+        with numpyro.plate("data", y.shape[0]):
+            numpyro.sample("obs", NormalMixture(mu, 1.0), obs=y[:, None])
+            numpyro.sample("passed", likelihood, obs=y[:, None])
+            numpyro.sample("vector", dist.Normal(mu, 1.0).to_event(1), obs=y[:, None])
+            numpyro.sample("bad", dist.Normal(mu, 1.0), obs=y[:, None])
+    """
+    assert findings(body) == [(13, "NPR018")]
+
+
 def test_a_batch_and_a_plate_of_sizes_not_shown_to_differ_are_not_a_mismatch():
     # numpy's test/infer/test_autoguide.py::test_autoguide_deterministic: ``y.size`` and
     # ``len(y)`` are one size for 1-d data; only sizes the file shows to differ clash.

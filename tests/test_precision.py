@@ -908,8 +908,9 @@ def test_a_torch_network_run_on_a_models_data_is_left_alone():
 
 def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
     # numpyro's AutoNormal.sample_posterior (a site per dict key), twinify's automodel (a
-    # prior per feature, built elsewhere), a graph of nodes: each iteration draws another kind
-    # of site. A counted loop of one distribution is still offered the plate.
+    # prior per feature, built elsewhere), a graph of nodes, exojax's spec_with_photo.py (a
+    # site per molecule, over range(len(mols))): each iteration draws another kind of site.
+    # A counted loop of one distribution named by its index is still offered the plate.
     source = HEADER + textwrap.dedent(
         """\
         def guide_draws(locs, scales):
@@ -922,6 +923,8 @@ def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
                 numpyro.sample("{}_w".format(feature.name), dist.Normal(0.0, 1.0))
             for i in range(3):
                 numpyro.sample(f"prior_{i}", priors[i])
+            for i in range(len(features)):
+                numpyro.sample("log" + features[i], dist.Uniform(-10.0, 0.0))
 
 
         def counted(y):
@@ -933,7 +936,7 @@ def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
     )
     offset = HEADER.count("\n")
     hints = [f.span.line - offset for f in check_source(source, CATALOG) if f.code == "NPR007"]
-    assert hints == [14, 16]
+    assert hints == [16, 18]
 
 
 def test_a_truncated_normal_in_the_old_order_is_told_the_new_one():

@@ -788,6 +788,28 @@ def test_vector_parameters_of_multivariate_distributions_are_events():
     assert findings(body) == [(7, "NPR018")]
 
 
+def test_a_column_observed_by_a_distribution_of_unknown_event_shape_is_left_alone():
+    # luiarthur/TuringBnpBenchmarks: a mixture defined in the file with event_shape=(1,);
+    # y[:, None] under the plate is batch (N,) + event (1,). A catalog distribution of
+    # scalar draws still broadcasts the column against the plate.
+    body = """\
+    class NormalMixture(dist.Distribution):
+        def __init__(self, mu, sigma):
+            super().__init__(event_shape=(1,))
+            self.mu, self.sigma = mu, sigma
+
+
+    def model(y, likelihood):
+        mu = numpyro.sample("mu", dist.Normal(0.0, 3.0))
+        with numpyro.plate("data", y.shape[0]):
+            numpyro.sample("obs", NormalMixture(mu, 1.0), obs=y[:, None])
+            numpyro.sample("passed", likelihood, obs=y[:, None])
+            numpyro.sample("vector", dist.Normal(mu, 1.0).to_event(1), obs=y[:, None])
+            numpyro.sample("bad", dist.Normal(mu, 1.0), obs=y[:, None])
+    """
+    assert findings(body) == [(13, "NPR018")]
+
+
 def test_a_batch_and_a_plate_of_sizes_not_shown_to_differ_are_not_a_mismatch():
     # numpy's test/infer/test_autoguide.py::test_autoguide_deterministic: ``y.size`` and
     # ``len(y)`` are one size for 1-d data; only sizes the file shows to differ clash.
@@ -918,8 +940,9 @@ def test_a_torch_network_run_on_a_models_data_is_left_alone():
 
 def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
     # numpyro's AutoNormal.sample_posterior (a site per dict key), twinify's automodel (a
-    # prior per feature, built elsewhere), a graph of nodes: each iteration draws another kind
-    # of site. A counted loop of one distribution is still offered the plate.
+    # prior per feature, built elsewhere), a graph of nodes, exojax's spec_with_photo.py (a
+    # site per molecule, over range(len(mols))): each iteration draws another kind of site.
+    # A counted loop of one distribution named by its index is still offered the plate.
     source = HEADER + textwrap.dedent(
         """\
         def guide_draws(locs, scales):
@@ -932,6 +955,8 @@ def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
                 numpyro.sample("{}_w".format(feature.name), dist.Normal(0.0, 1.0))
             for i in range(3):
                 numpyro.sample(f"prior_{i}", priors[i])
+            for i in range(len(features)):
+                numpyro.sample("log" + features[i], dist.Uniform(-10.0, 0.0))
 
 
         def counted(y):
@@ -943,7 +968,7 @@ def test_a_loop_over_sites_of_different_kinds_is_not_offered_a_plate():
     )
     offset = HEADER.count("\n")
     hints = [f.span.line - offset for f in check_source(source, CATALOG) if f.code == "NPR007"]
-    assert hints == [14, 16]
+    assert hints == [16, 18]
 
 
 def test_a_truncated_normal_in_the_old_order_is_told_the_new_one():

@@ -4,8 +4,8 @@
 Suggests `numpyro.plate` for a Python `for` loop that draws one site per iteration under a
 name generated from its counter (`f"x_{i}"` over `range(n)` or `enumerate(...)`) from a
 NumPyro distribution, when the iterations do not depend on each other. A loop over a dict's
-keys or a list of features, or drawing from a distribution held in a variable, draws sites
-of different kinds: no plate.
+keys or a list of features (also when counted, a site named after `names[i]`), or drawing
+from a distribution held in a variable, draws sites of different kinds: no plate.
 
 ## Why is this bad?
 A loop of sites builds one site per element: traces, compile time and memory grow with the
@@ -85,6 +85,16 @@ def counters(loop: ast.For) -> set[str]:
     if name == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:
         return set(assigned_names(loop.target.elts[0]))
     return set()
+
+
+def named_by_element(name: ast.expr, counter_names: set[str]) -> bool:
+    """Whether a site's name takes an element of a sequence at the counter (``"log" +
+    mols[i]`` over ``range(len(mols))``): a site per feature of a list, counted, not one
+    site per index (``f"x_{i}"``)."""
+    return any(
+        isinstance(node, ast.Subscript) and counter_names & names_in(node.slice)
+        for node in ast.walk(name)
+    )
 
 
 def plate_fix(analysis: ModuleAnalysis, loop: ast.For, sites: list[Site]) -> dict | None:
@@ -177,8 +187,11 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             if not isinstance(loop, ast.For) or id(loop) in reported:
                 continue
             # One distribution family, drawn per element of a counted range: a plate.
-            if site.distribution is None or not counters(loop) & names_in(site.name_node):
+            counter_names = counters(loop)
+            if site.distribution is None or not counter_names & names_in(site.name_node):
                 continue
+            if named_by_element(site.name_node, counter_names):
+                continue  # a site per feature of a list, counted: sites of their own kinds
             if carried_names(loop):
                 continue
             reported.add(id(loop))

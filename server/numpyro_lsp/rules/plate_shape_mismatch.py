@@ -6,7 +6,9 @@ parameters built with `jnp.zeros(k)`/`jnp.ones(k)`, or `.expand([k])`) without
 `.to_event(1)` inside a plate whose size the file shows to differ from `k` (literals,
 constants, shapes it follows: `y.size` against `len(y)` is no difference), and observations
 reshaped to a trailing singleton dimension (`y[:, None]`, `y.reshape(-1, 1)`) against a
-one-dimensional plate. A parameter whose constraint has an event dimension (Dirichlet's
+one-dimensional plate, by a distribution numpyro's catalog shows to draw scalars (a
+distribution class the file defines, or one from elsewhere, may have an event of shape
+`(1,)`: nothing is said). A parameter whose constraint has an event dimension (Dirichlet's
 `concentration`, MultivariateNormal's `loc`, Multinomial's `probs`, read from numpyro's
 `arg_constraints`) is the event, not a batch. Shapes are followed through the file
 (analysis/shapes.py): an `(n, 1)` column-vector mean, or an `(n, k)` observation or a
@@ -102,12 +104,26 @@ def vector_size(analysis: ModuleAnalysis, use: DistributionUse) -> ast.expr | No
     return None
 
 
+def scalar_event(use: DistributionUse | None) -> bool:
+    """Whether one draw of the distribution is known to be a scalar: a catalog distribution
+    whose support has no event dimension, not made an event by ``.to_event``. Nothing is
+    known of a distribution the catalog lacks (a class the file defines, one imported from
+    elsewhere, a distribution passed in): its event may take the trailing dimension."""
+    return (
+        use is not None
+        and not use.has_method("to_event")
+        and (use.obj.get("support") or {}).get("event_dim", 0) == 0
+    )
+
+
 def check_site(site: Site) -> Iterator[Report]:
-    """An inline ``y[:, None]`` observed against one plate: a batch built as
-    ``jnp.zeros(k)`` or ``.expand([k])`` is the whole-file check's (``vector_report``),
-    which knows the values of names."""
+    """An inline ``y[:, None]`` observed against one plate, by a distribution whose draws
+    are scalars: a batch built as ``jnp.zeros(k)`` or ``.expand([k])`` is the whole-file
+    check's (``vector_report``), which knows the values of names."""
     if not site.plates or plate_dim(site.plates[-1]) != -1:
         return  # a plate on another dimension leaves the last one to the data
+    if not scalar_event(site.distribution):
+        return  # an event of shape (1,) takes the trailing singleton: (n, 1) is right
     plate = site.plates[-1]
     obs = site.arguments.get("obs")
     if len(site.plates) == 1 and obs is not None and trailing_singleton(obs):
@@ -246,7 +262,7 @@ def model_reports(
             continue
         if len(site.plates) != 1 or plate_dim(site.plates[0]) != -1:
             continue
-        if (use.obj.get("support") or {}).get("event_dim", 0) != 0:
+        if not scalar_event(use):
             continue  # a multivariate distribution: its vector is the event
         report = shape_report(site, shapes)
         if report is not None:

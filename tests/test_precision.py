@@ -1079,6 +1079,54 @@ def test_a_site_drawn_only_where_the_data_is_none_is_not_centered_for_nuts():
     assert found == [(9, "NPR012")]
 
 
+def test_a_centered_sites_parents_are_the_draws_its_names_hold_where_it_is_drawn():
+    # mmyros/bayes-window: ``b`` and ``sigma_b`` drawn per condition, then drawn again per
+    # group; each slope is centered on the hyperpriors drawn just above it.
+    source = HEADER + textwrap.dedent(
+        """\
+        def model(y=None):
+            sigma_b = numpyro.sample("sigma_condition", dist.HalfNormal(1.0))
+            b = numpyro.sample("b_condition", dist.Normal(0.0, 1.0))
+            slope = numpyro.sample("slope", dist.Normal(b, sigma_b))
+            sigma_b = numpyro.sample("sigma_group", dist.HalfNormal(1.0))
+            b = numpyro.sample("b_group", dist.Normal(0.0, 1.0))
+            offset = numpyro.sample("offset", dist.Normal(b, sigma_b))
+            numpyro.sample("y", dist.Normal(slope + offset, 1.0), obs=y)
+        """
+    )
+    messages = [f.message for f in check_source(source, CATALOG) if f.code == "NPR012"]
+    assert [m.split(":")[0] for m in messages] == [
+        "`slope` is a centered hierarchical site (its Normal depends on `b_condition`, "
+        "`sigma_condition`)",
+        "`offset` is a centered hierarchical site (its Normal depends on `b_group`, `sigma_group`)",
+    ]
+
+
+def test_a_model_only_handed_to_predictive_is_not_centered_for_nuts():
+    # hublun/Bayesian_Aggregation_Average_Data: ``new_school`` draws a new school's effect
+    # forward from the posterior of another model; nothing samples it. The same model given
+    # to NUTS is centered.
+    body = """\
+    def new_school():
+        mu = numpyro.sample("mu", dist.Normal(0, 5))
+        tau = numpyro.sample("tau", dist.HalfCauchy(5))
+        return numpyro.sample("obs", dist.Normal(mu, tau))
+
+
+    def fitted():
+        mu = numpyro.sample("mu", dist.Normal(0, 5))
+        tau = numpyro.sample("tau", dist.HalfCauchy(5))
+        return numpyro.sample("obs", dist.Normal(mu, tau))
+
+
+    samples = MCMC(NUTS(fitted), num_warmup=5, num_samples=5).get_samples()
+    new = Predictive(new_school, samples)(random.PRNGKey(1))
+    """
+    found = check_source(HEADER + textwrap.dedent(body), CATALOG)
+    offset = HEADER.count("\n")
+    assert [(f.span.line - offset, f.code) for f in found] == [(10, "NPR012")]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

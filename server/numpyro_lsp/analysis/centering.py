@@ -20,6 +20,7 @@ from numpyro_lsp.catalog.schema import Catalog
 
 REPARAM = "numpyro.handlers.reparam"
 CONDITION = "numpyro.handlers.condition"
+PREDICTIVE = "numpyro.infer.Predictive"
 # Catalog kinds that run a model for inference (MCMC kernels, MCMC, SVI).
 INFERENCE_KINDS = {"kernel", "inference"}
 
@@ -116,6 +117,16 @@ def predicts_only(site: Site, model: FunctionInfo) -> bool:
     )
 
 
+def predicted_only(model: FunctionInfo, uses: list[ModelUse], analysis: ModuleAnalysis) -> bool:
+    """A model only ever handed to ``Predictive`` and named nowhere else (hublun's
+    ``new_school``, drawn forward from another model's posterior): no inference samples it,
+    so it has no geometry to fix."""
+    if not uses or any(use.chain != [PREDICTIVE] or use.wrapped for use in uses):
+        return False
+    reads = sum(1 for node in analysis.nodes(ast.Name) if node.id == model.name)
+    return reads == len(uses)
+
+
 def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:
     """For each variable, the latent sites its value derives from (through assignments)."""
     latent_targets = _latent_targets(model)
@@ -156,8 +167,13 @@ def _in_force(model: FunctionInfo, name: str, site: Site, depends: dict[str, set
     history = model.assignment_history.get(name, ())
     line = site.call.lineno
     above = [value for value in history if value.end_lineno < line]
-    if len(history) < 2 or not above or name in _latent_targets(model):
+    if len(history) < 2 or not above:
         return depends.get(name, set())
+    if name in _latent_targets(model):
+        # The last draw given the name above (bayes-window draws ``b`` per condition, then
+        # per group): the site its value is.
+        drawn = [s.name for s in model.sites if s.latent and s.target == name and s.call in above]
+        return {drawn[-1]} if drawn else depends.get(name, set())
     return set().union(*(depends.get(n, set()) for value in above for n in names_in(value)))
 
 
@@ -169,8 +185,10 @@ def _latent_targets(model: FunctionInfo) -> dict[str, str]:
 def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
     """The file's centered hierarchical sites, model by model."""
     for model in analysis.models:
-        depends = latent_dependencies(model)
         uses = analysis.uses_of(model)
+        if predicted_only(model, uses, analysis):
+            continue
+        depends = latent_dependencies(model)
         for site in model.sites:
             use = site.distribution
             if not site.latent or site.name is None or use is None or "loc_scale" not in use.obj:

@@ -6,8 +6,9 @@ families `LocScaleReparam` supports, read from numpyro) whose `scale` depends on
 latent site, and that no `reparam` handler covers yet. A site that `condition` observes
 (`with handlers.condition(data={"obs": y}):` around it, or `condition(model, data={"obs":
 y})` where the model is used) is data, not a latent; one drawn only where the data is None
-(`if y is None:` beside `obs=y`) is a prediction, which inference never samples. The smoke
-test names the same sites when NUTS diverges (one definition: `analysis/centering.py`).
+(`if y is None:` beside `obs=y`) is a prediction, which inference never samples, and so is
+every site of a model the file only hands to `Predictive`. The smoke test names the same
+sites when NUTS diverges (one definition: `analysis/centering.py`).
 
 ## Why is this bad?
 A centered hierarchy makes a funnel between the group scale and the group effects that NUTS

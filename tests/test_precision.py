@@ -1143,6 +1143,24 @@ def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
 # --- device setup -------------------------------------------------------------------------------
 
 
+def test_a_simulator_whose_draws_take_their_own_keys_is_plain_code():
+    # hltlovespeach/PINTS_priorCVAE's priors/MM.py, run eagerly in a Python loop: each call
+    # makes a new key from a NumPy draw and samples with it. A model that draws one site
+    # without its own key is traced, and its NumPy draw frozen.
+    body = """\
+    def simulate(low, up):
+        key = random.PRNGKey(np.random.randint(0, 100000))
+        return numpyro.sample("k", dist.Uniform(low, up), rng_key=key)
+
+
+    def model(y=None):
+        key = random.PRNGKey(np.random.randint(0, 100000))
+        k = numpyro.sample("k", dist.Uniform(0.0, 1.0), rng_key=key)
+        numpyro.sample("y", dist.Normal(k, 1.0), obs=y)
+    """
+    assert findings(body) == [(7, "NPR003")]
+
+
 def test_device_setup_after_configuration_and_wrappers_is_in_time():
     body = """\
     import argparse

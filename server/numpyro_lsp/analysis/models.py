@@ -343,6 +343,13 @@ class FunctionInfo:
         """The names that hold values JAX traces when the function runs as a model."""
         return _traced_names(self.scope, self)
 
+    @property
+    def draws_with_own_keys(self) -> bool:
+        """Whether every ``sample`` of its own takes its own ``rng_key``: a simulator run as
+        plain Python, each call drawing anew, not a model a handler traces."""
+        samples = [site for site in self.sites if site.primitive == "sample"]
+        return bool(samples) and all("rng_key" in site.arguments for site in samples)
+
     @cached_property
     def name(self) -> str:
         # Asked thousands of times a check (by every map of the file's functions), of

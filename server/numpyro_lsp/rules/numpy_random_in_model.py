@@ -3,6 +3,8 @@
 ## What it does
 Flags `np.random` (and Python's `random`) used inside a model. A `numpyro.param` site's
 initial value is read once, when SVI starts, and ignored after: a draw there is not flagged.
+Nor is a function whose every `numpyro.sample` takes its own `rng_key`: a simulator run as
+plain Python, which draws anew on each call.
 
 ## Why is this bad?
 NumPy's random numbers are drawn once, when JAX traces the model, and then frozen into the
@@ -66,7 +68,10 @@ def _initial_values(analysis: ModuleAnalysis) -> list[tuple[tuple[int, int], tup
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     initial: list | None = None
     for node, path in analysis.calls_from("numpy", "random"):
-        if path.startswith(("numpy.random.", "random.")) and analysis.in_model(node) is not None:
+        if not path.startswith(("numpy.random.", "random.")):
+            continue
+        model = analysis.in_model(node)
+        if model is not None and not model.draws_with_own_keys:
             if initial is None:
                 initial = _initial_values(analysis)
             place = (node.lineno, node.col_offset)

@@ -44,9 +44,9 @@ commented out, which named the distribution (left to the Python server).
 from __future__ import annotations
 
 import ast
-import builtins
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.bound import file_bound_names, part_names, star_imported
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
 CODE = "NPR009"
@@ -124,23 +124,6 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
             yield missing_from_module(analysis, alias, module, alias.name)
 
 
-def bound_names(analysis: ModuleAnalysis, names: set[str]) -> set[str]:
-    """Every name some statements bind anywhere, ``names`` (those assigned) with the
-    others: the Python server reports undefined names in general; this rule only speaks up
-    for near-misses of NumPyro names."""
-    # One kind at a time: ``nodes`` of several kinds sorts them, and a set needs no order.
-    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-        names.update(node.name for node in analysis.nodes(kind))
-    names |= {n.arg for n in analysis.nodes(ast.arg)}
-    names |= {(n.asname or n.name).split(".", 1)[0] for n in analysis.nodes(ast.alias)}
-    for kind in (ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
-        names.update(node.name for node in analysis.nodes(kind) if node.name)
-    for kind in (ast.Global, ast.Nonlocal):
-        for node in analysis.nodes(kind):
-            names.update(node.names)
-    return names
-
-
 def binds_package(analysis: ModuleAnalysis, name: str, roots: set[str]) -> bool:
     """Whether an import binds ``name`` to a module of one of these packages somewhere (at
     module level or in a function): only a chain that starts with such a name can name a
@@ -179,18 +162,6 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 yield missing
 
 
-def part_names(part: ModuleAnalysis) -> tuple[set[str], set[str]]:
-    """The names a part of the file binds, and those it reads (the nodes that read one are
-    looked for only when it is a near-miss: sets cost far less than lists of nodes)."""
-    kept = part.part_facts.get(CODE)
-    if kept is None:
-        nodes, load = part.nodes(ast.Name), ast.Load
-        read = {node.id for node in nodes if type(node.ctx) is load}
-        assigned = {node.id for node in nodes if type(node.ctx) is not load}
-        kept = part.part_facts[CODE] = (bound_names(part, assigned), read)
-    return kept
-
-
 def _is_distribution(analysis: ModuleAnalysis, name: str) -> bool:
     return any(o["kind"] == "distribution" for o in analysis.catalog.by_name(name))
 
@@ -199,12 +170,11 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Bare names: whether one is defined depends on the whole file (each part's names are
     kept with it)."""
     catalog_names = analysis.catalog.capitalized_names
-    if any(a.name == "*" for n in analysis.nodes(ast.ImportFrom) for a in n.names):
+    if star_imported(analysis):
         return  # a star import may bind any name
-    names = [part_names(part) for part in analysis.parts]
-    bound = set(dir(builtins)).union(*(part_bound for part_bound, _ in names))
-    for part, (_, read) in zip(analysis.parts, names, strict=True):
-        for name in read - bound - catalog_names:
+    bound = file_bound_names(analysis)
+    for part in analysis.parts:
+        for name in part_names(part)[1] - bound - catalog_names:
             suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
             if not suggestion:
                 continue

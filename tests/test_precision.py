@@ -56,7 +56,47 @@ def test_star_import_binds_names():
     prior = LogitNormal(0.0, 1.0)
     """
     assert "NPR009" not in codes(body, header=False)
-    assert codes("prior = LogitNormal(0.0, 1.0)\n", header=False) == {"NPR009"}
+    assert codes("import numpyro\nprior = LogitNormal(0.0, 1.0)\n", header=False) == {"NPR009"}
+
+
+def test_an_undefined_name_in_a_file_without_numpyro_is_the_python_servers():
+    # luiarthur/TuringBnpBenchmarks' gp_pyro.py, a Pyro snippet for a blog post whose imports
+    # are left out, got "did you mean NumPyro's `Trace_ELBO`?" on Pyro's ``JitTrace_ELBO``;
+    # jmontalvo94/ml4ps's bnn_pyro.py, a Pyro file, "NumPyro's `Predictive`" on a misspelt
+    # variable. A file that imports nothing of numpyro gives no sign of meaning NumPyro.
+    snippet = """\
+    pyro.clear_param_store()
+    svi = SVI(gp_model, guide, Adam({"lr": 1e-2}), JitTrace_ELBO())
+    """
+    assert findings(snippet, header=False) == []
+    pyro_file = """\
+    import pyro
+    from pyro.infer import Predictive
+
+
+    def run(model, X):
+        predictive_mcmc = Predictive(model, num_samples=10)
+        return predictive(X)
+    """
+    assert findings(pyro_file, header=False) == []
+    # The same snippet in a file that imports numpyro: the NumPyro name is meant.
+    assert findings("import numpyro\n" + textwrap.dedent(snippet), header=False) == [(3, "NPR009")]
+
+
+def test_an_undefined_lower_case_name_near_a_variable_of_its_scope_is_that_variable():
+    # jmontalvo94/ml4ps's bnn_pyro.py: ``predictive(X)`` under ``predictive_mcmc =
+    # Predictive(...)`` misspells the variable, not the class. Where no variable of the
+    # scope is near, a class name in lower case is still told its class.
+    body = """\
+    def run(model, X):
+        predictive_mcmc = Predictive(model, num_samples=10)
+        return predictive(X)
+
+
+    def other(model, X):
+        return predictive(X)
+    """
+    assert findings(body) == [(7, "NPR009")]
 
 
 def test_function_local_imports_bind_in_their_function_alone():

@@ -52,3 +52,27 @@ def file_bound_names(analysis: ModuleAnalysis) -> set[str]:
     """The names the whole file binds, builtins included (its parts' own sets, joined)."""
     parts = analysis.parts or [analysis]
     return set(BUILTINS).union(*(part_names(part)[0] for part in parts))
+
+
+def variables_in_scope(analysis: ModuleAnalysis, node: ast.AST) -> set[str]:
+    """The names bound, other than by an import, in the scopes ``node`` reads from: the
+    functions around it (their parameters, assignments and definitions) and the module
+    level (its assignments, functions and classes)."""
+    around = set()
+    scope = analysis.owner(node)
+    while scope is not None:
+        around.add(id(scope.node))
+        scope = scope.parent
+    names = {
+        name
+        for name, scopes in analysis.local_bindings.items()
+        if any(scopes.get(key, "") is None for key in around)
+    }
+    for part in analysis.parts or [analysis]:
+        owners = part.owner_nodes
+        names.update(
+            n.id for n in part.nodes(ast.Name) if type(n.ctx) is ast.Store and id(n) not in owners
+        )
+        for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            names.update(n.name for n in part.nodes(kind) if id(n) not in owners)
+    return names

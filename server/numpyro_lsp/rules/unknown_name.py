@@ -5,10 +5,14 @@ Flags names that NumPyro does not have, with the closest one it does: `dist.Norm
 `from numpyro.infer import NUTs`, an undefined `AutoNormall`, and imports of modules numpyro
 does not have (`from numpyro.contrib.autoguide import AutoDiagonalNormal`). A name numpyro has
 in another module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is
-told where it is. An undefined lower-case name whose attribute is read (`mcmc.run(...)`)
-names a variable, not a misspelt class, and a distribution's name in lower case
-(`logistic(x)`) most often a function (`jax.random` has one of each such name): both are left
-to the Python server.
+told where it is.
+
+Undefined names are the Python server's to report; this rule speaks up for near-misses of
+NumPyro names in files that import numpyro, not in others (a Pyro program, a snippet whose
+imports are left out). An undefined lower-case name whose attribute is read (`mcmc.run(...)`)
+or near a variable of its scope (`predictive(X)` below `predictive_mcmc = ...`) names a
+variable, not a misspelt class, and a distribution's name in lower case (`logistic(x)`) most
+often a function (`jax.random` has one of each such name): they are left to the Python server.
 
 ## Why is this bad?
 Python reports these only when the line runs, and inside a model body only when inference
@@ -37,8 +41,12 @@ other public projects (about 2,000 files): 11 findings, 11 true (`numpyro.contri
 `numpyro.contrib.indexing`, `dist.PRNGIdentity`...). False ones that went: 2 on a name
 imported in a notebook cell that IPython dedents (such a cell is read dedented now), 8 on
 `dist.MultivariateNormalFullCovariance` after `dist = tfp.distributions` (a module-level
-assignment takes a name over), and 3 on an undefined `logistic`, a sigmoid whose import was
-commented out, which named the distribution (left to the Python server).
+assignment takes a name over), 3 on an undefined `logistic`, a sigmoid whose import was
+commented out, which named the distribution (left to the Python server), and 3 in files
+that never import numpyro: luiarthur/TuringBnpBenchmarks' blog snippets, whose imports are
+left out (Pyro's `JitTrace_ELBO`; `constraints`, told "did you mean `Constraint`?" for a
+missing `from numpyro.distributions import constraints`), and jmontalvo94/ml4ps' Pyro
+`predictive`, a misspelt `predictive_mcmc`.
 """
 
 from __future__ import annotations
@@ -46,7 +54,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.bound import file_bound_names, part_names, star_imported
+from numpyro_lsp.analysis.bound import (
+    file_bound_names,
+    part_names,
+    star_imported,
+    variables_in_scope,
+)
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
 CODE = "NPR009"
@@ -166,33 +179,52 @@ def _is_distribution(analysis: ModuleAnalysis, name: str) -> bool:
     return any(o["kind"] == "distribution" for o in analysis.catalog.by_name(name))
 
 
+def imports_numpyro(analysis: ModuleAnalysis) -> bool:
+    """Whether an import anywhere in the file (at module level or in a function) binds a
+    name to something of numpyro's."""
+    paths = [*analysis.bindings.values()]
+    paths += [path for local in analysis.local_bindings.values() for path in local.values()]
+    return any(path and path.split(".", 1)[0] == "numpyro" for path in paths)
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Bare names: whether one is defined depends on the whole file (each part's names are
-    kept with it)."""
+    kept with it). Only in a file that imports numpyro: elsewhere (a Pyro program, a snippet
+    whose imports are left out) a name near a NumPyro one is no sign of NumPyro, and an
+    undefined name is the Python server's to report."""
     catalog_names = analysis.catalog.capitalized_names
     if star_imported(analysis):
         return  # a star import may bind any name
     bound = file_bound_names(analysis)
-    for part in analysis.parts:
-        for name in part_names(part)[1] - bound - catalog_names:
-            suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
-            if not suggestion:
+    candidates = [
+        (part, name)
+        for part in analysis.parts
+        for name in part_names(part)[1] - bound - catalog_names
+    ]
+    if not candidates or not imports_numpyro(analysis):
+        return
+    for part, name in candidates:
+        suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
+        if not suggestion:
+            continue
+        lower_case = name.islower() and suggestion.lower() == name
+        # ``logistic(x)``, ``normal(key, ...)``: ``jax.random`` has a function of each
+        # distribution's name in lower case, and ``expit``-like helpers go by them too, so
+        # the class is seldom what was meant; the Python server reports the name.
+        if lower_case and _is_distribution(analysis, suggestion):
+            continue
+        # ``mcmc.run(...)``, ``beta.rvs(...)``: a lower-case object whose attribute is
+        # read is a variable named after the class, not the class misspelt.
+        read_from = (
+            {id(a.value) for a in part.nodes(ast.Attribute) if type(a.value) is ast.Name}
+            if lower_case
+            else set()
+        )
+        for node in part.nodes(ast.Name):
+            if node.id != name or type(node.ctx) is not ast.Load or id(node) in read_from:
                 continue
-            lower_case = name.islower() and suggestion.lower() == name
-            # ``logistic(x)``, ``normal(key, ...)``: ``jax.random`` has a function of each
-            # distribution's name in lower case, and ``expit``-like helpers go by them too, so
-            # the class is seldom what was meant; the Python server reports the name.
-            if lower_case and _is_distribution(analysis, suggestion):
+            # ``predictive(X)`` two lines below ``predictive_mcmc = Predictive(...)``: a
+            # variable of its scope misspelt, not the class.
+            if lower_case and did_you_mean(name, variables_in_scope(analysis, node)):
                 continue
-            # ``mcmc.run(...)``, ``beta.rvs(...)``: a lower-case object whose attribute is
-            # read is a variable named after the class, not the class misspelt.
-            read_from = (
-                {id(a.value) for a in part.nodes(ast.Attribute) if type(a.value) is ast.Name}
-                if lower_case
-                else set()
-            )
-            for node in part.nodes(ast.Name):
-                if node.id == name and type(node.ctx) is ast.Load and id(node) not in read_from:
-                    yield Report(
-                        node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?"
-                    )
+            yield Report(node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?")

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import textwrap
 
+import cattrs
+
+from numpyro_lsp.actions import quick_fixes
+from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.rewrite.edits import apply_edits
+from numpyro_lsp.rewrite.fixes import structure
 from numpyro_lsp.rules.base import Severity
 from numpyro_lsp.rules.engine import check_source
 
@@ -97,6 +103,35 @@ def test_an_undefined_lower_case_name_near_a_variable_of_its_scope_is_that_varia
         return predictive(X)
     """
     assert findings(body) == [(7, "NPR009")]
+
+
+def test_an_undefined_numpyro_module_name_is_told_its_import():
+    # luiarthur/TuringBnpBenchmarks' dp_sb_gmm_numpyro.py reads ``constraints.real_vector``
+    # with only ``import numpyro.distributions as dist``: "did you mean `Constraint`?" named
+    # a class that has no ``real_vector``. The fix is the module's import.
+    source = textwrap.dedent(
+        """\
+        import numpyro.distributions as dist
+
+
+        class NormalMixture(dist.Distribution):
+            support = constraints.real_vector
+        """
+    )
+    (finding,) = [f for f in check_source(source, CATALOG) if f.code == "NPR009"]
+    assert finding.message == (
+        "`constraints` is not defined: it is NumPyro's module "
+        "`numpyro.distributions.constraints` (`from numpyro.distributions import constraints`)"
+    )
+    document = ParsedDocument("file:///m.py", 1, source)
+    payload = structure(finding.fix, cattrs.Converter())
+    (action,) = quick_fixes(document, document.analysis(CATALOG), "NPR009", finding.span, payload)
+    assert action.title == "Import `constraints` from `numpyro.distributions`"
+    fixed = apply_edits(source, action.edits)
+    assert fixed.startswith(
+        "import numpyro.distributions as dist\nfrom numpyro.distributions import constraints\n"
+    )
+    assert [f for f in check_source(fixed, CATALOG) if f.code == "NPR009"] == []
 
 
 def test_function_local_imports_bind_in_their_function_alone():

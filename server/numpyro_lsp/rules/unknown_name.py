@@ -5,7 +5,8 @@ Flags names that NumPyro does not have, with the closest one it does: `dist.Norm
 `from numpyro.infer import NUTs`, an undefined `AutoNormall`, and imports of modules numpyro
 does not have (`from numpyro.contrib.autoguide import AutoDiagonalNormal`). A name numpyro has
 in another module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is
-told where it is.
+told where it is, and an undefined name of a numpyro module (`constraints.positive`) the
+import that binds it (`from numpyro.distributions import constraints`, its quick fix).
 
 Undefined names are the Python server's to report; this rule speaks up for near-misses of
 NumPyro names in files that import numpyro, not in others (a Pyro program, a snippet whose
@@ -187,6 +188,30 @@ def imports_numpyro(analysis: ModuleAnalysis) -> bool:
     return any(path and path.split(".", 1)[0] == "numpyro" for path in paths)
 
 
+def module_named(analysis: ModuleAnalysis, name: str) -> str | None:
+    """The one numpyro module the catalog describes that goes by ``name``
+    (``constraints`` -> ``numpyro.distributions.constraints``), if one does."""
+    modules = [m for m in analysis.catalog.modules if m.rpartition(".")[2] == name]
+    return modules[0] if len(modules) == 1 and "." in modules[0] else None
+
+
+def undefined_report(analysis: ModuleAnalysis, node: ast.Name, suggestion: str) -> Report:
+    """An undefined name near a NumPyro name: the module to import where the name is that
+    of a numpyro module (``constraints.positive`` reads ``numpyro.distributions.constraints``,
+    not the ``Constraint`` class), else the closest class."""
+    name = node.id
+    module = module_named(analysis, name) if suggestion.lower() != name else None
+    if module is None:
+        return Report(node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?")
+    parent = module.rpartition(".")[0]
+    return Report(
+        node,
+        f"`{name}` is not defined: it is NumPyro's module `{module}` "
+        f"(`from {parent} import {name}`)",
+        fix={"kind": "add_import", "module": parent, "name": name},
+    )
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Bare names: whether one is defined depends on the whole file (each part's names are
     kept with it). Only in a file that imports numpyro: elsewhere (a Pyro program, a snippet
@@ -227,4 +252,4 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
             # variable of its scope misspelt, not the class.
             if lower_case and did_you_mean(name, variables_in_scope(analysis, node)):
                 continue
-            yield Report(node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?")
+            yield undefined_report(analysis, node, suggestion)

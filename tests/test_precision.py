@@ -834,6 +834,45 @@ def test_lift_and_condition_are_followed():
     assert findings(body) == [(3, "NPR014"), (13, "NPR013")]
 
 
+def test_a_sample_under_a_context_manager_it_cannot_resolve_that_may_seed_is_left_alone():
+    # pdh21/bngmetric's numpyro_example.ipynb draws under ``with handlers.seed(rng_seed=k):``
+    # with only ``from numpyro.handlers import seed, plate``: Python stops at the undefined
+    # ``handlers`` (the Python server's to report), and the sample was meant seeded. A
+    # ``seed`` of another module (a wrapper) may seed too; a known context manager that is
+    # no seed handler, or a function of the file's own, leaves the sample without a key.
+    body = """\
+    import numpyro
+    import numpyro.distributions as dist
+    import torch
+    from mylib import seed as seeded
+    from numpyro.handlers import plate, seed
+
+
+    def timer():
+        return open("log")
+
+
+    for k in range(3):
+        with handlers.seed(rng_seed=k):
+            with plate("parcels", 3):
+                a = numpyro.sample("a", dist.Normal(0.0, 1.0))
+        with undefined_context(k):
+            b = numpyro.sample("b", dist.Normal(0.0, 1.0))
+        with seeded(k):
+            c = numpyro.sample("c", dist.Normal(0.0, 1.0))
+        with torch.no_grad():
+            d = numpyro.sample("d", dist.Normal(0.0, 1.0))
+        with timer():
+            e = numpyro.sample("e", dist.Normal(0.0, 1.0))
+        with handlers.trace():
+            f = numpyro.sample("f", dist.Normal(0.0, 1.0))
+    """
+    assert findings(body, header=False) == [(21, "NPR001"), (23, "NPR001")]
+    # Once ``handlers`` is imported, ``seed`` seeds and ``trace`` is no seed handler.
+    imported = body.replace("import torch\n", "import torch\n    from numpyro import handlers\n")
+    assert findings(imported, header=False) == [(22, "NPR001"), (24, "NPR001"), (26, "NPR001")]
+
+
 # --- event shapes -----------------------------------------------------------------------------
 
 

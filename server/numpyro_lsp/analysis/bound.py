@@ -54,6 +54,15 @@ def file_bound_names(analysis: ModuleAnalysis) -> set[str]:
     return set(BUILTINS).union(*(part_names(part)[0] for part in parts))
 
 
+def undefined(analysis: ModuleAnalysis, name: str) -> bool:
+    """Whether no statement of the file binds ``name``, nor a builtin nor a star import may:
+    reading it raises NameError (the Python server reports it)."""
+    if name in BUILTINS or name in analysis.bindings or star_imported(analysis):
+        return False
+    parts = analysis.parts or [analysis]
+    return not any(name in part_names(part)[0] for part in parts)
+
+
 def variables_in_scope(analysis: ModuleAnalysis, node: ast.AST) -> set[str]:
     """The names bound, other than by an import, in the scopes ``node`` reads from: the
     functions around it (their parameters, assignments and definitions) and the module

@@ -38,6 +38,10 @@ QUICK_FIX_EXAMPLES = [
         "prior = dist.Normall(0.0, 1.0)\n",
     ),
     (
+        "NPR009",
+        "import numpyro.distributions as dist\n\nscale_support = constraints.positive\n",
+    ),
+    (
         "NPR010",
         "import numpyro.distributions as dist\n\nprior = dist.Normal(mean=0.0, scale=1.0)\n",
     ),

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import textwrap
 
+import cattrs
+
+from numpyro_lsp.actions import quick_fixes
+from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
+from numpyro_lsp.rewrite.edits import apply_edits
+from numpyro_lsp.rewrite.fixes import structure
 from numpyro_lsp.rules.base import Severity
 from numpyro_lsp.rules.engine import check_source
 
@@ -56,7 +62,76 @@ def test_star_import_binds_names():
     prior = LogitNormal(0.0, 1.0)
     """
     assert "NPR009" not in codes(body, header=False)
-    assert codes("prior = LogitNormal(0.0, 1.0)\n", header=False) == {"NPR009"}
+    assert codes("import numpyro\nprior = LogitNormal(0.0, 1.0)\n", header=False) == {"NPR009"}
+
+
+def test_an_undefined_name_in_a_file_without_numpyro_is_the_python_servers():
+    # luiarthur/TuringBnpBenchmarks' gp_pyro.py, a Pyro snippet for a blog post whose imports
+    # are left out, got "did you mean NumPyro's `Trace_ELBO`?" on Pyro's ``JitTrace_ELBO``;
+    # jmontalvo94/ml4ps's bnn_pyro.py, a Pyro file, "NumPyro's `Predictive`" on a misspelt
+    # variable. A file that imports nothing of numpyro gives no sign of meaning NumPyro.
+    snippet = """\
+    pyro.clear_param_store()
+    svi = SVI(gp_model, guide, Adam({"lr": 1e-2}), JitTrace_ELBO())
+    """
+    assert findings(snippet, header=False) == []
+    pyro_file = """\
+    import pyro
+    from pyro.infer import Predictive
+
+
+    def run(model, X):
+        predictive_mcmc = Predictive(model, num_samples=10)
+        return predictive(X)
+    """
+    assert findings(pyro_file, header=False) == []
+    # The same snippet in a file that imports numpyro: the NumPyro name is meant.
+    assert findings("import numpyro\n" + textwrap.dedent(snippet), header=False) == [(3, "NPR009")]
+
+
+def test_an_undefined_lower_case_name_near_a_variable_of_its_scope_is_that_variable():
+    # jmontalvo94/ml4ps's bnn_pyro.py: ``predictive(X)`` under ``predictive_mcmc =
+    # Predictive(...)`` misspells the variable, not the class. Where no variable of the
+    # scope is near, a class name in lower case is still told its class.
+    body = """\
+    def run(model, X):
+        predictive_mcmc = Predictive(model, num_samples=10)
+        return predictive(X)
+
+
+    def other(model, X):
+        return predictive(X)
+    """
+    assert findings(body) == [(7, "NPR009")]
+
+
+def test_an_undefined_numpyro_module_name_is_told_its_import():
+    # luiarthur/TuringBnpBenchmarks' dp_sb_gmm_numpyro.py reads ``constraints.real_vector``
+    # with only ``import numpyro.distributions as dist``: "did you mean `Constraint`?" named
+    # a class that has no ``real_vector``. The fix is the module's import.
+    source = textwrap.dedent(
+        """\
+        import numpyro.distributions as dist
+
+
+        class NormalMixture(dist.Distribution):
+            support = constraints.real_vector
+        """
+    )
+    (finding,) = [f for f in check_source(source, CATALOG) if f.code == "NPR009"]
+    assert finding.message == (
+        "`constraints` is not defined: it is NumPyro's module "
+        "`numpyro.distributions.constraints` (`from numpyro.distributions import constraints`)"
+    )
+    document = ParsedDocument("file:///m.py", 1, source)
+    payload = structure(finding.fix, cattrs.Converter())
+    (action,) = quick_fixes(document, document.analysis(CATALOG), "NPR009", finding.span, payload)
+    assert action.title == "Import `constraints` from `numpyro.distributions`"
+    fixed = apply_edits(source, action.edits)
+    assert fixed.startswith(
+        "import numpyro.distributions as dist\nfrom numpyro.distributions import constraints\n"
+    )
+    assert [f for f in check_source(fixed, CATALOG) if f.code == "NPR009"] == []
 
 
 def test_function_local_imports_bind_in_their_function_alone():
@@ -770,6 +845,45 @@ def test_lift_and_condition_are_followed():
     MCMC(NUTS(guarded), num_warmup=10, num_samples=10)
     """
     assert findings(body) == [(3, "NPR014"), (13, "NPR013")]
+
+
+def test_a_sample_under_a_context_manager_it_cannot_resolve_that_may_seed_is_left_alone():
+    # pdh21/bngmetric's numpyro_example.ipynb draws under ``with handlers.seed(rng_seed=k):``
+    # with only ``from numpyro.handlers import seed, plate``: Python stops at the undefined
+    # ``handlers`` (the Python server's to report), and the sample was meant seeded. A
+    # ``seed`` of another module (a wrapper) may seed too; a known context manager that is
+    # no seed handler, or a function of the file's own, leaves the sample without a key.
+    body = """\
+    import numpyro
+    import numpyro.distributions as dist
+    import torch
+    from mylib import seed as seeded
+    from numpyro.handlers import plate, seed
+
+
+    def timer():
+        return open("log")
+
+
+    for k in range(3):
+        with handlers.seed(rng_seed=k):
+            with plate("parcels", 3):
+                a = numpyro.sample("a", dist.Normal(0.0, 1.0))
+        with undefined_context(k):
+            b = numpyro.sample("b", dist.Normal(0.0, 1.0))
+        with seeded(k):
+            c = numpyro.sample("c", dist.Normal(0.0, 1.0))
+        with torch.no_grad():
+            d = numpyro.sample("d", dist.Normal(0.0, 1.0))
+        with timer():
+            e = numpyro.sample("e", dist.Normal(0.0, 1.0))
+        with handlers.trace():
+            f = numpyro.sample("f", dist.Normal(0.0, 1.0))
+    """
+    assert findings(body, header=False) == [(21, "NPR001"), (23, "NPR001")]
+    # Once ``handlers`` is imported, ``seed`` seeds and ``trace`` is no seed handler.
+    imported = body.replace("import torch\n", "import torch\n    from numpyro import handlers\n")
+    assert findings(imported, header=False) == [(22, "NPR001"), (24, "NPR001"), (26, "NPR001")]
 
 
 # --- event shapes -----------------------------------------------------------------------------

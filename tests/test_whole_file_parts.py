@@ -315,3 +315,42 @@ def test_names_bound_again_in_other_parts_equal_a_fresh_check(statements, edits)
         document = documents.get("file:///m.py", version, source)
         found = run_rules(document.analysis(CATALOG), document.lines, NPR009_ONLY)
         assert found == check_source(source, CATALOG, NPR009_ONLY)
+
+
+NPR001_ONLY = RuleSettings(select=frozenset({"NPR001"}))
+# Module-level samples under context managers that the imports of other parts resolve or
+# not, whose names other parts define or not.
+CONTEXTS = [
+    "from numpyro import handlers",
+    "from numpyro.handlers import seed",
+    "import torch",
+    "def ctx():\n    return None",
+    "ctx = open",
+    "handlers = None",
+    "with handlers.seed(rng_seed=0):\n    a = numpyro.sample('a', dist.Normal(0, 1))",
+    "with ctx():\n    b = numpyro.sample('b', dist.Normal(0, 1))",
+    "with torch.no_grad():\n    c = numpyro.sample('c', dist.Normal(0, 1))",
+    "with handlers.trace():\n    d = numpyro.sample('d', dist.Normal(0, 1))",
+    "with seed(rng_seed=1):\n    e = numpyro.sample('e', dist.Normal(0, 1))",
+    "f = numpyro.sample('f', dist.Normal(0, 1))",
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(CONTEXTS), min_size=1, max_size=8),
+    edit_series(CONTEXTS),
+)
+def test_samples_under_context_managers_defined_in_other_parts_equal_a_fresh_check(
+    statements, edits
+):
+    """NPR001 leaves a sample under a context manager whose name no statement of the file
+    defines (NameError first) to the whole-file check, and reports the others chunk by
+    chunk: after edits that add, replace and remove imports and definitions of those names
+    in other parts, a document's findings are those of the file checked afresh."""
+    documents = DocumentIndex()
+    header = "import numpyro\nimport numpyro.distributions as dist\n"
+    for version, source in edited_versions(header, statements, edits):
+        document = documents.get("file:///m.py", version, source)
+        found = run_rules(document.analysis(CATALOG), document.lines, NPR001_ONLY)
+        assert found == check_source(source, CATALOG, NPR001_ONLY)

@@ -17,6 +17,7 @@ from numpyro_lsp.analysis.text import column_from_utf8, split_lines_keepends
 from numpyro_lsp.catalog.schema import Catalog
 from numpyro_lsp.rewrite.edits import Segment, TextEdit, segment_edits
 from numpyro_lsp.rewrite.fixes import (
+    AddImport,
     AddRngKey,
     FixPayload,
     LoopToPlate,
@@ -384,6 +385,10 @@ def quick_fixes(
             title = f"Replace `{fix.name}` with `{fix.replacement}`"
             edits = _line_fix(document, new, region, ())
             return [Action(title, QUICKFIX, edits, (code,), preferred=True)]
+        if isinstance(fix, AddImport):
+            title = f"Import `{fix.name}` from `{fix.module}`"
+            edits = _with_imports(document, [], (Import(fix.module, fix.name),))
+            return [Action(title, QUICKFIX, edits, (code,), preferred=True)] if edits else []
         if isinstance(fix, NumpyToJnp):
             return [_numpy_to_jnp(document, analysis, code, span, fix.path)]
         if isinstance(fix, AddRngKey):

@@ -30,6 +30,15 @@ class ReplaceKeyword:
 
 
 @attrs.frozen
+class AddImport:
+    """Add ``from module import name`` to the file's imports (an undefined ``constraints``)."""
+
+    module: str
+    name: str
+    KIND: ClassVar[str] = "add_import"
+
+
+@attrs.frozen
 class NumpyToJnp:
     """Call ``jax.numpy``'s function instead of the NumPy one at ``path``."""
 
@@ -78,7 +87,14 @@ class Reparameterize:
 
 
 FixPayload = (
-    ReplaceName | ReplaceKeyword | NumpyToJnp | AddRngKey | LoopToPlate | NonCenter | Reparameterize
+    ReplaceName
+    | ReplaceKeyword
+    | AddImport
+    | NumpyToJnp
+    | AddRngKey
+    | LoopToPlate
+    | NonCenter
+    | Reparameterize
 )
 KINDS: dict[str, type[FixPayload]] = {cls.KIND: cls for cls in FixPayload.__args__}
 

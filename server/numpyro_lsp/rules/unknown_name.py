@@ -5,10 +5,15 @@ Flags names that NumPyro does not have, with the closest one it does: `dist.Norm
 `from numpyro.infer import NUTs`, an undefined `AutoNormall`, and imports of modules numpyro
 does not have (`from numpyro.contrib.autoguide import AutoDiagonalNormal`). A name numpyro has
 in another module (`from numpyro.infer.util import init_to_median`, from an older numpyro) is
-told where it is. An undefined lower-case name whose attribute is read (`mcmc.run(...)`)
-names a variable, not a misspelt class, and a distribution's name in lower case
-(`logistic(x)`) most often a function (`jax.random` has one of each such name): both are left
-to the Python server.
+told where it is, and an undefined name of a numpyro module (`constraints.positive`) the
+import that binds it (`from numpyro.distributions import constraints`, its quick fix).
+
+Undefined names are the Python server's to report; this rule speaks up for near-misses of
+NumPyro names in files that import numpyro, not in others (a Pyro program, a snippet whose
+imports are left out). An undefined lower-case name whose attribute is read (`mcmc.run(...)`)
+or near a variable of its scope (`predictive(X)` below `predictive_mcmc = ...`) names a
+variable, not a misspelt class, and a distribution's name in lower case (`logistic(x)`) most
+often a function (`jax.random` has one of each such name): they are left to the Python server.
 
 ## Why is this bad?
 Python reports these only when the line runs, and inside a model body only when inference
@@ -37,16 +42,25 @@ other public projects (about 2,000 files): 11 findings, 11 true (`numpyro.contri
 `numpyro.contrib.indexing`, `dist.PRNGIdentity`...). False ones that went: 2 on a name
 imported in a notebook cell that IPython dedents (such a cell is read dedented now), 8 on
 `dist.MultivariateNormalFullCovariance` after `dist = tfp.distributions` (a module-level
-assignment takes a name over), and 3 on an undefined `logistic`, a sigmoid whose import was
-commented out, which named the distribution (left to the Python server).
+assignment takes a name over), 3 on an undefined `logistic`, a sigmoid whose import was
+commented out, which named the distribution (left to the Python server), and 3 in files
+that never import numpyro: luiarthur/TuringBnpBenchmarks' blog snippets, whose imports are
+left out (Pyro's `JitTrace_ELBO`; `constraints`, told "did you mean `Constraint`?" for a
+missing `from numpyro.distributions import constraints`), and jmontalvo94/ml4ps' Pyro
+`predictive`, a misspelt `predictive_mcmc`.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 from collections.abc import Iterator
 
+from numpyro_lsp.analysis.bound import (
+    file_bound_names,
+    part_names,
+    star_imported,
+    variables_in_scope,
+)
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, did_you_mean
 
 CODE = "NPR009"
@@ -124,23 +138,6 @@ def unknown_imports(analysis: ModuleAnalysis, node: ast.ImportFrom) -> Iterator[
             yield missing_from_module(analysis, alias, module, alias.name)
 
 
-def bound_names(analysis: ModuleAnalysis, names: set[str]) -> set[str]:
-    """Every name some statements bind anywhere, ``names`` (those assigned) with the
-    others: the Python server reports undefined names in general; this rule only speaks up
-    for near-misses of NumPyro names."""
-    # One kind at a time: ``nodes`` of several kinds sorts them, and a set needs no order.
-    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-        names.update(node.name for node in analysis.nodes(kind))
-    names |= {n.arg for n in analysis.nodes(ast.arg)}
-    names |= {(n.asname or n.name).split(".", 1)[0] for n in analysis.nodes(ast.alias)}
-    for kind in (ast.ExceptHandler, ast.MatchAs, ast.MatchStar):
-        names.update(node.name for node in analysis.nodes(kind) if node.name)
-    for kind in (ast.Global, ast.Nonlocal):
-        for node in analysis.nodes(kind):
-            names.update(node.names)
-    return names
-
-
 def binds_package(analysis: ModuleAnalysis, name: str, roots: set[str]) -> bool:
     """Whether an import binds ``name`` to a module of one of these packages somewhere (at
     module level or in a function): only a chain that starts with such a name can name a
@@ -179,50 +176,80 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                 yield missing
 
 
-def part_names(part: ModuleAnalysis) -> tuple[set[str], set[str]]:
-    """The names a part of the file binds, and those it reads (the nodes that read one are
-    looked for only when it is a near-miss: sets cost far less than lists of nodes)."""
-    kept = part.part_facts.get(CODE)
-    if kept is None:
-        nodes, load = part.nodes(ast.Name), ast.Load
-        read = {node.id for node in nodes if type(node.ctx) is load}
-        assigned = {node.id for node in nodes if type(node.ctx) is not load}
-        kept = part.part_facts[CODE] = (bound_names(part, assigned), read)
-    return kept
-
-
 def _is_distribution(analysis: ModuleAnalysis, name: str) -> bool:
     return any(o["kind"] == "distribution" for o in analysis.catalog.by_name(name))
 
 
+def imports_numpyro(analysis: ModuleAnalysis) -> bool:
+    """Whether an import anywhere in the file (at module level or in a function) binds a
+    name to something of numpyro's."""
+    paths = [*analysis.bindings.values()]
+    paths += [path for local in analysis.local_bindings.values() for path in local.values()]
+    return any(path and path.split(".", 1)[0] == "numpyro" for path in paths)
+
+
+def module_named(analysis: ModuleAnalysis, name: str) -> str | None:
+    """The one numpyro module the catalog describes that goes by ``name``
+    (``constraints`` -> ``numpyro.distributions.constraints``), if one does."""
+    modules = [m for m in analysis.catalog.modules if m.rpartition(".")[2] == name]
+    return modules[0] if len(modules) == 1 and "." in modules[0] else None
+
+
+def undefined_report(analysis: ModuleAnalysis, node: ast.Name, suggestion: str) -> Report:
+    """An undefined name near a NumPyro name: the module to import where the name is that
+    of a numpyro module (``constraints.positive`` reads ``numpyro.distributions.constraints``,
+    not the ``Constraint`` class), else the closest class."""
+    name = node.id
+    module = module_named(analysis, name) if suggestion.lower() != name else None
+    if module is None:
+        return Report(node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?")
+    parent = module.rpartition(".")[0]
+    return Report(
+        node,
+        f"`{name}` is not defined: it is NumPyro's module `{module}` "
+        f"(`from {parent} import {name}`)",
+        fix={"kind": "add_import", "module": parent, "name": name},
+    )
+
+
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     """Bare names: whether one is defined depends on the whole file (each part's names are
-    kept with it)."""
+    kept with it). Only in a file that imports numpyro: elsewhere (a Pyro program, a snippet
+    whose imports are left out) a name near a NumPyro one is no sign of NumPyro, and an
+    undefined name is the Python server's to report."""
     catalog_names = analysis.catalog.capitalized_names
-    if any(a.name == "*" for n in analysis.nodes(ast.ImportFrom) for a in n.names):
+    if star_imported(analysis):
         return  # a star import may bind any name
-    names = [part_names(part) for part in analysis.parts]
-    bound = set(dir(builtins)).union(*(part_bound for part_bound, _ in names))
-    for part, (_, read) in zip(analysis.parts, names, strict=True):
-        for name in read - bound - catalog_names:
-            suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
-            if not suggestion:
+    bound = file_bound_names(analysis)
+    candidates = [
+        (part, name)
+        for part in analysis.parts
+        for name in part_names(part)[1] - bound - catalog_names
+    ]
+    if not candidates or not imports_numpyro(analysis):
+        return
+    for part, name in candidates:
+        suggestion = did_you_mean(name, catalog_names, cutoff=0.85)
+        if not suggestion:
+            continue
+        lower_case = name.islower() and suggestion.lower() == name
+        # ``logistic(x)``, ``normal(key, ...)``: ``jax.random`` has a function of each
+        # distribution's name in lower case, and ``expit``-like helpers go by them too, so
+        # the class is seldom what was meant; the Python server reports the name.
+        if lower_case and _is_distribution(analysis, suggestion):
+            continue
+        # ``mcmc.run(...)``, ``beta.rvs(...)``: a lower-case object whose attribute is
+        # read is a variable named after the class, not the class misspelt.
+        read_from = (
+            {id(a.value) for a in part.nodes(ast.Attribute) if type(a.value) is ast.Name}
+            if lower_case
+            else set()
+        )
+        for node in part.nodes(ast.Name):
+            if node.id != name or type(node.ctx) is not ast.Load or id(node) in read_from:
                 continue
-            lower_case = name.islower() and suggestion.lower() == name
-            # ``logistic(x)``, ``normal(key, ...)``: ``jax.random`` has a function of each
-            # distribution's name in lower case, and ``expit``-like helpers go by them too, so
-            # the class is seldom what was meant; the Python server reports the name.
-            if lower_case and _is_distribution(analysis, suggestion):
+            # ``predictive(X)`` two lines below ``predictive_mcmc = Predictive(...)``: a
+            # variable of its scope misspelt, not the class.
+            if lower_case and did_you_mean(name, variables_in_scope(analysis, node)):
                 continue
-            # ``mcmc.run(...)``, ``beta.rvs(...)``: a lower-case object whose attribute is
-            # read is a variable named after the class, not the class misspelt.
-            read_from = (
-                {id(a.value) for a in part.nodes(ast.Attribute) if type(a.value) is ast.Name}
-                if lower_case
-                else set()
-            )
-            for node in part.nodes(ast.Name):
-                if node.id == name and type(node.ctx) is ast.Load and id(node) not in read_from:
-                    yield Report(
-                        node, f"`{name}` is not defined: did you mean NumPyro's `{suggestion}`?"
-                    )
+            yield undefined_report(analysis, node, suggestion)

@@ -660,11 +660,6 @@ class ModuleAnalysis:
         runs: the last one assigned before it (a notebook assigns ``kernel = NUTS(model)``
         again for each of its models); the file's last when none is (``line`` 0: code in a
         function, which runs once the module has)."""
-        assigned = self._assigned_above(name, line)
-        return assigned if assigned is not None else self.assignments.get(name)
-
-    def _assigned_above(self, name: str, line: int) -> ast.expr | None:
-        """The last module-level value of ``name`` that ends above line ``line``."""
         known = self._module_values.get(name)
         if known is None:
             # One bisection per lookup: a long script assigns a name thousands of times.
@@ -672,7 +667,7 @@ class ModuleAnalysis:
             known = self._module_values[name] = ([v.end_lineno for v in values], values)
         ends, values = known
         before = bisect_left(ends, line)  # the values that end above ``line``
-        return values[before - 1] if before else None
+        return values[before - 1] if before else self.assignments.get(name)
 
     def owner(self, node: ast.AST) -> FunctionInfo | None:
         """The innermost function whose body holds ``node`` (None at module level)."""
@@ -730,9 +725,11 @@ class ModuleAnalysis:
         """Whether module code at ``line`` reads ``name`` as a value assigned after the
         definition above it, other than the function wrapped (``model =
         config_enumerate(model)`` keeps it)."""
-        assigned = self._assigned_above(name, line)
-        if assigned is None or assigned.lineno <= definition.node.end_lineno:
-            return False
+        if name not in self.assignments:
+            return False  # never assigned at module level (most names: a dict lookup)
+        assigned = self.value_at(name, line)
+        if assigned.end_lineno >= line or assigned.lineno <= definition.node.end_lineno:
+            return False  # the file's last value, assigned below, or one above the definition
         wraps = type(assigned) is ast.Call and any(
             type(argument) is ast.Name and argument.id == name for argument in assigned.args
         )

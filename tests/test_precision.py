@@ -1241,6 +1241,30 @@ def test_a_model_only_handed_to_predictive_is_not_centered_for_nuts():
     assert [(f.span.line - offset, f.code) for f in found] == [(10, "NPR012")]
 
 
+def test_one_key_handed_to_separate_exercises_is_flagged_only_where_their_draws_meet():
+    # ludaavics/rethinking's notebooks hand one key to every exercise: a random walk and a
+    # growth product, each printed, never meet; ianrmhill/stratcona's test histograms a
+    # draw and its transform side by side. Legs drawn with the key of the height they are
+    # computed with meet, and so do two draws returned together.
+    body = """\
+    key = random.PRNGKey(0)
+    steps = dist.Uniform(-1, 1).sample(key, (1000, 16))
+    positions = jnp.sum(steps, axis=1)
+    print(positions.std())
+    growth = jnp.prod(1 + dist.Uniform(0, 0.1).sample(key, (1000, 12)), axis=1)
+    print(growth.mean())
+    height = random.normal(key, (100,))
+    leg = 0.4 * height + random.normal(key, (100,))
+
+
+    def two(key):
+        a = random.normal(key)
+        b = dist.Normal(0, 1).sample(key)
+        return a, b
+    """
+    assert findings(body) == [(8, "NPR015"), (13, "NPR015")]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

@@ -180,7 +180,8 @@ FLAGGED = [
     ),
     (
         "NPR015",
-        "def main(key):\n    a = random.normal(key)\n    b = dist.Normal(0, 1).sample(key)\n",
+        "def main(key):\n    a = random.normal(key)\n    b = dist.Normal(0, 1).sample(key)\n"
+        "    return a + b\n",
         "sample(|key)",
     ),
     (

@@ -7,7 +7,10 @@ between, and a draw in a loop or comprehension from a key that the loop never re
 Handing one key to `mcmc.run` and then to a `Predictive` is not flagged: those are
 separate computations, as in numpyro's own docs. Nor is a draw outside a model that is only
 shown (a line of its own, or printed), as when a notebook shows that one key gives the same
-numbers twice: nothing combines it with another.
+numbers twice: nothing combines it with another. Outside a model, the draws must meet: a
+later statement (or the later draw's own) reads both, through the names they were assigned
+to and those computed from them; a notebook that hands one key to two separate exercises,
+each printed or plotted on its own, is not flagged.
 
 ## Why is this bad?
 The same key gives the same random numbers. Nothing fails: the draws are perfectly
@@ -21,6 +24,7 @@ from jax import random
 key = random.PRNGKey(0)
 x = random.normal(key, (100,))
 noise = random.normal(key, (100,))
+y = 2.0 * x + noise
 ```
 
 ## Use instead
@@ -31,6 +35,7 @@ key = random.PRNGKey(0)
 key_x, key_noise = random.split(key)
 x = random.normal(key_x, (100,))
 noise = random.normal(key_noise, (100,))
+y = 2.0 * x + noise
 ```
 
 ## Precision
@@ -200,6 +205,7 @@ class _Scope:
         self.local = local
         self.body = body
         self._compared: list[set[str]] | None = None
+        self._flat: list[ast.stmt] | None = None  # the body's statements, for ``meet``
         self.uses: dict[str, list[Use]] = {}
         # The loops each name was last assigned in: a draw in a deeper loop repeats.
         self.assigned_in: dict[str, tuple[int, ...]] = {}
@@ -294,9 +300,39 @@ class _Scope:
             return is_comparison(later.statement)
         if self._compared is None:
             self._compared = compared_names(self.body)
-        return any(
+        if any(
             u.targets & names and later.targets & names for u in earlier for names in self._compared
-        )
+        ):
+            return True
+        return self.analysis.in_model(later.node) is None and not self.meet(earlier, later)
+
+    def meet(self, earlier: list[Use], later: Use) -> bool:
+        """Whether the draws' values meet in a statement after them, through the names they
+        are assigned to and those computed from them: a notebook that hands one key to two
+        separate exercises (a random walk, then a growth product, each printed) never
+        combines their draws. A value not assigned to a name cannot be followed: it may."""
+        if self._flat is None:
+            self._flat = [each for statement in self.body for each in walked(statement)]
+        order = {id(statement): i for i, statement in enumerate(self._flat)}
+        starts = [order.get(id(u.statement)) for u in earlier]
+        if not all(u.targets for u in (*earlier, later)) or None in starts:
+            return True
+        first: set[str] = set()
+        second: set[str] = set()
+        earlier_statements = {id(u.statement) for u in earlier}
+        for statement in self._flat[min(starts) :]:
+            reads = own_reads(statement)
+            if reads & first and (reads & second or statement is later.statement):
+                return True
+            assigned = set(changed_names(statement))
+            from_first, from_second = bool(reads & first), bool(reads & second)
+            first = (first | assigned) if from_first else first - assigned
+            second = (second | assigned) if from_second else second - assigned
+            if id(statement) in earlier_statements:
+                first |= next(u.targets for u in earlier if u.statement is statement)
+            if statement is later.statement:
+                second |= later.targets
+        return False
 
     def shown(self, use: Use) -> bool:
         """Whether a draw outside a model is its statement's whole value (``d.sample(key)``
@@ -406,6 +442,47 @@ def walk_assigned(statement: ast.stmt) -> list[str]:
     if isinstance(statement, ast.Assign):
         return [n for t in statement.targets for n in assigned_names(t)]
     return []
+
+
+def own_reads(statement: ast.stmt) -> set[str]:
+    """The names a statement reads in its own expressions (a compound one's header: its
+    nested statements are read on their own)."""
+    if isinstance(statement, (ast.If, ast.While)):
+        nodes = [statement.test]
+    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+        nodes = [statement.iter]
+    elif isinstance(statement, ast.Match):
+        nodes = [statement.subject]
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        nodes = [item.context_expr for item in statement.items]
+    else:
+        nodes = [statement]
+    return {
+        n.id
+        for node in nodes
+        for n in ast.walk(node)
+        if type(n) is ast.Name and type(n.ctx) is ast.Load
+    }
+
+
+def changed_names(statement: ast.stmt) -> list[str]:
+    """The names a statement gives a value or changes: its assignments, the container an
+    item or attribute is stored into (``xs[i] = ...``), and the object whose method an
+    expression statement calls (``xs.append(...)``)."""
+    names = walk_assigned(statement)
+    targets = statement.targets if isinstance(statement, ast.Assign) else []
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        targets = [statement.target]
+    for target in targets:
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        func = statement.value.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            names.append(func.value.id)
+    return names
 
 
 # Module-level statements the walk does nothing with: they draw nothing and assign no name.

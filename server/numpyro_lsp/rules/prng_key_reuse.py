@@ -320,11 +320,13 @@ class _Scope:
         first: set[str] = set()
         second: set[str] = set()
         earlier_statements = {id(u.statement) for u in earlier}
+        imported = self.analysis.bindings.keys()
         for statement in self._flat[min(starts) :]:
             reads = own_reads(statement)
             if reads & first and (reads & second or statement is later.statement):
                 return True
-            assigned = set(changed_names(statement))
+            # A module's function called (``az.plot_density(growth)``) changes no value.
+            assigned = set(changed_names(statement)) - imported
             from_first, from_second = bool(reads & first), bool(reads & second)
             first = (first | assigned) if from_first else first - assigned
             second = (second | assigned) if from_second else second - assigned

@@ -42,7 +42,10 @@ y = 2.0 * x + noise
 On the real-code corpus (`tests/realcode/`: 267 files that import numpyro, from 30 PyPI
 projects): 5 findings, 5 true. Keys handed to inference (`mcmc.run`, `Predictive`) no
 longer count: on numpyro's own examples and notebooks that took 29 findings, none true,
-to none.
+to none. On 28 more public projects (about 1,300 files), 70 findings were read: 25 true, 45
+false, 38 of those in one notebook series (ludaavics/rethinking) that hands one key to every
+exercise. Since the draws must meet, 33 of the 45 went and every true one stays; the 12
+left are all in that series (2 plot both draws in one call).
 """
 
 from __future__ import annotations

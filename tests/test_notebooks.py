@@ -170,6 +170,7 @@ def test_check_names_the_lines_a_message_points_to_as_cells(tmp_path):
         ("markdown", "# Keys"),
         ("code", "from jax import random"),
         ("code", "key = random.PRNGKey(0)\nx = random.normal(key)\ny = random.normal(key)"),
+        ("code", "z = x + y"),
     ]
     write_notebook(tmp_path / "keys.ipynb", cells)
     (line,) = check("--select", "NPR015", "keys.ipynb", cwd=tmp_path).stdout.splitlines()

@@ -731,6 +731,41 @@ def test_a_for_loops_iterable_is_read_once_before_its_body_rebinds_the_name():
     assert findings(body) == [(3, "NPR002")]
 
 
+def test_a_binding_in_a_sibling_branch_does_not_reach_the_read():
+    # edwarddramirez/gce-prob-prog-gp, models/poissonian_ed.py: ``scale`` holds an option
+    # string, and only the ``if`` beside the ``elif`` (or the ``else``) rebinds it to a param.
+    # After the ``if``, and on a loop's next iteration, the param does reach.
+    body = """\
+    OPTION = "Cholesky"
+
+
+    def model(n, kernel, options=("float",)):
+        scale = "float"
+        if OPTION == "Linear":
+            scale = numpyro.param("scale", jnp.ones(()))
+        elif OPTION == "Cholesky":
+            if scale != "float":
+                raise NotImplementedError
+            scale = numpyro.param("scale", jnp.ones(()))
+        if scale > 0:
+            pass
+        match kernel:
+            case "rbf":
+                amp = numpyro.param("amp", jnp.ones(()))
+            case _:
+                amp = options[0]
+                if amp == "float":
+                    pass
+        x = 0.0
+        for i in range(n):
+            if i % 2:
+                x = numpyro.sample(f"x{i}", dist.Normal(0.0, 1.0))
+            elif x > 0:
+                break
+    """
+    assert findings(body) == [(12, "NPR005"), (25, "NPR005")]
+
+
 def test_guards_and_dict_keys_are_concrete():
     body = """\
     def model(centered=None, nn_vars=None):

@@ -766,6 +766,31 @@ def test_a_binding_in_a_sibling_branch_does_not_reach_the_read():
     assert findings(body) == [(12, "NPR005"), (25, "NPR005")]
 
 
+def test_zip_and_enumerate_trace_each_loop_name_by_its_own_sequence():
+    # edwarddramirez/gce-prob-prog-gp, models/nptf.py: the labels zipped with the templates
+    # are strings; the templates (and only they) hold draws.
+    body = """\
+    def model(data):
+        w = numpyro.sample("w", dist.Normal(0.0, 1.0))
+        temps = [jnp.ones(3), w * jnp.ones(3)]
+        labels = ["iso", "dif"]
+        for temp, label in zip(temps, labels):
+            if label in ["dif", "ics"]:
+                pass
+            if temp.sum() > 0:
+                pass
+        for i, (label, temp) in enumerate(zip(labels, temps), start=1):
+            if i > 1 or label == "iso":
+                pass
+            if temp[0] > 0:
+                pass
+        for j, x in enumerate(temps, w):
+            if j > 1:
+                pass
+    """
+    assert findings(body) == [(8, "NPR005"), (13, "NPR005"), (16, "NPR005")]
+
+
 def test_guards_and_dict_keys_are_concrete():
     body = """\
     def model(centered=None, nn_vars=None):

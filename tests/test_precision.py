@@ -731,6 +731,66 @@ def test_a_for_loops_iterable_is_read_once_before_its_body_rebinds_the_name():
     assert findings(body) == [(3, "NPR002")]
 
 
+def test_a_binding_in_a_sibling_branch_does_not_reach_the_read():
+    # edwarddramirez/gce-prob-prog-gp, models/poissonian_ed.py: ``scale`` holds an option
+    # string, and only the ``if`` beside the ``elif`` (or the ``else``) rebinds it to a param.
+    # After the ``if``, and on a loop's next iteration, the param does reach.
+    body = """\
+    OPTION = "Cholesky"
+
+
+    def model(n, kernel, options=("float",)):
+        scale = "float"
+        if OPTION == "Linear":
+            scale = numpyro.param("scale", jnp.ones(()))
+        elif OPTION == "Cholesky":
+            if scale != "float":
+                raise NotImplementedError
+            scale = numpyro.param("scale", jnp.ones(()))
+        if scale > 0:
+            pass
+        match kernel:
+            case "rbf":
+                amp = numpyro.param("amp", jnp.ones(()))
+            case _:
+                amp = options[0]
+                if amp == "float":
+                    pass
+        x = 0.0
+        for i in range(n):
+            if i % 2:
+                x = numpyro.sample(f"x{i}", dist.Normal(0.0, 1.0))
+            elif x > 0:
+                break
+    """
+    assert findings(body) == [(12, "NPR005"), (25, "NPR005")]
+
+
+def test_zip_and_enumerate_trace_each_loop_name_by_its_own_sequence():
+    # edwarddramirez/gce-prob-prog-gp, models/nptf.py: the labels zipped with the templates
+    # are strings; the templates (and only they) hold draws.
+    body = """\
+    def model(data):
+        w = numpyro.sample("w", dist.Normal(0.0, 1.0))
+        temps = [jnp.ones(3), w * jnp.ones(3)]
+        labels = ["iso", "dif"]
+        for temp, label in zip(temps, labels):
+            if label in ["dif", "ics"]:
+                pass
+            if temp.sum() > 0:
+                pass
+        for i, (label, temp) in enumerate(zip(labels, temps), start=1):
+            if i > 1 or label == "iso":
+                pass
+            if temp[0] > 0:
+                pass
+        for j, x in enumerate(temps, w):
+            if j > 1:
+                pass
+    """
+    assert findings(body) == [(8, "NPR005"), (13, "NPR005"), (16, "NPR005")]
+
+
 def test_guards_and_dict_keys_are_concrete():
     body = """\
     def model(centered=None, nn_vars=None):

@@ -3,9 +3,11 @@ sample rebinds further down is still the plain argument above that line
 (``isnan = np.isnan(age)`` before ``age = numpyro.sample("age", ...)``).
 
 A read is untraced when every binding of the name above it is untraced and no traced
-binding later in a loop around it can reach it on the next iteration. Names bound by a
-``for`` target or a comprehension keep the flow-insensitive answer: their bindings and
-reads do not follow source order.
+binding later in a loop around it can reach it on the next iteration. A binding in another
+branch of an ``if``/``elif``/``else`` or ``match`` than the read is not above it: at most one
+of the two runs (on one pass: a loop around the ``if`` still carries it to the next). Names
+bound by a ``for`` target or a comprehension keep the flow-insensitive answer: their
+bindings and reads do not follow source order.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import ast
 from collections.abc import Callable
 
 Position = tuple[int, int]
+# Where a place sits among the forks of a function: for each ``if`` or ``match`` (by its
+# index in the function) around it, which of its branches holds it.
+BranchPath = dict[int, int]
 
 
 class TracedNames(set):
@@ -47,6 +52,7 @@ def untraced_reads(
     unordered: set[str] = set()
     reads: list[ast.Name] = []
     loops: list[tuple[Position, Position]] = []
+    forks: list[list[tuple[Position, Position]]] = []
     for node in nodes:
         kind = type(node)
         if kind is ast.Name:
@@ -56,12 +62,18 @@ def untraced_reads(
             _add_binding(node, kind, bindings, unordered)
         if kind in _LOOPS:
             loops.append(_repeated(node))
+        elif kind in _FORKS:
+            forks.append(_branches(node))
     if not reads:
         return frozenset()
     for name in params:
         if name in bindings:
             bindings[name].insert(0, ((0, 0), ast.Constant(None)))
     reads = [r for r in reads if r.id not in unordered]
+    paths = {
+        at: _branch_path(at, forks)
+        for at in [*(_start(r) for r in reads), *(at for b in bindings.values() for at, _ in b)]
+    }
 
     untraced: frozenset[int] = frozenset()
     for _ in range(4):  # each round may free the values that read what the last one freed
@@ -71,7 +83,9 @@ def untraced_reads(
             for name, found in bindings.items()
         }
         found = frozenset(
-            id(read) for read in reads if not _reached_by_traced(read, traced_at[read.id], loops)
+            id(read)
+            for read in reads
+            if not _reached_by_traced(read, traced_at[read.id], loops, paths)
         )
         if found == untraced:
             break
@@ -81,6 +95,7 @@ def untraced_reads(
 
 # By exact type (ast makes no subclasses): a set lookup per node of the function.
 _LOOPS = frozenset({ast.For, ast.AsyncFor, ast.While})
+_FORKS = frozenset({ast.If, ast.Match})
 _BINDINGS = frozenset(
     {
         ast.Assign,
@@ -123,15 +138,47 @@ def _repeated(loop: ast.AST) -> tuple[Position, Position]:
     return _start(first), _end(loop)
 
 
+def _branches(fork: ast.AST) -> list[tuple[Position, Position]]:
+    """Where each branch of an ``if`` (its body, its ``else`` or ``elif``) or of a ``match``
+    (each case's body) lies, of which at most one runs."""
+    blocks = [fork.body, fork.orelse] if type(fork) is ast.If else [c.body for c in fork.cases]
+    return [(_start(block[0]), _end(block[-1])) for block in blocks if block]
+
+
+def _branch_path(at: Position, forks: list[list[tuple[Position, Position]]]) -> BranchPath:
+    return {
+        i: k
+        for i, branches in enumerate(forks)
+        for k, (start, end) in enumerate(branches)
+        if start <= at <= end
+    }
+
+
+def _exclusive(a: BranchPath, b: BranchPath) -> bool:
+    """Whether two places sit in different branches of one fork."""
+    return any(fork in b and b[fork] != branch for fork, branch in a.items())
+
+
 def _reached_by_traced(
-    read: ast.Name, bindings: list, loops: list[tuple[Position, Position]]
+    read: ast.Name,
+    bindings: list,
+    loops: list[tuple[Position, Position]],
+    paths: dict[Position, BranchPath],
 ) -> bool:
     here = _start(read)
-    above = [is_traced for at, is_traced in bindings if at <= here]
+    path = paths[here]
+    above = [
+        is_traced for at, is_traced in bindings if at <= here and not _exclusive(paths[at], path)
+    ]
     if not above or any(above):
         return True  # bound outside the function, or a traced value may reach the read
-    # The next iteration of a loop around the read sees what the loop binds further down.
+    # The next iteration of a loop around the read sees what the loop binds further down,
+    # and what a branch beside the read's binds (the loop holds their whole ``if``).
     return any(
-        start <= here <= end and any(is_traced and here < at <= end for at, is_traced in bindings)
+        start <= here <= end
+        and any(
+            is_traced and start <= at <= end and (here < at or _exclusive(paths[at], path))
+            for at, is_traced in bindings
+        )
         for start, end in loops
     )

@@ -1020,15 +1020,49 @@ def _bool_op_is_traced(analysis: ModuleAnalysis, node: ast.BoolOp, traced: set[s
     return False
 
 
-def _iterated_values(iterable: ast.expr, target: ast.AST) -> ast.AST:
-    """The part of a loop target that receives traced values: nothing for a dict's keys,
-    the value of ``for k, v in d.items()``."""
+def _iterated_values(
+    analysis: ModuleAnalysis, iterable: ast.expr, target: ast.AST, traced: set[str]
+) -> list[ast.AST]:
+    """The parts of a loop target that receive traced values: nothing for a dict's keys,
+    the value of ``for k, v in d.items()``; for ``for a, b in zip(xs, ys)`` the names whose
+    own sequence is traced, and for ``for i, x in enumerate(xs)`` never the index."""
+    if not is_traced(analysis, iterable, traced):
+        return []
     if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
         if iterable.func.attr == "keys":
-            return ast.Tuple(elts=[])
+            return []
         if iterable.func.attr == "items" and isinstance(target, ast.Tuple) and target.elts:
-            return target.elts[-1]
-    return target
+            return [target.elts[-1]]
+    parts = _unpacked(analysis, iterable, target)
+    if parts is None:
+        return [target]
+    return [p for each, part in parts for p in _iterated_values(analysis, each, part, traced)]
+
+
+def _unpacked(
+    analysis: ModuleAnalysis, iterable: ast.expr, target: ast.AST
+) -> list[tuple[ast.expr, ast.AST]] | None:
+    """For a tuple target over the builtin ``zip`` or ``enumerate``, each sequence with the
+    part of the target that takes its items (``enumerate``'s index counts from its
+    ``start``); None for any other loop."""
+    if (
+        not isinstance(iterable, ast.Call)
+        or not isinstance(iterable.func, ast.Name)
+        or iterable.func.id in analysis.bindings
+        or not isinstance(target, (ast.Tuple, ast.List))
+        or any(isinstance(e, ast.Starred) for e in [*iterable.args, *target.elts])
+    ):
+        return None
+    name, args, keywords = iterable.func.id, iterable.args, iterable.keywords
+    if name == "zip" and len(args) == len(target.elts):
+        if all(k.arg == "strict" for k in keywords):
+            return list(zip(args, target.elts, strict=True))
+    elif name == "enumerate" and len(target.elts) == 2 and len(args) in (1, 2):
+        index, item = target.elts
+        starts = [*args[1:], *(k.value for k in keywords)]
+        if all(k.arg == "start" for k in keywords) and len(starts) <= 1:
+            return [(start, index) for start in starts] + [(args[0], item)]
+    return None
 
 
 def assigned_names(target: ast.AST) -> Iterator[str]:
@@ -1077,8 +1111,8 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
 
 
 def _flow(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool:
-    """Add the names a flow node gives a traced value to ``traced``; False when its value
-    is not traced (yet: more traced names may make it so)."""
+    """Add the names a flow node gives a traced value to ``traced``; False when its value,
+    or a part of a loop target's, is not traced (yet: more traced names may make it so)."""
     if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         if node.value is None:
             return True
@@ -1087,9 +1121,10 @@ def _flow(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool:
         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
             traced.update(assigned_names(target))
     elif isinstance(node, (ast.For, ast.comprehension)):
-        if not is_traced(analysis, node.iter, traced):
-            return False
-        traced.update(assigned_names(_iterated_values(node.iter, node.target)))
+        parts = _iterated_values(analysis, node.iter, node.target, traced)
+        for part in parts:
+            traced.update(assigned_names(part))
+        return parts == [node.target]  # a part left untraced may be traced with more names
     elif isinstance(node, ast.withitem) and node.optional_vars is not None:
         call = node.context_expr
         if isinstance(call, ast.Call) and analysis.primitive_name(call) == "plate":

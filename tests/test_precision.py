@@ -1014,6 +1014,36 @@ def test_a_model_name_bound_again_at_module_level_is_not_read_as_the_function_ab
     assert findings(body) == [(8, "NPR017")]
 
 
+def test_a_predictive_name_built_again_for_a_later_model_is_read_where_it_is_called():
+    # banditkings/learning-causal-impact's pricing notebook: ``posterior_predictive`` wraps
+    # ``demand_model``, where ``z`` is a covariate, and is called with ``z=z``; a later cell
+    # builds it again for ``demand_model2``, which observes ``z``. Each call reads the
+    # Predictive the name holds there, in a function as at module level.
+    body = """\
+    def demand_model(y, x, z):
+        beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+        return numpyro.sample("demand", dist.Normal(beta * x + z, 1.0), obs=y)
+
+
+    def demand_model2(y, x, z):
+        beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+        sim_z = numpyro.sample("z", dist.Normal(6.0, 1.0), obs=z)
+        return numpyro.sample("demand", dist.Normal(beta * x + sim_z, 1.0), obs=y)
+
+
+    def predict(samples, x, z):
+        posterior_predictive = Predictive(demand_model2, samples)
+        return posterior_predictive(random.PRNGKey(0), y=None, x=x, z=z)
+
+
+    posterior_predictive = Predictive(demand_model, posterior_samples=samples)
+    early = posterior_predictive(random.PRNGKey(1), y=None, x=x, z=z)
+    posterior_predictive = Predictive(demand_model2, samples)
+    late = posterior_predictive(random.PRNGKey(2), y=None, x=x, z=z)
+    """
+    assert findings(body) == [(14, "NPR017"), (20, "NPR017")]
+
+
 # --- Pyro beside NumPyro -------------------------------------------------------------------
 
 

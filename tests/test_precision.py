@@ -402,16 +402,34 @@ def test_a_normal_with_negligible_mass_below_zero_is_no_real_latent():
         numpyro.sample("d", dist.Exponential(loose))
         sigma = numpyro.sample("sigma", dist.Normal())
         numpyro.sample("e", dist.HalfNormal(sigma))
+
+
+    class Counter:
+        rate: float = 0.0
+
+        def __init__(self, cfg):
+            self.shift = 5000
+            self.shift += cfg.shift
+            self.rate = 5000
+
+        def model(self, cfg):
+            configured = numpyro.sample("configured", dist.Normal(cfg.rate, 0.01))
+            numpyro.sample("f", dist.Poisson(configured))
+            shifted = numpyro.sample("shifted", dist.Normal(self.shift, 0.01))
+            numpyro.sample("g", dist.Poisson(shifted))
+            default = numpyro.sample("default", dist.Normal(self.rate, 0.01))
+            numpyro.sample("h", dist.Poisson(default))
     """
     found = [
         (f.span.line - HEADER.count("\n"), f.message)
         for f in check_source(HEADER + textwrap.dedent(body), CATALOG)
         if f.code == "NPR008"
     ]
-    assert [line for line, _ in found] == [16, 27, 29, 31]
+    assert [line for line, _ in found] == [16, 27, 29, 31, 44, 46, 48]
     assert "`close` has real support (its prior puts 16% of its mass below zero) but" in found[1][1]
     assert "`loose` has real support but" in found[2][1]
     assert "`sigma` has real support (its prior puts 50% of its mass below zero)" in found[3][1]
+    assert "`default` has real support (its prior puts 50% of its mass below zero)" in found[6][1]
 
 
 # --- site names that cannot clash ------------------------------------------------------

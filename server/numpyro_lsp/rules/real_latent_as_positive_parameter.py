@@ -151,8 +151,7 @@ def numbers(
         above = value_above(model, node)
         return None if above is None else numbers(analysis, model, above, depth + 1)
     if isinstance(node, ast.Attribute):
-        values = class_values(analysis, model, node)
-        found = [literal_number(v) for v in values]
+        found = [literal_number(v) for v in class_values(analysis, model, node) or ()]
         if found and None not in found:
             return min(found), max(found)
     return None
@@ -212,10 +211,10 @@ def class_values(
     attr = node.attr
     values: list[ast.expr] = []
     for statement in owner.body:
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == attr for t in statement.targets
-        ):
-            values.append(statement.value)
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            if any(isinstance(t, ast.Name) and t.id == attr for t in targets):
+                values.append(statement.value)
     for inner in ast.walk(owner):
         if isinstance(inner, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]

@@ -365,6 +365,73 @@ def test_a_draw_transformed_in_place_is_no_longer_the_real_latent():
     assert findings(body) == [(4, "NPR008"), (11, "NPR008")]
 
 
+def test_a_normal_with_negligible_mass_below_zero_is_no_real_latent():
+    # kylejcaron/case_studies' rental simulators jitter a known positive rate:
+    # ``Normal(5000, 0.01)`` (``self.total_rental_rate = 5000`` in rental_model.py) and
+    # ``Normal(jnp.exp(self.U[ind]), 0.001)``, each drawn as a Poisson rate. A loc near zero
+    # against its scale, or a wide scale around a positive loc, can still go negative.
+    body = """\
+    class Simulator:
+        scale = 0.01
+
+        def __init__(self, u):
+            self.rate = 5000
+            self.u = u
+            self.spread = u
+
+        def model(self):
+            total = numpyro.sample("total", dist.Normal(self.rate, self.scale))
+            numpyro.sample("rentals", dist.Poisson(total))
+            with numpyro.plate("products", 3) as ind:
+                lambd = numpyro.sample("lambd", dist.Normal(jnp.exp(self.u[ind]), 0.001))
+            numpyro.sample("per_product", dist.Poisson(lambd))
+            wide = numpyro.sample("wide", dist.Normal(self.rate, self.spread))
+            numpyro.sample("per_wide", dist.Poisson(wide))
+
+
+    def model():
+        tau = numpyro.sample("tau", dist.HalfNormal(1.0))
+        mu = 3.0
+        near = numpyro.sample("near", dist.Normal(tau, 1e-3))
+        far = numpyro.sample("far", dist.Normal(mu, 0.5))
+        numpyro.sample("a", dist.Poisson(near))
+        numpyro.sample("b", dist.Poisson(far))
+        close = numpyro.sample("close", dist.Normal(1.0, 1.0))
+        numpyro.sample("c", dist.Exponential(close))
+        loose = numpyro.sample("loose", dist.Normal(jnp.exp(tau), 1.0))
+        numpyro.sample("d", dist.Exponential(loose))
+        sigma = numpyro.sample("sigma", dist.Normal())
+        numpyro.sample("e", dist.HalfNormal(sigma))
+
+
+    class Counter:
+        rate: float = 0.0
+
+        def __init__(self, cfg):
+            self.shift = 5000
+            self.shift += cfg.shift
+            self.rate = 5000
+
+        def model(self, cfg):
+            configured = numpyro.sample("configured", dist.Normal(cfg.rate, 0.01))
+            numpyro.sample("f", dist.Poisson(configured))
+            shifted = numpyro.sample("shifted", dist.Normal(self.shift, 0.01))
+            numpyro.sample("g", dist.Poisson(shifted))
+            default = numpyro.sample("default", dist.Normal(self.rate, 0.01))
+            numpyro.sample("h", dist.Poisson(default))
+    """
+    found = [
+        (f.span.line - HEADER.count("\n"), f.message)
+        for f in check_source(HEADER + textwrap.dedent(body), CATALOG)
+        if f.code == "NPR008"
+    ]
+    assert [line for line, _ in found] == [16, 27, 29, 31, 44, 46, 48]
+    assert "`close` has real support (its prior puts 16% of its mass below zero) but" in found[1][1]
+    assert "`loose` has real support but" in found[2][1]
+    assert "`sigma` has real support (its prior puts 50% of its mass below zero)" in found[3][1]
+    assert "`default` has real support (its prior puts 50% of its mass below zero)" in found[6][1]
+
+
 # --- site names that cannot clash ------------------------------------------------------
 
 
@@ -1072,6 +1139,36 @@ def test_a_model_name_bound_again_at_module_level_is_not_read_as_the_function_ab
     late = Predictive(model, samples)(random.PRNGKey(2), y=train)
     """
     assert findings(body) == [(8, "NPR017")]
+
+
+def test_a_predictive_name_built_again_for_a_later_model_is_read_where_it_is_called():
+    # banditkings/learning-causal-impact's pricing notebook: ``posterior_predictive`` wraps
+    # ``demand_model``, where ``z`` is a covariate, and is called with ``z=z``; a later cell
+    # builds it again for ``demand_model2``, which observes ``z``. Each call reads the
+    # Predictive the name holds there, in a function as at module level.
+    body = """\
+    def demand_model(y, x, z):
+        beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+        return numpyro.sample("demand", dist.Normal(beta * x + z, 1.0), obs=y)
+
+
+    def demand_model2(y, x, z):
+        beta = numpyro.sample("beta", dist.Normal(0.0, 1.0))
+        sim_z = numpyro.sample("z", dist.Normal(6.0, 1.0), obs=z)
+        return numpyro.sample("demand", dist.Normal(beta * x + sim_z, 1.0), obs=y)
+
+
+    def predict(samples, x, z):
+        posterior_predictive = Predictive(demand_model2, samples)
+        return posterior_predictive(random.PRNGKey(0), y=None, x=x, z=z)
+
+
+    posterior_predictive = Predictive(demand_model, posterior_samples=samples)
+    early = posterior_predictive(random.PRNGKey(1), y=None, x=x, z=z)
+    posterior_predictive = Predictive(demand_model2, samples)
+    late = posterior_predictive(random.PRNGKey(2), y=None, x=x, z=z)
+    """
+    assert findings(body) == [(14, "NPR017"), (20, "NPR017")]
 
 
 # --- Pyro beside NumPyro -------------------------------------------------------------------

@@ -147,15 +147,34 @@ def part_predictives(part: ModuleAnalysis) -> tuple[list, dict[str, list[ast.Cal
 
 
 def predictive_calls(analysis: ModuleAnalysis) -> Iterator[tuple[ast.Call, ast.Call]]:
-    """(Predictive(...) construction, call of it) pairs: direct, or through a variable (the
-    file's last assignment of it)."""
+    """(Predictive(...) construction, call of it) pairs: direct, or through a variable, with
+    the construction the variable holds where it is called (a notebook builds
+    ``posterior_predictive`` again for each of its models)."""
     facts = [part_predictives(part) for part in analysis.parts]
-    constructions = {name: call for found, _, _ in facts for name, call in found}
+    constructions = {id(call): call for found, _, _ in facts for _, call in found}
+    names = {name for found, _, _ in facts for name, _ in found}
     for _, by_name, direct in facts:
-        for name, construction in constructions.items():
+        for name in names:
             for call in by_name.get(name, ()):
-                yield construction, call
+                held = value_held(analysis, call.func)
+                if held is not None and id(held) in constructions:
+                    yield constructions[id(held)], call
         yield from direct
+
+
+def value_held(analysis: ModuleAnalysis, name: ast.Name) -> ast.expr | None:
+    """The value a name holds where it is read: in the innermost function around it that
+    assigns it, the last value assigned above (else that function's last: a loop carries
+    it round); at module level, the last assigned above the line (``value_at``)."""
+    place = (name.lineno, name.col_offset)
+    scope = analysis.owner(name)
+    while scope is not None:
+        history = scope.assignment_history.get(name.id)
+        if history:
+            above = [v for v in history if (v.end_lineno, v.end_col_offset) <= place]
+            return (above or history)[-1]
+        scope = scope.parent
+    return analysis.value_at(name.id, 0 if analysis.owner(name) else name.lineno)
 
 
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:

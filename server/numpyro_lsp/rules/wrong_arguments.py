@@ -98,6 +98,9 @@ class _Parameters:
     keywords: frozenset[str]
     positional: list[str]
     required: list[str]  # the parameters with no default
+    # How many positional arguments give every one of them (-1: a keyword-only one is
+    # required): most calls pass that many, and need no closer look.
+    required_prefix: int
 
 
 def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
@@ -108,6 +111,12 @@ def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
     if found is not None:
         return found
     params, signed = obj["params"], bool(obj["signature"])
+    positional = positional_parameters(obj, catalog)
+    required = (
+        [p["name"] for p in params if "default" not in p and not p["kind"].startswith("var")]
+        if signed
+        else []
+    )
     found = kept[obj["path"]] = _Parameters(
         any_keyword=not signed or any(p["kind"] == "var_keyword" for p in params),
         any_positional=not signed or any(p["kind"] == "var_positional" for p in params),
@@ -115,12 +124,11 @@ def parameters_of(catalog: Catalog, obj: dict) -> _Parameters:
         keywords=frozenset(
             p["name"] for p in params if p["kind"] in ("positional_or_keyword", "keyword_only")
         ),
-        positional=positional_parameters(obj, catalog),
-        required=[
-            p["name"] for p in params if "default" not in p and not p["kind"].startswith("var")
-        ]
-        if signed
-        else [],
+        positional=positional,
+        required=required,
+        required_prefix=max((positional.index(n) + 1 for n in required), default=0)
+        if all(n in positional for n in required)
+        else -1,
     )
     return found
 
@@ -190,9 +198,12 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     if suggestion
                     else None,
                 )
-        report = missing_argument(call, obj, parameters)
-        if report is not None:
-            yield report
+        # Most calls pass what is required by position (``numpyro.sample("x", d)``): no
+        # closer look.
+        if not 0 <= parameters.required_prefix <= len(call.args):
+            report = missing_argument(call, obj, parameters)
+            if report is not None:
+                yield report
         positional = parameters.positional
         if parameters.any_positional or len(call.args) <= len(positional):
             continue

@@ -310,11 +310,16 @@ def test_names_bound_again_in_other_parts_equal_a_fresh_check(statements, edits)
     tfp.distributions`` after ``import numpyro.distributions as dist``). After edits that
     add, replace and remove such statements, a document's findings through those names are
     those of the file checked afresh."""
+    assert_findings_equal_fresh_checks("import numpyro\n", statements, edits, NPR009_ONLY)
+
+
+def assert_findings_equal_fresh_checks(header, statements, edits, rules: RuleSettings) -> None:
+    """After each edit, a document's findings (its parts kept) are the file's checked afresh."""
     documents = DocumentIndex()
-    for version, source in edited_versions("import numpyro\n", statements, edits):
+    for version, source in edited_versions(header, statements, edits):
         document = documents.get("file:///m.py", version, source)
-        found = run_rules(document.analysis(CATALOG), document.lines, NPR009_ONLY)
-        assert found == check_source(source, CATALOG, NPR009_ONLY)
+        found = run_rules(document.analysis(CATALOG), document.lines, rules)
+        assert found == check_source(source, CATALOG, rules)
 
 
 NPR001_ONLY = RuleSettings(select=frozenset({"NPR001"}))
@@ -348,9 +353,5 @@ def test_samples_under_context_managers_defined_in_other_parts_equal_a_fresh_che
     defines (NameError first) to the whole-file check, and reports the others chunk by
     chunk: after edits that add, replace and remove imports and definitions of those names
     in other parts, a document's findings are those of the file checked afresh."""
-    documents = DocumentIndex()
     header = "import numpyro\nimport numpyro.distributions as dist\n"
-    for version, source in edited_versions(header, statements, edits):
-        document = documents.get("file:///m.py", version, source)
-        found = run_rules(document.analysis(CATALOG), document.lines, NPR001_ONLY)
-        assert found == check_source(source, CATALOG, NPR001_ONLY)
+    assert_findings_equal_fresh_checks(header, statements, edits, NPR001_ONLY)

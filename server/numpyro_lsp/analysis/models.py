@@ -343,6 +343,14 @@ class FunctionInfo:
         """The names that hold values JAX traces when the function runs as a model."""
         return _traced_names(self.scope, self)
 
+    def value_above(self, name: ast.Name) -> ast.expr | None:
+        """The value last given ``name`` by this function's own statements above where it
+        is read (None where none is)."""
+        place = (name.lineno, name.col_offset)
+        history = self.assignment_history.get(name.id, ())
+        above = [v for v in history if (v.end_lineno, v.end_col_offset) <= place]
+        return above[-1] if above else None
+
     @property
     def draws_with_own_keys(self) -> bool:
         """Whether every ``sample`` of its own takes its own ``rng_key``: a simulator run as

@@ -166,13 +166,12 @@ def value_held(analysis: ModuleAnalysis, name: ast.Name) -> ast.expr | None:
     """The value a name holds where it is read: in the innermost function around it that
     assigns it, the last value assigned above (else that function's last: a loop carries
     it round); at module level, the last assigned above the line (``value_at``)."""
-    place = (name.lineno, name.col_offset)
     scope = analysis.owner(name)
     while scope is not None:
         history = scope.assignment_history.get(name.id)
         if history:
-            above = [v for v in history if (v.end_lineno, v.end_col_offset) <= place]
-            return (above or history)[-1]
+            above = scope.value_above(name)
+            return history[-1] if above is None else above
         scope = scope.parent
     return analysis.value_at(name.id, 0 if analysis.owner(name) else name.lineno)
 

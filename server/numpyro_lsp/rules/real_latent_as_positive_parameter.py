@@ -148,7 +148,7 @@ def numbers(
     if value is not None:
         return value, value
     if isinstance(node, ast.Name) and depth < 4:
-        above = value_above(model, node)
+        above = model.value_above(node)
         return None if above is None else numbers(analysis, model, above, depth + 1)
     if isinstance(node, ast.Attribute):
         found = [literal_number(v) for v in class_values(analysis, model, node) or ()]
@@ -174,17 +174,9 @@ def positive(analysis: ModuleAnalysis, model: FunctionInfo, node: ast.expr, dept
         }
         if drawn_site(model, node, draws) is not None:
             return True
-        above = value_above(model, node)
+        above = model.value_above(node)
         return above is not None and positive(analysis, model, above, depth + 1)
     return False
-
-
-def value_above(model: FunctionInfo, name: ast.Name) -> ast.expr | None:
-    """The value last assigned to ``name`` in the model above where it is read."""
-    place = (name.lineno, name.col_offset)
-    history = model.assignment_history.get(name.id, ())
-    above = [v for v in history if (v.end_lineno, v.end_col_offset) <= place]
-    return above[-1] if above else None
 
 
 def class_values(

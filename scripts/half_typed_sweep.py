@@ -90,8 +90,10 @@ _LINE_NUMBER = re.compile(r"\bline \d+")
 Finding = tuple[int, int, str, str]  # line, column, code, message without line numbers
 
 
-def findings(source: str, catalog, settings: RuleSettings) -> set[Finding] | None:
-    document = ParsedDocument("file:///sweep.py", 1, source)
+def findings(
+    source: str, catalog, settings: RuleSettings, cell_starts: tuple[int, ...] = ()
+) -> set[Finding] | None:
+    document = ParsedDocument("file:///sweep.py", 1, source, cell_starts=cell_starts)
     analysis = document.analysis(catalog)
     if analysis is None:
         return None
@@ -123,18 +125,27 @@ def edits(tree: ast.Module):
             yield "after", statement.end_lineno, typed, first, statement.end_lineno
 
 
-def sweep_file(source: str, catalog, settings: RuleSettings) -> list[dict]:
+def with_line_at(cell_starts: tuple[int, ...], at: int) -> tuple[int, ...]:
+    """A notebook's cell starts once a line is typed at 0-based line ``at``: the line joins
+    the cell above it (text typed after a cell's last statement is that cell's)."""
+    return tuple(start + (start >= at) for start in cell_starts)
+
+
+def sweep_file(
+    source: str, catalog, settings: RuleSettings, cell_starts: tuple[int, ...] = ()
+) -> list[dict]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []
-    unedited = findings(source, catalog, settings)
+    unedited = findings(source, catalog, settings, cell_starts)
     if unedited is None:
         return []
     lines = source.split("\n")
     results = []
     for where, at, typed, first, last in edits(tree):
-        edited = findings("\n".join([*lines[:at], typed, *lines[at:]]), catalog, settings)
+        edited_source = "\n".join([*lines[:at], typed, *lines[at:]])
+        edited = findings(edited_source, catalog, settings, with_line_at(cell_starts, at))
         typed_line = at + 1
         if edited is None:
             results.append({"where": where, "typed": typed, "unread": True})
@@ -172,8 +183,8 @@ def actions_at(document: ParsedDocument, analysis, finding: RuleFinding) -> list
     return found
 
 
-def checked(source: str, catalog, settings: RuleSettings):
-    document = ParsedDocument("file:///sweep.py", 1, source)
+def checked(source: str, catalog, settings: RuleSettings, cell_starts: tuple[int, ...] = ()):
+    document = ParsedDocument("file:///sweep.py", 1, source, cell_starts=cell_starts)
     analysis = document.analysis(catalog)
     found = [] if analysis is None else run_rules(analysis, document.lines, settings)
     return document, analysis, found
@@ -208,12 +219,14 @@ def one_line_apart(before: str, after: str, line: str) -> bool:
     return after.split("\n")[first:last] == [line]
 
 
-def sweep_actions(source: str, catalog, settings: RuleSettings) -> list[dict]:
+def sweep_actions(
+    source: str, catalog, settings: RuleSettings, cell_starts: tuple[int, ...] = ()
+) -> list[dict]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return []
-    document, analysis, unedited = checked(source, catalog, settings)
+    document, analysis, unedited = checked(source, catalog, settings, cell_starts)
     lines = source.split("\n")
     results = []
     for finding in unedited:
@@ -225,7 +238,9 @@ def sweep_actions(source: str, catalog, settings: RuleSettings) -> list[dict]:
         for typed in IN_BODY:
             line = " " * indent + typed.strip()
             edited_source = "\n".join([*lines[:at], line, *lines[at:]])
-            edited, edited_analysis, found = checked(edited_source, catalog, settings)
+            edited, edited_analysis, found = checked(
+                edited_source, catalog, settings, with_line_at(cell_starts, at)
+            )
             moved = finding.span.line + (finding.span.line > at)
             same = [
                 f
@@ -256,17 +271,19 @@ def sweep_actions(source: str, catalog, settings: RuleSettings) -> list[dict]:
 def sources(folders: list[Path]):
     for folder in folders:
         for path in sorted(folder.rglob("*")):
+            cell_starts: tuple[int, ...] = ()
             try:
                 if path.suffix == ".py":
                     text = path.read_text(encoding="utf-8")
                 elif path.suffix == ".ipynb":
-                    text = read_notebook_file(path).source
+                    program = read_notebook_file(path)
+                    text, cell_starts = program.source, program.cell_starts
                 else:
                     continue
             except (OSError, UnicodeDecodeError, NotebookFileError):
                 continue
             if "numpyro" in text:
-                yield path, text
+                yield path, text, cell_starts
 
 
 def main() -> int:
@@ -280,9 +297,9 @@ def main() -> int:
     if args.actions:
         return report_actions(args, catalog, settings)
     everything = []
-    for path, text in sources(args.folders):
+    for path, text, cell_starts in sources(args.folders):
         try:
-            for result in sweep_file(text, catalog, settings):
+            for result in sweep_file(text, catalog, settings, cell_starts):
                 everything.append({"file": str(path), **result})
         except RecursionError:
             print(f"{path}: nested deeper than the analysis follows", file=sys.stderr)
@@ -314,8 +331,9 @@ def written(path: Path | None, everything: list[dict]) -> int:
 
 def report_actions(args, catalog, settings: RuleSettings) -> int:
     everything = []
-    for path, text in sources(args.folders):
-        everything += [{"file": str(path), **r} for r in sweep_actions(text, catalog, settings)]
+    for path, text, cell_starts in sources(args.folders):
+        results = sweep_actions(text, catalog, settings, cell_starts)
+        everything += [{"file": str(path), **r} for r in results]
     broken = [r for r in everything if r["lost"] or r["changed"]]
     for result in broken:
         print(

@@ -19,6 +19,7 @@ from numpyro_lsp.analysis import layout
 from numpyro_lsp.analysis.document import DocumentIndex
 from numpyro_lsp.analysis.layout import statement_start, tile
 from numpyro_lsp.analysis.models import index_statements, node_maps
+from numpyro_lsp.analysis.notebook import notebook_program
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
 from numpyro_lsp.rules import RULES
 from numpyro_lsp.rules.engine import RuleSettings, check_source, run_rules
@@ -142,6 +143,50 @@ def test_a_file_read_in_pieces_is_the_full_parse(source, edits, piece):
         assert spliced_dump(document.tree) == whole, repr(source)
     else:
         assert_read_faithfully(document)
+
+
+def cells_of(source: str, cuts: list[float]) -> list[str]:
+    """``source`` cut into cells at the given shares of its lines."""
+    lines = source.split("\n")
+    at = sorted({0, *(int(cut * len(lines)) for cut in cuts), len(lines)})
+    return ["\n".join(lines[a:b]) for a, b in zip(at, at[1:], strict=False) if b > a]
+
+
+def cell_dumps(statements: list[ast.stmt], start: int, end: int) -> list[str]:
+    return [ast.dump(s, include_attributes=True) for s in statements if start <= s.lineno - 1 < end]
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    source=st.sampled_from(SOURCES),
+    cuts=st.lists(st.floats(0, 1), max_size=6),
+    edits=st.lists(st.tuples(st.floats(0, 1), edits), min_size=1, max_size=4),
+)
+def test_a_notebooks_cells_are_read_each_on_its_own(source, cuts, edits):
+    """A notebook's program (analysis/notebook.py), edited cell by cell: each cell that
+    parses on its own reads as it does alone, whatever text the cells around it leave open
+    (IPython parses a cell at a time), and the layout kept across the edits is the layout
+    of the last version read afresh."""
+    cells = cells_of(source, cuts)
+    documents = DocumentIndex()
+    for version, (which, cell_edits) in enumerate(edits):
+        index = int(which * (len(cells) - 1))
+        text = cells[index]
+        for where, deleted, inserted in cell_edits:
+            at = int(where * len(text))
+            text = text[:at] + inserted + text[at + deleted :]
+        cells[index] = text
+        program = notebook_program([(str(number), cell) for number, cell in enumerate(cells)])
+        document = documents.get("file:///nb.ipynb", version, program.source, program.cell_starts)
+        assert document.tree is not None
+    fresh = DocumentIndex().get("file:///nb.ipynb", 0, program.source, program.cell_starts)
+    assert spliced_dump(document.tree) == spliced_dump(fresh.tree)
+    for cell in program.cells:
+        alone = "\n" * cell.start + "\n".join(document.lines[cell.start : cell.end])
+        if full_dump(alone) is not None:
+            expected = [ast.dump(s, include_attributes=True) for s in ast.parse(alone).body]
+            assert cell_dumps(document.tree.body, cell.start, cell.end) == expected
 
 
 @pytest.fixture

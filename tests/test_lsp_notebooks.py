@@ -607,3 +607,36 @@ async def test_a_cell_ipython_dedents_answers_at_its_own_columns(nb_client):
     position = notebook.position(1, "d = dist.", 9)
     items = await completion_items(nb_client, notebook, 1, position)
     assert "HalfCauchy" in [i.label for i in items]
+
+
+# A cell below the model that opens a string over several lines (Stan code beside the model).
+STAN_CODE = 'stan_code = """\ndata { int J; }\n"""'
+
+
+async def test_a_string_left_open_in_one_cell_hides_nothing_of_the_next(nb_client):
+    # IPython parses each cell on its own: a docstring being typed in one cell ends with it,
+    # and does not pair with the quotes that open a string two cells below (the model's
+    # cell would be read as that string's text).
+    uri = NOTEBOOK.replace("eight_schools", "open_string")
+    notebook = Notebook(nb_client, uri)
+    helper = "def helper(x):\n    return x"
+    cells = [("code", IMPORTS), ("code", helper), ("code", MODEL), ("code", STAN_CODE)]
+    await nb_client.published.after(f"{uri}#cell3", lambda: notebook.open(cells))
+    before = await diagnostics_settled(nb_client, notebook)
+    assert [d.code for d in before[2]] == ["NPR012"]
+    notebook.edit(1, types.Range(types.Position(1, 0), types.Position(1, 0)), '    """Draw\n')
+    after = await diagnostics_settled(nb_client, notebook)
+    assert [(d.code, d.range) for d in after[2]] == [(d.code, d.range) for d in before[2]]
+    (centered,) = after[2]
+    actions = await nb_client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=ident(notebook.uri_of(2)),
+            range=centered.range,
+            context=types.CodeActionContext(diagnostics=[centered]),
+        )
+    )
+    assert any("LocScaleReparam" in action.title for action in actions or [])
+    lenses = await nb_client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=ident(notebook.uri_of(2)))
+    )
+    assert any(lens.command and "smoke" in lens.command.command for lens in lenses or [])

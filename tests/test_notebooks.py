@@ -367,3 +367,27 @@ def test_a_cell_ipython_dedents_is_in_the_program_dedented(tmp_path):
     assert negative["code"] == "NPR011"
     assert (negative["cell"], negative["line"]) == (4, 1)
     assert negative["column"] == cells[3].index("-1.0") + 1
+
+
+def test_a_string_left_open_in_a_cell_ends_with_the_cell(tmp_path):
+    # IPython parses each cell on its own: the open docstring is that cell's syntax error,
+    # and the quotes that open a string below the model open a string of their own.
+    cells = [
+        ("code", "import numpyro\nimport numpyro.distributions as dist"),
+        ("code", 'def helper(x):\n    """Draw\n    return x'),
+        (
+            "code",
+            "def model(y=None):\n"
+            "    mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+            "    tau = numpyro.sample('tau', dist.HalfNormal(1))\n"
+            "    with numpyro.plate('n', 8):\n"
+            "        theta = numpyro.sample('theta', dist.Normal(mu, tau))\n"
+            "        numpyro.sample('y', dist.Normal(theta, 1), obs=y)",
+        ),
+        ("code", 'stan_code = """\ndata { int J; }\n"""'),
+    ]
+    write_notebook(tmp_path / "nb.ipynb", cells)
+    result = check("nb.ipynb", cwd=tmp_path)
+    found = [line.split(" ")[:2] for line in result.stdout.splitlines()]
+    assert found == [["nb.ipynb:cell", "2:2:5:"], ["nb.ipynb:cell", "3:5:32:"]], result.stdout
+    assert "E999" in result.stdout.splitlines()[0] and "NPR012" in result.stdout.splitlines()[1]

@@ -137,7 +137,7 @@ def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list
         return int(program.cells[index].key)
 
     placed = []
-    for finding in check_source_text(path, program.source, catalog, settings):
+    for finding in check_source_text(path, program.source, catalog, settings, program.cell_starts):
         index, line = program.cell_at(finding.line - 1)
         end_index, end_line = program.cell_at(finding.end_line - 1)
         cell = program.cells[index]
@@ -161,11 +161,15 @@ def check_notebook(path: Path, catalog: Catalog, settings: RuleSettings) -> list
 
 
 def check_source_text(
-    path: Path, source: str, catalog: Catalog, settings: RuleSettings
+    path: Path,
+    source: str,
+    catalog: Catalog,
+    settings: RuleSettings,
+    cell_starts: tuple[int, ...] = (),
 ) -> list[FileFinding]:
     lines = split_lines(source)
     try:
-        findings, broken = check_text(source, catalog, settings)
+        findings, broken = check_text(source, catalog, settings, cell_starts)
     except RecursionError:
         message = "not checked: nested deeper than the analysis follows"
         return [FileFinding(str(path), 1, 1, 1, 1, "E999", Severity.INFORMATION, message)]

@@ -58,6 +58,8 @@ class ParsedDocument:
     version: int | None
     source: str
     memory: LayoutMemory = field(default_factory=LayoutMemory, repr=False, compare=False)
+    # A notebook's program: the lines where its cells begin (layout.Layout.cell_starts).
+    cell_starts: tuple[int, ...] = ()
 
     @property
     def lock(self) -> threading.RLock:
@@ -98,7 +100,8 @@ class ParsedDocument:
                 for cached in ("_layout", "_tree", "_analysis"):
                     self.__dict__.pop(cached, None)
             try:
-                layout = update_layout(memory.latest if newest else None, self.lines)
+                previous = memory.latest if newest else None
+                layout = update_layout(previous, self.lines, self.cell_starts)
             except PARSE_ERRORS:
                 layout = None
             if newest and layout is not None:
@@ -176,7 +179,7 @@ class ParsedDocument:
         lines[number] = text
         layout = self.layout
         memory = LayoutMemory(latest=layout, version=None, lock=self.memory.lock)
-        return ParsedDocument(self.uri, None, "\n".join(lines), memory)
+        return ParsedDocument(self.uri, None, "\n".join(lines), memory, self.cell_starts)
 
     def line(self, number: int) -> str:
         return self.lines[number] if 0 <= number < len(self.lines) else ""
@@ -197,12 +200,19 @@ class DocumentIndex:
     def __init__(self) -> None:
         self._documents: dict[str, ParsedDocument] = {}
 
-    def get(self, uri: str, version: int | None, source: str) -> ParsedDocument:
+    def get(
+        self, uri: str, version: int | None, source: str, cell_starts: tuple[int, ...] = ()
+    ) -> ParsedDocument:
         cached = self._documents.get(uri)
-        if cached is not None and cached.version == version and cached.source == source:
+        if (
+            cached is not None
+            and cached.version == version
+            and cached.source == source
+            and cached.cell_starts == cell_starts
+        ):
             return cached
         memory = cached.memory if cached is not None else LayoutMemory()
-        parsed = ParsedDocument(uri, version, source, memory)
+        parsed = ParsedDocument(uri, version, source, memory, cell_starts)
         self._documents[uri] = parsed
         return parsed
 
@@ -212,6 +222,8 @@ class DocumentIndex:
     def release(self, document: ParsedDocument) -> ParsedDocument:
         """``document`` with nothing parsed, kept in its place: its trees and analysis are
         dropped, and the next question about it parses it again, as its opening did."""
-        fresh = ParsedDocument(document.uri, document.version, document.source)
+        fresh = ParsedDocument(
+            document.uri, document.version, document.source, cell_starts=document.cell_starts
+        )
         self._documents[document.uri] = fresh
         return fresh

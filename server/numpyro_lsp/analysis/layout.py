@@ -18,11 +18,16 @@ Text that does not parse hides nothing else: the re-parsed text is then read by
 ``recovery.recover``, statement by statement, and the chunks keep the regions it could not
 read (``Chunk.broken``). The whole document is parsed instead only when a kept chunk holds
 an open bracket or string (or a closing one) that the edit may have mended.
+
+A notebook's program (analysis/notebook.py) is read as IPython reads it, a cell at a time:
+text that parses only by running from one cell into the next (a string left open, paired
+with quotes two cells below) is read cell by cell instead (``Layout.cell_starts``).
 """
 
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from numpyro_lsp.analysis.models import ModuleAnalysis, NodeIndex, index_statements, walk_statements
@@ -80,6 +85,9 @@ class Chunk:
 class Layout:
     lines: list[str]  # the document's lines without their endings
     chunks: list[Chunk] = field(default_factory=list)
+    # The lines where a notebook's cells begin (``recovery.recover``): no statement of the
+    # layout runs across one.
+    cell_starts: tuple[int, ...] = ()
 
     @property
     def statements(self) -> list[ast.stmt]:
@@ -140,11 +148,40 @@ def tile(
     return chunks
 
 
-def recovered(lines: list[str], start: int, end: int, min_lines: int = CHUNK_LINES) -> list[Chunk]:
+def recovered(
+    lines: list[str],
+    start: int,
+    end: int,
+    cell_starts: tuple[int, ...] = (),
+    min_lines: int = CHUNK_LINES,
+) -> list[Chunk]:
     """Chunks of lines ``start`` to ``end``, which do not parse as a whole: what can be read
     statement by statement, and the regions that cannot."""
-    statements, broken = recover(lines, start, end)
+    statements, broken = recover(lines, start, end, cell_starts)
     return tile(statements, start, end, min_lines, broken)
+
+
+def crosses_cells(statements: list[ast.stmt], cell_starts: tuple[int, ...]) -> bool:
+    """Whether a statement runs across a cell's start: text that parsed as a whole only because
+    a cell's open string or bracket went on into the next cell."""
+    if not cell_starts:
+        return False
+    return any(
+        (at := bisect_right(cell_starts, statement_start(statement))) < len(cell_starts)
+        and cell_starts[at] < statement.end_lineno
+        for statement in statements
+    )
+
+
+def parsed_within(
+    lines: list[str], start: int, end: int, cell_starts: tuple[int, ...], pieces: bool = False
+) -> list[ast.stmt]:
+    """The statements of lines ``start`` to ``end`` when they parse as a whole without
+    running across a cell's start; raises a parse error otherwise."""
+    statements = parse_in_pieces(lines, start, end) if pieces else parse_lines(lines, start, end)
+    if crosses_cells(statements, cell_starts):
+        raise SyntaxError("a statement runs on into the next cell")
+    return statements
 
 
 def parse_in_pieces(lines: list[str], start: int, end: int) -> list[ast.stmt]:
@@ -189,16 +226,19 @@ def _cut_after(lines: list[str], target: int, end: int) -> int | None:
         window *= 2
 
 
-def read_lines(lines: list[str], start: int, end: int) -> list[Chunk]:
+def read_lines(
+    lines: list[str], start: int, end: int, cell_starts: tuple[int, ...] = ()
+) -> list[Chunk]:
     """Chunks of lines ``start`` to ``end``, with what does not parse recovered around."""
     try:
-        return tile(parse_in_pieces(lines, start, end), start, end, OPENED_CHUNK_LINES)
+        statements = parsed_within(lines, start, end, cell_starts, pieces=True)
+        return tile(statements, start, end, OPENED_CHUNK_LINES)
     except PARSE_ERRORS:
-        return recovered(lines, start, end, OPENED_CHUNK_LINES)
+        return recovered(lines, start, end, cell_starts, OPENED_CHUNK_LINES)
 
 
-def full_layout(lines: list[str]) -> Layout:
-    return Layout(lines, read_lines(lines, 0, len(lines)))
+def full_layout(lines: list[str], cell_starts: tuple[int, ...] = ()) -> Layout:
+    return Layout(lines, read_lines(lines, 0, len(lines), cell_starts), cell_starts)
 
 
 def common_prefix(a: list[str], b: list[str], limit: int) -> int:
@@ -235,19 +275,25 @@ def moved(chunk: Chunk, lines: int) -> Chunk:
     )
 
 
-def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
+def update_layout(
+    previous: Layout | None, lines: list[str], cell_starts: tuple[int, ...] = ()
+) -> Layout:
     """The layout of ``lines``, reusing ``previous`` (another version of the document)
     where the text is the same."""
     if previous is None or not previous.chunks:
-        return full_layout(lines)
+        return full_layout(lines, cell_starts)
     old = previous.lines
     shortest = min(len(old), len(lines))
     prefix = common_prefix(old, lines, shortest)
     suffix = common_suffix(old, lines, shortest - prefix)
-    if prefix == len(old) == len(lines):
-        return Layout(lines, previous.chunks)
     changed_end = len(old) - suffix  # the old lines the edit replaced: prefix..changed_end
     shift = len(lines) - len(old)
+    if not _same_cells_around(previous.cell_starts, cell_starts, prefix, changed_end, shift):
+        # A notebook's cell split or joined where the text stayed: a kept statement may now
+        # run across a cell's start.
+        return full_layout(lines, cell_starts)
+    if prefix == len(old) == len(lines):
+        return Layout(lines, previous.chunks, cell_starts)
     # The chunks the edit touched, and the ones next to it: text typed at a chunk's edge
     # may belong to it (a decorator above a def, a line appended to a function).
     before = [c for c in previous.chunks if c.end < prefix]
@@ -255,11 +301,23 @@ def update_layout(previous: Layout | None, lines: list[str]) -> Layout:
     start = before[-1].end if before else 0
     end = after[0].start + shift if after else len(lines)
     try:
-        middle = tile(parse_lines(lines, start, end), start, end)
+        middle = tile(parsed_within(lines, start, end, cell_starts), start, end)
     except PARSE_ERRORS:
         if any(region.unbalanced for chunk in (*before, *after) for region in chunk.broken):
-            return full_layout(lines)  # the edit may close what a kept chunk left open
-        middle = recovered(lines, start, end)
+            return full_layout(lines, cell_starts)  # the edit may close what a kept chunk left open
+        middle = recovered(lines, start, end, cell_starts)
     if shift:
         after = [moved(chunk, shift) for chunk in after]
-    return Layout(lines, [*before, *middle, *after])
+    return Layout(lines, [*before, *middle, *after], cell_starts)
+
+
+def _same_cells_around(
+    old: tuple[int, ...], new: tuple[int, ...], prefix: int, changed_end: int, shift: int
+) -> bool:
+    """Whether the cell_starts above the edit (lines before ``prefix``) and below it (old lines
+    after ``changed_end``, ``shift`` lines further down now) are where they were."""
+    if not old and not new:
+        return True
+    return [line for line in old if line < prefix] == [line for line in new if line < prefix] and [
+        line + shift for line in old if line > changed_end
+    ] == [line for line in new if line > changed_end + shift]

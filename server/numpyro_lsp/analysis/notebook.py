@@ -204,6 +204,12 @@ class NotebookProgram:
     def _by_key(self) -> dict[str, int]:
         return {cell.key: index for index, cell in enumerate(self.cells)}
 
+    @functools.cached_property
+    def cell_starts(self) -> tuple[int, ...]:
+        """The program's lines where a cell after the first begins: IPython parses each cell
+        on its own, so no statement, string or bracket runs across one (layout.Layout)."""
+        return tuple(dict.fromkeys(cell.start for cell in self.cells[1:]))
+
     def index_of(self, key: str) -> int | None:
         return self._by_key.get(key)
 

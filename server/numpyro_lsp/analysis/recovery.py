@@ -324,16 +324,16 @@ def _broken_region(
 
 
 def _first_fit(
-    lines: list[str], bounds: list[int], index: int
+    lines: list[str], bounds: list[int], index: int, limit: int
 ) -> tuple[int | None, list[ast.stmt], Exception | None]:
     """Segment ``index`` parsed alone, else with the segments after it appended while they
-    may continue it, else up to where a triple-quoted string it leaves open closes: the
-    index of the first segment after what parsed, its statements, and the segment's own
-    error when nothing parsed."""
+    may continue it, else up to where a triple-quoted string it leaves open
+    closes, never past bound ``limit`` (a cell's start): the index of the first segment after
+    what parsed, its statements, and the segment's own error when nothing parsed."""
     error: Exception | None = None
     starts = [index + 1]
     merged = MAX_MERGED_SEGMENTS
-    closing = _open_string_closing(lines, bounds, index)
+    closing = _open_string_closing(lines, bounds, index, bounds[limit])
     if closing is not None and lines[closing].lstrip().startswith("#"):
         # A quote being typed pairs with the first triple quote below it: one in a comment
         # (a commented-out line, a pasted traceback) ends no string, and the code between
@@ -344,7 +344,7 @@ def _first_fit(
         # that reads as code (``from the forum...``).
         starts.append(bisect_right(bounds, closing))
     for first in starts:
-        last = min(first + merged, len(bounds) - 1)
+        last = min(first + merged, limit)
         for following in range(first, last + 1):
             try:
                 return following, parse_lines(lines, bounds[index], bounds[following]), None
@@ -355,30 +355,37 @@ def _first_fit(
     return None, [], error
 
 
-def _open_string_closing(lines: list[str], bounds: list[int], index: int) -> int | None:
-    """The line that closes a triple-quoted string segment ``index`` leaves open; None when
-    it leaves none open, or none that closes (the user is typing it)."""
+def _open_string_closing(lines: list[str], bounds: list[int], index: int, end: int) -> int | None:
+    """The line before ``end`` that closes a triple-quoted string segment ``index`` leaves
+    open; None when it leaves none open, or none that closes (the user is typing it)."""
     quote = None
     for number in range(bounds[index], bounds[index + 1]):
         quote = _quote_open_after(lines[number], quote)
     if quote is None:
         return None
-    for number in range(bounds[index + 1], bounds[-1]):
+    for number in range(bounds[index + 1], end):
         quote = _quote_open_after(lines[number], quote)
         if quote is None:
             return number
     return None
 
 
-def recover(lines: list[str], start: int, end: int) -> tuple[list[ast.stmt], list[BrokenRegion]]:
+def recover(
+    lines: list[str], start: int, end: int, cell_starts: tuple[int, ...] = ()
+) -> tuple[list[ast.stmt], list[BrokenRegion]]:
     """The statements of lines ``start`` to ``end`` that can be read, and the regions that
-    cannot be read whole. Statements keep the document's line numbers."""
-    bounds = [*segment_starts(lines, start, end), end]
+    cannot be read whole. Statements keep the document's line numbers. No statement, string
+    or bracket runs across one of the ``cell_starts`` (the lines where a notebook's cells
+    begin: IPython parses each cell on its own)."""
+    inside = [line for line in cell_starts if start < line < end]
+    bounds = sorted({*segment_starts(lines, start, end), *inside, end})
+    limits = [bounds.index(line) for line in inside] + [len(bounds) - 1]
     statements: list[ast.stmt] = []
     broken: list[BrokenRegion] = []
     index = 0
     while index < len(bounds) - 1:
-        following, parsed, error = _first_fit(lines, bounds, index)
+        limit = next(limit for limit in limits if limit > index)
+        following, parsed, error = _first_fit(lines, bounds, index, limit)
         if following is not None:
             statements += parsed
             index = following

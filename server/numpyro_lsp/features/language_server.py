@@ -206,8 +206,10 @@ class NumpyroLanguageServer(LanguageServer):
         open document after a settings change)."""
         key = unquote(uri)  # pygls's key
         notebook = self.notebooks.view(uri)
+        cell_starts: tuple[int, ...] = ()
         if notebook is not None:  # the program of its cells
             source, version = notebook.program.source, notebook.version
+            cell_starts = notebook.program.cell_starts
         else:
             document = self.workspace.get_text_document(uri)
             try:
@@ -223,7 +225,7 @@ class NumpyroLanguageServer(LanguageServer):
             if used:
                 self._recent.used(key)
             return snapshot
-        parsed = self.documents.get(uri, version, source)
+        parsed = self.documents.get(uri, version, source, cell_starts)
         if self.is_open(uri):
             if used:
                 self._recent.used(key)

@@ -104,12 +104,16 @@ def run_rules(analysis: ModuleAnalysis, lines: list[str], settings: RuleSettings
 
 
 def check_text(
-    source: str, catalog: Catalog, settings: RuleSettings | None = None
+    source: str,
+    catalog: Catalog,
+    settings: RuleSettings | None = None,
+    cell_starts: tuple[int, ...] = (),
 ) -> tuple[list[Finding], list[BrokenRegion]]:
     """Findings for a whole source text, and the regions of it that do not parse: the
-    statements around those are checked as they are (analysis/recovery.py)."""
+    statements around those are checked as they are (analysis/recovery.py). ``cell_starts``:
+    a notebook's program's, whose cells are parsed each on its own."""
     lines = split_lines(source)
-    layout = full_layout(lines)
+    layout = full_layout(lines, cell_starts)
     analysis = analyze_module(layout.tree, catalog, masked_lines=frozenset(layout.masked_lines()))
     return run_rules(analysis, lines, settings or RuleSettings()), layout.broken
 

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import ROOT
 from numpyro_lsp.analysis.layout import statement_start
-from numpyro_lsp.analysis.recovery import recover
+from numpyro_lsp.analysis.recovery import MAX_MERGED_SEGMENTS, recover
 from numpyro_lsp.analysis.text import split_lines
 
 # Our tests hold programs in triple-quoted strings, code at column 0 included; the corpus
@@ -227,3 +227,16 @@ def test_a_quote_typed_above_a_triple_quote_in_a_comment_leaves_the_code_between
         "summary = mcmc.get_samples()",
     ]
     assert [(region.start, region.line) for region in broken] == [(0, 2)]
+
+
+def test_a_list_with_more_items_at_column_0_than_segments_merged_is_read_whole():
+    # DifferentiableUniverseInitiative/jax-cosmo-paper's VectorizedNumPyro notebook: with a
+    # syntax error above, a list whose items stand at column 0 (each line starts a segment)
+    # was cut into an unclosed bracket and an unmatched one.
+    items = [f'"item{i}",' for i in range(3 * MAX_MERGED_SEGMENTS)]
+    source = split_lines("\n".join(["print(s[])", "", "names = [", *items, "]", "print(names)"]))
+    statements, broken = recover(source, 0, len(source))
+    assert [ast.unparse(s)[:9] for s in statements] == ["names = [", "print(nam"]
+    assert [(region.start, region.line, region.message) for region in broken] == [
+        (0, 0, "invalid syntax. Perhaps you forgot a comma?")
+    ]

@@ -15,7 +15,9 @@ skips them (smoke/loader.py).
 from __future__ import annotations
 
 import ast
+import functools
 import re
+import tokenize
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -27,6 +29,8 @@ PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 # A segment that does not parse is tried again with the next ones appended, this many at
 # most: a string or bracket may span lines that start at column 0.
 MAX_MERGED_SEGMENTS = 8
+# How far below a bracket left open its closing one is looked for.
+MAX_BRACKET_LINES = 2000
 # Lines masked in one segment before it is given up as a whole.
 MAX_MASKED_LINES = 12
 # A line starting with one of these at column 0 is certainly code: an open string or bracket
@@ -327,7 +331,7 @@ def _first_fit(
     lines: list[str], bounds: list[int], index: int, limit: int
 ) -> tuple[int | None, list[ast.stmt], Exception | None]:
     """Segment ``index`` parsed alone, else with the segments after it appended while they
-    may continue it, else up to where a triple-quoted string it leaves open
+    may continue it, else up to where a triple-quoted string or a bracket it leaves open
     closes, never past bound ``limit`` (a cell's start): the index of the first segment after
     what parsed, its statements, and the segment's own error when nothing parsed."""
     error: Exception | None = None
@@ -350,9 +354,30 @@ def _first_fit(
                 return following, parse_lines(lines, bounds[index], bounds[following]), None
             except PARSE_ERRORS as failure:
                 error = error or failure
+                if following == index + 1 and "never closed" in str(failure):
+                    # A list with its items at column 0 (each starts a segment): more of
+                    # them than segments are merged.
+                    bracket = _bracket_closing(lines, bounds[index], bounds[limit])
+                    after = None if bracket is None else bisect_right(bounds, bracket)
+                    if after is not None and after not in starts:
+                        starts.append(after)
             if following < len(bounds) - 1 and _CODE_START.match(lines[bounds[following]]):
                 break  # certainly code below: the segment itself is unfinished
     return None, [], error
+
+
+def _bracket_closing(lines: list[str], start: int, end: int) -> int | None:
+    """The line before ``end`` where the first logical line from line ``start`` ends, its
+    brackets all closed (Python's tokenizer reads the strings and comments between); None
+    when it does not end within ``MAX_BRACKET_LINES``."""
+    text = (line + "\n" for line in lines[start : min(end, start + MAX_BRACKET_LINES)])
+    try:
+        for token in tokenize.generate_tokens(functools.partial(next, text, "")):
+            if token.type == tokenize.NEWLINE:
+                return start + token.start[0] - 1
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
 
 
 def _open_string_closing(lines: list[str], bounds: list[int], index: int, end: int) -> int | None:

@@ -1422,6 +1422,20 @@ def test_one_key_handed_to_separate_exercises_is_flagged_only_where_their_draws_
     assert findings(body) == [(8, "NPR015"), (13, "NPR015")]
 
 
+def test_draws_in_the_two_arms_of_a_conditional_expression_never_both_run():
+    # josephmargaryan/quantbayes's spectral layers: ``self.bias = normal(k3, (n,)) if vector
+    # else normal(k3, ())`` draws once, whichever arm runs. A draw beside the conditional
+    # expression still meets the one in its arm.
+    body = """\
+    class Layer:
+        def __init__(self, key, n, vector_bias):
+            k1, k2, k3 = random.split(key, 3)
+            self.bias = random.normal(k3, (n,)) if vector_bias else random.normal(k3, ())
+            self.scale = random.normal(k2, (n,)) + (random.normal(k2, ()) if vector_bias else 0.0)
+    """
+    assert findings(body) == [(5, "NPR015")]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

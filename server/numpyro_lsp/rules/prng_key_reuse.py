@@ -197,6 +197,28 @@ def enclosing_bindings(statement: ast.stmt) -> dict[int, tuple[set[str], bool]]:
     return found
 
 
+def conditional_arms(statement: ast.stmt) -> dict[int, tuple[tuple[int, str], ...]]:
+    """The arms of conditional expressions (``a if c else b``) each call of a statement's own
+    expressions sits in, as branches: one arm runs, so its draws and the other's never
+    both happen."""
+    arms: dict[int, tuple[tuple[int, str], ...]] = {}
+
+    def visit(node: ast.AST, path: tuple[tuple[int, str], ...]) -> None:
+        if isinstance(node, ast.IfExp):
+            visit(node.test, path)
+            visit(node.body, (*path, (id(node), "body")))
+            visit(node.orelse, (*path, (id(node), "orelse")))
+            return
+        if path and isinstance(node, ast.Call):
+            arms[id(node)] = path
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.stmt):
+                visit(child, path)
+
+    visit(statement, ())
+    return arms
+
+
 class _Scope:
     """Walks one function or module body in source order: which draws each key fed since it
     was last assigned."""
@@ -282,14 +304,18 @@ class _Scope:
             for target in (statement.targets if isinstance(statement, ast.Assign) else [])
             for name in assigned_names(target)
         )
-        for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
-            key = drawn_key(self.analysis, call, self.local)
-            if not isinstance(key, ast.Name):
-                continue
+        drawing = [
+            (call, key)
+            for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+            if isinstance(key := drawn_key(self.analysis, call, self.local), ast.Name)
+        ]
+        arms = conditional_arms(statement) if len(drawing) > 1 else {}
+        for call, key in drawing:
             bound, repeated = enclosing.get(id(call), (set(), False))
             if key.id in bound:
                 continue  # a comprehension's or lambda's own variable: a new key each time
-            self.use(key, Use(call, branches, statement, targets), loops, repeated)
+            where = (*branches, *arms.get(id(call), ()))
+            self.use(key, Use(call, where, statement, targets), loops, repeated)
 
     def apart(self, earlier: list[Use], later: Use) -> bool:
         """Whether the later draw is never used with the earlier ones: it overwrites their

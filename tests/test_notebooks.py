@@ -391,3 +391,25 @@ def test_a_string_left_open_in_a_cell_ends_with_the_cell(tmp_path):
     found = [line.split(" ")[:2] for line in result.stdout.splitlines()]
     assert found == [["nb.ipynb:cell", "2:2:5:"], ["nb.ipynb:cell", "3:5:32:"]], result.stdout
     assert "E999" in result.stdout.splitlines()[0] and "NPR012" in result.stdout.splitlines()[1]
+
+
+def test_a_smoke_run_of_a_notebook_reads_a_string_left_open_above_as_its_cells_end(tmp_path):
+    # A docstring being typed in a cell above the model's, read as one text, pairs with the
+    # quotes that open the notes of the next cell; their closing quotes then open a string
+    # that runs over the model. IPython runs each cell on its own, and so does the run: the
+    # half-typed cell is left out and named.
+    cells = [
+        ("code", "import numpyro\nimport numpyro.distributions as dist"),
+        ("code", 'def helper(x):\n    """Draw\n    return x'),
+        ("code", 'notes = """\nOne site.\n"""'),
+        ("code", "def model(y=None):\n    numpyro.sample('mu', dist.Normal(0, 1), obs=y)"),
+    ]
+    from numpyro_lsp.catalog.store import load_catalog
+    from numpyro_lsp.run_source import read_run_source
+    from numpyro_lsp.smoke.loader import plan_run
+
+    catalog = load_catalog().catalog
+    run = read_run_source(write_notebook(tmp_path / "nb.ipynb", cells), "model", catalog)
+    plan = plan_run(run.source, str(tmp_path / "nb.ipynb"), "model", catalog, run.cell_starts)
+    assert plan.model == "model"
+    assert [(s.first, s.last, s.names) for s in plan.skipped] == [(3, 5, ("helper",))]

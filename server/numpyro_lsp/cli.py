@@ -244,6 +244,7 @@ def smoke_command(args: argparse.Namespace) -> int:
             catalog,
             threading.Event(),
             show_phase,
+            run.cell_starts,
         )
     finally:
         runner.close()
@@ -299,6 +300,7 @@ def advise_command(args: argparse.Namespace) -> int:
             catalog,
             threading.Event(),
             show_variant,
+            run.cell_starts,
         )
     except AdviceError as error:
         print(f"numpyro-lsp advise: {run.named(str(error))}", file=sys.stderr)

@@ -37,6 +37,11 @@ class RunSource:
     source: str
     program: NotebookProgram | None = None  # a notebook's
 
+    @property
+    def cell_starts(self) -> tuple[int, ...]:
+        """A notebook's (its program's lines keep their numbers in ``source``)."""
+        return () if self.program is None else self.program.cell_starts
+
     def named(self, text: str) -> str:
         """``text`` (a report) with a notebook's program lines named as its cells'."""
         if self.program is None:
@@ -73,7 +78,8 @@ def read_run_source(path: Path, model: str | None, catalog: Catalog) -> RunSourc
     program = read_notebook_file(path)
     if model is None:
         try:
-            model = choose_model(analyze_source(program.source, catalog), None).name
+            analysis = analyze_source(program.source, catalog, program.cell_starts)
+            model = choose_model(analysis, None).name
         except LoadError:  # the run says why, about the whole program
             return RunSource(path, program.source, program)
     return RunSource(path, notebook_run_program(program, model, catalog), program)
@@ -85,11 +91,11 @@ def notebook_run_program(program: NotebookProgram, model: str, catalog: Catalog)
     those arguments cannot be built where the model's own cell can be run (they use the
     draws of another run: the model then runs on its defaults, as before that cell)."""
     own = with_run_files(program, smoke_program(program, model))
-    line = run_call_line(program.source, model, catalog)
+    line = run_call_line(program.source, model, catalog, program.cell_starts)
     if line is None:
         return own
     through_run = with_run_files(program, smoke_program(program, model, line))
-    if _plans(through_run, model, catalog) or not _plans(own, model, catalog):
+    if _plans(program, through_run, model, catalog) or not _plans(program, own, model, catalog):
         return through_run
     return own
 
@@ -105,9 +111,9 @@ def with_run_files(program: NotebookProgram, source: str) -> str:
     return "\n".join(lines)
 
 
-def _plans(source: str, model: str, catalog: Catalog) -> bool:
+def _plans(program: NotebookProgram, source: str, model: str, catalog: Catalog) -> bool:
     try:
-        plan_run(source, "", model, catalog)
+        plan_run(source, "", model, catalog, program.cell_starts)
     except LoadError:
         return False
     return True

@@ -47,12 +47,14 @@ def advise(
     catalog: Catalog,
     cancel: threading.Event,
     on_progress: Callable[[AdviceProgress], None] = lambda progress: None,
+    cell_starts: tuple[int, ...] = (),
 ) -> tuple[Advice, RunPlan]:
     """Advise on ``model`` of the file ``path`` whose text is ``source``. Raises
     ``AdviceError`` when it cannot run, ``RunnerBusy`` while a smoke test holds the runner
-    at the start (one started between two variants is waited for)."""
+    at the start (one started between two variants is waited for). ``cell_starts``: a
+    notebook's."""
     try:
-        plan = plan_run(source, path, model, catalog)
+        plan = plan_run(source, path, model, catalog, cell_starts)
     except LoadError as error:
         raise AdviceError(error.message) from error
     found = candidates(plan, plan.source, catalog)

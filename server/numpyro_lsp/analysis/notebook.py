@@ -376,7 +376,7 @@ def smoke_program(program: NotebookProgram, model: str, run_line: int | None = N
     from numpyro_lsp.analysis.layout import full_layout, statement_start
 
     lines = split_lines(program.source)
-    layout = full_layout(lines)
+    layout = full_layout(lines, program.cell_starts)
     defined = [
         s
         for s in layout.statements

@@ -115,7 +115,7 @@ def without_withdrawn(
 def run_advice(
     runner: SmokeRunner,
     document: ParsedDocument,
-    read_source: Callable[[], str],
+    read_source: tuple[Callable[[], str], tuple[int, ...]],
     path: str,
     model: str,
     settings: SmokeSettings,
@@ -126,8 +126,10 @@ def run_advice(
     """In an executor thread: the advice, and the model's fingerprint as it was run."""
     from numpyro_lsp.advise.pipeline import advise
 
-    source = read_source()
-    advice, plan = advise(runner, source, path, model, settings, catalog, cancel, on_progress)
+    read, cell_starts = read_source
+    advice, plan = advise(
+        runner, read(), path, model, settings, catalog, cancel, on_progress, cell_starts
+    )
     return advice, plan, fingerprint(document.analysis(catalog), advice.model)
 
 

@@ -452,16 +452,20 @@ class Notebooks:
             )
 
 
-def smoke_source(ls: NumpyroLanguageServer, uri: str, source: str, model: str) -> Callable[[], str]:
+def smoke_source(
+    ls: NumpyroLanguageServer, uri: str, source: str, model: str
+) -> tuple[Callable[[], str], tuple[int, ...]]:
     """What a smoke test of ``model`` runs, to read in a worker thread (for a notebook it
     analyzes the program): the document; of a notebook, the cells down to the model's or
-    to the one that runs it, without their plots (run_source.notebook_run_program)."""
+    to the one that runs it, without their plots (run_source.notebook_run_program). And
+    where the notebook's cells begin in it (lines keep their numbers), parsed each alone."""
     from numpyro_lsp.run_source import notebook_run_program
 
     view = ls.notebooks.view(uri)
     if view is None or view.program.source != source:
-        return lambda: source
-    return partial(notebook_run_program, view.program, model, ls.catalogs.catalog)
+        return (lambda: source), ()
+    program = view.program
+    return partial(notebook_run_program, program, model, ls.catalogs.catalog), program.cell_starts
 
 
 def register(server: NumpyroLanguageServer) -> None:

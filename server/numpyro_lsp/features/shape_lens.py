@@ -213,9 +213,11 @@ async def trace(
         for model in models:
             if token.event.is_set():
                 break
-            source = sources[model]()
+            read, cell_starts = sources[model]
             reports.append(
-                trace_shapes(runner, source, path, model, catalog, token.event, timeout_s)
+                trace_shapes(
+                    runner, read(), path, model, catalog, token.event, timeout_s, cell_starts
+                )
             )
         return reports
 
@@ -239,7 +241,9 @@ async def _trace_saved(ls: NumpyroLanguageServer, document: ParsedDocument) -> N
     from numpyro_lsp.shapes.run import model_names
 
     try:
-        models = await asyncio.to_thread(model_names, document.source, ls.catalogs.catalog)
+        models = await asyncio.to_thread(
+            model_names, document.source, ls.catalogs.catalog, document.cell_starts
+        )
         if not models:
             return
         reports = await trace(ls, document, models, CancelToken())

@@ -111,7 +111,8 @@ def register(server: NumpyroLanguageServer) -> None:
         progress = await ProgressReport.start(ls, f"NUTS smoke test of {model}", token)
         loop = asyncio.get_running_loop()
         # Taken here, on the event loop, which owns the server's state.
-        runner, read_source = ls.smoke_runner, smoke_source(ls, uri, document.source, model)
+        runner = ls.smoke_runner
+        read_source, cell_starts = smoke_source(ls, uri, document.source, model)
         path, catalog = ls.workspace.get_text_document(uri).path, ls.catalogs.catalog
 
         def smoke_run() -> SmokeReport:
@@ -124,6 +125,7 @@ def register(server: NumpyroLanguageServer) -> None:
                 catalog,
                 token.event,
                 lambda update: loop.call_soon_threadsafe(progress.report, update),
+                cell_starts,
             )
 
         run = loop.run_in_executor(None, smoke_run)

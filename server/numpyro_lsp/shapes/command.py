@@ -31,7 +31,15 @@ def shapes_command(args: argparse.Namespace) -> int:
         return 2
     runner = SmokeRunner(args.python)
     try:
-        report = trace_shapes(runner, run.source, str(path), args.model, catalog, threading.Event())
+        report = trace_shapes(
+            runner,
+            run.source,
+            str(path),
+            args.model,
+            catalog,
+            threading.Event(),
+            cell_starts=run.cell_starts,
+        )
     finally:
         runner.close()
     if args.json:

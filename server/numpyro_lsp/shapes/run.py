@@ -26,11 +26,13 @@ def trace_shapes(
     catalog: Catalog,
     cancel: threading.Event,
     timeout_s: float = TIMEOUT_S,
+    cell_starts: tuple[int, ...] = (),
 ) -> ShapeReport:
     """The shapes of ``model`` of the file ``path`` whose text is ``source`` (the editor's,
-    saved or not). Raises ``RunnerBusy`` while a smoke test or another trace runs."""
+    saved or not; ``cell_starts``: a notebook's). Raises ``RunnerBusy`` while a smoke test
+    or another trace runs."""
     try:
-        plan = plan_run(source, path, model, catalog)
+        plan = plan_run(source, path, model, catalog, cell_starts)
     except LoadError as error:
         findings = []
         if error.line:
@@ -44,12 +46,13 @@ def trace_shapes(
     return build_report(plan, outcome, sites)
 
 
-def model_names(source: str, catalog: Catalog) -> list[str]:
-    """The file's models at module level, which a trace can call."""
+def model_names(source: str, catalog: Catalog, cell_starts: tuple[int, ...] = ()) -> list[str]:
+    """The file's models at module level, which a trace can call (``cell_starts``: a
+    notebook's)."""
     from numpyro_lsp.smoke.loader import model_functions
 
     try:
-        analysis = analyze_source(source, catalog)
+        analysis = analyze_source(source, catalog, cell_starts)
     except (SyntaxError, ValueError):
         return []
     return [f.name for f in model_functions(analysis)]

@@ -212,25 +212,33 @@ def guide_names(analysis: ModuleAnalysis) -> set[str]:
     return found
 
 
-def runnable_source(source: str) -> tuple[str, list[BrokenRegion]]:
+def runnable_source(
+    source: str, cell_starts: tuple[int, ...] = ()
+) -> tuple[str, list[BrokenRegion]]:
     """The source with its top-level statements that do not parse left out (their lines
-    empty), and those statements' regions."""
+    empty), and those statements' regions. ``cell_starts``: a notebook's, whose cells are
+    parsed each on its own (analysis/layout.py)."""
     lines = split_lines(source)
-    broken = full_layout(lines).broken
+    broken = full_layout(lines, cell_starts).broken
     return (without_regions(lines, broken), broken) if broken else (source, [])
 
 
-def analyze_source(source: str, catalog: Catalog) -> ModuleAnalysis:
+def analyze_source(
+    source: str, catalog: Catalog, cell_starts: tuple[int, ...] = ()
+) -> ModuleAnalysis:
     """The analysis of what of the file parses: what the worker would run."""
-    text, _ = runnable_source(source)
+    text, _ = runnable_source(source, cell_starts)
     return analyze_module(ast.parse(text), catalog)
 
 
-def plan_run(source: str, path: str, model: str | None, catalog: Catalog) -> RunPlan:
+def plan_run(
+    source: str, path: str, model: str | None, catalog: Catalog, cell_starts: tuple[int, ...] = ()
+) -> RunPlan:
     """How to smoke-test ``model`` (by default the file's only model, or the one its
-    ``mcmc.run`` call runs); raises ``LoadError`` when it cannot be run."""
+    ``mcmc.run`` call runs); raises ``LoadError`` when it cannot be run. ``cell_starts``: a
+    notebook's (``runnable_source``)."""
     lines = split_lines(source)
-    source, broken = runnable_source(source)
+    source, broken = runnable_source(source, cell_starts)
     unfinished = broken_models(lines, broken, model)
     analysis = analyze_module(ast.parse(source), catalog)
     function = choose_model(analysis, model, unfinished)
@@ -539,12 +547,14 @@ def smoke_args_comment(lines: list[str], function: FunctionInfo) -> ModelCall | 
     return None
 
 
-def run_call_line(source: str, model: str, catalog: Catalog) -> int | None:
+def run_call_line(
+    source: str, model: str, catalog: Catalog, cell_starts: tuple[int, ...] = ()
+) -> int | None:
     """The line of the ``mcmc.run(...)`` or ``svi.run(...)`` (``run_call``) whose arguments
     a smoke test of ``model`` takes, when it stands below the model's definition and no
     ``smoke-args`` comment stands in for it: a notebook runs its cells down to there. None
     otherwise."""
-    analysis = analyze_source(source, catalog)
+    analysis = analyze_source(source, catalog, cell_starts)
     function = next((f for f in model_functions(analysis) if f.name == model), None)
     if function is None:
         return None

@@ -24,11 +24,13 @@ def run_smoke_test(
     catalog: Catalog,
     cancel: threading.Event,
     on_progress: Callable[[Progress], None] = lambda progress: None,
+    cell_starts: tuple[int, ...] = (),
 ) -> SmokeReport:
     """Smoke-test ``model`` of the file ``path`` whose text is ``source`` (the editor's,
-    saved or not). Raises ``RunnerBusy`` while another run holds the runner."""
+    saved or not; ``cell_starts``: a notebook's). Raises ``RunnerBusy`` while another run
+    holds the runner."""
     try:
-        plan = plan_run(source, path, model, catalog)
+        plan = plan_run(source, path, model, catalog, cell_starts)
     except LoadError as error:
         return load_error_report(error, model, path)
     outcome = runner.run(run_request(plan, settings), settings.timeout_s, cancel, on_progress)

@@ -369,8 +369,11 @@ def _first_fit(
 def _bracket_closing(lines: list[str], start: int, end: int) -> int | None:
     """The line before ``end`` where the first logical line from line ``start`` ends, its
     brackets all closed (Python's tokenizer reads the strings and comments between); None
-    when it does not end within ``MAX_BRACKET_LINES``."""
-    text = (line + "\n" for line in lines[start : min(end, start + MAX_BRACKET_LINES)])
+    when it does not end within ``MAX_BRACKET_LINES``, or before a line that is certainly
+    code (a bracket being typed, which a later one would seem to close)."""
+    stop = min(end, start + MAX_BRACKET_LINES)
+    stop = next((n for n in range(start + 1, stop) if _CODE_START.match(lines[n])), stop)
+    text = (line + "\n" for line in lines[start:stop])
     try:
         for token in tokenize.generate_tokens(functools.partial(next, text, "")):
             if token.type == tokenize.NEWLINE:

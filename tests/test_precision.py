@@ -1436,6 +1436,34 @@ def test_draws_in_the_two_arms_of_a_conditional_expression_never_both_run():
     assert findings(body) == [(5, "NPR015")]
 
 
+def test_a_loop_drawing_with_one_key_is_flagged_outside_a_model_where_its_iterations_meet():
+    # ludaavics/rethinking's chapter 9 plots the radial distance of draws for 1, 10 and 100
+    # dimensions, each iteration on its own: they never meet. Replicates appended to one
+    # list, summed, or drawn in a comprehension do; and in a model each draw is a site.
+    body = """\
+    key = random.PRNGKey(0)
+    for d in [1, 10, 100]:
+        y = dist.MultivariateNormal(jnp.zeros(d), jnp.eye(d)).sample(key, (1000,))
+        radius = jnp.sqrt(jnp.sum(y**2, axis=1))
+        print(radius.mean())
+    replicates = []
+    for i in range(10):
+        y = random.normal(key, (100,))
+        replicates.append(y.mean())
+    total = 0.0
+    for i in range(10):
+        total = total + random.normal(key)
+    means = [random.normal(key, (100,)).mean() for i in range(10)]
+
+
+    def model(n):
+        key = random.PRNGKey(0)
+        for i in range(n):
+            numpyro.sample(f"x{i}", dist.Normal(0, 1), rng_key=key)
+    """
+    assert findings(body) == [(8, "NPR015"), (12, "NPR015"), (13, "NPR015"), (19, "NPR015")]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

@@ -10,7 +10,9 @@ shown (a line of its own, or printed), as when a notebook shows that one key giv
 numbers twice: nothing combines it with another. Outside a model, the draws must meet: a
 later statement (or the later draw's own) reads both, through the names they were assigned
 to and those computed from them; a notebook that hands one key to two separate exercises,
-each printed or plotted on its own, is not flagged.
+each printed or plotted on its own, is not flagged. So with a loop outside a model: its
+draws are flagged where two iterations' values meet (appended to one list, summed, drawn in
+a comprehension), not where each iteration plots or prints its own.
 
 ## Why is this bad?
 The same key gives the same random numbers. Nothing fails: the draws are perfectly
@@ -47,14 +49,16 @@ false, 38 of those in one notebook series (ludaavics/rethinking) that hands one 
 exercise. Since the draws must meet, 33 of the 45 went and every true one stays; the 12
 left are all in that series (2 plot both draws in one call). On 27 more (survey 6): 22
 findings, 19 true; the 3 false were the two arms of one conditional expression (`a if c
-else b`), which no longer count as two draws.
+else b`), which no longer count as two draws. Asking whether a loop's iterations meet took
+one false finding (ludaavics's plots per dimension) and one judged true but harmless
+(dl4bi's test, which saves one figure per iteration) away.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from numpyro_lsp.analysis.models import assigned_names, exclusive_branches
@@ -237,6 +241,7 @@ class _Scope:
         # The loops each name was last assigned in: a draw in a deeper loop repeats.
         self.assigned_in: dict[str, tuple[int, ...]] = {}
         self.loop_bound: dict[int, set[str]] = {}
+        self.loop_nodes: dict[int, ast.For | ast.AsyncFor | ast.While] = {}
         self.reports: list[Report] = []
 
     def block(self, body: list[ast.stmt], loops=(), branches=()) -> None:
@@ -263,6 +268,7 @@ class _Scope:
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             self.expression(node, loops, branches)
             self.loop_bound[id(node)] = bound_by_loop(node)
+            self.loop_nodes[id(node)] = node
             if not isinstance(node, ast.While):
                 self.assign(assigned_names(node.target), (*loops, id(node)))
             self.block(node.body, (*loops, id(node)), branches)
@@ -348,24 +354,38 @@ class _Scope:
         starts = [order.get(id(u.statement)) for u in earlier]
         if not all(u.targets for u in (*earlier, later)) or None in starts:
             return True
-        first: set[str] = set()
-        second: set[str] = set()
-        earlier_statements = {id(u.statement) for u in earlier}
-        imported = self.analysis.bindings.keys()
-        for statement in self._flat[min(starts) :]:
-            reads = own_reads(statement)
-            if reads & first and (reads & second or statement is later.statement):
-                return True
-            # A module's function called (``az.plot_density(growth)``) changes no value.
-            assigned = set(changed_names(statement)) - imported
-            from_first, from_second = bool(reads & first), bool(reads & second)
-            first = (first | assigned) if from_first else first - assigned
-            second = (second | assigned) if from_second else second - assigned
-            if id(statement) in earlier_statements:
-                first |= next(u.targets for u in earlier if u.statement is statement)
-            if statement is later.statement:
-                second |= later.targets
-        return False
+        given = {id(u.statement): u.targets for u in earlier}
+        none: frozenset[str] = frozenset()
+        steps = [
+            (
+                statement,
+                given.get(id(statement), none),
+                later.targets if statement is later.statement else none,
+                statement is later.statement,
+            )
+            for statement in self._flat[min(starts) :]
+        ]
+        return values_meet(steps, self.analysis.bindings.keys())
+
+    def iterations_meet(self, loop: ast.For | ast.AsyncFor | ast.While, use: Use) -> bool:
+        """Whether a draw's values of two iterations of ``loop`` meet, through the names
+        they are assigned to and those computed from them (``meet``, over the loop's body
+        walked twice): an accumulation (``xs.append(y)``, ``total = total + y``) meets, a
+        notebook that draws with one key in each iteration of a loop over sizes and plots
+        each on its own does not. A value not assigned to a name cannot be followed: it
+        may."""
+        body = [each for statement in loop.body for each in walked(statement)]
+        if not use.targets or not any(statement is use.statement for statement in body):
+            return True
+        none: frozenset[str] = frozenset()
+        own = [(statement, statement is use.statement) for statement in body]
+        steps = [
+            (statement, use.targets if drawn else none, none, False) for statement, drawn in own
+        ]
+        steps += [
+            (statement, none, use.targets if drawn else none, drawn) for statement, drawn in own
+        ]
+        return values_meet(steps, self.analysis.bindings.keys())
 
     def shown(self, use: Use) -> bool:
         """Whether a draw outside a model is its statement's whole value (``d.sample(key)``
@@ -390,8 +410,17 @@ class _Scope:
         if earlier and self.apart(earlier, use):
             earlier = []
         assigned_in = self.assigned_in.get(key.id, ())
-        repeated = in_comprehension or any(
-            loop not in assigned_in and key.id not in self.loop_bound[loop] for loop in loops
+        repeating = [
+            loop
+            for loop in loops
+            if loop not in assigned_in and key.id not in self.loop_bound[loop]
+        ]
+        repeated = in_comprehension or (
+            bool(repeating)
+            and (
+                self.analysis.in_model(use.node) is not None
+                or any(self.iterations_meet(self.loop_nodes[loop], use) for loop in repeating)
+            )
         )
         if earlier:
             self.reports.append(
@@ -466,6 +495,29 @@ def walked(statement: ast.stmt, found: list[ast.stmt] | None = None) -> list[ast
                 if isinstance(child, ast.stmt):
                     walked(child, found)
     return found
+
+
+def values_meet(
+    steps: list[tuple[ast.stmt, frozenset[str], frozenset[str], bool]], imported: Iterable[str]
+) -> bool:
+    """Whether two draws' values meet, followed through statements in order: each step is a
+    statement, the names it gives the first value and the second, and whether it is the
+    second draw's own (which meets the first by reading it). A name assigned from a value
+    holds it; assigned from anything else, it no longer does."""
+    first: set[str] = set()
+    second: set[str] = set()
+    for statement, gives_first, gives_second, second_draw in steps:
+        reads = own_reads(statement)
+        if reads & first and (reads & second or second_draw):
+            return True
+        # A module's function called (``az.plot_density(growth)``) changes no value.
+        assigned = set(changed_names(statement)).difference(imported)
+        from_first, from_second = bool(reads & first), bool(reads & second)
+        first = (first | assigned) if from_first else first - assigned
+        second = (second | assigned) if from_second else second - assigned
+        first |= gives_first
+        second |= gives_second
+    return False
 
 
 def walk_assigned(statement: ast.stmt) -> list[str]:

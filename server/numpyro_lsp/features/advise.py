@@ -115,7 +115,7 @@ def without_withdrawn(
 def run_advice(
     runner: SmokeRunner,
     document: ParsedDocument,
-    read_source: tuple[Callable[[], str], tuple[int, ...]],
+    source_and_cells: tuple[Callable[[], str], tuple[int, ...]],
     path: str,
     model: str,
     settings: SmokeSettings,
@@ -126,7 +126,7 @@ def run_advice(
     """In an executor thread: the advice, and the model's fingerprint as it was run."""
     from numpyro_lsp.advise.pipeline import advise
 
-    read, cell_starts = read_source
+    read, cell_starts = source_and_cells  # (features/notebooks.smoke_source)
     advice, plan = advise(
         runner, read(), path, model, settings, catalog, cancel, on_progress, cell_starts
     )

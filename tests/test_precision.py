@@ -1464,6 +1464,31 @@ def test_a_loop_drawing_with_one_key_is_flagged_outside_a_model_where_its_iterat
     assert findings(body) == [(8, "NPR015"), (12, "NPR015"), (13, "NPR015"), (19, "NPR015")]
 
 
+def test_a_literal_assigned_once_above_in_the_function_is_the_value_checked():
+    # ``scale = 0`` one line above is what ``scale`` certainly holds at the call; a value
+    # given in a branch, changed with ``+=``, or a parameter's default may be another.
+    body = """\
+    def model(y=None):
+        scale = 0
+        numpyro.sample("mu", dist.Normal(0, scale), obs=y)
+
+
+    def maybe(flag, y=None):
+        scale = -1
+        if flag:
+            scale = 1
+        numpyro.sample("mu", dist.HalfNormal(scale), obs=y)
+
+
+    def changed(y=None, low=0):
+        scale = 0
+        scale += 1
+        numpyro.sample("mu", dist.Normal(0, scale), obs=y)
+        numpyro.sample("nu", dist.HalfNormal(low), obs=y)
+    """
+    assert findings(body) == [(3, "NPR011")]
+
+
 def test_a_numpy_draw_as_a_params_initial_value_is_not_frozen():
     # d3p's logistic regression guide: param("M_loc", np.random.randn(D, K)). The initial
     # value is read at svi.init and ignored after; a draw elsewhere in the guide is frozen.

@@ -2,8 +2,9 @@
 
 ## What it does
 Flags a literal argument outside its parameter's constraint, read from numpyro's own
-`arg_constraints`: `dist.HalfNormal(-1)`, `dist.Beta(0, 1)`, `dist.Normal(0, 0)`. A call
-that passes `validate_args=False` asked for no check and gets none.
+`arg_constraints`: `dist.HalfNormal(-1)`, `dist.Beta(0, 1)`, `dist.Normal(0, 0)`, or a name
+the function gives such a literal once, above the call and nowhere else (`scale = 0`). A
+call that passes `validate_args=False` asked for no check and gets none.
 
 ## Why is this bad?
 With validation on (numpyro's default) the distribution raises `ValueError` as soon as it is
@@ -34,7 +35,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import bind_arguments
+from numpyro_lsp.analysis.models import FunctionInfo, bind_arguments
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity, literal_number
 
 CODE = "NPR011"
@@ -75,6 +76,39 @@ def parameters_by_name(analysis: ModuleAnalysis, obj: dict) -> dict[str, dict]:
     return found
 
 
+# What a literal number is written as (``literal_number``): a name given anything else is
+# not followed further (most are draws and calls).
+_LITERAL_KINDS = (ast.Constant, ast.UnaryOp, ast.BinOp)
+
+
+def assigned_literal(function: FunctionInfo, name: ast.Name, constraint: dict) -> float | None:
+    """The literal number ``name`` certainly holds where ``function`` reads it, when it is
+    outside ``constraint``: the function gives it that value once, in a statement of its own
+    body (not in a branch or loop) above the read, and nowhere else (no parameter, ``+=``,
+    loop target, lambda's parameter, ``global``): ``scale = 0`` one line above."""
+    history = function.assignment_history.get(name.id)
+    if history is None or len(history) != 1 or type(history[0]) not in _LITERAL_KINDS:
+        return None
+    (value,) = history
+    number = literal_number(value)
+    if number is None or not violates(number, constraint):
+        return None
+    if (value.end_lineno, value.end_col_offset) > (name.lineno, name.col_offset):
+        return None
+    if name.id in function.params:
+        return None
+    if not any(type(s) is ast.Assign and s.value is value for s in function.node.body):
+        return None
+    stores = [
+        node
+        for node in ast.walk(function.node)
+        if (type(node) is ast.Name and node.id == name.id and type(node.ctx) is not ast.Load)
+        or (type(node) is ast.arg and node.arg == name.id)
+        or (isinstance(node, (ast.Global, ast.Nonlocal)) and name.id in node.names)
+    ]
+    return number if len(stores) == 1 else None
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     for catalog_call in analysis.catalog_calls:
         obj = catalog_call.obj
@@ -87,8 +121,12 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             continue  # numpyro checks nothing: the code asked for an invalid one on purpose
         for name, node in arguments.items():
             constraint = (params.get(name) or {}).get("constraint")
+            if constraint is None:
+                continue
             value = literal_number(node)
-            if constraint is None or value is None or not violates(value, constraint):
+            if value is None and type(node) is ast.Name and catalog_call.function is not None:
+                value = assigned_literal(catalog_call.function, node, constraint)
+            if value is None or not violates(value, constraint):
                 continue
             yield Report(
                 node,

@@ -93,7 +93,7 @@ def assigned_literal(function: FunctionInfo, name: ast.Name, constraint: dict) -
     number = literal_number(value)
     if number is None or not violates(number, constraint):
         return None
-    if (value.end_lineno, value.end_col_offset) > (name.lineno, name.col_offset):
+    if function.value_above(name) is not value:
         return None
     if name.id in function.params:
         return None

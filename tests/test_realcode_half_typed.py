@@ -2,8 +2,8 @@
 tests/test_realcode.py): what a user leaves unfinished at a function's edge, above it, in
 its middle or at its end, changes no finding outside that function. The typed text is what
 a user leaves while typing: a decorator, a block header with no body yet, an open call, a
-broken definition at column 0. A quote left open is not among them: it may pair with a
-later string, as Python reads it too (tests/test_recovery.py)."""
+broken definition at column 0. A quote typed in a method pairs with the next docstring, as
+Python reads it too: the class is still read whole, the quote's line masked."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from realcode_corpus import distributions, fetch_corpus
 
 from numpyro_lsp.analysis.document import ParsedDocument
 from numpyro_lsp.analysis.layout import statement_start
+from numpyro_lsp.analysis.recovery import recover
+from numpyro_lsp.analysis.text import split_lines
 from numpyro_lsp.catalog.store import read_catalog, shipped_catalog_path
 from numpyro_lsp.rules.engine import RuleSettings, run_rules
 
@@ -121,3 +123,37 @@ def test_the_files_typed_in_have_findings_to_lose(real_files):
     # function (15 of 169 today), which a lost statement would take away; a lost statement
     # anywhere may add others (a name it bound reads as unknown).
     assert sum(bool(real.around) for real in real_files) >= 10
+
+
+def test_a_quote_typed_in_a_method_leaves_the_class_read_with_that_line_masked():
+    """Each class whose last method has a docstring, with ``\"\"\"Draw`` typed in the middle
+    of its first method: the typed quote pairs with a docstring below, and Python reports
+    where that shows (prose read as code, a tokenizer error further down), not the quote.
+    The class is read as if the line were ``pass``: every other method and statement."""
+    corpus = fetch_corpus()
+    read = []
+    for dist in distributions():
+        for name in dist.files:
+            source = (corpus / dist.folder / name).read_text(encoding="utf-8")
+            lines = split_lines(source)
+            for top in ast.parse(source).body:
+                methods = (
+                    [m for m in top.body if type(m) is ast.FunctionDef]
+                    if (type(top) is ast.ClassDef)
+                    else []
+                )
+                if len(methods) < 2 or len(methods[0].body) < 3:
+                    continue
+                if not ast.get_docstring(methods[-1]):
+                    continue
+                middle = methods[0].body[len(methods[0].body) // 2]
+                at, indent = statement_start(middle), " " * middle.col_offset
+                edited = [*lines[:at], indent + '"""Draw', *lines[at:]]
+                statements, _ = recover(edited, 0, len(edited))
+                passed = ast.parse("\n".join([*lines[:at], indent + "pass", *lines[at:]]))
+                same = [ast.dump(s, include_attributes=True) for s in statements] == [
+                    ast.dump(s, include_attributes=True) for s in passed.body
+                ]
+                read.append((f"{dist.folder}/{name}:{top.name}", same))
+    assert len(read) >= 50
+    assert [name for name, same in read if not same] == []

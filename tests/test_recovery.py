@@ -240,3 +240,20 @@ def test_a_list_with_more_items_at_column_0_than_segments_merged_is_read_whole()
     assert [(region.start, region.line, region.message) for region in broken] == [
         (0, 0, "invalid syntax. Perhaps you forgot a comma?")
     ]
+
+
+@pytest.mark.parametrize("path", TYPED_IN, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_quote_typed_in_the_middle_of_a_function_leaves_its_other_statements(path: Path):
+    """Python reports where the wrong pairing shows, not where the quote was typed: prose of
+    a docstring below read as code, or a tokenizer error anywhere after it."""
+    source = path.read_text(encoding="utf-8")
+    function = middle_function(source)
+    assert function is not None
+    middle = function.body[len(function.body) // 2]
+    at, indent = statement_start(middle), " " * middle.col_offset
+    lines = split_lines(source)
+    edited = [*lines[:at], indent + '"""Draw', *lines[at:]]
+    statements, broken = recover(edited, 0, len(edited))
+    passed = "\n".join([*lines[:at], indent + "pass", *lines[at:]])
+    assert dumps(statements) == dumps(ast.parse(passed).body)
+    assert [region.masked for region in broken] == [((at, indent + "pass"),)]

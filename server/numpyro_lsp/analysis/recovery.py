@@ -48,6 +48,8 @@ _MISINDENTED = ("unexpected indent", "unindent does not match any outer indentat
 # How far from a segment to look for how the file indents a block (header and body pairs).
 _INDENT_SAMPLE_LINES = 200
 _INDENT_SAMPLES = 8
+# A line that is a triple-quoted string's first (a docstring, or one being typed).
+_TRIPLE_QUOTE_STATEMENT = re.compile(r"\s*[rRuU]?(?:\"\"\"|''')")
 # Where a string (whatever its prefix) or a comment begins.
 _QUOTE_OR_COMMENT = re.compile(r"\"\"\"|'''|[\"'#]")
 # Errors that text outside their segment can mend (an opening bracket or string whose end is
@@ -272,6 +274,19 @@ def _masked_parse(
         return statements, tuple((start + offset, "") for offset in masked)
     # The statement's first line: nothing of the statement can be read when it is at fault.
     first = start + (decorators[0][0] if decorators else below)
+    typed = _quote_being_typed(lines, first + 1, end)
+    if typed is not None:
+        # Python reports where the pairing's damage shows (prose read as code, far below,
+        # or a tokenizer error anywhere): the quote itself is masked first.
+        offset = typed - start
+        trial = [*text[:offset], indentation(text[offset]) + "pass", *text[offset + 1 :]]
+        try:
+            statements = ast.parse("\n" * start + "\n".join(trial)).body
+        except PARSE_ERRORS:
+            pass
+        else:
+            masked[offset] = trial[offset]
+            return statements, tuple((start + o, stand_in) for o, stand_in in masked.items())
     for _ in range(MAX_MASKED_LINES):
         # The text as masked so far, for an indentation error: the file's other blocks say
         # how a block is indented.
@@ -294,6 +309,25 @@ def _masked_parse(
             continue
         return statements, tuple((start + offset, stand_in) for offset, stand_in in masked.items())
     return [], nothing
+
+
+def _quote_being_typed(lines: list[str], start: int, end: int) -> int | None:
+    """The first line from ``start`` to ``end`` whose string statement opens a triple-quoted
+    string that goes on over a line indented less than itself: a quote the user is typing,
+    paired with the next docstring's, so that the code between reads as its text (a real
+    docstring's lines are indented as its quotes). None when there is none."""
+    quote = None
+    opener: int | None = None
+    for number in range(start, end):
+        line = lines[number]
+        swallowed = quote is not None and opener is not None and line.strip()
+        if swallowed and len(indentation(line)) < len(indentation(lines[opener])):
+            return opener
+        opened = _quote_open_after(line, quote)
+        if quote is None and opened is not None:
+            opener = number if _TRIPLE_QUOTE_STATEMENT.match(line) else None
+        quote = opened
+    return None
 
 
 def _decorators(text: list[str]) -> list[tuple[int, int]]:

@@ -89,6 +89,13 @@ FLAGGED = [
     ),
     ("NPR004", "def m(x):\n    numpyro.sample('x', dist.Normal(0, 1))\n    x.cuda()\n", "x.cuda()"),
     (
+        # Below the import that takes the name over, the name is Pyro's.
+        "NPR004",
+        "import pyro.distributions as dist\n"
+        "def m():\n    numpyro.sample('mu', dist.Normal(0, 1))\n",
+        "dist.Normal(0, 1)",
+    ),
+    (
         "NPR005",
         "def m(units):\n    numpyro.sample('a', dist.Normal(0, 1))\n"
         "    if jnp.max(units) > 100:\n        pass\n",
@@ -109,6 +116,37 @@ FLAGGED = [
         "NPR005",
         "def m():\n    t = numpyro.sample('t', dist.Normal(0, 1))\n    n = int(t * 2)\n",
         "int(t * 2)",
+    ),
+    (
+        # A name bound to a list in one place and to a draw in another is no container.
+        "NPR005",
+        "def m(flag):\n    t = []\n    if flag:\n"
+        "        t = numpyro.sample('t', dist.Normal(0, 1))\n    if t:\n        pass\n",
+        "if |t:",
+    ),
+    (
+        # banditkings/learning-causal-impact's bsts notebook: a scan body branching on its
+        # time index, which ``scan`` traces even where the model runs eagerly.
+        "NPR005",
+        "from numpyro.contrib.control_flow import scan\n"
+        "def m(T):\n    def step(carry, t):\n        if t < 4:\n            carry = carry + 1\n"
+        "        return carry, None\n    scan(step, 0.0, jnp.arange(T))\n",
+        "t < 4",
+    ),
+    (
+        "NPR005",
+        "import jax\ndef body(i, value):\n    return value + 1 if i > 3 else value\n"
+        "jax.lax.fori_loop(0, 10, body, 0.0)\n",
+        "i > 3",
+    ),
+    (
+        # The model's own draw, read in the body of a scan the model runs under NUTS.
+        "NPR005",
+        "from numpyro.contrib.control_flow import scan\n"
+        "def m(T):\n    s = numpyro.sample('s', dist.HalfNormal(1))\n"
+        "    def step(c, t):\n        if s > 1:\n            c = c + 1\n        return c, None\n"
+        "    scan(step, 0.0, jnp.arange(T))\nmcmc = MCMC(NUTS(m), num_warmup=1, num_samples=1)\n",
+        "s > 1",
     ),
     (
         "NPR006",
@@ -255,11 +293,54 @@ SILENT = [
     ("NPR003", "data = np.random.normal(size=10)\n"),
     ("NPR004", "import torch\ndata = torch.tensor([1.0]).numpy()\n"),
     (
+        # Peymankor/MBML_Final_Project: a notebook's NumPyro model, run before a later cell
+        # imports Pyro's distributions under the same name.
+        "NPR004",
+        "def m():\n    numpyro.sample('mu', dist.Normal(0.0, 1.0))\n"
+        "mcmc = MCMC(NUTS(m), num_warmup=10, num_samples=10)\n"
+        "import pyro.distributions as dist\nprior = dist.Normal(0.0, 1.0)\n",
+    ),
+    (
         "NPR005",
         "def m(x, y=None, training=True):\n    a = numpyro.sample('a', dist.Normal(0, 1))\n"
         "    if y is None or x.shape[0] > 3 or len(x) > 2 or training:\n        pass\n"
         "    if a is not None:\n        pass\n    for i in range(x.shape[1]):\n        pass\n"
         "    n = int(x.shape[0])\n    b = jnp.where(a > 0, a, -a)\n",
+    ),
+    (
+        # What ``partial`` binds stays concrete, a carry may hold None, the body's other
+        # parameters take their defaults, and the model's draws are concrete where the file
+        # only runs it eagerly.
+        "NPR005",
+        "import functools\nfrom numpyro.contrib.control_flow import scan\n"
+        "def m(T):\n    s = numpyro.sample('s', dist.HalfNormal(1))\n"
+        "    def step(n, c, t, verbose=False):\n        if n > 2 or c is None or verbose:\n"
+        "            pass\n        if s > 1:\n            pass\n        return c, None\n"
+        "    scan(functools.partial(step, 3), 0.0, jnp.arange(T))\n"
+        "handlers.seed(m, 0)(3)\n",
+    ),
+    (
+        # calderlen/atmo-retrieval and scribe: a list's truthiness is its length, and a dict's
+        # keys are hashed, so never tracers, whatever the values are.
+        "NPR005",
+        "def m(names):\n    z = numpyro.sample('z', dist.Normal(0, 1))\n"
+        "    profiles = [jnp.full(3, z) for _ in names]\n    if profiles:\n        pass\n"
+        "    by_name = {n: z * 2 for n in names}\n    needed = list(by_name)\n"
+        "    if needed:\n        pass\n    for n in by_name:\n        if n == 'H2':\n"
+        "            pass\n    out = dict(by_name)\n    for key in ('a', 'b'):\n"
+        "        if key in out:\n            pass\n",
+    ),
+    (
+        # aimz and rvrs_example_code: a body that ``lax.map`` hands a key and a dict of
+        # draws, reading a model's trace; its sites' fields and the dict's keys are concrete.
+        "NPR005",
+        "import jax\ndef run(model, keys, draws):\n"
+        "    def one(item):\n        key, sample = item\n        if not sample:\n"
+        "            return {}\n"
+        "        tr = handlers.trace(handlers.seed(model, key)).get_trace()\n"
+        "        return {k: s['value'] for k, s in tr.items()\n"
+        "                if s['type'] == 'sample' and k not in sample}\n"
+        "    return jax.lax.map(one, (keys, draws))\n",
     ),
     (
         "NPR006",

@@ -22,12 +22,37 @@ BranchPath = dict[int, int]
 
 
 class TracedNames(set):
-    """The names that hold a traced value somewhere in a function, and the ids of the reads
-    of those names that only untraced bindings reach (``untraced``)."""
+    """The names that hold a traced value somewhere in a function, and what else is known of
+    its names:
 
-    def __init__(self, names=(), untraced: frozenset[int] = frozenset()) -> None:
+    - ``untraced``: the ids of the reads of those names that only untraced bindings reach;
+    - ``containers``: the names the function binds only to a list, tuple, dict or set it
+      builds (``[jnp.exp(a) for a in xs]``): their truthiness is their length, whatever
+      they hold; ``keyed``, those of them that are dicts or sets, whose keys and items are
+      hashable, so never tracers;
+    - ``arrays_only``: only JAX's own results and arithmetic carry a tracer on, for a body
+      whose parameters may be containers (``lax.map``'s item, a ``scan`` carry): what another
+      function makes of them (a trace's dict of sites, a module's static field) and a
+      membership test are concrete.
+    """
+
+    def __init__(
+        self,
+        names=(),
+        untraced: frozenset[int] = frozenset(),
+        arrays_only: bool = False,
+        containers: frozenset[str] = frozenset(),
+        keyed: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(names)
         self.untraced = untraced
+        self.arrays_only = arrays_only
+        self.containers = containers
+        self.keyed = keyed
+
+    def with_names(self, names, untraced: frozenset[int]) -> TracedNames:
+        """These names and reads, with what else is known of the function's."""
+        return TracedNames(names, untraced, self.arrays_only, self.containers, self.keyed)
 
 
 def _start(node: ast.AST) -> Position:
@@ -77,7 +102,11 @@ def untraced_reads(
 
     untraced: frozenset[int] = frozenset()
     for _ in range(4):  # each round may free the values that read what the last one freed
-        names = TracedNames(traced, untraced)
+        names = (
+            traced.with_names(traced, untraced)
+            if isinstance(traced, TracedNames)
+            else TracedNames(traced, untraced)
+        )
         traced_at = {
             name: [(at, value is None or value_traced(value, names)) for at, value in found]
             for name, found in bindings.items()

@@ -20,21 +20,31 @@ def bindings_from_tree(tree: ast.AST) -> dict[str, str]:
     )
 
 
-def bindings_from_imports(imports: Iterable[ast.Import | ast.ImportFrom]) -> dict[str, str]:
-    """Local names bound by these import statements, in order (a later import wins)."""
+def bindings_from_imports(
+    imports: Iterable[ast.Import | ast.ImportFrom], rebound: set[str] | None = None
+) -> dict[str, str]:
+    """Local names bound by these import statements, in order (a later import wins); the
+    names a later import binds to another path are added to ``rebound``, when given."""
     bindings: dict[str, str] = {}
     for node in imports:
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    bindings[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".", 1)[0]
-                    bindings[top] = top
+            found = [
+                (alias.asname, alias.name) if alias.asname else (top, top)
+                for alias in node.names
+                for top in [alias.name.split(".", 1)[0]]
+            ]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                if alias.name != "*":
-                    bindings[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            found = [
+                (alias.asname or alias.name, f"{node.module}.{alias.name}")
+                for alias in node.names
+                if alias.name != "*"
+            ]
+        else:
+            continue
+        for name, path in found:
+            if rebound is not None and bindings.get(name, path) != path:
+                rebound.add(name)
+            bindings[name] = path
     return bindings
 
 

@@ -341,7 +341,7 @@ class FunctionInfo:
     @cached_property
     def traced(self) -> set[str]:
         """The names that hold values JAX traces when the function runs as a model."""
-        return _traced_names(self.scope, self)
+        return traced_names(self.scope, self)
 
     def value_above(self, name: ast.Name) -> ast.expr | None:
         """The value last given ``name`` by this function's own statements above where it
@@ -808,7 +808,18 @@ class ModuleAnalysis:
                 return local[id(definition)]
             parent = self.infos[id(definition)].parent
             definition = parent.node if parent is not None else None
+        shifted = self._shifted_imports
+        if shifted and name in shifted:
+            # Imported again further down: the import above the read (a notebook's cells
+            # run in order), else the first.
+            lines, paths = shifted[name]
+            above = bisect_right(lines, getattr(node, "lineno", 0))
+            return paths[above - 1] if above else paths[0]
         return self.bindings.get(name)
+
+    @cached_property
+    def _shifted_imports(self) -> dict[str, tuple[list, list]]:
+        return getattr(self.bindings, "shifted", {})
 
     @cached_property
     def local_bindings(self) -> dict[str, dict[int, str | None]]:
@@ -943,6 +954,11 @@ def is_traced(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool
     if isinstance(node, ast.Compare):
         if all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
             return False
+        if all(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) and (
+            getattr(traced, "arrays_only", False)
+            or all(_keyed(c, traced) for c in node.comparators)
+        ):
+            return False  # a key in a dict or a pytree's: hashed, never a tracer
         if _is_key_test(node):
             return False
     if isinstance(node, ast.BoolOp):
@@ -964,8 +980,11 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
         member = analysis.catalog.lookup(path)
         if member is not None and member.obj is not None and member.obj["kind"] == "primitive":
             return member.obj["name"] in TRACED_PRIMITIVES and not _branching(call)
-    if isinstance(call.func, ast.Name) and call.func.id in STATIC_BUILTINS:
-        return False
+    if type(call.func) is ast.Name:
+        if call.func.id in STATIC_BUILTINS:
+            return False
+        if call.func.id in _KEY_READERS and _of_keys(analysis, call, traced):
+            return False  # ``list(d)``: a dict's keys
     callee = dotted_parts(call.func)
     if callee is not None and callee[-1] in CONCRETE_CHECKS:
         return False
@@ -973,8 +992,28 @@ def _call_is_traced(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) 
         return False  # shapes, and a dict's keys
     if isinstance(call.func, ast.Attribute) and is_traced(analysis, call.func.value, traced):
         return True  # a method of a traced array: ``theta.sum()``
+    if getattr(traced, "arrays_only", False):
+        return False  # not JAX's: what it makes of a tracer is not known to be an array
     arguments = [*call.args, *(k.value for k in call.keywords)]
     return any(is_traced(analysis, a, traced) for a in arguments)
+
+
+def _keyed(node: ast.expr, traced: set[str]) -> bool:
+    """Whether ``node`` names a dict or set the function builds (``TracedNames.keyed``)."""
+    return type(node) is ast.Name and node.id in getattr(traced, "keyed", ())
+
+
+def _of_keys(analysis: ModuleAnalysis, call: ast.Call, traced: set[str]) -> bool:
+    """For a call of one of ``_KEY_READERS`` (``list(d)``, ``sorted(d)``...): whether it reads
+    the keys of a dict (items of a set) the function builds."""
+    return (
+        call.func.id not in analysis.bindings
+        and len(call.args) == 1
+        and _keyed(call.args[0], traced)
+    )
+
+
+_KEY_READERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "iter", "reversed"})
 
 
 def _branching(call: ast.Call) -> bool:
@@ -1024,7 +1063,11 @@ def _bool_op_is_traced(analysis: ModuleAnalysis, node: ast.BoolOp, traced: set[s
             return True
         concrete = _concrete_after(value) if isinstance(node.op, ast.And) else set()
         if concrete & names:
-            names = TracedNames(names - concrete, getattr(names, "untraced", frozenset()))
+            names = (
+                names.with_names(names - concrete, names.untraced)
+                if isinstance(names, TracedNames)
+                else names - concrete
+            )
     return False
 
 
@@ -1034,8 +1077,8 @@ def _iterated_values(
     """The parts of a loop target that receive traced values: nothing for a dict's keys,
     the value of ``for k, v in d.items()``; for ``for a, b in zip(xs, ys)`` the names whose
     own sequence is traced, and for ``for i, x in enumerate(xs)`` never the index."""
-    if not is_traced(analysis, iterable, traced):
-        return []
+    if not is_traced(analysis, iterable, traced) or _keyed(iterable, traced):
+        return []  # (a dict's keys, a set's items: hashed, never tracers)
     if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute):
         if iterable.func.attr == "keys":
             return []
@@ -1097,10 +1140,20 @@ FLOW_NODES = frozenset(
 )
 
 
-def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
-    traced: set[str] = set()
+def traced_names(
+    analysis: ModuleAnalysis,
+    info: FunctionInfo,
+    given: frozenset[str] = frozenset(),
+    arrays_only: bool = False,
+) -> TracedNames:
+    """The names of ``info``'s body that hold traced values, given the names traced from its
+    start (``given``: parameters JAX passes tracers, and traced names of the function around
+    it that its body reads); the other parameters are concrete. ``arrays_only``: see
+    ``TracedNames``."""
     # By exact type: a set lookup per node (ast makes no subclasses).
     flows = [n for n in info.nodes if type(n) in FLOW_NODES]
+    containers, keyed = _container_names(analysis, info, flows)
+    traced = TracedNames(given, frozenset(), arrays_only, containers, keyed)
     # Twice, so values that flow backwards through a loop are seen too. The names only
     # grow, and a value traced with some names is traced with more: the second round looks
     # again only at the flows that gave nothing and have more names to see since.
@@ -1112,10 +1165,59 @@ def _traced_names(analysis: ModuleAnalysis, info: FunctionInfo) -> set[str]:
         seen = waiting.get(id(node))
         if seen is not None and seen < len(traced):
             _flow(analysis, node, traced)
+    concrete = [name for name in info.params if name not in given]
     untraced = untraced_reads(
-        info.nodes, info.params, traced, lambda value, names: is_traced(analysis, value, names)
+        info.nodes, concrete, traced, lambda value, names: is_traced(analysis, value, names)
     )
-    return TracedNames(traced, untraced)
+    return traced.with_names(traced, untraced)
+
+
+# What builds a container of these kinds when called (unless the file binds the name).
+_KEYED_BUILDERS = frozenset({"dict", "set", "frozenset", "defaultdict", "OrderedDict", "Counter"})
+_SEQUENCE_BUILDERS = frozenset({"list", "tuple"})
+
+
+def _container_kind(analysis: ModuleAnalysis, value: ast.expr) -> str | None:
+    """``"keyed"`` for a dict or set the expression builds, ``"sequence"`` for a list or
+    tuple; None for anything else."""
+    kind = type(value)
+    if kind in (ast.Dict, ast.DictComp, ast.Set, ast.SetComp):
+        return "keyed"
+    if kind in (ast.List, ast.ListComp, ast.Tuple):
+        return "sequence"
+    if kind is ast.Call and type(value.func) is ast.Name:
+        name = value.func.id
+        builder = name in _KEYED_BUILDERS or name in _SEQUENCE_BUILDERS
+        if builder and name not in analysis.bindings or name in ("defaultdict", "OrderedDict"):
+            return "keyed" if name in _KEYED_BUILDERS else "sequence"
+    return None
+
+
+def _container_names(
+    analysis: ModuleAnalysis, info: FunctionInfo, flows: list[ast.AST]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The names ``info`` binds only to containers it builds, by plain assignments (no
+    parameter, loop target, unpacking or ``+=``), and those of them that are dicts or sets."""
+    kinds: dict[str, str | None] = {}
+    for node in flows:
+        kind = type(node)
+        if (kind is ast.Assign or kind is ast.AnnAssign) and node.value is not None:
+            targets = node.targets if kind is ast.Assign else [node.target]
+            built = _container_kind(analysis, node.value)
+            for target in targets:
+                if type(target) is ast.Name:
+                    before = kinds.get(target.id, built)
+                    kinds[target.id] = built if before == built else None
+                else:
+                    kinds.update(dict.fromkeys(assigned_names(target)))
+        else:
+            target = node.optional_vars if kind is ast.withitem else node.target
+            if target is not None:
+                kinds.update((n.id, None) for n in ast.walk(target) if type(n) is ast.Name)
+    for name in info.params:
+        kinds[name] = None
+    containers = frozenset(name for name, kind in kinds.items() if kind is not None)
+    return containers, frozenset(name for name in containers if kinds[name] == "keyed")
 
 
 def _flow(analysis: ModuleAnalysis, node: ast.AST, traced: set[str]) -> bool:
@@ -1169,16 +1271,10 @@ class NodeIndex:
         ``module_bindings``); or None where an assignment, a function or a class binds the
         name to something else (``dist = tfp.distributions`` after ``import
         numpyro.distributions as dist``)."""
-        imports = sorted(
-            (
-                n
-                for t in (ast.Import, ast.ImportFrom)
-                for n in self.by_type.get(t, ())
-                if id(n) not in self.owners
-            ),
-            key=_POSITION,
-        )
-        imported = bindings_from_imports(imports)
+        imports = self._module_level_imports
+        rebound: set[str] = set()
+        imported = bindings_from_imports(imports, rebound)
+        self.imports_bind_again = bool(rebound)
         # Each assignment, function and class: the names it binds, and the name chain of a
         # plain alias (``D = dist.constraints``), which ``module_bindings`` may resolve.
         rebinding = []
@@ -1213,6 +1309,30 @@ class NodeIndex:
 
     # Whether ``module_bindings`` may hold an alias to resolve against other chunks.
     module_aliases: bool = field(default=False, init=False, repr=False)
+    # Whether two of its module-level imports bind one name to two paths
+    # (``ModuleBindings.shifted``).
+    imports_bind_again: bool = field(default=False, init=False, repr=False)
+
+    @cached_property
+    def _module_level_imports(self) -> list[ast.Import | ast.ImportFrom]:
+        return sorted(
+            (
+                n
+                for t in (ast.Import, ast.ImportFrom)
+                for n in self.by_type.get(t, ())
+                if id(n) not in self.owners
+            ),
+            key=_POSITION,
+        )
+
+    @cached_property
+    def module_imports(self) -> list[tuple[int, str, str]]:
+        """Each name a module-level import binds: its line, the name and the path."""
+        return [
+            (node.lineno, name, path)
+            for node in self._module_level_imports
+            for name, path in bindings_from_imports([node]).items()
+        ]
 
     def _module_level_definitions(self) -> list[ast.stmt]:
         """The assignments, functions and classes of the module level, in source order: in
@@ -1854,13 +1974,41 @@ def walk_statements(
     return part
 
 
-def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
+class ModuleBindings(dict):
+    """The paths module-level names stand for, the file's last binding of each; and for a
+    name imported again from elsewhere further down (``shifted``: a notebook's later cell
+    with ``import pyro.distributions as dist``), the lines of its imports and their paths,
+    from which ``ModuleAnalysis.binding`` reads the one in force where it is read."""
+
+    def __init__(self, paths: dict[str, str], shifted: dict[str, tuple[list, list]]) -> None:
+        super().__init__(paths)
+        self.shifted = shifted
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.shifted == getattr(other, "shifted", {})
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def module_bindings(indexes: list[NodeIndex]) -> ModuleBindings:
     """The paths that module-level imports, and plain aliases of what they bind, give names
     nothing binds again after them; a function's own imports bind in it alone
     (``ModuleAnalysis.local_bindings``)."""
     bindings: dict[str, str | None] = {}
+    # Whether a name may be imported from two places (seldom): only then are the imports
+    # read one by one for ``ModuleBindings.shifted``.
+    again = False
     for index in indexes:  # in source order: a later statement wins
         found = index.module_bindings
+        again = again or index.imports_bind_again
+        if not again:
+            again = any(
+                bindings[name] != found[name] and type(found[name]) is str
+                for name in found.keys() & bindings.keys()
+            )
         if not index.module_aliases:
             bindings.update(found)
             continue
@@ -1869,7 +2017,26 @@ def module_bindings(indexes: list[NodeIndex]) -> dict[str, str]:
                 head = bindings.get(bound[0])
                 bound = None if head is None else ".".join([head, *bound[1:]])
             bindings[name] = bound
-    return {name: path for name, path in bindings.items() if path is not None}
+    paths = {name: path for name, path in bindings.items() if path is not None}
+    return ModuleBindings(paths, _shifted_imports(indexes, paths) if again else {})
+
+
+def _shifted_imports(indexes: list[NodeIndex], paths: dict[str, str]) -> dict:
+    """``ModuleBindings.shifted``: the names the module's imports bind to two paths or more,
+    where the last is the name's path in the end (no assignment took it over)."""
+    imports = [found for index in indexes for found in index.module_imports]
+    first: dict[str, str] = {}
+    twice = set()
+    for _, name, path in imports:
+        if first.setdefault(name, path) != path:
+            twice.add(name)
+    shifted: dict[str, tuple[list, list]] = {}
+    for line, name, path in imports:
+        if name in twice and name in paths:
+            lines, bound = shifted.setdefault(name, ([], []))
+            lines.append(line)
+            bound.append(path)
+    return {name: found for name, found in shifted.items() if found[1][-1] == paths[name]}
 
 
 def _bound(bindings: dict[str, ModuleBinding], chain: list[str] | None) -> ModuleBinding:

@@ -6,13 +6,14 @@ Flags a JAX PRNG key that feeds two random draws (`jax.random` samplers,
 between, and a draw in a loop or comprehension from a key that the loop never replaces.
 Handing one key to `mcmc.run` and then to a `Predictive` is not flagged: those are
 separate computations, as in numpyro's own docs. Nor is a draw outside a model that is only
-shown (a line of its own, or printed), as when a notebook shows that one key gives the same
-numbers twice: nothing combines it with another. Outside a model, the draws must meet: a
-later statement (or the later draw's own) reads both, through the names they were assigned
-to and those computed from them; a notebook that hands one key to two separate exercises,
-each printed or plotted on its own, is not flagged. So with a loop outside a model: its
-draws are flagged where two iterations' values meet (appended to one list, summed, drawn in
-a comprehension), not where each iteration plots or prints its own.
+shown (a line of its own, or printed, in an f-string's field too), as when a notebook shows
+that one key gives the same numbers twice: nothing combines it with another. Outside a
+model, the draws must meet: a later statement (or the later draw's own) reads both, through
+the names they were assigned to and those computed from them; a notebook that hands one key
+to two separate exercises, each printed or plotted on its own, is not flagged. So with a
+loop outside a model: its draws are flagged where two iterations' values meet (appended to
+one list, summed, drawn in a comprehension), not where each iteration plots or prints its
+own.
 
 ## Why is this bad?
 The same key gives the same random numbers. Nothing fails: the draws are perfectly
@@ -398,7 +399,7 @@ class _Scope:
         value = statement.value
         if isinstance(value, ast.Call) and value is not use.node:
             printed = type(value.func) is ast.Name and value.func.id == "print"
-            return printed and any(argument is use.node for argument in value.args)
+            return printed and any(_shows(argument, use.node) for argument in value.args)
         return value is use.node
 
     def use(self, key: ast.Name, use: Use, loops, in_comprehension: bool) -> None:
@@ -613,3 +614,13 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
             else:
                 scope.assign(names, ())
     yield from scope.reports
+
+
+def _shows(argument: ast.expr, draw: ast.AST) -> bool:
+    """Whether a printed argument is the draw itself, or an f-string showing it alone in one
+    of its fields (``f"sample 1 = {random.normal(key)}"``)."""
+    if argument is draw:
+        return True
+    return type(argument) is ast.JoinedStr and any(
+        type(part) is ast.FormattedValue and part.value is draw for part in argument.values
+    )

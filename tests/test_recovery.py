@@ -6,8 +6,9 @@ typed above a function or a statement, which is read as it was; a block header t
 no body yet leaves the function's other statements.
 
 Not held, and not tested: a string with lines at column 0 in the function being typed in,
-or below it when the typed text is a quote (the typed quote pairs with that string's, as
-Python reads it too). Our tests hold such strings; users' models rarely do."""
+or below it when the typed text is a quote and nothing between is certainly code (the typed
+quote pairs with that string's, as Python reads it too). Our tests hold such strings;
+users' models rarely do."""
 
 from __future__ import annotations
 
@@ -257,3 +258,41 @@ def test_a_quote_typed_in_the_middle_of_a_function_leaves_its_other_statements(p
     passed = "\n".join([*lines[:at], indent + "pass", *lines[at:]])
     assert dumps(statements) == dumps(ast.parse(passed).body)
     assert [region.masked for region in broken] == [((at, indent + "pass"),)]
+
+
+def test_a_quote_typed_above_a_banner_string_at_column_0_leaves_the_code_between():
+    # dsheldon/mechbayes's models/util.py: module-level strings at column 0 as section
+    # banners. A quote typed in a function above paired with the banner's, and the functions
+    # between became its text.
+    source = split_lines(
+        "def first(n):\n"
+        "    a = n * 2\n"
+        "    return a\n"
+        "\n"
+        "def second(k):\n"
+        "    return dist.GammaPoisson(1.0 / k, 1.0)\n"
+        '"""\n'
+        "Observation models\n"
+        '"""\n'
+        "def third():\n"
+        "    return 3\n"
+    )
+    typed = [*source[:2], '    """Draw', *source[2:]]
+    statements, broken = recover(typed, 0, len(typed))
+    assert [type(s).__name__ for s in statements] == ["FunctionDef"] * 2 + ["Expr", "FunctionDef"]
+    assert [ast.unparse(s).splitlines()[0] for s in statements[1:]] == [
+        "def second(k):",
+        "'\\nObservation models\\n'",
+        "def third():",
+    ]
+    assert [(region.start, region.masked) for region in broken] == [(0, ((2, "    pass"),))]
+
+
+def test_a_string_argument_with_code_at_column_0_is_still_read_whole():
+    # Our tests hand programs to functions as strings with code at column 0.
+    source = split_lines(
+        'def test_it():\n    run(\n        """\ndef model():\n    pass\n""",\n    )\nx = (\n'
+    )
+    statements, broken = recover(source, 0, len(source))
+    assert [ast.unparse(s).splitlines()[0] for s in statements] == ["def test_it():"]
+    assert [region.start for region in broken] == [7]

@@ -38,6 +38,11 @@ MAX_MASKED_LINES = 12
 _CODE_START = re.compile(
     r"(?:async\s+def|def|class|import|from|if|for|while|with|try|@)\b|@|if\s+__name__"
 )
+# A line at column 0 that no prose begins with: a definition, an import, a decorator.
+_DEFINITELY_CODE = re.compile(
+    r"(?:async\s+def\s+\w+\s*\(|def\s+\w+\s*\(|class\s+\w+\s*[(:]|import\s+[\w.]+\s*$"
+    r"|import\s+[\w.]+\s+as\s|from\s+[\w.]+\s+import\s|@[\w.]+)"
+)
 _CONTINUATION = re.compile(r"(?:else|elif|except|finally)\b")
 # What a decorator decorates, or another decorator.
 _DECORATED = re.compile(r"(?:async\s+def|def|class)\b|@")
@@ -311,23 +316,43 @@ def _masked_parse(
     return [], nothing
 
 
-def _quote_being_typed(lines: list[str], start: int, end: int) -> int | None:
+def _quote_being_typed(
+    lines: list[str], start: int, end: int, code_only: bool = False
+) -> int | None:
     """The first line from ``start`` to ``end`` whose string statement opens a triple-quoted
     string that goes on over a line indented less than itself: a quote the user is typing,
     paired with the next docstring's, so that the code between reads as its text (a real
-    docstring's lines are indented as its quotes). None when there is none."""
+    docstring's lines are indented as its quotes). ``code_only``: over a line at column 0
+    that is certainly code (``def f(``, ``from x import y``), where a docstring's text at
+    column 0 may read like code (``from the forum...``). None when there is none."""
     quote = None
     opener: int | None = None
     for number in range(start, end):
         line = lines[number]
         swallowed = quote is not None and opener is not None and line.strip()
-        if swallowed and len(indentation(line)) < len(indentation(lines[opener])):
+        if (
+            swallowed
+            and len(indentation(line)) < len(indentation(lines[opener]))
+            and (not code_only or _DEFINITELY_CODE.match(line))
+        ):
             return opener
         opened = _quote_open_after(line, quote)
         if quote is None and opened is not None:
-            opener = number if _TRIPLE_QUOTE_STATEMENT.match(line) else None
+            statement = _TRIPLE_QUOTE_STATEMENT.match(line) and not _continued(lines, number)
+            opener = number if statement else None
         quote = opened
     return None
+
+
+def _continued(lines: list[str], number: int) -> bool:
+    """Whether line ``number`` goes on an expression from the code line above it (an open
+    bracket, a comma, an operator or a backslash there): a string argument, not a
+    statement."""
+    above = next(_code_lines(lines, number - 1, -1, -1), None)
+    return above is not None and lines[above].split("#", 1)[0].rstrip()[-1:] in _CONTINUING
+
+
+_CONTINUING = frozenset("([{,=+-*/%\\|&<>")
 
 
 def _decorators(text: list[str]) -> list[tuple[int, int]]:
@@ -372,10 +397,14 @@ def _first_fit(
     starts = [index + 1]
     merged = MAX_MERGED_SEGMENTS
     closing = _open_string_closing(lines, bounds, index, bounds[limit])
-    if closing is not None and lines[closing].lstrip().startswith("#"):
+    if closing is not None and (
+        lines[closing].lstrip().startswith("#")
+        or _quote_being_typed(lines, bounds[index], closing, code_only=True) is not None
+    ):
         # A quote being typed pairs with the first triple quote below it: one in a comment
-        # (a commented-out line, a pasted traceback) ends no string, and the code between
-        # stays code.
+        # (a commented-out line, a pasted traceback) ends no string, and one of a string at
+        # column 0 further down (a section's banner) would make the functions between its
+        # text; the code between stays code.
         merged = 0
     elif closing is not None:
         # A docstring with lines at column 0: more of them than segments are merged, or one

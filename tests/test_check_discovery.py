@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BAD = "import numpyro.distributions as dist\nprior = dist.Normall(0.0, 1.0)\n"
 
 
@@ -78,6 +80,19 @@ def test_code_for_a_newer_python_is_checked_where_it_parses(tmp_path):
     write(tmp_path / "pyproject.toml", '[project]\nname = "p"\nrequires-python = ">=3.12"\n')
     result = check("model.py", cwd=tmp_path)
     assert [(f["line"], f["code"]) for f in json.loads(result.stdout)] == [(2, "NPR009")]
+
+
+@pytest.mark.parametrize("metadata", ["PKG-INFO", "p-1.0.dist-info/METADATA"])
+def test_a_published_package_declares_its_python_in_its_metadata(tmp_path, metadata):
+    # unite's wheel (survey 7) declares ``Requires-Python: >=3.12`` only in its METADATA: a
+    # 3.12 f-string that reuses its quote is the package's Python, not an error.
+    write(tmp_path / "p" / "model.py", 'import numpyro\nname = "x"\nprint(f"{name + "y"}")\n')
+    assert [f["code"] for f in json.loads(check(".", cwd=tmp_path).stdout)] == ["E999"]
+    write(
+        tmp_path / metadata,
+        "Metadata-Version: 2.1\nName: p\nVersion: 1.0\nRequires-Python: >=3.12\n\nText\n",
+    )
+    assert json.loads(check(".", cwd=tmp_path).stdout) == []
 
 
 def test_a_file_nested_past_the_parser_is_a_finding(tmp_path):

@@ -11,6 +11,7 @@ import re
 import sys
 import tomllib
 from dataclasses import dataclass, replace
+from email.parser import HeaderParser
 from pathlib import Path
 
 from numpyro_lsp.analysis.discovery import python_files
@@ -63,18 +64,35 @@ _LOWEST_PYTHON = re.compile(r"(?:>=|~=|==)\s*(\d+)\.(\d+)")
 
 @functools.cache
 def required_python(folder: Path) -> tuple[int, int] | None:
-    """The lowest Python that ``project.requires-python`` of the nearest pyproject.toml at or
-    above ``folder`` admits."""
+    """The lowest Python that the nearest project metadata at or above ``folder`` admits: a
+    pyproject.toml's ``project.requires-python``, or the ``Requires-Python`` of a package
+    as published (an sdist's PKG-INFO, an unpacked wheel's ``*.dist-info/METADATA``)."""
     for candidate in [folder, *folder.parents]:
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                return None
-            specifier = table.get("project", {}).get("requires-python", "")
-            lowest = [(int(a), int(b)) for a, b in _LOWEST_PYTHON.findall(str(specifier))]
+        specifier = _declared_python(candidate)
+        if specifier is not None:
+            lowest = [(int(a), int(b)) for a, b in _LOWEST_PYTHON.findall(specifier)]
             return max(lowest) if lowest else None
+    return None
+
+
+def _declared_python(folder: Path) -> str | None:
+    """The Python specifier the project metadata in ``folder`` declares ("" for none); None
+    when the folder holds no project metadata."""
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return ""
+        return str(table.get("project", {}).get("requires-python", ""))
+    metadata = [folder / "PKG-INFO", *sorted(folder.glob("*.dist-info/METADATA"))]
+    for path in metadata:
+        if path.is_file():
+            try:
+                headers = HeaderParser().parsestr(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                return ""
+            return headers.get("Requires-Python", "")
     return None
 
 

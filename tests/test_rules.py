@@ -53,6 +53,13 @@ FLAGGED = [
         "|params, losses",
     ),
     (
+        # An ``except`` that lets the AssertionError through.
+        "NPR022",
+        "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\n"
+        "try:\n    x = 2 * h()\nexcept KeyError:\n    pass\n",
+        "2 * |h()",
+    ),
+    (
         "NPR022",
         "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\ndef main():\n"
         "    return 2 * h()\nif __name__ == '__main__':\n    main()\n",
@@ -226,6 +233,13 @@ FLAGGED = [
         "sample(|key)",
     ),
     (
+        # Both draws in one arm of a ``where``: combined.
+        "NPR015",
+        "def main(key, c):\n    a = random.normal(key)\n    b = random.uniform(key)\n"
+        "    return jnp.where(c, a + b, 0.0)\n",
+        "uniform(|key)",
+    ),
+    (
         "NPR015",
         "def draw(key):\n    a = numpyro.sample('a', dist.Normal(0, 1), rng_key=key)\n"
         "    b = numpyro.sample('b', dist.Normal(0, 1), rng_key=key)\n",
@@ -277,6 +291,51 @@ SILENT = [
         "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\n"
         "with handlers.seed(rng_seed=0):\n    h()\n"
         "def run(h):\n    return h()\nrun(lambda: 1)\n",
+    ),
+    (
+        # jax-snana's two-piece mixture: one key draws both pieces, and ``where`` takes each
+        # element from one of them.
+        "NPR015",
+        "def piecewise(key, lo, hi, w):\n    k1, k2 = random.split(key)\n"
+        "    u = random.uniform(k1)\n    left = random.uniform(k2, minval=lo, maxval=0.0)\n"
+        "    right = random.uniform(k2, minval=0.0, maxval=hi)\n"
+        "    return jnp.where(u < w, left, right)\n",
+    ),
+    (
+        # mrazomej/scribe: a likelihood object's ``sample`` method observes ``counts``.
+        "NPR020",
+        "class Likelihood:\n    def sample(self, params, counts=None):\n"
+        "        numpyro.sample('counts', dist.Poisson(params['mu']), obs=counts)\n"
+        "like = Likelihood()\n"
+        "def m():\n    mu = numpyro.sample('mu', dist.LogNormal(0.0, 1.0))\n"
+        "    like.sample({'mu': mu}, counts=None)\n"
+        "tr = handlers.trace(handlers.seed(m, 0)).get_trace()\nprint(tr['counts'])\n",
+    ),
+    (
+        # The same with the likelihood class imported: a dict handed first is no key.
+        "NPR020",
+        "from scribe import TwoStateLikelihood\nlike = TwoStateLikelihood()\n"
+        "def m():\n    mu = numpyro.sample('mu', dist.LogNormal(0.0, 1.0))\n"
+        "    like.sample({'mu': mu}, counts=None)\n"
+        "tr = handlers.trace(handlers.seed(m, 0)).get_trace()\nprint(tr['counts'])\n",
+    ),
+    (
+        # The BMCP book shows that calling a model directly fails, and catches the error.
+        "NPR022",
+        "def m():\n    return numpyro.sample('a', dist.Normal(0, 1))\n"
+        "try:\n    m()\nexcept:\n    pass\n"
+        "try:\n    m()\nexcept (ValueError, AssertionError) as error:\n    print(error)\n",
+    ),
+    (
+        # The BMCP book simulates a model with Predictive and scores the draws with
+        # log_density: nothing samples it.
+        "NPR012",
+        "from numpyro.infer.util import log_density\n"
+        "def m():\n    x = numpyro.sample('x', dist.Normal(1.0, 2.0))\n"
+        "    z = numpyro.sample('z', dist.HalfNormal(1.0))\n"
+        "    numpyro.sample('y', dist.Normal(x, z))\n"
+        "draws = Predictive(m, num_samples=1)(random.PRNGKey(0))\n"
+        "lp = log_density(m, (), {}, {k: v[0] for k, v in draws.items()})\n",
     ),
     ("NPR001", 'x = numpyro.sample("x", dist.Normal(0, 1), rng_key=random.PRNGKey(1))\n'),
     (

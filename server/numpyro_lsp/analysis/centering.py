@@ -118,13 +118,32 @@ def predicts_only(site: Site, model: FunctionInfo) -> bool:
 
 
 def predicted_only(model: FunctionInfo, uses: list[ModelUse], analysis: ModuleAnalysis) -> bool:
-    """A model only ever handed to ``Predictive`` and named nowhere else (hublun's
-    ``new_school``, drawn forward from another model's posterior): no inference samples it,
-    so it has no geometry to fix."""
+    """A model only ever handed to ``Predictive`` (hublun's ``new_school``, drawn forward
+    from another model's posterior), and otherwise named only where its density is evaluated
+    at given values (the BMCP book scores its simulated draws with ``log_density``): no
+    inference samples it, so it has no geometry to fix."""
     if not uses or any(use.chain != [PREDICTIVE] or use.wrapped for use in uses):
         return False
     reads = sum(1 for node in analysis.nodes(ast.Name) if node.id == model.name)
-    return reads == len(uses)
+    if reads == len(uses):
+        return True
+    evaluated = sum(
+        1
+        for call in analysis.nodes(ast.Call)
+        if call.args
+        and type(call.args[0]) is ast.Name
+        and call.args[0].id == model.name
+        and analysis.resolve(call.func) in EVALUATORS
+    )
+    return reads == len(uses) + evaluated
+
+
+# What evaluates a model's density at values it is given, sampling nothing.
+EVALUATORS = frozenset(
+    f"numpyro.infer.{module}{name}"
+    for module in ("", "util.")
+    for name in ("log_density", "log_likelihood", "potential_energy")
+)
 
 
 def latent_dependencies(model: FunctionInfo) -> dict[str, set[str]]:

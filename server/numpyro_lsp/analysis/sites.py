@@ -389,7 +389,7 @@ def _helpers(model: ModelDefinition) -> tuple[list[ModelDefinition], bool]:
         if _known(analysis, dotted):
             continue
         path = analysis.resolve(call.func)
-        complete = _adds_no_sites(path) if path is not None else _plain_method(call)
+        complete = _adds_no_sites(path) if path is not None else _plain_method(analysis, call)
     return helpers, complete
 
 
@@ -413,13 +413,26 @@ _PLAIN_METHODS = frozenset(
 )
 
 
-def _plain_method(call: ast.Call) -> bool:
+# What a call's first argument cannot be when it is a PRNG key.
+_NO_KEY = frozenset(
+    {ast.Dict, ast.DictComp, ast.List, ast.ListComp, ast.Set, ast.SetComp, ast.Constant}
+)
+
+
+def _plain_method(analysis: ModuleAnalysis, call: ast.Call) -> bool:
     """Whether a call of a method of a value the file holds adds no site: a method of an
     array, a distribution or a container, or a distribution's draw with a key
-    (``d.sample(key, (3,))``), which, unlike a ``sample`` with no key, is not a site."""
+    (``d.sample(key, (3,))``), which, unlike a ``sample`` with no key, is not a site; never
+    one of the names of the file's own functions that make sites, nor a ``sample`` given a
+    dict first (scribe's likelihood objects, whose ``sample(params, counts=...)`` observes
+    the counts)."""
     method = call.func.attr  # type: ignore[attr-defined]  # an attribute call
+    if any(info.sites for info in analysis.functions_by_name.get(method, ())):
+        return False
     if method in ("sample", "rsample", "sample_with_intermediates"):
-        return bool(call.args) or any(k.arg in ("key", "rng_key") for k in call.keywords)
+        if call.args:  # a key first, which no dict or list built there can be
+            return type(call.args[0]) not in _NO_KEY
+        return any(k.arg in ("key", "rng_key") for k in call.keywords)
     return method in _PLAIN_METHODS
 
 

@@ -7,7 +7,8 @@ latent site, and that no `reparam` handler covers yet. A site that `condition` o
 (`with handlers.condition(data={"obs": y}):` around it, or `condition(model, data={"obs":
 y})` where the model is used) is data, not a latent; one drawn only where the data is None
 (`if y is None:` beside `obs=y`) is a prediction, which inference never samples, and so is
-every site of a model the file only hands to `Predictive`. The smoke test names the same
+every site of a model the file only hands to `Predictive` (and to `log_density`, which
+evaluates it at given values). The smoke test names the same
 sites when NUTS diverges (one definition: `analysis/centering.py`).
 
 ## Why is this bad?

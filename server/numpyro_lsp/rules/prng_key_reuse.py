@@ -9,8 +9,9 @@ separate computations, as in numpyro's own docs. Nor is a draw outside a model t
 shown (a line of its own, or printed, in an f-string's field too), as when a notebook shows
 that one key gives the same numbers twice: nothing combines it with another. Outside a
 model, the draws must meet: a later statement (or the later draw's own) reads both, through
-the names they were assigned to and those computed from them; a notebook that hands one key
-to two separate exercises, each printed or plotted on its own, is not flagged. So with a
+the names they were assigned to and those computed from them (not as the two arms of one
+`jnp.where`, which takes each element from one of them); a notebook that hands one key to
+two separate exercises, each printed or plotted on its own, is not flagged. So with a
 loop outside a model: its draws are flagged where two iterations' values meet (appended to
 one list, summed, drawn in a comprehension), not where each iteration plots or prints its
 own.
@@ -509,15 +510,45 @@ def values_meet(
     second: set[str] = set()
     for statement, gives_first, gives_second, second_draw in steps:
         reads = own_reads(statement)
-        if reads & first and (reads & second or second_draw):
-            return True
         # A module's function called (``az.plot_density(growth)``) changes no value.
         assigned = set(changed_names(statement)).difference(imported)
+        if reads & first and reads & second and _alternatives(statement, first, second):
+            # ``jnp.where(c, left, right)``: each element is one draw's, never both.
+            first, second = first - assigned, second - assigned
+            continue
+        if reads & first and (reads & second or second_draw):
+            return True
         from_first, from_second = bool(reads & first), bool(reads & second)
         first = (first | assigned) if from_first else first - assigned
         second = (second | assigned) if from_second else second - assigned
         first |= gives_first
         second |= gives_second
+    return False
+
+
+def _alternatives(statement: ast.stmt, first: set[str], second: set[str]) -> bool:
+    """Whether a statement reads the two values only as the two arms of one ``where``
+    (``jnp.where(u < w, left, right)``, ``lax.select``), which takes each element from
+    one of them (jax-snana's two-piece mixture, drawn from one key)."""
+    reads = [
+        n for n in ast.walk(statement) if type(n) is ast.Name and (n.id in first or n.id in second)
+    ]
+    for call in ast.walk(statement):
+        if type(call) is not ast.Call or len(call.args) != 3 or call.keywords:
+            continue
+        callee = call.func
+        if (callee.id if type(callee) is ast.Name else getattr(callee, "attr", None)) not in (
+            "where",
+            "select",
+        ):
+            continue
+        arms = [{id(n) for n in ast.walk(arm)} for arm in call.args[1:]]
+        sides = [
+            {n.id in first for n in reads if id(n) in arm} for arm in arms
+        ]  # which value each arm reads
+        inside = all(any(id(n) in arm for arm in arms) for n in reads)
+        if inside and sorted(map(sorted, sides)) == [[False], [True]]:
+            return True
     return False
 
 

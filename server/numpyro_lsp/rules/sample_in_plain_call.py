@@ -4,7 +4,8 @@
 Flags a call, from plain module-level code (or a function that code calls), of a model or
 helper that runs `numpyro.sample` with no handler or inference around it: no
 `handlers.seed`, no `Predictive`, no MCMC or SVI. Helpers are followed through calls in the
-file and, in the editor, through imports of workspace files.
+file and, in the editor, through imports of workspace files. A call in a `try` whose
+`except` catches the AssertionError is a failure shown on purpose (a book's demo).
 
 ## Why is this bad?
 Outside inference nothing provides a PRNG key, so the first latent `numpyro.sample` stops
@@ -47,6 +48,7 @@ notebooks.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.call_graph import Call, CallGraph, ReachedSite
@@ -72,9 +74,14 @@ def needs_key(reached: ReachedSite) -> bool:
 def check(analysis: ModuleAnalysis) -> Iterator[Report]:
     reported: set[int] = set()
     graph = CallGraph()
+    caught: set[int] | None = None
     for root in graph.calls_from(analysis, None):
         if root.handlers or root.callee.function.decorators:
             continue
+        if caught is None:
+            caught = _caught_nodes(analysis)
+        if id(root.node) in caught:
+            continue  # ``try: model() except: pass``: the failure shown, on purpose
         for reached in graph.reached_sites(root.callee, unhandled=True):
             if not needs_key(reached):
                 continue
@@ -91,3 +98,29 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
                 related=(See(reached.site.call, "the sample site"),),
             )
             break
+
+
+# What catches the AssertionError: a bare ``except:`` or one of these.
+_CATCHING = frozenset({"AssertionError", "Exception", "BaseException"})
+
+
+def _caught_nodes(analysis: ModuleAnalysis) -> set[int]:
+    """The ids of the nodes in the body of a module-level ``try`` that catches an
+    AssertionError."""
+    found: set[int] = set()
+    for kind in (ast.Try, ast.TryStar):
+        for node in analysis.nodes(kind):
+            if analysis.owner_nodes.get(id(node)) is None and any(
+                _catches(handler.type) for handler in node.handlers
+            ):
+                found.update(id(n) for statement in node.body for n in ast.walk(statement))
+    return found
+
+
+def _catches(caught: ast.expr | None) -> bool:
+    if caught is None:
+        return True
+    names = caught.elts if type(caught) is ast.Tuple else [caught]
+    return any(
+        (n.id if type(n) is ast.Name else getattr(n, "attr", None)) in _CATCHING for n in names
+    )

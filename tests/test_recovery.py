@@ -208,9 +208,16 @@ def test_files_with_docstrings_at_column_0_and_files_typed_in_are_among_those_re
     assert len(TYPED_IN) >= 10
 
 
+def read_with_a_quote_typed_on_line_3(text: str) -> tuple[list[ast.stmt], list]:
+    """``recover`` of ``text`` with ``\"\"\"Draw`` typed in its first function's body."""
+    source = split_lines(text)
+    typed = [*source[:2], '    """Draw', *source[2:]]
+    return recover(typed, 0, len(typed))
+
+
 def test_a_quote_typed_above_a_triple_quote_in_a_comment_leaves_the_code_between():
     # A traceback pasted in comments (a notebook's): its quote is no string's end.
-    source = split_lines(
+    statements, broken = read_with_a_quote_typed_on_line_3(
         "def model(y):\n"
         "    mu = 1\n"
         "\n"
@@ -220,8 +227,6 @@ def test_a_quote_typed_above_a_triple_quote_in_a_comment_leaves_the_code_between
         '#      51     """\n'
         "summary = mcmc.get_samples()\n"
     )
-    typed = [*source[:2], '    """Draw', *source[2:]]
-    statements, broken = recover(typed, 0, len(typed))
     assert [ast.unparse(s) for s in statements[1:]] == [
         "mcmc = MCMC(NUTS(model))",
         "mcmc.run(key)",
@@ -264,7 +269,7 @@ def test_a_quote_typed_above_a_banner_string_at_column_0_leaves_the_code_between
     # dsheldon/mechbayes's models/util.py: module-level strings at column 0 as section
     # banners. A quote typed in a function above paired with the banner's, and the functions
     # between became its text.
-    source = split_lines(
+    statements, broken = read_with_a_quote_typed_on_line_3(
         "def first(n):\n"
         "    a = n * 2\n"
         "    return a\n"
@@ -277,8 +282,6 @@ def test_a_quote_typed_above_a_banner_string_at_column_0_leaves_the_code_between
         "def third():\n"
         "    return 3\n"
     )
-    typed = [*source[:2], '    """Draw', *source[2:]]
-    statements, broken = recover(typed, 0, len(typed))
     assert [type(s).__name__ for s in statements] == ["FunctionDef"] * 2 + ["Expr", "FunctionDef"]
     assert [ast.unparse(s).splitlines()[0] for s in statements[1:]] == [
         "def second(k):",

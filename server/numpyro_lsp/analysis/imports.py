@@ -28,23 +28,19 @@ def bindings_from_imports(
     bindings: dict[str, str] = {}
     for node in imports:
         if isinstance(node, ast.Import):
-            found = [
-                (alias.asname, alias.name) if alias.asname else (top, top)
-                for alias in node.names
-                for top in [alias.name.split(".", 1)[0]]
-            ]
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".", 1)[0]
+                path = alias.name if alias.asname else name
+                if rebound is not None and bindings.get(name, path) != path:
+                    rebound.add(name)
+                bindings[name] = path
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found = [
-                (alias.asname or alias.name, f"{node.module}.{alias.name}")
-                for alias in node.names
-                if alias.name != "*"
-            ]
-        else:
-            continue
-        for name, path in found:
-            if rebound is not None and bindings.get(name, path) != path:
-                rebound.add(name)
-            bindings[name] = path
+            for alias in node.names:
+                if alias.name != "*":
+                    name, path = alias.asname or alias.name, f"{node.module}.{alias.name}"
+                    if rebound is not None and bindings.get(name, path) != path:
+                        rebound.add(name)
+                    bindings[name] = path
     return bindings
 
 

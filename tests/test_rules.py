@@ -233,6 +233,14 @@ FLAGGED = [
         "sample(|key)",
     ),
     (
+        # Two draws handed to one plot are shown together (a scatter shows their
+        # correlation).
+        "NPR015",
+        "import matplotlib.pyplot as plt\nkey = random.PRNGKey(3)\n"
+        "plt.scatter(random.normal(key, (9,)), random.uniform(key, (9,)))\n",
+        "uniform(|key",
+    ),
+    (
         # Both draws in one arm of a ``where``: combined.
         "NPR015",
         "def main(key, c):\n    a = random.normal(key)\n    b = random.uniform(key)\n"
@@ -291,6 +299,47 @@ SILENT = [
         "def h():\n    return numpyro.sample('a', dist.Normal(0, 1))\n"
         "with handlers.seed(rng_seed=0):\n    h()\n"
         "def run(h):\n    return h()\nrun(lambda: 1)\n",
+    ),
+    (
+        # Survey 8's plotting notebooks: a draw handed straight to a plot, and a panel drawn
+        # into on each iteration, never combine with another draw.
+        "NPR015",
+        "import matplotlib.pyplot as plt\nkey = random.PRNGKey(3)\n"
+        "plt.hist(dist.Normal(3.0, 0.5).sample(key, (100,)))\n"
+        "plt.hist(dist.Normal(2.0, 1.0).sample(key, (100,)))\n"
+        "fig, axs = plt.subplots(3)\nfor ax in axs:\n"
+        "    m = dist.Normal(0, 1).sample(key, (100,))\n    ax.hist(m)\n",
+    ),
+    (
+        # ml-multilvl-models: NUTS runs ``reparam(self.model, config=self.reparam_dict())``,
+        # a config the file does not write out.
+        "NPR012",
+        "from numpyro.handlers import reparam\nclass Multilevel:\n"
+        "    def config(self):\n        return {'eff': LocScaleReparam(0)}\n"
+        "    def model(self, n):\n        mu = numpyro.sample('mu', dist.Normal(0, 1))\n"
+        "        s = numpyro.sample('s', dist.HalfNormal(1))\n"
+        "        numpyro.sample('eff', dist.Normal(mu, s))\n"
+        "    def fit(self):\n        m = reparam(self.model, config=self.config())\n"
+        "        MCMC(NUTS(m), num_warmup=1, num_samples=1).run(random.PRNGKey(0), 3)\n",
+    ),
+    (
+        # aibandits: the second draw reads only the first's shape; smi_experiments: a driver
+        # that opens its own seed block and loops on plain floats is run by no inference.
+        "NPR015",
+        "def switching(key, a, b):\n    t1 = random.beta(key, a, b)\n"
+        "    t2 = random.beta(key, 1.0, 1.0, shape=t1.shape)\n"
+        "    return jnp.where(a > 0.5, t1, t2)\n",
+    ),
+    (
+        "NPR005",
+        "def run(seed_value):\n    with handlers.seed(rng_seed=seed_value):\n"
+        "        score = float(numpyro.prng_key()[0])\n        while score <= 0.5:\n"
+        "            score = float(numpyro.prng_key()[0])\n    return score\n",
+    ),
+    (
+        # Reading JAX's version starts no backend (vbm_jax).
+        "NPR016",
+        "import jax\nassert int(jax.__version__.split('.')[1]) >= 4\nnumpyro.set_platform('cpu')\n",
     ),
     (
         # jax-snana's two-piece mixture: one key draws both pieces, and ``where`` takes each
@@ -513,6 +562,22 @@ def test_related_locations_point_at_the_first_site():
     (finding,) = findings
     first = position(source, "'a', dist.Normal(0, 1)")
     assert (finding.related[0].span.line, finding.related[0].span.column) == first
+
+
+def test_a_reused_key_names_the_draw_it_meets():
+    # Survey 8 (Bias_Correction): a loop's draws, each plotted on its own, then two draws
+    # combined; the message named the loop's draw, long before.
+    body = (
+        "import matplotlib.pyplot as plt\nkey = random.PRNGKey(1)\n"
+        "for ax in plt.subplots(3)[1]:\n    ax.hist(dist.Normal(0, 1).sample(key, (9,)))\n"
+        "m = dist.Normal(0, 1).sample(key, (9,))\nv = dist.Normal(0, 0.1).sample(key, (9,))\n"
+        "total = m + v\n"
+    )
+    source, findings = run(body, "NPR015")
+    (finding,) = findings
+    line, _ = position(source, "m = dist")
+    assert f"on line {line}:" in finding.message
+    assert finding.related[0].span.line == line
 
 
 def test_vague_prior_is_off_by_default():

@@ -62,9 +62,12 @@ def configured_sites(handler_calls: list[ast.Call], catalog: Catalog) -> set[str
     return covered
 
 
-def reparam_calls(site: Site, uses: list[ModelUse], analysis: ModuleAnalysis) -> list[ast.Call]:
+def reparam_calls(
+    site: Site, uses: list[ModelUse], analysis: ModuleAnalysis, model: FunctionInfo
+) -> list[ast.Call]:
     """The ``reparam`` calls around a site (its ``with`` blocks and decorators) and around
-    the model where it is used (``reparam(model, config)`` handed to MCMC)."""
+    the model where it is used (``reparam(model, config)`` handed to MCMC), or around the
+    method of an object that the model is (``reparam(self.model, config=...)``)."""
     calls = [h.call for h in site.handlers if h.path == REPARAM]
     for use in uses:
         for node in ast.walk(use.call):
@@ -72,7 +75,30 @@ def reparam_calls(site: Site, uses: list[ModelUse], analysis: ModuleAnalysis) ->
                 obj = analysis.catalog_object(node.func)
                 if obj is not None and obj["path"] == REPARAM:
                     calls.append(node)
-    return calls
+    return calls + _method_reparams(model, analysis)
+
+
+def _method_reparams(model: FunctionInfo, analysis: ModuleAnalysis) -> list[ast.Call]:
+    """The ``reparam`` calls handed ``self.<the model's name>``, for a model that is a
+    method (its first parameter ``self``)."""
+    if model.params[:1] != ("self",):
+        return []
+    found = []
+    for call in analysis.nodes(ast.Call):
+        callee = call.func
+        if (callee.id if type(callee) is ast.Name else getattr(callee, "attr", None)) != "reparam":
+            continue
+        handed = call.args[0] if call.args else None
+        if (
+            type(handed) is ast.Attribute
+            and handed.attr == model.name
+            and type(handed.value) is ast.Name
+            and handed.value.id == "self"
+        ):
+            obj = analysis.catalog_object(callee)
+            if obj is not None and obj["path"] == REPARAM:
+                found.append(call)
+    return found
 
 
 def conditioned(site: Site, uses: list[ModelUse], catalog: Catalog) -> bool:
@@ -215,7 +241,8 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
             scale_parents = parents_of(site, "scale", depends, model)
             if not scale_parents:
                 continue
-            covered = configured_sites(reparam_calls(site, uses, analysis), analysis.catalog)
+            calls = reparam_calls(site, uses, analysis, model)
+            covered = configured_sites(calls, analysis.catalog)
             if covered is None or site.name in covered:
                 continue
             if conditioned(site, uses, analysis.catalog) or predicts_only(site, model):

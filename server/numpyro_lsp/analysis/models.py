@@ -762,10 +762,21 @@ class ModuleAnalysis:
     def runs_eagerly(self, model: FunctionInfo) -> bool:
         """Whether the file only ever runs the model eagerly, under ``seed``/``trace``
         handlers (as tests do) or by ``svi.init``, never under inference or a kernel: its
-        values are concrete. A model handed to nothing here (a library's) may be traced."""
+        values are concrete. A model handed to nothing here (a library's) may be traced,
+        unless it opens a ``seed`` or ``trace`` block itself: a driver that draws keys with
+        ``numpyro.prng_key()``, not a model an inference would run."""
         objects = self.catalog.objects
         uses = self.uses_of(model)
-        return bool(uses) and all(
+        if not uses:
+            return any(
+                (obj := self.catalog_object(item.context_expr.func)) is not None
+                and obj["path"] in EAGER_HANDLERS
+                for node in model.nodes
+                if type(node) is ast.With
+                for item in node.items
+                if type(item.context_expr) is ast.Call
+            )
+        return all(
             use.initialized_only
             or EAGER_HANDLERS & set(use.chain)
             and all(objects.get(path, {}).get("kind") == "handler" for path in use.chain)

@@ -3,13 +3,15 @@
 ## What it does
 Points out a latent site of a loc-scale family (Normal, StudentT, Cauchy, Laplace...: the
 families `LocScaleReparam` supports, read from numpyro) whose `scale` depends on another
-latent site, and that no `reparam` handler covers yet. A site that `condition` observes
-(`with handlers.condition(data={"obs": y}):` around it, or `condition(model, data={"obs":
-y})` where the model is used) is data, not a latent; one drawn only where the data is None
-(`if y is None:` beside `obs=y`) is a prediction, which inference never samples, and so is
-every site of a model the file only hands to `Predictive` (and to `log_density`, which
-evaluates it at given values). The smoke test names the same
-sites when NUTS diverges (one definition: `analysis/centering.py`).
+latent site, and that no `reparam` handler covers yet (around the site, or around the model
+where it is used: `reparam(model, config=...)`, `reparam(self.model, config=...)` for a
+model that is a method; a config not written out may cover any). A site that `condition`
+observes (`with handlers.condition(data={"obs": y}):` around it, or `condition(model,
+data={"obs": y})` where the model is used) is data, not a latent; one drawn only where the
+data is None (`if y is None:` beside `obs=y`) is a prediction, which inference never
+samples, and so is every site of a model the file only hands to `Predictive` (and to
+`log_density`, which evaluates it at given values). The smoke test names the same sites when
+NUTS diverges (one definition: `analysis/centering.py`).
 
 ## Why is this bad?
 A centered hierarchy makes a funnel between the group scale and the group effects that NUTS

@@ -4,8 +4,8 @@
 Flags `numpyro.set_host_device_count` or `numpyro.set_platform` called after the file has
 already used JAX (a `jnp`/`jax` call, or anything numpyro computes with it). Imports,
 `jax.config.update`, `jax.jit`/`vmap`/`grad`/`jacfwd` wrapping a function, `jax.make_jaxpr`
-and `jax.eval_shape`, pytree utilities, `jnp.set_printoptions` and code in functions or
-lambdas start no backend and do not count.
+and `jax.eval_shape`, pytree utilities, `jnp.set_printoptions`, `jax.__version__` and code in
+functions or lambdas start no backend and do not count.
 `set_host_device_count(1)` asks for what JAX has anyway and is never flagged, nor is a setup
 repeated as it was first made in time (a notebook cell that runs the setup cell again).
 
@@ -61,6 +61,8 @@ NO_BACKEND |= {"jax.jacfwd", "jax.jacrev", "jax.jacobian", "jax.hessian", "jax.m
 NO_BACKEND |= {"jax.eval_shape", "jax.ShapeDtypeStruct", "jax.custom_batching"}
 NO_BACKEND |= {"jax.sharding.PartitionSpec", "jax.ensure_compile_time_eval"}
 NO_BACKEND |= {"jax.numpy.set_printoptions", "jax.numpy.printoptions", "jax.numpy.get_printoptions"}
+# The version, read as text (``jax.__version__.split(".")``).
+NO_BACKEND |= {"jax.__version__", "jax.__version_info__", "jax.version"}
 
 
 def starts_backend(path: str) -> bool:

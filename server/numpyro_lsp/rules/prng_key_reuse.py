@@ -6,7 +6,8 @@ Flags a JAX PRNG key that feeds two random draws (`jax.random` samplers,
 between, and a draw in a loop or comprehension from a key that the loop never replaces.
 Handing one key to `mcmc.run` and then to a `Predictive` is not flagged: those are
 separate computations, as in numpyro's own docs. Nor is a draw outside a model that is only
-shown (a line of its own, or printed, in an f-string's field too), as when a notebook shows
+shown (a line of its own, printed, in an f-string's field too, or handed alone to a call
+whose result is thrown away, such as `plt.hist(d.sample(key))`), as when a notebook shows
 that one key gives the same numbers twice: nothing combines it with another. Outside a
 model, the draws must meet: a later statement (or the later draw's own) reads both, through
 the names they were assigned to and those computed from them (not as the two arms of one
@@ -63,7 +64,11 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from numpyro_lsp.analysis.models import assigned_names, exclusive_branches
+from numpyro_lsp.analysis.models import (
+    STATIC_ATTRIBUTES,
+    assigned_names,
+    exclusive_branches,
+)
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR015"
@@ -337,6 +342,8 @@ class _Scope:
             return True
         if any(u.statement is later.statement for u in earlier):
             return is_comparison(later.statement)
+        if self.plotted(later) or all(self.plotted(u) for u in earlier):
+            return True
         if self._compared is None:
             self._compared = compared_names(self.body)
         if any(
@@ -376,6 +383,8 @@ class _Scope:
         notebook that draws with one key in each iteration of a loop over sizes and plots
         each on its own does not. A value not assigned to a name cannot be followed: it
         may."""
+        if self.shown(use) or self.plotted(use):
+            return False  # each iteration's draw only shown (``ax.hist(d.sample(key))``)
         body = [each for statement in loop.body for each in walked(statement)]
         if not use.targets or not any(statement is use.statement for statement in body):
             return True
@@ -384,6 +393,9 @@ class _Scope:
         steps = [
             (statement, use.targets if drawn else none, none, False) for statement, drawn in own
         ]
+        # The next iteration binds the loop's target again (``for ax in axs``: a panel
+        # drawn into holds the last iteration's values no longer).
+        steps.append((loop, none, none, False))
         steps += [
             (statement, none, use.targets if drawn else none, drawn) for statement, drawn in own
         ]
@@ -402,6 +414,18 @@ class _Scope:
             printed = type(value.func) is ast.Name and value.func.id == "print"
             return printed and any(_shows(argument, use.node) for argument in value.args)
         return value is use.node
+
+    def plotted(self, use: Use) -> bool:
+        """Whether a draw outside a model is handed straight to a call whose result is thrown
+        away (``plt.hist(d.sample(key))``): shown, never combined with another draw, unless
+        the same call takes another (``plt.scatter(a, b)`` shows them together)."""
+        statement = use.statement
+        if not isinstance(statement, ast.Expr) or self.analysis.in_model(use.node) is not None:
+            return False
+        call = statement.value
+        return isinstance(call, ast.Call) and any(
+            argument is use.node for argument in [*call.args, *(k.value for k in call.keywords)]
+        )
 
     def use(self, key: ast.Name, use: Use, loops, in_comprehension: bool) -> None:
         earlier = [
@@ -425,13 +449,15 @@ class _Scope:
             )
         )
         if earlier:
+            # The draw it meets, the nearest above (not a loop's, long before, it does not).
+            met = [u for u in earlier if not self.apart([u], use)] or earlier
             self.reports.append(
                 Report(
                     key,
                     f"`{key.id}` already drew random numbers on line {{0}}: split it "
                     f"(`key_a, key_b = random.split({key.id})`) or the draws are correlated",
-                    related=(See(earlier[0].node, "first drawn here"),),
-                    numbered=(earlier[0].node,),
+                    related=(See(met[-1].node, "drawn here"),),
+                    numbered=(met[-1].node,),
                 )
             )
         elif repeated:
@@ -574,11 +600,17 @@ def own_reads(statement: ast.stmt) -> set[str]:
         nodes = [item.context_expr for item in statement.items]
     else:
         nodes = [statement]
+    walked_nodes = [n for node in nodes for n in ast.walk(node)]
+    # A value's shape is no part of its value (``shape=theta1.shape`` draws anew).
+    shapes_only = {
+        id(n.value)
+        for n in walked_nodes
+        if type(n) is ast.Attribute and n.attr in STATIC_ATTRIBUTES and type(n.value) is ast.Name
+    }
     return {
         n.id
-        for node in nodes
-        for n in ast.walk(node)
-        if type(n) is ast.Name and type(n.ctx) is ast.Load
+        for n in walked_nodes
+        if type(n) is ast.Name and type(n.ctx) is ast.Load and id(n) not in shapes_only
     }
 
 

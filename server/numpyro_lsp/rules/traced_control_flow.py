@@ -5,7 +5,8 @@ Flags Python control flow on a traced value inside a model: `if`, `while`, `asse
 conditional expression, or `bool()`, `int()`, `float()`, `range()` of a sample site's value or
 of any `jnp`/`lax` result. Code under `if not_jax_tracer(x):` and models that the file
 only runs eagerly (under `handlers.seed` or `handlers.trace`, or by `svi.init` alone, as
-tests do) are not traced. The same in a function handed to `scan` (numpyro's or
+tests do, or a driver that opens its own `seed` block and that no inference runs) are not
+traced. The same in a function handed to `scan` (numpyro's or
 `jax.lax`'s), `fori_loop`, `while_loop`, `cond`, `switch` or `lax.map`, on the parameters
 that receive the carry, the item or the operands (not those a `functools.partial` binds),
 and on the traced values of a model around it: these primitives trace their bodies even

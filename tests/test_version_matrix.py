@@ -154,6 +154,26 @@ def test_check_from_the_command_line_follows_the_version(version, tmp_path, cach
     )
 
 
+def test_an_invalid_literal_is_said_to_raise_where_the_version_raises(version, tmp_path, cache_dir):
+    # Distributions validate their arguments by default from numpyro 0.22 on (bayesmith pins
+    # an older one, whose HalfNormal(-1.0) is built without a word).
+    python = ensure(version)
+    built = subprocess.run(
+        [str(python), "-c", "import numpyro.distributions as d; d.HalfNormal(-1.0)"],
+        capture_output=True,
+        text=True,
+    )
+    raises = built.returncode != 0
+    assert raises == (version == "0.22.0"), built.stderr
+    model = tmp_path / "model.py"
+    model.write_text("import numpyro.distributions as dist\nprior = dist.HalfNormal(-1.0)\n")
+    result = cli(
+        "check", "--python", str(python), "--select", "NPR011", str(model), cache=cache_dir
+    )
+    assert "NPR011" in result.stdout, result.stdout + result.stderr
+    assert ("numpyro raises ValueError\n" in result.stdout) == raises, result.stdout
+
+
 def test_smoke_test_runs_in_the_version(version, cache_dir):
     python = ensure(version)
     result = cli(

@@ -7,9 +7,11 @@ the function gives such a literal once, above the call and nowhere else (`scale 
 call that passes `validate_args=False` asked for no check and gets none.
 
 ## Why is this bad?
-With validation on (numpyro's default) the distribution raises `ValueError` as soon as it is
-built, even inside a model, and the message names the base class ("Normal distribution got
-invalid scale parameter" for `HalfNormal(-1.0)`); with validation off it samples nonsense.
+With validation on (numpyro's default since 0.22) the distribution raises `ValueError` as
+soon as it is built, even inside a model, and the message names the base class ("Normal
+distribution got invalid scale parameter" for `HalfNormal(-1.0)`); with validation off (the
+default of earlier releases, whose catalog gives the message its wording) it samples
+nonsense.
 
 ## Example
 ```python
@@ -109,7 +111,18 @@ def assigned_literal(function: FunctionInfo, name: ast.Name, constraint: dict) -
     return number if len(stores) == 1 else None
 
 
+# The first numpyro that validates a distribution's arguments unless told not to.
+VALIDATING_RELEASE = (0, 22)
+
+
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
+    # Before 0.22 only ``numpyro.enable_validation()`` makes the distribution raise.
+    outcome = (
+        "numpyro raises ValueError"
+        if analysis.catalog.release >= VALIDATING_RELEASE
+        else "its density is undefined there (numpyro raises ValueError from 0.22, or with "
+        "`numpyro.enable_validation()`)"
+    )
     for catalog_call in analysis.catalog_calls:
         obj = catalog_call.obj
         if obj["kind"] != "distribution":
@@ -131,5 +144,5 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
             yield Report(
                 node,
                 f"`{obj['name']}`'s `{name}` must be {constraint['display']} "
-                f"({bounds_text(constraint)}), got {value:g}: numpyro raises ValueError",
+                f"({bounds_text(constraint)}), got {value:g}: {outcome}",
             )

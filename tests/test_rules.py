@@ -401,6 +401,20 @@ SILENT = [
     ("NPR003", "data = np.random.normal(size=10)\n"),
     ("NPR004", "import torch\ndata = torch.tensor([1.0]).numpy()\n"),
     (
+        # A course's notebook: scipy's frozen distribution under the name, and numpyro's
+        # imported under it further down.
+        "NPR009",
+        "from scipy.stats import binom\ndist = binom(10, 0.5)\nm = dist.mean()\n"
+        "s = dist.support()\nimport numpyro.distributions as dist\nprior = dist.Beta(1, 1)\n",
+    ),
+    (
+        # A loop over each of two draws from one key, each item only plotted.
+        "NPR015",
+        "import matplotlib.pyplot as plt\nkey = random.PRNGKey(0)\nxs = jnp.arange(9.0)\n"
+        "for i in random.choice(key, 9, (3,)):\n    plt.plot(xs[i])\n"
+        "for j in random.choice(key, 9, (5,)):\n    plt.plot(xs[j])\n",
+    ),
+    (
         # Peymankor/MBML_Final_Project: a notebook's NumPyro model, run before a later cell
         # imports Pyro's distributions under the same name.
         "NPR004",

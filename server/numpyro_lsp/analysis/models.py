@@ -819,17 +819,17 @@ class ModuleAnalysis:
                 return local[id(definition)]
             parent = self.infos[id(definition)].parent
             definition = parent.node if parent is not None else None
-        shifted = self._shifted_imports
+        shifted = self._shifted
         if shifted and name in shifted:
-            # Imported again further down: the import above the read (a notebook's cells
-            # run in order), else the first.
+            # Bound again further down: what the statement above the read bound it to (a
+            # notebook's cells run in order), else the first.
             lines, paths = shifted[name]
             above = bisect_right(lines, getattr(node, "lineno", 0))
             return paths[above - 1] if above else paths[0]
         return self.bindings.get(name)
 
     @cached_property
-    def _shifted_imports(self) -> dict[str, tuple[list, list]]:
+    def _shifted(self) -> dict[str, tuple[list, list]]:
         return getattr(self.bindings, "shifted", {})
 
     @cached_property
@@ -1307,7 +1307,12 @@ class NodeIndex:
             rebound = {id(node): (names, chain) for node, names, chain in rebinding}
             for node in sorted([*imports, *(node for node, _, _ in rebinding)], key=_POSITION):
                 if type(node) is ast.Import or type(node) is ast.ImportFrom:
-                    bindings.update(bindings_from_imports([node]))
+                    found = bindings_from_imports([node])
+                    # An import after an assignment of the name (``dist = binom(n, p)``,
+                    # then ``import numpyro.distributions as dist``): read by position.
+                    if any(bindings.get(name, path) != path for name, path in found.items()):
+                        self.imports_bind_again = True
+                    bindings.update(found)
                 else:
                     names, chain = rebound[id(node)]
                     bindings.update(dict.fromkeys(names, _bound(bindings, chain)))
@@ -1320,8 +1325,8 @@ class NodeIndex:
 
     # Whether ``module_bindings`` may hold an alias to resolve against other chunks.
     module_aliases: bool = field(default=False, init=False, repr=False)
-    # Whether two of its module-level imports bind one name to two paths
-    # (``ModuleBindings.shifted``).
+    # Whether a module-level import binds a name that an import or assignment above bound
+    # to something else (``ModuleBindings.shifted``).
     imports_bind_again: bool = field(default=False, init=False, repr=False)
 
     @cached_property
@@ -1337,13 +1342,21 @@ class NodeIndex:
         )
 
     @cached_property
-    def module_imports(self) -> list[tuple[int, str, str]]:
-        """Each name a module-level import binds: its line, the name and the path."""
-        return [
-            (node.lineno, name, path)
+    def module_binds(self) -> list[tuple[tuple[int, int], str, str | None]]:
+        """Each name a module-level statement binds, in source order: where, the name, and
+        the path an import binds it to (None for an assignment, a function or a class; a
+        plain alias ``D = numpyro.distributions`` is left out, resolved elsewhere)."""
+        found: list[tuple[tuple[int, int], str, str | None]] = [
+            (_POSITION(node), name, path)
             for node in self._module_level_imports
             for name, path in bindings_from_imports([node]).items()
         ]
+        for node in self._module_level_definitions():
+            value = getattr(node, "value", None)
+            if type(value) is ast.Name or type(value) is ast.Attribute:
+                continue  # an alias
+            found += [(_POSITION(node), name, None) for name in _names_rebound_by(node)]
+        return sorted(found, key=lambda bound: bound[0])
 
     def _module_level_definitions(self) -> list[ast.stmt]:
         """The assignments, functions and classes of the module level, in source order: in
@@ -1987,9 +2000,10 @@ def walk_statements(
 
 class ModuleBindings(dict):
     """The paths module-level names stand for, the file's last binding of each; and for a
-    name imported again from elsewhere further down (``shifted``: a notebook's later cell
-    with ``import pyro.distributions as dist``), the lines of its imports and their paths,
-    from which ``ModuleAnalysis.binding`` reads the one in force where it is read."""
+    name bound again further down (``shifted``: a notebook's later cell with ``import
+    pyro.distributions as dist``, or an import after ``dist = binom(n, p)``), the lines of
+    its bindings and what each bound (a path, or None), from which
+    ``ModuleAnalysis.binding`` reads the one in force where it is read."""
 
     def __init__(self, paths: dict[str, str], shifted: dict[str, tuple[list, list]]) -> None:
         super().__init__(paths)
@@ -2029,21 +2043,22 @@ def module_bindings(indexes: list[NodeIndex]) -> ModuleBindings:
                 bound = None if head is None else ".".join([head, *bound[1:]])
             bindings[name] = bound
     paths = {name: path for name, path in bindings.items() if path is not None}
-    return ModuleBindings(paths, _shifted_imports(indexes, paths) if again else {})
+    return ModuleBindings(paths, _shifted_bindings(indexes, paths) if again else {})
 
 
-def _shifted_imports(indexes: list[NodeIndex], paths: dict[str, str]) -> dict:
-    """``ModuleBindings.shifted``: the names the module's imports bind to two paths or more,
-    where the last is the name's path in the end (no assignment took it over)."""
-    imports = [found for index in indexes for found in index.module_imports]
-    first: dict[str, str] = {}
+def _shifted_bindings(indexes: list[NodeIndex], paths: dict[str, str]) -> dict:
+    """``ModuleBindings.shifted``: the names the module's statements bind to two things or
+    more (two imports' paths, an assignment and an import), where the last is the name's
+    import in the end."""
+    binds = [found for index in indexes for found in index.module_binds]
+    first: dict[str, str | None] = {}
     twice = set()
-    for _, name, path in imports:
-        if first.setdefault(name, path) != path:
+    for _, name, path in binds:
+        if name in paths and first.setdefault(name, path) != path:
             twice.add(name)
     shifted: dict[str, tuple[list, list]] = {}
-    for line, name, path in imports:
-        if name in twice and name in paths:
+    for (line, _), name, path in binds:
+        if name in twice:
             lines, bound = shifted.setdefault(name, ([], []))
             lines.append(line)
             bound.append(path)

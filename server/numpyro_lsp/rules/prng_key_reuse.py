@@ -314,11 +314,15 @@ class _Scope:
         # Only a comprehension or lambda binds names around a call (models.forking_statements).
         forking = id(statement) in self.analysis.forking_statements
         enclosing = enclosing_bindings(statement) if forking else {}
-        targets = frozenset(
-            name
-            for target in (statement.targets if isinstance(statement, ast.Assign) else [])
-            for name in assigned_names(target)
-        )
+        # The names that take the draw's value: an assignment's, or a loop's over the draw
+        # (``for i in random.choice(key, n, (5,)):``, its items).
+        if isinstance(statement, ast.Assign):
+            holders = statement.targets
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):
+            holders = [statement.target]
+        else:
+            holders = []
+        targets = frozenset(name for target in holders for name in assigned_names(target))
         drawing = [
             (call, key)
             for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset))

@@ -98,14 +98,15 @@ def watched_nodes(analysis: ModuleAnalysis) -> dict[int, list[ast.AST]]:
 
 def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
     watched = watched_nodes(analysis)
-    for model in analysis.models:
+    models = analysis.models
+    for model in models:
         nodes = watched.get(id(model.node))
         if not nodes or analysis.runs_eagerly(model):
             continue
         yield from _reports(analysis, nodes, model.concrete_nodes, model, "under NUTS")
     # Only a function that is no model can be a body handed on (most files have none with
     # a node that could fail).
-    others = watched.keys() - {id(model.node) for model in analysis.models}
+    others = watched.keys() - {id(model.node) for model in models}
     if not others:
         return
     for body in traced_bodies(analysis):

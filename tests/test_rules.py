@@ -162,6 +162,13 @@ FLAGGED = [
         "'a', dist.Normal(0, 2)",
     ),
     (
+        # A test that some other condition may pass on every iteration picks none.
+        "NPR006",
+        "def m(pairs, n):\n    for a, b in pairs:\n        if a == 'x' or n > 2:\n"
+        "            numpyro.sample('loose', dist.Normal(0, 1))\n",
+        "'loose'",
+    ),
+    (
         "NPR007",
         "def m(n):\n    for i in range(n):\n        numpyro.sample(f'x{i}', dist.Normal(0, 1))\n",
         "range(n)",
@@ -413,6 +420,16 @@ SILENT = [
         "import matplotlib.pyplot as plt\nkey = random.PRNGKey(0)\nxs = jnp.arange(9.0)\n"
         "for i in random.choice(key, 9, (3,)):\n    plt.plot(xs[i])\n"
         "for j in random.choice(key, 9, (5,)):\n    plt.plot(xs[j])\n",
+    ),
+    (
+        # UKGovernmentBEIS/hibayes: a site drawn only on the iteration whose pair is the one
+        # the test picks; and one on the first iteration alone.
+        "NPR006",
+        "def m(pairs, n):\n    for a, b in pairs:\n"
+        "        if (a == 'grader' and b == 'LLM') or (a == 'LLM' and b == 'grader'):\n"
+        "            numpyro.sample('grader_LLM', dist.Normal(0, 1))\n"
+        "    for i in range(n):\n        if i == 0:\n"
+        "            numpyro.sample('first', dist.Normal(0, 1))\n",
     ),
     (
         # Peymankor/MBML_Final_Project: a notebook's NumPyro model, run before a later cell

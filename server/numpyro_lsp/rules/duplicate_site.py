@@ -2,7 +2,8 @@
 
 ## What it does
 Flags two sample or deterministic sites of one model with the same name, including a site
-with a constant name inside a Python loop (every iteration reuses the name), and names
+with a constant name inside a Python loop (every iteration reuses the name; not one under
+an `if` that picks iterations by the loop variable's value, `if i == 0:`), and names
 repeated through calls: a helper with hard-coded site names called twice from one model,
 or in a loop, or naming a site like one of the model's own (helpers are followed through
 the file and, in the editor, workspace imports). Sites in branches that cannot both run
@@ -54,7 +55,13 @@ from dataclasses import dataclass
 
 from numpyro_lsp.analysis.call_graph import CallGraph
 from numpyro_lsp.analysis.conditions import contradict
-from numpyro_lsp.analysis.models import FunctionInfo, Site, bind_arguments, exclusive_branches
+from numpyro_lsp.analysis.models import (
+    FunctionInfo,
+    Site,
+    assigned_names,
+    bind_arguments,
+    exclusive_branches,
+)
 from numpyro_lsp.analysis.sites import is_site_string
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
@@ -96,8 +103,10 @@ def check_chunk(analysis: ModuleAnalysis) -> Iterator[Report]:
                     "give each site its own name",
                     related=(See(earlier[0].name_node, "first defined here"),),
                 )
-            elif site.loops and not any(
-                loop in site.loops for s in first.get(name, []) for loop in s.loops
+            elif (
+                site.loops
+                and not any(loop in site.loops for s in first.get(name, []) for loop in s.loops)
+                and not selected_iteration(analysis, site)
             ):
                 yield Report(
                     name_node,
@@ -228,3 +237,40 @@ def check(analysis: ModuleAnalysis) -> Iterator[Report]:
                     f"`{named.through}` adds a site named `{named.name}` on every iteration "
                     "of this loop: use `numpyro.plate`, or names built from the loop index",
                 )
+
+
+def selected_iteration(analysis: ModuleAnalysis, site: Site) -> bool:
+    """Whether the site is drawn only on the iterations whose loop variable equals a
+    constant: under an ``if`` in its innermost loop that compares the loop's target with
+    one (``if var1 == "grader" and var2 == "LLM":``, hibayes's one interaction of a pair;
+    ``if i == 0:``)."""
+    loop = site.loops[-1]
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    targets = set(assigned_names(loop.target))
+    tests = {
+        id(node): node.test
+        for node in analysis.nodes(ast.If)
+        if loop.lineno < node.lineno <= loop.end_lineno
+    }
+    for branch, arm in site.branches:
+        test = tests.get(branch)
+        if test is not None and arm == "body" and _picks(test, targets):
+            return True
+    return False
+
+
+def _picks(test: ast.expr, targets: set[str]) -> bool:
+    """Whether every way ``test`` holds has a loop target equal to a constant."""
+    if isinstance(test, ast.BoolOp):
+        parts = [_picks(value, targets) for value in test.values]
+        return any(parts) if isinstance(test.op, ast.And) else all(parts)
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and any(
+            type(a) is ast.Name and a.id in targets and type(b) is ast.Constant
+            for a, b in ((test.left, test.comparators[0]), (test.comparators[0], test.left))
+        )
+    )

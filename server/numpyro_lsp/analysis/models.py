@@ -1183,9 +1183,15 @@ def traced_names(
     return traced.with_names(traced, untraced)
 
 
-# What builds a container of these kinds when called (unless the file binds the name).
-_KEYED_BUILDERS = frozenset({"dict", "set", "frozenset", "defaultdict", "OrderedDict", "Counter"})
-_SEQUENCE_BUILDERS = frozenset({"list", "tuple"})
+# What builds a container of each kind when called: builtins the file does not bind again,
+# and ``collections``' own.
+_CONTAINER_BUILDERS = {
+    **dict.fromkeys(("dict", "set", "frozenset"), "keyed"),
+    **dict.fromkeys(("list", "tuple"), "sequence"),
+    **dict.fromkeys(
+        ("collections.defaultdict", "collections.OrderedDict", "collections.Counter"), "keyed"
+    ),
+}
 
 
 def _container_kind(analysis: ModuleAnalysis, value: ast.expr) -> str | None:
@@ -1196,11 +1202,10 @@ def _container_kind(analysis: ModuleAnalysis, value: ast.expr) -> str | None:
         return "keyed"
     if kind in (ast.List, ast.ListComp, ast.Tuple):
         return "sequence"
-    if kind is ast.Call and type(value.func) is ast.Name:
-        name = value.func.id
-        builder = name in _KEYED_BUILDERS or name in _SEQUENCE_BUILDERS
-        if builder and name not in analysis.bindings or name in ("defaultdict", "OrderedDict"):
-            return "keyed" if name in _KEYED_BUILDERS else "sequence"
+    if kind is ast.Call:
+        callee = value.func
+        builtin = type(callee) is ast.Name and callee.id not in analysis.bindings
+        return _CONTAINER_BUILDERS.get(callee.id if builtin else analysis.resolve(callee) or "")
     return None
 
 

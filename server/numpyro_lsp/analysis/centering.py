@@ -14,6 +14,7 @@ from numpyro_lsp.analysis.models import (
     ModuleAnalysis,
     Site,
     bind_arguments,
+    last_name,
     names_in,
 )
 from numpyro_lsp.catalog.schema import Catalog
@@ -62,13 +63,13 @@ def configured_sites(handler_calls: list[ast.Call], catalog: Catalog) -> set[str
     return covered
 
 
-def reparam_calls(
-    site: Site, uses: list[ModelUse], analysis: ModuleAnalysis, model: FunctionInfo
+def _model_reparam_calls(
+    model: FunctionInfo, uses: list[ModelUse], analysis: ModuleAnalysis
 ) -> list[ast.Call]:
-    """The ``reparam`` calls around a site (its ``with`` blocks and decorators) and around
-    the model where it is used (``reparam(model, config)`` handed to MCMC), or around the
-    method of an object that the model is (``reparam(self.model, config=...)``)."""
-    calls = [h.call for h in site.handlers if h.path == REPARAM]
+    """The ``reparam`` calls around the model where it is used (``reparam(model, config)``
+    handed to MCMC), or around the method of an object that the model is
+    (``reparam(self.model, config=...)``): the same for each of its sites."""
+    calls = []
     for use in uses:
         for node in ast.walk(use.call):
             if isinstance(node, ast.Call):
@@ -85,8 +86,7 @@ def _method_reparams(model: FunctionInfo, analysis: ModuleAnalysis) -> list[ast.
         return []
     found = []
     for call in analysis.nodes(ast.Call):
-        callee = call.func
-        if (callee.id if type(callee) is ast.Name else getattr(callee, "attr", None)) != "reparam":
+        if last_name(call.func) != "reparam":
             continue
         handed = call.args[0] if call.args else None
         if (
@@ -95,7 +95,7 @@ def _method_reparams(model: FunctionInfo, analysis: ModuleAnalysis) -> list[ast.
             and type(handed.value) is ast.Name
             and handed.value.id == "self"
         ):
-            obj = analysis.catalog_object(callee)
+            obj = analysis.catalog_object(call.func)
             if obj is not None and obj["path"] == REPARAM:
                 found.append(call)
     return found
@@ -234,6 +234,7 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
         if predicted_only(model, uses, analysis):
             continue
         depends = latent_dependencies(model)
+        around_model: list[ast.Call] | None = None  # asked only for a centered site
         for site in model.sites:
             use = site.distribution
             if not site.latent or site.name is None or use is None or "loc_scale" not in use.obj:
@@ -241,8 +242,11 @@ def centered_sites(analysis: ModuleAnalysis) -> Iterator[CenteredSite]:
             scale_parents = parents_of(site, "scale", depends, model)
             if not scale_parents:
                 continue
-            calls = reparam_calls(site, uses, analysis, model)
-            covered = configured_sites(calls, analysis.catalog)
+            if around_model is None:
+                around_model = _model_reparam_calls(model, uses, analysis)
+            # Its own ``with`` blocks and decorators, and those around the model.
+            around_site = [h.call for h in site.handlers if h.path == REPARAM]
+            covered = configured_sites(around_site + around_model, analysis.catalog)
             if covered is None or site.name in covered:
                 continue
             if conditioned(site, uses, analysis.catalog) or predicts_only(site, model):

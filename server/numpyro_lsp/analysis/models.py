@@ -190,6 +190,14 @@ _DEFINITION_LINE = attrgetter("node.lineno")
 _POSITION = attrgetter("lineno", "col_offset")
 
 
+def last_name(node: ast.AST) -> str | None:
+    """The name a name or an attribute ends with (``plt.hist`` -> ``hist``, ``f`` -> ``f``);
+    None for anything else."""
+    if type(node) is ast.Name:
+        return node.id
+    return node.attr if type(node) is ast.Attribute else None
+
+
 def dotted_parts(node: ast.AST) -> list[str] | None:
     """``dist.Normal`` -> ["dist", "Normal"]; None for anything but a name chain."""
     parts: list[str] = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from numpyro_lsp.analysis.flow import TracedNames
-from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, traced_names
+from numpyro_lsp.analysis.models import FunctionInfo, ModuleAnalysis, last_name, traced_names
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,9 @@ def traced_bodies(analysis: ModuleAnalysis) -> list[TracedBody]:
     it that its body reads. A function handed to several is read for the first."""
     found: dict[int, TracedBody] = {}
     for call in analysis.nodes(ast.Call):
-        callee = call.func
-        last = callee.id if type(callee) is ast.Name else getattr(callee, "attr", None)
-        if last not in _NAMES:
+        if last_name(call.func) not in _NAMES:
             continue  # (most calls: the path is resolved only for a transform's name)
-        transform = TRANSFORMS.get(analysis.resolve(callee) or "")
+        transform = TRANSFORMS.get(analysis.resolve(call.func) or "")
         if transform is None:
             continue
         for body in _bodies(call, transform):
@@ -140,8 +138,7 @@ def _container(annotation: ast.expr | None) -> bool:
     if annotation is None:
         return False
     head = annotation.value if type(annotation) is ast.Subscript else annotation
-    name = head.id if type(head) is ast.Name else getattr(head, "attr", None)
-    return name in _CONTAINERS
+    return last_name(head) in _CONTAINERS
 
 
 _CONTAINERS = frozenset(

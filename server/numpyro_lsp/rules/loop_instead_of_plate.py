@@ -48,7 +48,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from numpyro_lsp.analysis.models import Site, assigned_names, names_in
+from numpyro_lsp.analysis.models import Site, assigned_names, last_name, names_in
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, Severity
 
 CODE = "NPR007"
@@ -79,8 +79,7 @@ def counters(loop: ast.For) -> set[str]:
     iterable = loop.iter
     if not isinstance(iterable, ast.Call):
         return set()
-    function = iterable.func
-    name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    name = last_name(iterable.func)
     if name in ("range", "arange"):
         return set(assigned_names(loop.target))
     if name == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:

@@ -68,6 +68,7 @@ from numpyro_lsp.analysis.models import (
     STATIC_ATTRIBUTES,
     assigned_names,
     exclusive_branches,
+    last_name,
 )
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
@@ -410,23 +411,27 @@ class _Scope:
         on a line of its own, or printed): it is displayed or thrown away, never combined with
         another draw (a notebook showing that one key gives the same numbers twice). In a model
         a ``numpyro.sample`` statement records a site, so there it counts."""
-        statement = use.statement
-        if not isinstance(statement, ast.Expr) or self.analysis.in_model(use.node) is not None:
+        value = self._shown_value(use)
+        if value is None:
             return False
-        value = statement.value
         if isinstance(value, ast.Call) and value is not use.node:
             printed = type(value.func) is ast.Name and value.func.id == "print"
             return printed and any(_shows(argument, use.node) for argument in value.args)
         return value is use.node
 
+    def _shown_value(self, use: Use) -> ast.expr | None:
+        """The value of the expression statement a draw outside a model stands in, which
+        nothing keeps; None for a draw in any other statement, or in a model."""
+        statement = use.statement
+        if not isinstance(statement, ast.Expr) or self.analysis.in_model(use.node) is not None:
+            return None
+        return statement.value
+
     def plotted(self, use: Use) -> bool:
         """Whether a draw outside a model is handed straight to a call whose result is thrown
         away (``plt.hist(d.sample(key))``): shown, never combined with another draw, unless
         the same call takes another (``plt.scatter(a, b)`` shows them together)."""
-        statement = use.statement
-        if not isinstance(statement, ast.Expr) or self.analysis.in_model(use.node) is not None:
-            return False
-        call = statement.value
+        call = self._shown_value(use)
         return isinstance(call, ast.Call) and any(
             argument is use.node for argument in [*call.args, *(k.value for k in call.keywords)]
         )
@@ -566,11 +571,7 @@ def _alternatives(statement: ast.stmt, first: set[str], second: set[str]) -> boo
     for call in ast.walk(statement):
         if type(call) is not ast.Call or len(call.args) != 3 or call.keywords:
             continue
-        callee = call.func
-        if (callee.id if type(callee) is ast.Name else getattr(callee, "attr", None)) not in (
-            "where",
-            "select",
-        ):
+        if last_name(call.func) not in ("where", "select"):
             continue
         arms = [{id(n) for n in ast.walk(arm)} for arm in call.args[1:]]
         sides = [

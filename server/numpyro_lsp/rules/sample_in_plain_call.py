@@ -52,6 +52,7 @@ import ast
 from collections.abc import Iterator
 
 from numpyro_lsp.analysis.call_graph import Call, CallGraph, ReachedSite
+from numpyro_lsp.analysis.models import last_name
 from numpyro_lsp.rules.base import ModuleAnalysis, Report, See, Severity
 
 CODE = "NPR022"
@@ -121,6 +122,4 @@ def _catches(caught: ast.expr | None) -> bool:
     if caught is None:
         return True
     names = caught.elts if type(caught) is ast.Tuple else [caught]
-    return any(
-        (n.id if type(n) is ast.Name else getattr(n, "attr", None)) in _CATCHING for n in names
-    )
+    return any(last_name(n) in _CATCHING for n in names)
